@@ -1,0 +1,133 @@
+"""Typed models for Braze send analytics.
+
+Braze answers with loosely shaped JSON (every metric and channel is optional), so the parser turns it
+into these frozen dataclasses once; nothing downstream ever touches a raw dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+
+#: Metric names in the order people read them. Each is optional in Braze's answer.
+COUNT_METRICS: tuple[str, ...] = (
+    "sent",
+    "delivered",
+    "undelivered",
+    "delivery_failed",
+    "bounces",
+    "unique_recipients",
+    "direct_opens",
+    "total_opens",
+    "body_clicks",
+    "conversions",
+    "conversions_by_send_time",
+    "conversions1",
+    "conversions1_by_send_time",
+    "conversions2",
+    "conversions2_by_send_time",
+    "conversions3",
+    "conversions3_by_send_time",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    """One bag of counters. ``None`` means Braze did not report the metric (not the same as 0)."""
+
+    sent: int | None = None
+    delivered: int | None = None
+    undelivered: int | None = None
+    delivery_failed: int | None = None
+    bounces: int | None = None
+    unique_recipients: int | None = None
+    direct_opens: int | None = None
+    total_opens: int | None = None
+    body_clicks: int | None = None
+    conversions: int | None = None
+    conversions_by_send_time: int | None = None
+    conversions1: int | None = None
+    conversions1_by_send_time: int | None = None
+    conversions2: int | None = None
+    conversions2_by_send_time: int | None = None
+    conversions3: int | None = None
+    conversions3_by_send_time: int | None = None
+    revenue: float | None = None
+
+    def __add__(self, other: Metrics) -> Metrics:
+        """Sum two bags; a metric missing on both sides stays missing."""
+        values = {}
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            values[f.name] = a if b is None else b if a is None else a + b
+        return Metrics(**values)
+
+    def get(self, name: str) -> int | float | None:
+        return getattr(self, name)
+
+
+EMPTY = Metrics()
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    """One channel × variation row of one day."""
+
+    channel: str
+    variation: str
+    metrics: Metrics
+
+
+@dataclass(frozen=True, slots=True)
+class DayPoint:
+    """One day of the series: per channel/variation rows plus the day's send-level totals."""
+
+    day: date
+    rows: tuple[MessageRow, ...] = ()
+    #: Send-level numbers Braze reports beside ``messages`` (conversions, unique_recipients, revenue).
+    send_level: Metrics = EMPTY
+
+    @property
+    def metrics(self) -> Metrics:
+        """The day's message metrics summed over every channel and variation."""
+        total = EMPTY
+        for row in self.rows:
+            total = total + row.metrics
+        return total
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.rows) or self.send_level != EMPTY
+
+
+@dataclass(frozen=True, slots=True)
+class SendSeries:
+    """The daily series Braze returned for one send, oldest day first."""
+
+    campaign_id: str
+    send_id: str
+    days: tuple[DayPoint, ...] = field(default_factory=tuple)
+
+    @property
+    def first_day(self) -> date | None:
+        """First day that carries data, which is when the send went out."""
+        return next((d.day for d in self.days if d.has_data), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartData:
+    """Everything the chart needs, small and picklable so it can cross into a render process.
+
+    ``days`` covers the requested range day by day; a value of ``None`` means Braze had no data
+    for that day (drawn as a gap, never as zero).
+    """
+
+    title: str
+    days: tuple[date, ...]
+    sent: tuple[int | None, ...]
+    delivered: tuple[int | None, ...]
+    opens: tuple[int | None, ...]
+    clicks: tuple[int | None, ...]
+    conversions: tuple[int | None, ...]
+    #: Last day Braze keeps this send's analytics (first day with data + 14 days), if known.
+    window_end: date | None = None
