@@ -60,6 +60,8 @@ class Metrics:
         for f in fields(self):
             a, b = getattr(self, f.name), getattr(other, f.name)
             values[f.name] = a if b is None else b if a is None else a + b
+        if isinstance(values["revenue"], float):
+            values["revenue"] = round(values["revenue"], 2)
         return Metrics(**values)
 
     def get(self, name: str) -> int | float | None:

@@ -1,0 +1,76 @@
+"""Chart rendering in worker processes.
+
+Drawing a chart is CPU-bound and holds the GIL for ~100 ms; done in the process that answers Slack, a
+burst of reports delays every acknowledgement behind it. A small spawn-based process pool keeps the
+web process free to ack, and recycles workers so a slow leak in a plotting library cannot grow forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from reports.chart import render_chart
+from reports.models import ChartData
+
+log = logging.getLogger(__name__)
+
+
+def _warm_up() -> None:
+    """Import matplotlib and draw once so the first real chart is not slow."""
+    from datetime import date
+
+    render_chart(ChartData("warm-up", (date(2026, 1, 1),), (1,), (1,), (1,), (1,), (1,)))
+
+
+class ChartRenderer:
+    """Renders :class:`ChartData` to PNG bytes in ``processes`` worker processes (0 = in-thread)."""
+
+    def __init__(self, processes: int = 1, *, tasks_per_child: int = 500, timeout: float = 60.0) -> None:
+        self._processes = processes
+        self._tasks_per_child = tasks_per_child
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self._processes,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    max_tasks_per_child=self._tasks_per_child,
+                )
+            return self._pool
+
+    def start(self) -> None:
+        """Start the workers and draw one chart in each, so readiness means fast first reports."""
+        if self._processes:
+            pool = self._get_pool()
+            for future in [pool.submit(_warm_up) for _ in range(self._processes)]:
+                future.result(timeout=self._timeout)
+
+    def render(self, data: ChartData) -> bytes:
+        """PNG bytes; a crashed worker pool is replaced once before giving up."""
+        if not self._processes:
+            return render_chart(data)
+        for attempt in (1, 2):
+            pool = self._get_pool()
+            try:
+                return pool.submit(render_chart, data).result(timeout=self._timeout)
+            except BrokenProcessPool:
+                log.warning("chart worker died (attempt %d); starting a new pool", attempt)
+                with self._lock:
+                    if self._pool is pool:
+                        self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+        raise RuntimeError("chart workers keep crashing")
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,253 @@
+"""A sample Braze REST server on 127.0.0.1, for ``python -m bot demo`` and the test suite.
+
+It speaks the real wire format of ``/sends/data_series`` and ``/campaigns/details`` (Bearer auth,
+``length`` / ``ending_at``, ``{"message": ...}`` errors, 429 with ``X-RateLimit-Reset``) and makes up
+believable numbers for a multi-channel, multi-variation send. Faults and latency can be injected so
+tests exercise the client's real retry and error paths over real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+RETENTION_DAYS = 14
+CHANNELS = ("ios_push", "android_push", "email", "webhook")
+VARIATIONS = ("Variant A", "Variant B", "Control")
+
+
+@dataclass
+class SampleSend:
+    """A send the server knows: its first day, audience size and per-channel shape."""
+
+    campaign_id: str
+    send_id: str
+    first_day: date
+    campaign_name: str = "Spring Sale — API launch"
+    audience: int = 120_000
+    channels: tuple[str, ...] = CHANNELS
+    variations: tuple[str, ...] = VARIATIONS
+    seed: int = 7
+
+
+@dataclass
+class Recorded:
+    """One request as the server saw it (tests assert on these)."""
+
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass
+class Fault:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _day_rows(send: SampleSend, day_index: int) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """Numbers for one day: everything goes out on day 0, engagement decays afterwards."""
+    rng = random.Random(f"{send.seed}:{send.campaign_id}:{send.send_id}:{day_index}")
+    messages: dict[str, list[dict[str, Any]]] = {}
+    decay = 0.55**day_index
+    total_conv = total_uniq = 0
+    total_rev = 0.0
+    share = {"ios_push": 0.35, "android_push": 0.3, "email": 0.3, "webhook": 0.05}
+    for channel in send.channels:
+        rows = []
+        for v_index, variation in enumerate(send.variations):
+            audience = int(send.audience * share.get(channel, 0.1) / len(send.variations))
+            sent = audience if day_index == 0 else int(audience * 0.02 * decay)
+            undelivered = int(sent * rng.uniform(0.005, 0.03))
+            failed = int(sent * rng.uniform(0.0, 0.01))
+            delivered = max(0, sent - undelivered - failed)
+            lift = 1.0 + 0.15 * (len(send.variations) - 1 - v_index)
+            opens_base = audience * (0.22 if channel == "email" else 0.08) * lift * decay
+            direct = int(opens_base * rng.uniform(0.7, 1.0))
+            total = int(direct * rng.uniform(1.2, 1.6))
+            clicks = int(total * rng.uniform(0.08, 0.2))
+            conversions = int(clicks * rng.uniform(0.1, 0.3))
+            revenue = round(conversions * rng.uniform(12, 40), 2)
+            uniq = sent
+            row: dict[str, Any] = {
+                "variation_name": variation,
+                "sent": sent,
+                "delivered": delivered,
+                "undelivered": undelivered,
+                "delivery_failed": failed,
+                "direct_opens": direct,
+                "total_opens": total,
+                "bounces": int(undelivered * 0.6) if channel == "email" else 0,
+                "body_clicks": clicks,
+                "revenue": revenue,
+                "unique_recipients": uniq,
+                "conversions": conversions,
+                "conversions_by_send_time": int(conversions * 0.9),
+                "conversions1": int(conversions * 0.4),
+                "conversions1_by_send_time": int(conversions * 0.35),
+            }
+            if channel == "webhook":  # webhooks have no opens or clicks in Braze
+                for key in ("direct_opens", "total_opens", "body_clicks", "bounces"):
+                    row.pop(key)
+            rows.append(row)
+            total_conv += conversions
+            total_uniq += uniq
+            total_rev += revenue
+        messages[channel] = rows
+    return messages, {
+        "conversions": total_conv,
+        "unique_recipients": total_uniq,
+        "revenue": round(total_rev, 2),
+    }
+
+
+def series_payload(send: SampleSend, *, length: int, ending: date) -> dict[str, Any]:
+    """The ``data_series`` answer for ``length`` days ending on ``ending``, within Braze's retention."""
+    data = []
+    for offset in range(length - 1, -1, -1):
+        day = ending - timedelta(days=offset)
+        index = (day - send.first_day).days
+        if index < 0 or index > RETENTION_DAYS:
+            continue
+        messages, totals = _day_rows(send, index)
+        data.append({"time": f"{day.isoformat()}T00:00:00+00:00", "messages": messages, **totals})
+    return {"data": data, "message": "success"}
+
+
+class SampleBraze:
+    """Threaded HTTP server holding sample sends, with fault injection and a request log."""
+
+    def __init__(self, api_key: str = "sample-braze-key", *, today: date | None = None) -> None:
+        self.api_key = api_key
+        self.today = today
+        self.sends: dict[tuple[str, str], SampleSend] = {}
+        self.requests: list[Recorded] = []
+        self.latency = 0.0
+        self.campaign_details_status = 200
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> SampleBraze:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sample-braze", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> SampleBraze:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def add_send(self, campaign_id: str, send_id: str, *, days_ago: int = 4, **kwargs: Any) -> SampleSend:
+        """Register a send whose first day was ``days_ago`` days before today."""
+        send = SampleSend(campaign_id, send_id, self.current_day() - timedelta(days=days_ago), **kwargs)
+        self.sends[(campaign_id, send_id)] = send
+        return send
+
+    def current_day(self) -> date:
+        return self.today or datetime.now(UTC).date()
+
+    def fail_next(
+        self, status: int, body: Any = None, *, times: int = 1, headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer the next ``times`` requests with ``status`` and ``body`` (dict → JSON, str → raw)."""
+        raw = json.dumps(body).encode() if isinstance(body, dict | list) else str(body or "").encode()
+        with self._lock:
+            self._faults.extend(Fault(status, raw, dict(headers or {})) for _ in range(times))
+
+    def reset(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self.requests.clear()
+        self.latency = 0.0
+        self.campaign_details_status = 200
+
+    def series_requests(self) -> list[Recorded]:
+        return [r for r in self.requests if r.path == "/sends/data_series"]
+
+    # -- request handling -----------------------------------------------------------------------
+
+    def _respond(self, path: str, query: dict[str, str], auth: str) -> tuple[int, bytes, dict[str, str]]:
+        with self._lock:
+            fault = self._faults.pop(0) if self._faults else None
+        if fault is not None:
+            ctype = "application/json" if fault.body.startswith((b"{", b"[")) else "text/html"
+            return fault.status, fault.body, {"Content-Type": ctype, **fault.headers}
+        if auth != f"Bearer {self.api_key}":
+            return 401, b'{"message": "Invalid API key"}', {}
+        if path == "/sends/data_series":
+            return self._data_series(query)
+        if path == "/campaigns/details":
+            if self.campaign_details_status != 200:
+                return self.campaign_details_status, b'{"message": "Insufficient permissions"}', {}
+            send = next((s for (c, _), s in self.sends.items() if c == query.get("campaign_id")), None)
+            if send is None:
+                return 400, b'{"message": "Invalid campaign_id"}', {}
+            return 200, json.dumps({"name": send.campaign_name, "message": "success"}).encode(), {}
+        return 404, b'{"message": "Not found"}', {}
+
+    def _data_series(self, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        for name in ("campaign_id", "send_id", "length"):
+            if not query.get(name):
+                return 400, json.dumps({"message": f"{name} is required"}).encode(), {}
+        try:
+            length = int(query["length"])
+        except ValueError:
+            return 400, b'{"message": "length must be an integer"}', {}
+        if not 1 <= length <= 100:
+            return 400, b'{"message": "length must be between 1 and 100"}', {}
+        ending = self.current_day()
+        if query.get("ending_at"):
+            try:
+                ending = datetime.fromisoformat(query["ending_at"].replace("Z", "+00:00")).date()
+            except ValueError:
+                return 400, b'{"message": "ending_at must be ISO 8601"}', {}
+        send = self.sends.get((query["campaign_id"], query["send_id"]))
+        if send is None:
+            return 200, b'{"data": [], "message": "success"}', {}
+        return 200, json.dumps(series_payload(send, length=length, ending=ending)).encode(), {}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                with owner._lock:
+                    owner.requests.append(Recorded(parts.path, query, dict(self.headers.items())))
+                if owner.latency:
+                    time.sleep(owner.latency)
+                status, body, headers = owner._respond(parts.path, query, self.headers.get("Authorization", ""))
+                self.send_response(status)
+                headers = {"Content-Type": "application/json", **headers}
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet by design
+                pass
+
+        return Handler

@@ -1,0 +1,173 @@
+"""Totals, rates and breakdowns for one send over a date range.
+
+All arithmetic lives here so that Slack messages, digests and charts show the same numbers. A rate
+whose denominator is zero or unreported is ``None`` (shown as "–"): 0% would be a claim we can't make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from reports.models import EMPTY, ChartData, DayPoint, Metrics, SendSeries
+
+#: Braze keeps send analytics for this many days after the send.
+RETENTION_DAYS = 14
+#: Send-level fields Braze reports beside ``messages``; used when the rows leave them out.
+_SEND_LEVEL = (
+    "unique_recipients",
+    "revenue",
+    "conversions",
+    "conversions_by_send_time",
+    "conversions1",
+    "conversions1_by_send_time",
+    "conversions2",
+    "conversions2_by_send_time",
+    "conversions3",
+    "conversions3_by_send_time",
+)
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``, or None when either is unknown or the denominator is zero."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """The five rates marketers ask for; formulas are spelled out in the README."""
+
+    delivery: float | None  # delivered / sent
+    open: float | None  # total opens / delivered
+    click: float | None  # body clicks / delivered
+    bounce: float | None  # bounces / sent
+    conversion: float | None  # conversions / unique recipients
+
+    @classmethod
+    def of(cls, m: Metrics) -> Rates:
+        return cls(
+            delivery=ratio(m.delivered, m.sent),
+            open=ratio(m.total_opens, m.delivered),
+            click=ratio(m.body_clicks, m.delivered),
+            bounce=ratio(m.bounces, m.sent),
+            conversion=ratio(m.conversions, m.unique_recipients),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """Totals and rates for one slice (a channel or a variation)."""
+
+    label: str
+    metrics: Metrics
+    rates: Rates
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What a report says about one send over ``start``..``end`` (inclusive)."""
+
+    campaign_id: str
+    send_id: str
+    start: date
+    end: date
+    days_with_data: int
+    totals: Metrics
+    rates: Rates
+    by_channel: tuple[Breakdown, ...]
+    by_variation: tuple[Breakdown, ...]
+    #: First day with data, when the range proves it is the send's first day.
+    first_day: date | None
+    #: Last day Braze keeps this send's analytics, when ``first_day`` is known.
+    window_end: date | None
+
+    @property
+    def has_data(self) -> bool:
+        return self.days_with_data > 0
+
+
+def day_totals(point: DayPoint) -> Metrics:
+    """A day's message metrics, completed with the send-level fields the rows left out."""
+    totals = point.metrics
+    fill = {name: point.send_level.get(name) for name in _SEND_LEVEL if totals.get(name) is None}
+    fill = {k: v for k, v in fill.items() if v is not None}
+    if not fill:
+        return totals
+    return totals + Metrics(**fill)
+
+
+def _group(points: Iterable[DayPoint], key: Callable[[str, str], str]) -> tuple[Breakdown, ...]:
+    groups: dict[str, Metrics] = {}
+    for point in points:
+        for row in point.rows:
+            label = key(row.channel, row.variation)
+            groups[label] = groups.get(label, EMPTY) + row.metrics
+    ordered = sorted(groups.items(), key=lambda kv: (-(kv[1].sent or 0), kv[0]))
+    return tuple(Breakdown(label=label, metrics=m, rates=Rates.of(m)) for label, m in ordered)
+
+
+def window_start_known(first_day: date | None, start: date, *, until_given: bool, length: int) -> bool:
+    """Whether the first day with data is the send's first day, not just where our range began.
+
+    True when an empty day precedes it in the range, or when the range reaches back over Braze's
+    whole retention window from today (anything older has been deleted by Braze).
+    """
+    if first_day is None:
+        return False
+    return first_day > start or (not until_given and length >= RETENTION_DAYS)
+
+
+def summarise(series: SendSeries, *, start: date, end: date, until_given: bool = False) -> Summary:
+    """Summarise ``series`` restricted to ``start``..``end``."""
+    points = [p for p in series.days if start <= p.day <= end and p.has_data]
+    totals = EMPTY
+    for point in points:
+        totals = totals + day_totals(point)
+    first = points[0].day if points else None
+    length = (end - start).days + 1
+    known = window_start_known(first, start, until_given=until_given, length=length)
+    first_day = first if known else None
+    return Summary(
+        campaign_id=series.campaign_id,
+        send_id=series.send_id,
+        start=start,
+        end=end,
+        days_with_data=len(points),
+        totals=totals,
+        rates=Rates.of(totals),
+        by_channel=_group(points, lambda channel, _variation: channel),
+        by_variation=_group(points, lambda _channel, variation: variation),
+        first_day=first_day,
+        window_end=first_day + timedelta(days=RETENTION_DAYS) if first_day else None,
+    )
+
+
+def chart_data(series: SendSeries, summary: Summary, *, title: str) -> ChartData:
+    """Day-by-day values for the chart; a day without data is ``None`` so it is drawn as a gap."""
+    by_day = {p.day: day_totals(p) for p in series.days if p.has_data}
+    days = tuple(summary.start + timedelta(days=i) for i in range((summary.end - summary.start).days + 1))
+
+    def column(pick: Callable[[Metrics], int | float | None]) -> tuple[int | None, ...]:
+        values = []
+        for day in days:
+            m = by_day.get(day)
+            value = pick(m) if m is not None else None
+            values.append(None if value is None else int(value))
+        return tuple(values)
+
+    def opens(m: Metrics) -> int | None:
+        return m.total_opens if m.total_opens is not None else m.direct_opens
+
+    return ChartData(
+        title=title,
+        days=days,
+        sent=column(lambda m: m.sent),
+        delivered=column(lambda m: m.delivered),
+        opens=column(opens),
+        clicks=column(lambda m: m.body_clicks),
+        conversions=column(lambda m: m.conversions),
+        window_end=summary.window_end,
+    )
