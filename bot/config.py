@@ -1,0 +1,129 @@
+"""Settings from the environment or ``.env``, validated once at start.
+
+A bad or missing setting stops the start with one message that names every problem, so a newcomer
+fixes them in one pass. Secrets are ``SecretStr`` and never appear in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+HELP_POINTERS = (
+    "Copy .env.example to .env and fill it in (each setting is explained there). "
+    "Create the Slack app from manifest.yml to get the Slack values; README.md walks through both."
+)
+
+
+def _check_url(value: str, name: str) -> str:
+    """https everywhere, plain http only for fakes on this machine."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{name} must be a URL like https://…")
+    if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+        raise ValueError(f"{name} must use https (plain http is allowed only for 127.0.0.1)")
+    return value.strip()
+
+
+class Settings(BaseSettings):
+    """Everything sendstats reads from its environment (see ``.env.example``)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    braze_api_key: SecretStr
+    braze_rest_endpoint: str
+    database_url: str = "sqlite:///sendstats.db"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    port: int = Field(default=3000, ge=1, le=65535)
+    #: "off" for Procfile ``web`` processes when a separate ``clock`` process runs the digests.
+    scheduler: Literal["on", "off"] = "on"
+    digest_timezone: str = "UTC"
+    #: Processes that draw charts, so rendering never holds the GIL of the process that acks Slack.
+    render_processes: int = Field(default=1, ge=1, le=8)
+    #: Threads that fetch from Braze and deliver to Slack after the ack.
+    report_workers: int = Field(default=8, ge=1, le=64)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("SLACK_BOT_TOKEN must be the Bot User OAuth Token (starts with xoxb-)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("SLACK_APP_TOKEN must be an app-level token (starts with xapp-) or unset")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_url(cls, value: str) -> str:
+        value = _check_url(value, "SLACK_API_URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("braze_rest_endpoint")
+    @classmethod
+    def _braze_url(cls, value: str) -> str:
+        value = _check_url(value, "BRAZE_REST_ENDPOINT").rstrip("/")
+        if urlsplit(value).path not in ("", "/"):
+            raise ValueError("BRAZE_REST_ENDPOINT must be the bare REST endpoint, e.g. https://rest.iad-01.braze.com")
+        return value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"DIGEST_TIMEZONE {value!r} is not an IANA time zone such as Europe/Berlin") from exc
+        return value
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line (used by the log redaction filter)."""
+        found = [self.slack_bot_token, self.slack_signing_secret, self.braze_api_key, self.slack_app_token]
+        return [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
+
+
+class SettingsError(Exception):
+    """Settings are missing or malformed; the message names each one and how to fix it."""
+
+
+def describe(error: ValidationError) -> str:
+    """One readable paragraph naming every missing or malformed setting (never their values)."""
+    missing, malformed = [], []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "?"
+        if item["type"] == "missing":
+            missing.append(name)
+        else:
+            reason = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+            malformed.append(f"  - {name}: {reason}")
+    lines = []
+    if missing:
+        lines.append("sendstats cannot start: missing settings " + ", ".join(missing) + ".")
+    if malformed:
+        lines.append(("sendstats cannot start: " if not missing else "") + "malformed settings:")
+        lines.extend(malformed)
+    lines.append(HELP_POINTERS)
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's error into a :class:`SettingsError` people can act on."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None

@@ -1,0 +1,51 @@
+"""Logging set-up with a last line of defence: known secret values are masked in every record."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+
+MASK = "[redacted]"
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces any configured secret that reaches a log record, whatever logger produced it."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        cleaned = message
+        for secret in self._secrets:
+            cleaned = cleaned.replace(secret, MASK)
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            if any(s in text for s in self._secrets):
+                for secret in self._secrets:
+                    text = text.replace(secret, MASK)
+                cleaned = f"{cleaned}\n{text}"
+                record.exc_info = None
+                record.exc_text = None
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure(level: str, secrets: Iterable[str] = ()) -> None:
+    """Log to stderr with timestamps; safe to call more than once."""
+    root = logging.getLogger()
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        if getattr(handler, "_sendstats", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._sendstats = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(secrets))
+    root.addHandler(handler)
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,76 @@
+"""Builds every long-lived object from :class:`bot.config.Settings`, and tears them down again.
+
+``python -m bot``, the demo, the digest command and the tests all assemble the bot here, so the tested
+wiring is the shipped wiring.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.app import create_app, make_slack_client
+from bot.config import Settings
+from bot.store import Store, make_engine
+from handlers.delivery import SlackDelivery
+from handlers.deps import Deps
+from reports.braze import BrazeClient
+from reports.pipeline import CampaignNames
+from reports.render_pool import ChartRenderer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The assembled bot. ``ready`` flips once workers are warm and the schema exists."""
+
+    settings: Settings
+    slack: WebClient
+    braze: BrazeClient
+    renderer: ChartRenderer
+    store: Store
+    jobs: ThreadPoolExecutor
+    deps: Deps
+    app: App
+    ready: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> None:
+        """Slow start-up work, done before the health check says ready."""
+        self.store.create_schema()
+        self.renderer.start()
+        self.ready = True
+
+    def close(self) -> None:
+        self.ready = False
+        self.jobs.shutdown(wait=True, cancel_futures=False)
+        self.renderer.close()
+        self.braze.close()
+
+
+def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides: Any) -> Runtime:
+    """Wire the bot. ``overrides`` replace ``Deps`` fields (tests inject clocks and small pools)."""
+    slack = make_slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    braze = BrazeClient(settings.braze_rest_endpoint, settings.braze_api_key.get_secret_value())
+    renderer = ChartRenderer(settings.render_processes)
+    store = Store(make_engine(settings.database_url))
+    jobs = ThreadPoolExecutor(max_workers=settings.report_workers, thread_name_prefix="job")
+    deps = Deps(
+        braze=braze,
+        renderer=renderer,
+        names=CampaignNames(braze),
+        delivery=SlackDelivery(slack),
+        jobs=jobs,
+        store=store,
+        default_timezone=settings.digest_timezone,
+    )
+    for name, value in overrides.items():
+        setattr(deps, name, value)
+    app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
+    return Runtime(settings, slack, braze, renderer, store, jobs, deps, app)

@@ -1,0 +1,167 @@
+"""Block Kit for reports and help. Pure functions: summary in, JSON-ready blocks out.
+
+Every piece of text that came from a user or from Braze goes through :func:`handlers.text.escape`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from handlers.parsing import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
+from handlers.text import escape, fmt_count, fmt_rate, fmt_usd
+from reports.models import Metrics
+from reports.summary import Breakdown, Rates, Summary
+
+Block = dict[str, Any]
+MAX_TABLE_ROWS = 12
+RATE_FORMULAS = (
+    "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · "
+    "click = body clicks ÷ delivered · bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients"
+)
+
+
+def _day(d: date) -> str:
+    return f"{d:%b} {d.day}, {d.year}"
+
+
+def _plain(text: str, limit: int = 150) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+
+
+def _md(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text[:3000]}
+
+
+def _with_rate(count: int | float | None, rate: float | None, label: str) -> str:
+    return f"{fmt_count(count)}  ({label} {fmt_rate(rate)})" if rate is not None else fmt_count(count)
+
+
+def metric_fields(m: Metrics, r: Rates) -> list[dict[str, str]]:
+    """The headline numbers as Block Kit fields (Slack shows them two per row)."""
+    opens = f"{fmt_count(m.total_opens)} total · {fmt_count(m.direct_opens)} direct  ({fmt_rate(r.open)})"
+    failed = f"{fmt_count(m.undelivered)} undelivered · {fmt_count(m.delivery_failed)} failed"
+    return [
+        _md(f"*Sent*\n{fmt_count(m.sent)}"),
+        _md(f"*Delivered*\n{_with_rate(m.delivered, r.delivery, 'delivery')}"),
+        _md(f"*Opens*\n{opens}"),
+        _md(f"*Body clicks*\n{_with_rate(m.body_clicks, r.click, 'CTR')}"),
+        _md(f"*Conversions*\n{_with_rate(m.conversions, r.conversion, 'conv.')}"),
+        _md(f"*Revenue*\n{fmt_usd(m.revenue)}"),
+        _md(f"*Bounces*\n{_with_rate(m.bounces, r.bounce, 'bounce')}"),
+        _md(f"*Not delivered*\n{failed}"),
+        _md(f"*Unique recipients*\n{fmt_count(m.unique_recipients)}"),
+    ]
+
+
+def conversion_events_line(m: Metrics) -> str | None:
+    """Conversion events 1–3 with their by-send-time twins, only those Braze reported."""
+    parts = []
+    if m.conversions_by_send_time is not None:
+        parts.append(f"primary by send time {fmt_count(m.conversions_by_send_time)}")
+    for n in (1, 2, 3):
+        value, twin = m.get(f"conversions{n}"), m.get(f"conversions{n}_by_send_time")
+        if value is None and twin is None:
+            continue
+        parts.append(f"event {n}: {fmt_count(value)} (by send time {fmt_count(twin)})")
+    return "Conversions · " + " · ".join(parts) if parts else None
+
+
+def _table(title: str, rows: tuple[Breakdown, ...]) -> Block:
+    """A monospace table; Block Kit has no table block that every client renders."""
+    head = f"{'':<18}{'sent':>10}{'deliv.':>8}{'open':>8}{'CTR':>7}{'conv.':>8}"
+    lines = [head]
+    for row in rows[:MAX_TABLE_ROWS]:
+        label = row.label if len(row.label) <= 17 else row.label[:16] + "…"
+        r = row.rates
+        lines.append(
+            f"{label:<18}{fmt_count(row.metrics.sent):>10}{fmt_rate(r.delivery):>8}"
+            f"{fmt_rate(r.open):>8}{fmt_rate(r.click):>7}{fmt_count(row.metrics.conversions):>8}"
+        )
+    if len(rows) > MAX_TABLE_ROWS:
+        lines.append(f"… and {len(rows) - MAX_TABLE_ROWS} more")
+    body = escape("\n".join(lines)).replace("```", "'''")
+    return {"type": "section", "text": _md(f"*{title}*\n```{body}```")}
+
+
+def report_title(summary: Summary, campaign_name: str | None) -> str:
+    return campaign_name or f"Campaign {summary.campaign_id}"
+
+
+def report_text(summary: Summary, campaign_name: str | None) -> str:
+    """Notification/fallback text (what a screen reader or a push preview shows)."""
+    m, r = summary.totals, summary.rates
+    return escape(
+        f"{report_title(summary, campaign_name)} · send {summary.send_id}: {fmt_count(m.sent)} sent, "
+        f"{fmt_rate(r.delivery)} delivered, {fmt_rate(r.open)} open rate, {fmt_count(m.conversions)} conversions"
+    )
+
+
+def report_blocks(summary: Summary, *, campaign_name: str | None, chart_note: str | None = None) -> list[Block]:
+    """The report message: header, range, headline numbers, breakdowns, formulas."""
+    days = (summary.end - summary.start).days + 1
+    where = f"Send `{escape(summary.send_id)}` · campaign `{escape(summary.campaign_id)}`"
+    span = f"{_day(summary.start)} – {_day(summary.end)} ({days} day{'s' if days != 1 else ''}"
+    span += f", {summary.days_with_data} with data)"
+    context = [where, span]
+    if summary.window_end is not None:
+        context.append(f"Braze keeps this send's analytics until {_day(summary.window_end)}")
+    blocks: list[Block] = [
+        {"type": "header", "text": _plain(f"📊 {report_title(summary, campaign_name)}")},
+        {"type": "context", "elements": [_md(" · ".join(context))]},
+        {"type": "section", "fields": metric_fields(summary.totals, summary.rates)[:10]},
+    ]
+    if line := conversion_events_line(summary.totals):
+        blocks.append({"type": "context", "elements": [_md(line)]})
+    blocks.append({"type": "divider"})
+    if summary.by_channel:
+        blocks.append(_table("By channel", summary.by_channel))
+    if summary.by_variation:
+        blocks.append(_table("By variation", summary.by_variation))
+    footer = RATE_FORMULAS + (f"\n{chart_note}" if chart_note else "")
+    blocks.append({"type": "context", "elements": [_md(footer)]})
+    return blocks
+
+
+def help_blocks() -> list[Block]:
+    """What every command does, shown for ``/sendstats`` and ``/sendstats help``."""
+    text = (
+        "*sendstats* brings Braze send analytics into Slack.\n\n"
+        f"• {REPORT_USAGE}\n  A report for one send: totals, rates, breakdowns by channel and variation, and a "
+        "daily chart. `days` is 1–100 (default 14, Braze's retention); `until` ends the range on that day (UTC).\n"
+        f"• {SUBSCRIBE_USAGE}\n  A digest in this channel every day while Braze keeps the send's data "
+        "(14 days after the send). Default time 09:00 in your Slack time zone.\n"
+        f"• {UNSUBSCRIBE_USAGE}\n  Stop a digest.\n"
+        "• `/sendstats list`\n  This channel's digests.\n"
+        "• `@sendstats <campaign_id> <send_id> [days]` in a thread\n  The report, in that thread "
+        "(Slack does not allow slash commands in threads).\n\n"
+        "Find the IDs in Braze: the campaign's API identifier and the `send_id` your API call used."
+    )
+    return [{"type": "section", "text": _md(text)}]
+
+
+def notice_blocks(text: str) -> list[Block]:
+    """A one-section message (errors, confirmations)."""
+    return [{"type": "section", "text": _md(text)}]
+
+
+def blocks_to_text(blocks: list[Block]) -> str:
+    """Render blocks roughly as Slack shows them, for the demo and for readable test failures."""
+    out: list[str] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            out.append(block["text"]["text"].upper())
+        elif kind == "divider":
+            out.append("─" * 60)
+        elif kind == "context":
+            out.append("  " + "  ".join(e.get("text", "") for e in block["elements"]))
+        elif kind == "section":
+            if "text" in block:
+                out.append(block["text"]["text"].replace("```", ""))
+            for i in range(0, len(block.get("fields", [])), 2):
+                pair = [f["text"].replace("\n", ": ", 1) for f in block["fields"][i : i + 2]]
+                out.append("  ".join(f"{p:<44}" for p in pair).rstrip())
+        elif kind == "actions":
+            out.append("  ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+    return "\n".join(out).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -1,0 +1,57 @@
+"""The ``/sendstats`` slash command: parse, acknowledge within Slack's 3 s, hand the work to the job pool.
+
+The ack path does no I/O: parsing is pure, and everything slow (Braze, rendering, uploads) runs after.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from handlers import subscriptions
+from handlers.blocks import help_blocks
+from handlers.deps import Deps
+from handlers.parsing import HelpRequest, ReportRequest, UsageError, parse
+from handlers.reporting import Origin, run_report
+from handlers.text import escape
+
+log = logging.getLogger(__name__)
+
+
+def _submit(deps: Deps, fn: Any, *args: Any) -> None:
+    future = deps.jobs.submit(fn, *args)
+    future.add_done_callback(lambda f: f.exception() and log.error("job failed", exc_info=f.exception()))
+
+
+def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
+    """Route one ``/sendstats`` invocation; the only Slack round-trip here is the ack itself."""
+    request = parse(body.get("text") or "", today=deps.clock().date())
+    origin = Origin(
+        channel=body.get("channel_id", ""),
+        user_id=body.get("user_id", ""),
+        response_url=body.get("response_url"),
+    )
+    if isinstance(request, UsageError):
+        ack(text=request.text)
+        return
+    if isinstance(request, HelpRequest):
+        ack(text="sendstats help", blocks=help_blocks())
+        return
+    if isinstance(request, ReportRequest):
+        span = f"{request.days} day{'s' if request.days != 1 else ''}"
+        if request.until:
+            span += f" until {request.until.isoformat()}"
+        ack(text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.")
+        _submit(deps, run_report, deps, request, origin)
+        return
+    subscriptions.handle(deps, ack, request, origin, body)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach the slash command listener."""
+
+    @app.command("/sendstats")
+    def sendstats(ack: Ack, body: dict[str, Any]) -> None:
+        handle_command(deps, ack, body)

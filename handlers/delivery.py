@@ -1,0 +1,179 @@
+"""Getting a report into a Slack conversation, including the awkward cases.
+
+Order: the summary message first, then the chart uploaded into its thread (``files_upload_v2`` with
+``channel=`` and ``thread_ts=``), so the channel shows one compact message and the chart is one click
+away. A public channel the bot is not in is joined (``channels:join``); where the bot cannot post at
+all (a private channel or DM it was not invited to), the requester gets the summary privately through
+``response_url`` with the ``/invite @sendstats`` fix.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from handlers.pacing import ChannelPacer
+
+log = logging.getLogger(__name__)
+Block = dict[str, Any]
+
+#: Errors that mean "the bot is not a member here" (joinable if the channel is public).
+NOT_MEMBER = {"not_in_channel", "channel_not_found"}
+#: Errors that no retry can fix; digests pause on these.
+PERMANENT = {"channel_not_found", "is_archived", "not_in_channel", "account_inactive", "invalid_auth"}
+INVITE_HINT = "I can't post in this conversation. Invite me with `/invite @sendstats` and try again."
+
+EXPLANATIONS = {
+    "is_archived": "this channel is archived, so nothing can be posted in it.",
+    "channel_not_found": "I can't see this conversation (a private channel or DM I'm not in).",
+    "not_in_channel": "I'm not a member of this channel.",
+    "msg_too_long": "the report was too long for one Slack message.",
+    "invalid_auth": "my Slack token was rejected; an admin should reinstall the app.",
+    "ratelimited": "Slack is rate-limiting me; try again in a minute.",
+}
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """Slack's error code from an API error (``unknown`` when the answer had none)."""
+    try:
+        return str(exc.response.get("error") or "unknown")
+    except Exception:
+        return "unknown"
+
+
+def explain(code: str) -> str:
+    return EXPLANATIONS.get(code, f"Slack answered `{code}`.")
+
+
+class DeliveryError(Exception):
+    """The report could not be posted where it was asked for; ``code`` is Slack's error."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Delivered:
+    """Where the report landed and what went wrong on the way (for the caller to tell the user)."""
+
+    channel: str
+    ts: str | None = None
+    file_id: str | None = None
+    private_fallback: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+class SlackDelivery:
+    """Posts messages and charts with pacing, channel joins and private fallbacks."""
+
+    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
+        self.client = client
+        self.pacer = pacer or ChannelPacer()
+
+    # -- small pieces ---------------------------------------------------------------------------
+
+    def post(self, channel: str, *, text: str, blocks: list[Block] | None = None, thread_ts: str | None = None) -> str:
+        """``chat.postMessage`` (paced); returns the message ts."""
+        self.pacer.wait(channel)
+        response = self.client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False
+        )
+        return str(response["ts"])
+
+    def upload(self, channel: str, *, png: bytes, filename: str, title: str, thread_ts: str | None) -> str | None:
+        """``files_upload_v2`` into ``thread_ts``; returns the file id."""
+        response = self.client.files_upload_v2(
+            channel=channel, thread_ts=thread_ts, content=png, filename=filename, title=title
+        )
+        files = response.get("files") or [{}]
+        return files[0].get("id") or response.get("file", {}).get("id")
+
+    def join(self, channel: str) -> bool:
+        """Join a public channel; False when Slack says it can't be joined (private, DM, archived)."""
+        try:
+            self.client.conversations_join(channel=channel)
+            log.info("joined channel %s to deliver a report", channel)
+            return True
+        except SlackApiError as exc:
+            log.info("could not join %s: %s", channel, slack_error(exc))
+            return False
+
+    def respond_privately(self, response_url: str, *, text: str, blocks: list[Block] | None = None) -> bool:
+        """An ephemeral reply through the command's ``response_url`` (5 uses, 30 minutes)."""
+        try:
+            result = WebhookClient(response_url, timeout=10).send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+        except Exception:
+            log.exception("response_url failed")
+            return False
+        if result.status_code != 200:
+            log.warning("response_url answered %s", result.status_code)
+        return result.status_code == 200
+
+    # -- the whole report -----------------------------------------------------------------------
+
+    def _joined_retry(self, channel: str, action: Any) -> Any:
+        """Run ``action``; if Slack says we're not a member, join (public channels) and run it again."""
+        try:
+            return action()
+        except SlackApiError as exc:
+            if slack_error(exc) not in NOT_MEMBER or not self.join(channel):
+                raise
+        return action()
+
+    def deliver_report(
+        self,
+        channel: str,
+        *,
+        text: str,
+        blocks: list[Block],
+        png: bytes | None,
+        filename: str,
+        title: str,
+        thread_ts: str | None = None,
+        response_url: str | None = None,
+    ) -> Delivered:
+        """Summary message, then the chart in its thread. Raises :class:`DeliveryError` only when
+        nothing could be delivered anywhere (no ``response_url`` to fall back on)."""
+        result = Delivered(channel=channel)
+        try:
+            result.ts = self._joined_retry(
+                channel, lambda: self.post(channel, text=text, blocks=blocks, thread_ts=thread_ts)
+            )
+        except SlackApiError as exc:
+            code = slack_error(exc)
+            log.warning("posting report to %s failed: %s", channel, code)
+            if response_url and code in NOT_MEMBER | {"is_archived"}:
+                note = {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": f"⚠️ {INVITE_HINT} (Only you can see this.)"}],
+                }
+                result.private_fallback = self.respond_privately(response_url, text=text, blocks=[note, *blocks])
+                result.problems.append(code)
+                if result.private_fallback:
+                    return result
+            raise DeliveryError(code) from exc
+        if png is None:
+            return result
+        reply_to = thread_ts or result.ts
+        try:
+            result.file_id = self._joined_retry(
+                channel, lambda: self.upload(channel, png=png, filename=filename, title=title, thread_ts=reply_to)
+            )
+        except SlackApiError as exc:
+            code = slack_error(exc)
+            log.warning("chart upload to %s failed: %s", channel, code)
+            result.problems.append(code)
+            hint = INVITE_HINT if code in NOT_MEMBER else f"The chart could not be attached: {explain(code)}"
+            try:
+                self.post(channel, text=f"📈 {hint}", thread_ts=reply_to)
+            except SlackApiError:
+                log.warning("could not explain the missing chart in %s", channel)
+        return result

@@ -1,0 +1,35 @@
+"""What the Slack listeners need, built once by ``bot.runtime`` and handed to each ``register``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from handlers.delivery import SlackDelivery
+from reports.braze import BrazeClient
+from reports.pipeline import CampaignNames, Renderer
+
+if TYPE_CHECKING:
+    from bot.store import Store
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    """Long-lived collaborators of the listeners; tests build it around fakes on 127.0.0.1."""
+
+    braze: BrazeClient
+    renderer: Renderer
+    names: CampaignNames
+    delivery: SlackDelivery
+    #: Runs the slow part of a request after Slack has been acknowledged.
+    jobs: Executor
+    store: Store | None = None
+    clock: Callable[[], datetime] = utc_now
+    default_timezone: str = "UTC"

@@ -1,0 +1,202 @@
+"""The ``/sendstats`` grammar: text in, a typed request or a usage error out.
+
+Everything is validated here, before Braze is called, so a typo costs the user one ephemeral line
+that says what was wrong and shows a correct example, never an exception and never silence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.text import escape
+
+MAX_ID_LENGTH = 64
+DEFAULT_DAYS = 14
+MAX_DAYS = 100
+_ID = re.compile(r"[!-~]{1,64}")  # printable ASCII without spaces: Braze's rule for send IDs
+_FORBIDDEN_IN_ID = set("<>&`*|")
+_DAYS = re.compile(r"\d{1,3}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+
+REPORT_USAGE = "`/sendstats <campaign_id> <send_id> [days] [until YYYY-MM-DD]`"
+REPORT_EXAMPLE = "`/sendstats 9ef1c2d0-campaign spring-launch 7`"
+SUBSCRIBE_USAGE = "`/sendstats subscribe <campaign_id> <send_id> [at HH:MM] [time zone]`"
+SUBSCRIBE_EXAMPLE = "`/sendstats subscribe 9ef1c2d0-campaign spring-launch at 08:30 Europe/Berlin`"
+UNSUBSCRIBE_USAGE = "`/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`"
+
+
+@dataclass(frozen=True, slots=True)
+class HelpRequest:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    campaign_id: str
+    send_id: str
+    days: int = DEFAULT_DAYS
+    #: Last day of the range (Braze's ``ending_at`` is the end of this day, UTC); None means now.
+    until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeRequest:
+    campaign_id: str
+    send_id: str
+    at: time | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnsubscribeRequest:
+    campaign_id: str | None = None
+    send_id: str | None = None
+    subscription_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class UsageError:
+    """What was wrong, in words for the user, plus the usage line and an example."""
+
+    problem: str
+    usage: str = REPORT_USAGE
+    example: str = REPORT_EXAMPLE
+
+    @property
+    def text(self) -> str:
+        return (
+            f"{self.problem}\nUsage: {self.usage}\nFor example: {self.example}\n"
+            "See `/sendstats help` for every command."
+        )
+
+
+Request = HelpRequest | ReportRequest | SubscribeRequest | UnsubscribeRequest | ListRequest
+
+
+def _quote(word: str, limit: int = 40) -> str:
+    shown = word if len(word) <= limit else word[:limit] + "…"
+    return f"“{escape(shown)}”"
+
+
+def _check_id(word: str, what: str, usage: str, example: str) -> UsageError | None:
+    if len(word) > MAX_ID_LENGTH:
+        return UsageError(f"The {what} is {len(word)} characters long; Braze IDs have at most 64.", usage, example)
+    if not _ID.fullmatch(word) or _FORBIDDEN_IN_ID & set(word):
+        return UsageError(
+            f"The {what} {_quote(word)} is not a Braze ID: IDs are plain ASCII letters, digits and "
+            "punctuation such as - _ . (no spaces, mentions or links).",
+            usage,
+            example,
+        )
+    return None
+
+
+def _parse_date(word: str, today: date) -> date | UsageError:
+    if not _DATE.fullmatch(word):
+        return UsageError(f"{_quote(word)} is not a date; write it as YYYY-MM-DD.")
+    try:
+        day = date.fromisoformat(word)
+    except ValueError:
+        return UsageError(f"{_quote(word)} is not a real date.")
+    if day > today:
+        return UsageError(f"{word} is in the future; `until` must be today or earlier.")
+    return day
+
+
+def _parse_report(words: list[str], today: date) -> ReportRequest | UsageError:
+    if len(words) < 2:
+        return UsageError("A report needs both a campaign ID and a send ID.")
+    campaign_id, send_id, rest = words[0], words[1], words[2:]
+    for word, what in ((campaign_id, "campaign ID"), (send_id, "send ID")):
+        if error := _check_id(word, what, REPORT_USAGE, REPORT_EXAMPLE):
+            return error
+    days, until = DEFAULT_DAYS, None
+    if rest and rest[0].lower() != "until":
+        word = rest.pop(0)
+        if not _DAYS.fullmatch(word) or not 1 <= int(word) <= MAX_DAYS:
+            return UsageError(f"{_quote(word)} is not a number of days; use a whole number from 1 to {MAX_DAYS}.")
+        days = int(word)
+    if rest and rest[0].lower() == "until":
+        if len(rest) < 2:
+            return UsageError("`until` needs a date, e.g. `until 2026-03-31`.")
+        parsed = _parse_date(rest[1], today)
+        if isinstance(parsed, UsageError):
+            return parsed
+        until, rest = parsed, rest[2:]
+    if rest:
+        return UsageError(f"I don't understand {_quote(' '.join(rest))} at the end.")
+    return ReportRequest(campaign_id, send_id, days, until)
+
+
+def _parse_subscribe(words: list[str]) -> SubscribeRequest | UsageError:
+    usage, example = SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE
+    if len(words) < 2:
+        return UsageError("`subscribe` needs a campaign ID and a send ID.", usage, example)
+    for word, what in ((words[0], "campaign ID"), (words[1], "send ID")):
+        if error := _check_id(word, what, usage, example):
+            return error
+    rest, at, zone = words[2:], None, None
+    if rest and rest[0].lower() == "at":
+        if len(rest) < 2:
+            return UsageError("`at` needs a time such as 09:00.", usage, example)
+        match = _TIME.fullmatch(rest[1])
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            return UsageError(f"{_quote(rest[1])} is not a time of day; use 24-hour HH:MM.", usage, example)
+        at, rest = time(int(match[1]), int(match[2])), rest[2:]
+    if rest:
+        zone = rest.pop(0)
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return UsageError(
+                f"{_quote(zone)} is not a time zone I know; use an IANA name such as Europe/Berlin.",
+                usage,
+                example,
+            )
+    if rest:
+        return UsageError(f"I don't understand {_quote(' '.join(rest))} at the end.", usage, example)
+    return SubscribeRequest(words[0], words[1], at, zone)
+
+
+def _parse_unsubscribe(words: list[str]) -> UnsubscribeRequest | UsageError:
+    example = "`/sendstats unsubscribe 3`"
+    if len(words) == 1 and words[0].isdigit() and len(words[0]) < 10:
+        return UnsubscribeRequest(subscription_id=int(words[0]))
+    if len(words) != 2:
+        return UsageError(
+            "`unsubscribe` needs a campaign ID and a send ID, or an id from `list`.",
+            UNSUBSCRIBE_USAGE,
+            example,
+        )
+    for word, what in ((words[0], "campaign ID"), (words[1], "send ID")):
+        if error := _check_id(word, what, UNSUBSCRIBE_USAGE, example):
+            return error
+    return UnsubscribeRequest(campaign_id=words[0], send_id=words[1])
+
+
+def parse(text: str, *, today: date) -> Request | UsageError:
+    """Parse the text after ``/sendstats`` (or after the bot's @mention)."""
+    words = text.split()
+    if not words or words[0].lower() in ("help", "-h", "--help", "?"):
+        return HelpRequest()
+    head = words[0].lower()
+    if head == "subscribe":
+        return _parse_subscribe(words[1:])
+    if head == "unsubscribe":
+        return _parse_unsubscribe(words[1:])
+    if head == "list":
+        return (
+            ListRequest()
+            if len(words) == 1
+            else UsageError("`list` takes no arguments.", "`/sendstats list`", "`/sendstats list`")
+        )
+    return _parse_report(words, today)

@@ -1,0 +1,97 @@
+"""The slow half of an on-demand report: runs on the job pool after Slack has been acknowledged."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from handlers.blocks import notice_blocks, report_blocks, report_text
+from handlers.delivery import DeliveryError, explain
+from handlers.deps import Deps
+from handlers.parsing import ReportRequest
+from handlers.text import escape
+from reports.braze import BrazeError
+from reports.pipeline import Report, build_report
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a request came from and how to answer its requester privately."""
+
+    channel: str
+    user_id: str
+    thread_ts: str | None = None
+    #: Slash commands carry one; mentions don't (their errors go into the thread instead).
+    response_url: str | None = None
+
+
+def tell(deps: Deps, origin: Origin, text: str) -> None:
+    """Tell the requester something: privately when we can, else in the request's thread."""
+    if origin.response_url and deps.delivery.respond_privately(
+        origin.response_url, text=text, blocks=notice_blocks(text)
+    ):
+        return
+    try:
+        deps.delivery.post(origin.channel, text=text, thread_ts=origin.thread_ts)
+    except Exception:
+        log.warning("could not tell %s in %s: %s", origin.user_id, origin.channel, text[:80])
+
+
+def chart_note(report: Report, in_thread: bool) -> str | None:
+    if report.chart_png is None:
+        return f"⚠️ {report.chart_error or 'No chart this time.'}"
+    return None if in_thread else "📈 Daily chart in the thread ↓"
+
+
+def run_report(deps: Deps, request: ReportRequest, origin: Origin) -> None:
+    """Fetch, summarise, draw and deliver; every failure ends as a message the user can act on."""
+    try:
+        report = build_report(
+            deps.braze,
+            deps.renderer,
+            deps.names,
+            campaign_id=request.campaign_id,
+            send_id=request.send_id,
+            days=request.days,
+            until=request.until,
+            today=deps.clock().date(),
+        )
+    except BrazeError as exc:
+        tell(deps, origin, f"⚠️ {escape(exc.user_message)}")
+        return
+    except Exception:
+        ref = uuid.uuid4().hex[:8]
+        log.exception("report failed (ref %s)", ref)
+        tell(deps, origin, f"⚠️ Something went wrong on our side building this report (ref `{ref}`). Try again.")
+        return
+    deliver(deps, report, origin)
+
+
+def deliver(deps: Deps, report: Report, origin: Origin) -> None:
+    """Post a built report to ``origin`` and explain anything that went wrong."""
+    summary = report.summary
+    blocks = report_blocks(
+        summary, campaign_name=report.campaign_name, chart_note=chart_note(report, origin.thread_ts is not None)
+    )
+    filename = f"sendstats-{summary.campaign_id}-{summary.send_id}-{summary.end.isoformat()}.png"
+    try:
+        delivered = deps.delivery.deliver_report(
+            origin.channel,
+            text=report_text(summary, report.campaign_name),
+            blocks=blocks,
+            png=report.chart_png,
+            filename=filename[:120],
+            title=f"{report.title} · {summary.start:%b %d} – {summary.end:%b %d}",
+            thread_ts=origin.thread_ts,
+            response_url=origin.response_url,
+        )
+    except DeliveryError as exc:
+        log.warning("report for %s could not be delivered: %s", origin.channel, exc.code)
+        if origin.response_url:
+            tell(deps, origin, f"⚠️ I couldn't post the report: {explain(exc.code)}")
+        return
+    if delivered.problems and not delivered.private_fallback and origin.response_url:
+        tell(deps, origin, f"⚠️ The report is posted, but: {explain(delivered.problems[0])}")
