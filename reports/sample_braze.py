@@ -23,6 +23,11 @@ CHANNELS = ("ios_push", "android_push", "email", "webhook")
 VARIATIONS = ("Variant A", "Variant B", "Control")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the benches open many connections at once
+    daemon_threads = True
+
+
 @dataclass
 class SampleSend:
     """A send the server knows: its first day, audience size and per-channel shape."""
@@ -44,6 +49,7 @@ class Recorded:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
+    at: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -134,8 +140,7 @@ class SampleBraze:
         self.campaign_details_status = 200
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property

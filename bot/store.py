@@ -1,0 +1,514 @@
+"""Persistence for daily digest subscriptions, digest deliveries and Slack event de-duplication.
+
+SQLite is the embedded default (one process); PostgreSQL via ``DATABASE_URL`` when several processes
+(web + clock, or many dynos) share the work. Every cross-process guarantee rests on a UNIQUE constraint
+or on a single conditional UPDATE, never on read-then-write in Python, so it holds on both backends:
+
+* one subscription per (channel, campaign, send): ``uq_subscriptions_key``;
+* one digest per (subscription, day): ``uq_deliveries_day`` + the re-claim UPDATE in :meth:`Store.claim`;
+* one handling per Slack event id: the primary key of ``processed_events``.
+
+Callers only ever see frozen dataclasses (:class:`Subscription`, :class:`Delivery`), never rows.
+Every datetime is timezone-aware UTC going in and coming out (SQLite stores naive UTC text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    create_engine,
+    delete,
+    event,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+SubscriptionStatus = Literal["active", "paused", "ended", "cancelled"]
+DeliveryStatus = Literal["claimed", "posted", "failed", "skipped"]
+#: Outcomes that count as "today's digest is done": they advance ``last_digest_on``.
+DONE_STATUSES: tuple[DeliveryStatus, ...] = ("posted", "skipped")
+
+#: Arbitrary constant key for the PostgreSQL advisory lock that serialises concurrent create_schema calls.
+_SCHEMA_LOCK_KEY = 0x5E_5D_57_A7
+#: SQLSTATEs PostgreSQL raises when two sessions create the same table/type/index at once.
+_DUPLICATE_DDL_SQLSTATES = {"42P07", "42710", "23505"}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """TIMESTAMPTZ on PostgreSQL, naive-UTC text on SQLite; aware UTC in Python either way.
+
+    Naive datetimes are refused on the way in: a naive value is a bug (whose local time?), not data.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = _as_utc(value)
+        # SQLite keeps no offset; storing naive UTC keeps its text comparisons (claimed_at < cutoff) right.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+metadata = MetaData()
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String, nullable=False),
+    Column("channel_id", String, nullable=False),  # Slack channel ID (C…/G…), never a name
+    Column("campaign_id", String, nullable=False),
+    Column("send_id", String, nullable=False),
+    Column("hour", Integer, nullable=False),
+    Column("minute", Integer, nullable=False),
+    Column("timezone", String, nullable=False),  # IANA name, e.g. Europe/Berlin
+    Column("created_by", String, nullable=False),  # Slack user ID
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("first_day", Date, nullable=False),  # the send's first day with data
+    Column("ends_on", Date, nullable=False),  # last day Braze still has data for the send
+    Column("status", String, nullable=False),
+    Column("status_reason", Text),
+    Column("last_digest_on", Date),
+    UniqueConstraint("channel_id", "campaign_id", "send_id", name="uq_subscriptions_key"),
+    CheckConstraint("hour BETWEEN 0 AND 23", name="ck_subscriptions_hour"),
+    CheckConstraint("minute BETWEEN 0 AND 59", name="ck_subscriptions_minute"),
+    CheckConstraint("ends_on >= first_day", name="ck_subscriptions_days"),
+    CheckConstraint(_in("status", get_args(SubscriptionStatus)), name="ck_subscriptions_status"),
+    Index("ix_subscriptions_created_by", "created_by"),
+)
+
+digest_deliveries = Table(
+    "digest_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False),
+    Column("digest_date", Date, nullable=False),
+    Column("status", String, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("detail", Text),  # the Slack/Braze error, or why the digest was skipped
+    Column("message_ts", String),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("subscription_id", "digest_date", name="uq_deliveries_day"),
+    CheckConstraint(_in("status", get_args(DeliveryStatus)), name="ck_deliveries_status"),
+)
+
+processed_events = Table(
+    "processed_events",
+    metadata,
+    Column("event_id", String, primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_processed_events_received_at", "received_at"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A channel's daily digest of one Braze send."""
+
+    id: int
+    team_id: str
+    channel_id: str
+    campaign_id: str
+    send_id: str
+    hour: int
+    minute: int
+    timezone: str
+    created_by: str
+    created_at: datetime
+    first_day: date
+    ends_on: date
+    status: SubscriptionStatus
+    status_reason: str | None
+    last_digest_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One subscription's digest for one day: who holds it, how it went, how often it was tried."""
+
+    id: int
+    subscription_id: int
+    digest_date: date
+    status: DeliveryStatus
+    attempts: int
+    detail: str | None
+    message_ts: str | None
+    claimed_at: datetime
+    updated_at: datetime
+
+
+def make_engine(url: str) -> Engine:
+    """Engine for ``sqlite:///path``, ``sqlite://`` (memory), ``postgresql://…`` or ``postgres://…``.
+
+    PostgreSQL URLs always get the psycopg 3 driver (the one we ship; Heroku hands out ``postgres://``).
+    """
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        # pre_ping: managed Postgres drops idle connections; the scheduler is idle most of the day.
+        return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+    if backend != "sqlite":
+        raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}; use sqlite or postgresql")
+
+    if parsed.database in (None, "", ":memory:"):
+        # One shared connection, or every thread would see its own empty in-memory database.
+        engine = create_engine(parsed, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    else:
+        engine = create_engine(parsed, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA busy_timeout=5000")  # first, so the WAL switch itself waits for locks
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+            cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
+        finally:
+            cursor.close()
+
+    return engine
+
+
+class Store:
+    """All reads and writes of subscriptions, digest deliveries and processed Slack events.
+
+    Thread-safe and multi-process-safe: share one instance per process.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        return cls(make_engine(url))
+
+    def dispose(self) -> None:
+        """Close pooled connections (at shutdown, or in a child process after fork)."""
+        self.engine.dispose()
+
+    # -- schema --------------------------------------------------------------------------------------
+
+    def create_schema(self) -> None:
+        """Create missing tables. Idempotent, and safe when several processes start at once.
+
+        On PostgreSQL an advisory lock serialises the DDL; should two creators still collide (e.g. an
+        older process without the lock), the duplicate-table error is caught and the check repeated.
+        """
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+                    metadata.create_all(conn)
+                return
+            except DBAPIError as exc:
+                if attempt == 2 or not _is_duplicate_ddl(exc):
+                    raise
+
+    # -- subscriptions -------------------------------------------------------------------------------
+
+    def upsert_subscription(
+        self,
+        team_id: str,
+        channel_id: str,
+        campaign_id: str,
+        send_id: str,
+        hour: int,
+        minute: int,
+        timezone: str,
+        created_by: str,
+        first_day: date,
+        ends_on: date,
+    ) -> tuple[Subscription, bool]:
+        """Subscribe a channel to a send, or re-subscribe it; returns (subscription, created).
+
+        Re-subscribing (same channel, campaign and send) takes the new time, zone and requester and makes
+        the subscription active again, whatever its status; its id, created_at and last_digest_on stay.
+        INSERT comes first and a UNIQUE violation falls through to UPDATE, so two people subscribing
+        at the same moment end up with one row.
+        """
+        _check_schedule(hour, minute, timezone)
+        if ends_on < first_day:
+            raise ValueError(f"ends_on {ends_on} is before first_day {first_day}")
+        changes = {
+            "hour": hour,
+            "minute": minute,
+            "timezone": timezone,
+            "created_by": created_by,
+            "first_day": first_day,
+            "ends_on": ends_on,
+            "status": "active",
+            "status_reason": None,
+        }
+        s = subscriptions.c
+        key = and_(s.channel_id == channel_id, s.campaign_id == campaign_id, s.send_id == send_id)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(subscriptions).values(
+                        team_id=team_id,
+                        channel_id=channel_id,
+                        campaign_id=campaign_id,
+                        send_id=send_id,
+                        created_at=_as_utc(None),
+                        **changes,
+                    )
+                )
+                return _subscription(conn.execute(select(subscriptions).where(key)).one()), True
+        except IntegrityError as exc:
+            conflict = exc  # the row exists (perhaps created a moment ago by someone else): update it
+        with self.engine.begin() as conn:
+            if conn.execute(update(subscriptions).where(key).values(**changes)).rowcount != 1:
+                raise conflict  # not a duplicate key after all, but some other constraint
+            return _subscription(conn.execute(select(subscriptions).where(key)).one()), False
+
+    def get_subscription(self, sub_id: int) -> Subscription | None:
+        """The subscription with this id, or None."""
+        found = self._subscriptions(subscriptions.c.id == sub_id)
+        return found[0] if found else None
+
+    def find_subscription(self, channel_id: str, campaign_id: str, send_id: str) -> Subscription | None:
+        """The channel's subscription to this send (any status), or None."""
+        s = subscriptions.c
+        found = self._subscriptions(s.channel_id == channel_id, s.campaign_id == campaign_id, s.send_id == send_id)
+        return found[0] if found else None
+
+    def list_channel(self, channel_id: str, include_inactive: bool = False) -> list[Subscription]:
+        """A channel's subscriptions, oldest first: only 'active' ones unless include_inactive."""
+        where = [subscriptions.c.channel_id == channel_id]
+        if not include_inactive:
+            where.append(subscriptions.c.status == "active")
+        return self._subscriptions(*where)
+
+    def list_by_user(self, user_id: str, include_inactive: bool = False) -> list[Subscription]:
+        """Subscriptions a user created (or last re-subscribed), oldest first; 'active' ones by default."""
+        where = [subscriptions.c.created_by == user_id]
+        if not include_inactive:
+            where.append(subscriptions.c.status == "active")
+        return self._subscriptions(*where)
+
+    def active_subscriptions(self) -> list[Subscription]:
+        """Everything the scheduler should consider today."""
+        return self._subscriptions(subscriptions.c.status == "active")
+
+    def cancel(self, sub_id: int) -> bool:
+        """Unsubscribe (from any status). False if unknown or already cancelled."""
+        return self._set_status(sub_id, "cancelled", None, ("active", "paused", "ended"))
+
+    def pause(self, sub_id: int, reason: str) -> bool:
+        """Stop digests for a reason someone can fix (e.g. bot removed from the channel).
+
+        Only an active subscription can be paused, so a pause never revives a cancelled or ended one.
+        """
+        return self._set_status(sub_id, "paused", reason, ("active",))
+
+    def end(self, sub_id: int, reason: str) -> bool:
+        """Stop digests for good (Braze no longer keeps the send's data); never overrides 'cancelled'."""
+        return self._set_status(sub_id, "ended", reason, ("active", "paused"))
+
+    # -- digest deliveries ---------------------------------------------------------------------------
+
+    def claim(
+        self,
+        sub_id: int,
+        digest_date: date,
+        *,
+        max_attempts: int = 3,
+        stale_after: timedelta = timedelta(minutes=15),
+        now: datetime | None = None,
+    ) -> Delivery | None:
+        """Take the right to post ``sub_id``'s digest for ``digest_date``; None if someone else has it.
+
+        Exactly one caller across all threads and processes wins: the first INSERT wins through the
+        UNIQUE (subscription_id, digest_date) constraint. Later callers may take the row over only with
+        a single conditional UPDATE (rowcount 1 = won), and only if fewer than ``max_attempts`` tries
+        were made and the last one failed, or its claimer went silent for ``stale_after`` (crashed).
+        Posted and skipped days are never claimable again. Unknown subscriptions give None.
+        ``stale_after`` must exceed the longest a digest can take, or a slow claimer gets overtaken.
+        """
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        now = _as_utc(now)
+        d = digest_deliveries.c
+        key = and_(d.subscription_id == sub_id, d.digest_date == digest_date)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(digest_deliveries).values(
+                        subscription_id=sub_id,
+                        digest_date=digest_date,
+                        status="claimed",
+                        attempts=1,
+                        claimed_at=now,
+                        updated_at=now,
+                    )
+                )
+                return _delivery(conn.execute(select(digest_deliveries).where(key)).one())
+        except IntegrityError:
+            pass  # the day was claimed before (or the subscription is gone): only a retake can win
+        retakeable = and_(
+            d.attempts < max_attempts,
+            or_(d.status == "failed", and_(d.status == "claimed", d.claimed_at < now - stale_after)),
+        )
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(digest_deliveries)
+                .where(key, retakeable)
+                .values(status="claimed", attempts=d.attempts + 1, claimed_at=now, updated_at=now)
+            )
+            if result.rowcount != 1:
+                return None
+            return _delivery(conn.execute(select(digest_deliveries).where(key)).one())
+
+    def finish(
+        self,
+        delivery_id: int,
+        status: Literal["posted", "failed", "skipped"],
+        *,
+        detail: str | None = None,
+        message_ts: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Record how a claimed digest went; 'posted'/'skipped' also advance last_digest_on.
+
+        Only a 'claimed' delivery can be finished, so a second finish cannot overwrite the first
+        outcome; False says the delivery was unknown or not claimed any more.
+        """
+        if status not in ("posted", "failed", "skipped"):
+            raise ValueError(f"cannot finish a delivery as {status!r}")
+        d, s = digest_deliveries.c, subscriptions.c
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(digest_deliveries)
+                .where(d.id == delivery_id, d.status == "claimed")
+                .values(status=status, detail=detail, message_ts=message_ts, updated_at=_as_utc(now))
+            )
+            if result.rowcount != 1:
+                return False
+            if status in DONE_STATUSES:
+                row = conn.execute(select(d.subscription_id, d.digest_date).where(d.id == delivery_id)).one()
+                conn.execute(
+                    update(subscriptions)
+                    .where(
+                        s.id == row.subscription_id,
+                        or_(s.last_digest_on.is_(None), s.last_digest_on < row.digest_date),
+                    )
+                    .values(last_digest_on=row.digest_date)
+                )
+            return True
+
+    def deliveries_for(self, sub_id: int) -> list[Delivery]:
+        """A subscription's deliveries, oldest day first (for the audit/status command)."""
+        d = digest_deliveries.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(digest_deliveries).where(d.subscription_id == sub_id).order_by(d.digest_date))
+            return [_delivery(row) for row in rows]
+
+    # -- Slack event de-duplication ------------------------------------------------------------------
+
+    def remember_event(self, event_id: str, *, now: datetime | None = None) -> bool:
+        """True the first time this Slack event id is seen; False for Slack's retries of it."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(processed_events).values(event_id=event_id, received_at=_as_utc(now)))
+        except IntegrityError:
+            return False
+        return True
+
+    def forget_events_before(self, cutoff: datetime) -> int:
+        """Prune event ids received before ``cutoff`` (Slack retries only for minutes); returns how many."""
+        with self.engine.begin() as conn:
+            result = conn.execute(delete(processed_events).where(processed_events.c.received_at < _as_utc(cutoff)))
+            return result.rowcount
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _subscriptions(self, *where: Any) -> list[Subscription]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(subscriptions).where(*where).order_by(subscriptions.c.id))
+            return [_subscription(row) for row in rows]
+
+    def _set_status(
+        self, sub_id: int, status: SubscriptionStatus, reason: str | None, allowed_from: tuple[str, ...]
+    ) -> bool:
+        """One conditional UPDATE, so a transition is decided by the database, not a stale read."""
+        s = subscriptions.c
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(subscriptions)
+                .where(s.id == sub_id, s.status.in_(allowed_from))
+                .values(status=status, status_reason=reason)
+            )
+            return result.rowcount == 1
+
+
+def _subscription(row: Any) -> Subscription:
+    return Subscription(**row._mapping)
+
+
+def _delivery(row: Any) -> Delivery:
+    return Delivery(**row._mapping)
+
+
+def _as_utc(value: datetime | None) -> datetime:
+    """``value`` (default: now) as aware UTC; naive datetimes are refused, not guessed."""
+    if value is None:
+        return datetime.now(UTC)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: pass a timezone-aware (UTC) datetime")
+    return value.astimezone(UTC)
+
+
+def _check_schedule(hour: int, minute: int, timezone: str) -> None:
+    if not 0 <= hour <= 23:
+        raise ValueError(f"hour must be 0-23, not {hour}")
+    if not 0 <= minute <= 59:
+        raise ValueError(f"minute must be 0-59, not {minute}")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{timezone!r} is not an IANA time zone such as Europe/Berlin") from exc
+
+
+def _is_duplicate_ddl(exc: DBAPIError) -> bool:
+    """Whether ``exc`` is another process having just created the same table/index/type."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return sqlstate in _DUPLICATE_DDL_SQLSTATES or "already exists" in str(exc.orig)

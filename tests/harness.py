@@ -1,0 +1,149 @@
+"""Fixtures that run the real bot over HTTP against the Slack fake and the sample Braze server.
+
+Loaded by ``tests/conftest.py``. The bot is built by :func:`bot.runtime.build_runtime` (the shipped
+wiring) and served by waitress on 127.0.0.1, and requests are signed exactly as Slack signs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.config import Settings
+from bot.runtime import Runtime, build_runtime
+from bot.server import HttpServer, make_wsgi
+from reports.braze import BrazeClient
+from reports.pipeline import CampaignNames
+from reports.sample_braze import SampleBraze
+from tests.fakes.slack_fake import SlackFake
+from tests.slack_signing import FORM, JSON, event_body, post_signed, slash_command_body
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-test-token"
+BRAZE_KEY = "sample-braze-key-do-not-leak"
+CAMPAIGN, SEND = "cmp-spring", "send-0001"
+
+
+def make_settings(slack: SlackFake, braze: SampleBraze, db_path: Path, **extra: Any) -> Settings:
+    """Settings pointing at the fakes; ``_env_file=None`` keeps a developer's .env out of tests."""
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.base_url,
+        "braze_api_key": BRAZE_KEY,
+        "braze_rest_endpoint": braze.url,
+        "database_url": f"sqlite:///{db_path}",
+        "render_processes": 1,
+        "scheduler": "off",
+        **extra,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def fast_braze(runtime: Runtime) -> None:
+    """Swap in a Braze client with millisecond backoff so retry tests stay quick (same code path)."""
+    settings = runtime.settings
+    braze = BrazeClient(
+        settings.braze_rest_endpoint,
+        settings.braze_api_key.get_secret_value(),
+        backoff_initial=0.01,
+        backoff_max=0.05,
+        max_rate_limit_wait=5.0,
+    )
+    runtime.deps.braze = braze
+    runtime.deps.names = CampaignNames(braze)
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """The job pool, remembering its futures so a test can wait for all background work to end."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="job")
+        self.futures: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit(fn, *args, **kwargs)
+        self.futures.append(future)
+        return future
+
+    def drain(self, timeout: float) -> None:
+        pending = list(self.futures)
+        self.futures.clear()
+        done, not_done = wait(pending, timeout=timeout)
+        assert not not_done, f"{len(not_done)} background jobs still running after {timeout}s"
+        for future in done:
+            if future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+
+
+@dataclass
+class BotUnderTest:
+    """The running bot plus the fakes it talks to."""
+
+    url: str
+    runtime: Runtime
+    slack: SlackFake
+    braze: SampleBraze
+
+    def command(self, text: str, **kwargs: Any) -> httpx.Response:
+        """POST a signed ``/sendstats`` as Slack does; a fresh response_url unless one is given."""
+        kwargs.setdefault("response_url", self.slack.new_response_url())
+        body = slash_command_body(text, **kwargs)
+        return post_signed(f"{self.url}/slack/events", body, SIGNING_SECRET, FORM)
+
+    def event(self, event: dict[str, Any], *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        body = event_body(event, **kwargs)
+        return post_signed(f"{self.url}/slack/events", body, SIGNING_SECRET, JSON, extra_headers=headers)
+
+    def idle(self, timeout: float = 30.0) -> None:
+        """Wait until every background job submitted so far has finished (and re-raise its error)."""
+        jobs = self.runtime.deps.jobs
+        assert isinstance(jobs, TrackingExecutor)
+        jobs.drain(timeout)
+
+
+@pytest.fixture(scope="session")
+def slack_fake() -> Iterator[SlackFake]:
+    with SlackFake(token=BOT_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def braze_server() -> Iterator[SampleBraze]:
+    with SampleBraze(api_key=BRAZE_KEY) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def running_bot(
+    slack_fake: SlackFake, braze_server: SampleBraze, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BotUnderTest]:
+    db = tmp_path_factory.mktemp("bot") / "sendstats.db"
+    runtime = build_runtime(make_settings(slack_fake, braze_server, db))
+    fast_braze(runtime)
+    runtime.deps.jobs = TrackingExecutor(max_workers=4)
+    runtime.start()
+    server = HttpServer(make_wsgi(runtime.app, lambda: runtime.ready), host="127.0.0.1", port=0).start_background()
+    yield BotUnderTest(f"http://127.0.0.1:{server.port}", runtime, slack_fake, braze_server)
+    server.stop()
+    runtime.deps.jobs.shutdown(wait=True)  # type: ignore[union-attr]
+    runtime.close()
+
+
+@pytest.fixture
+def bot(running_bot: BotUnderTest) -> Iterator[BotUnderTest]:
+    """The session's bot with both fakes reset and one known send registered."""
+    running_bot.slack.reset()
+    running_bot.braze.reset()
+    running_bot.braze.sends.clear()
+    running_bot.braze.add_send(CAMPAIGN, SEND, days_ago=4)
+    running_bot.runtime.deps.delivery.pacer._next.clear()
+    running_bot.runtime.deps.names._cache.clear()
+    yield running_bot
+    running_bot.idle()

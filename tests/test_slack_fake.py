@@ -1,0 +1,370 @@
+"""Prove the Slack fake behaves like Slack for a real slack_sdk client.
+
+Why: every bot test trusts this fake, so its channel rules, upload flow, fault
+injection and signing helpers are pinned here against genuine slack_sdk code.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from urllib.error import HTTPError
+from urllib.parse import parse_qs
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.webhook import WebhookClient
+
+from tests.fakes.slack_fake import RESPONSE_URL, UPLOAD, SlackFake
+from tests.slack_signing import (
+    FORM,
+    JSON,
+    block_action_body,
+    block_actions_payload,
+    event_body,
+    post_signed,
+    sign,
+    slash_command_body,
+)
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+@pytest.fixture
+def fake() -> Iterator[SlackFake]:
+    with SlackFake() as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake: SlackFake) -> WebClient:
+    return WebClient(token=fake.token, base_url=fake.base_url, timeout=5)
+
+
+def _error(excinfo: pytest.ExceptionInfo[SlackApiError]) -> str:
+    return excinfo.value.response["error"]
+
+
+# --------------------------------------------------------------------------- auth
+
+
+def test_auth_test_identifies_the_bot(fake: SlackFake, client: WebClient) -> None:
+    resp = client.auth_test()
+    assert (resp["user_id"], resp["bot_id"], resp["team_id"], resp["user"]) == ("UBOT", "BBOT", "T1", "sendstats")
+    call = fake.calls_to("auth.test")[0]
+    assert call.headers["authorization"] == f"Bearer {fake.token}"
+
+
+def test_missing_and_wrong_tokens_are_rejected(fake: SlackFake) -> None:
+    with pytest.raises(SlackApiError) as missing:
+        WebClient(base_url=fake.base_url).auth_test()
+    with pytest.raises(SlackApiError) as wrong:
+        WebClient(token="xoxb-wrong", base_url=fake.base_url).auth_test()
+    assert _error(missing) == "not_authed"
+    assert _error(wrong) == "invalid_auth"
+
+
+def test_unknown_method_is_recorded(fake: SlackFake, client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        client.api_call("files.upload", params={"channels": "C_PUBLIC"})
+    assert _error(exc) == "unknown_method"
+    assert fake.calls_to("files.upload")[0].params == {"channels": "C_PUBLIC"}
+
+
+# --------------------------------------------------------------------------- chat.postMessage
+
+
+def test_post_message_stores_message_and_decodes_blocks(fake: SlackFake, client: WebClient) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*stats*"}}]
+    parent = client.chat_postMessage(channel="C_PUBLIC", text="hello", blocks=blocks)
+    reply = client.chat_postMessage(channel="C_PUBLIC", text="reply", thread_ts=parent["ts"])
+
+    assert parent["channel"] == "C_PUBLIC"
+    assert parent["ts"] == "1700000000.000100"
+    assert reply["ts"] > parent["ts"]
+    call = fake.calls_to("chat.postMessage")[0]
+    assert call.params["blocks"] == blocks  # JSON string decoded for assertions
+    assert call.params["text"] == "hello"
+    assert [m["text"] for m in fake.messages_in("C_PUBLIC")] == ["hello", "reply"]
+    assert [m["text"] for m in fake.messages_in("C_PUBLIC", thread_ts=parent["ts"])] == ["reply"]
+
+
+@pytest.mark.parametrize(
+    ("channel", "error"),
+    [
+        ("G_PRIVATE", "channel_not_found"),
+        ("D_USER", "channel_not_found"),
+        ("C_NOPE", "channel_not_found"),
+        ("C_ARCHIVED", "is_archived"),
+    ],
+)
+def test_post_message_channel_errors(client: WebClient, channel: str, error: str) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel=channel, text="x")
+    assert _error(exc) == error
+
+
+def test_public_non_member_depends_on_chat_write_public(fake: SlackFake, client: WebClient) -> None:
+    assert client.chat_postMessage(channel="C_NOTMEMBER", text="x")["ok"]
+    fake.chat_write_public = False
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="C_NOTMEMBER", text="x")
+    assert _error(exc) == "not_in_channel"
+
+
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
+def test_post_message_requires_content(client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="C_PUBLIC")
+    assert _error(exc) == "no_text"
+
+
+def test_concurrent_posts_get_unique_ts(fake: SlackFake, client: WebClient) -> None:
+    results: list[str] = []
+
+    def post(i: int) -> None:
+        results.append(client.chat_postMessage(channel="C_PUBLIC", text=str(i))["ts"])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(results)) == 20
+    assert len(fake.wait_for("chat.postMessage", count=20)) == 20
+
+
+# --------------------------------------------------------------------------- other methods
+
+
+def test_dm_ephemeral_update_reaction_view_and_user(fake: SlackFake, client: WebClient) -> None:
+    fake.set_user_tz("U2", "Asia/Tokyo")
+    dm = client.conversations_open(users="U1")["channel"]["id"]
+    assert dm == "DU1"
+    posted = client.chat_postMessage(channel=dm, text="hi")
+    updated = client.chat_update(channel=dm, ts=posted["ts"], text="edited")
+    assert updated["ts"] == posted["ts"]
+    assert fake.messages_in(dm)[0]["text"] == "edited"
+    with pytest.raises(SlackApiError) as missing:
+        client.chat_update(channel=dm, ts="1.000000", text="x")
+    assert _error(missing) == "message_not_found"
+
+    assert client.chat_postEphemeral(channel="C_PUBLIC", user="U1", text="psst")["message_ts"]
+    assert client.reactions_add(channel="C_PUBLIC", timestamp=posted["ts"], name="eyes")["ok"]
+    assert client.views_publish(user_id="U1", view={"type": "home", "blocks": []})["ok"]
+    assert fake.views["U1"] == {"type": "home", "blocks": []}
+    assert fake.ephemerals[0]["text"] == "psst"
+
+    assert client.users_info(user="U1")["user"]["tz"] == "America/New_York"
+    tokyo = client.users_info(user="U2")["user"]
+    assert (tokyo["tz"], tokyo["tz_offset"]) == ("Asia/Tokyo", 9 * 3600)
+
+
+def test_join_rules(fake: SlackFake, client: WebClient) -> None:
+    joined = client.conversations_join(channel="C_NOTMEMBER")
+    assert joined["channel"]["id"] == "C_NOTMEMBER"
+    assert fake.channels["C_NOTMEMBER"].member
+    assert client.conversations_join(channel="C_PUBLIC")["warning"] == "already_in_channel"
+    for channel, error in [
+        ("G_PRIVATE", "method_not_supported_for_channel_type"),
+        ("C_NOPE", "channel_not_found"),
+        ("C_ARCHIVED", "is_archived"),
+    ]:
+        with pytest.raises(SlackApiError) as exc:
+            client.conversations_join(channel=channel)
+        assert _error(exc) == error, channel
+
+
+def test_reset_clears_calls_and_state_but_keeps_config(fake: SlackFake, client: WebClient) -> None:
+    fake.add_channel("C_EXTRA", member=False)
+    client.conversations_join(channel="C_EXTRA")
+    client.chat_postMessage(channel="C_PUBLIC", text="x")
+    fake.fail_next("auth.test", error="fatal_error")
+    fake.reset()
+    assert fake.calls == [] and fake.messages == {}
+    assert not fake.channels["C_EXTRA"].member
+    assert client.auth_test()["ok"]  # pending fault was dropped
+
+
+# --------------------------------------------------------------------------- files_upload_v2
+
+
+def test_files_upload_v2_round_trip_into_thread(fake: SlackFake, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C_PUBLIC", text="weekly stats")
+    resp = client.files_upload_v2(
+        channel="C_PUBLIC",
+        thread_ts=parent["ts"],
+        file=PNG,
+        filename="x.png",
+        title="Chart",
+        initial_comment="here you go",
+    )
+
+    assert [c.method for c in fake.calls][1:] == [
+        "files.getUploadURLExternal",
+        UPLOAD,
+        "files.completeUploadExternal",
+    ]
+    get_url = fake.calls_to("files.getUploadURLExternal")[0]
+    assert get_url.params == {"filename": "x.png", "length": str(len(PNG))}
+    upload = fake.calls_to(UPLOAD)[0]
+    assert upload.body == PNG  # raw bytes, not multipart
+    assert "authorization" not in upload.headers
+    complete = fake.calls_to("files.completeUploadExternal")[0]
+    assert complete.params["files"] == [{"id": resp["file"]["id"], "title": "Chart"}]
+
+    (share,) = fake.files
+    assert (share.channel, share.thread_ts, share.filename, share.title) == ("C_PUBLIC", parent["ts"], "x.png", "Chart")
+    assert share.content == PNG and share.initial_comment == "here you go"
+    assert resp["file"]["id"] == share.file_id
+    assert fake.messages_in("C_PUBLIC", thread_ts=parent["ts"])[0]["files"][0]["id"] == share.file_id
+
+
+@pytest.mark.parametrize(
+    ("channel", "error"),
+    [("C_NOTMEMBER", "not_in_channel"), ("G_PRIVATE", "channel_not_found"), ("C_NOPE", "channel_not_found")],
+)
+def test_files_need_membership(fake: SlackFake, client: WebClient, channel: str, error: str) -> None:
+    with pytest.raises(SlackApiError) as exc:
+        client.files_upload_v2(channel=channel, file=PNG, filename="x.png")
+    assert _error(exc) == error
+    assert fake.files == []
+
+
+def test_join_then_upload_succeeds(fake: SlackFake, client: WebClient) -> None:
+    client.conversations_join(channel="C_NOTMEMBER")
+    client.files_upload_v2(channel="C_NOTMEMBER", content="a,b\n1,2\n", filename="s.csv")
+    assert fake.files[0].content == b"a,b\n1,2\n"
+    assert fake.files[0].title == "s.csv"  # slack_sdk defaults title to filename
+
+
+def test_failed_byte_upload_escapes_as_urllib_http_error(fake: SlackFake, client: WebClient) -> None:
+    # slack_sdk posts the bytes with bare urllib: no retry handlers, and a non-2xx
+    # surfaces as urllib.error.HTTPError rather than SlackApiError/SlackRequestError.
+    fake.fail_next(UPLOAD, error="upload_failed", status=500)
+    with pytest.raises(HTTPError):
+        client.files_upload_v2(channel="C_PUBLIC", file=PNG, filename="x.png")
+    assert fake.calls_to("files.completeUploadExternal") == [] and fake.files == []
+
+
+# --------------------------------------------------------------------------- fault injection
+
+
+def test_ratelimit_without_retry_handler_raises(fake: SlackFake, client: WebClient) -> None:
+    fake.fail_next("chat.postMessage", retry_after=7)
+    with pytest.raises(SlackApiError) as exc:
+        client.chat_postMessage(channel="C_PUBLIC", text="x")
+    assert exc.value.response.status_code == 429
+    assert exc.value.response.headers["Retry-After"] == "7"
+    assert _error(exc) == "ratelimited"
+
+
+def test_ratelimit_is_retried_by_rate_limit_handler(fake: SlackFake) -> None:
+    client = WebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[RateLimitErrorRetryHandler()])
+    fake.fail_next("chat.postMessage", retry_after=1)
+    started = time.monotonic()
+    assert client.chat_postMessage(channel="C_PUBLIC", text="x")["ok"]
+    assert time.monotonic() - started >= 1  # honoured Retry-After
+    assert [c.status for c in fake.calls_to("chat.postMessage")] == [429, 200]
+    assert len(fake.messages_in("C_PUBLIC")) == 1
+
+
+def test_non_ratelimit_fault_is_http_200_error(fake: SlackFake, client: WebClient) -> None:
+    fake.fail_next("chat.postMessage", error="fatal_error", times=2)
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as exc:
+            client.chat_postMessage(channel="C_PUBLIC", text="x")
+        assert exc.value.response.status_code == 200 and _error(exc) == "fatal_error"
+    assert client.chat_postMessage(channel="C_PUBLIC", text="x")["ok"]
+
+
+def test_latency_is_applied(fake: SlackFake, client: WebClient) -> None:
+    fake.latency["auth.test"] = 0.2
+    started = time.monotonic()
+    client.auth_test()
+    assert time.monotonic() - started >= 0.2
+
+
+def test_wait_for_sees_calls_from_other_threads_and_times_out_helpfully(fake: SlackFake, client: WebClient) -> None:
+    timer = threading.Timer(0.1, lambda: client.chat_postMessage(channel="C_PUBLIC", text="later"))
+    timer.start()
+    assert fake.wait_for("chat.postMessage", timeout=5)[0].params["text"] == "later"
+    timer.join()
+    with pytest.raises(AssertionError, match=r"received: \['chat.postMessage'\]"):
+        fake.wait_for("views.publish", timeout=0.1)
+
+
+# --------------------------------------------------------------------------- response_url
+
+
+def test_response_url_allows_five_uses(fake: SlackFake) -> None:
+    url = fake.new_response_url()
+    webhook = WebhookClient(url)
+    for i in range(5):
+        assert webhook.send(text=f"r{i}", response_type="ephemeral").status_code == 200
+    sixth = webhook.send(text="too many")
+    assert (sixth.status_code, sixth.body) == (404, "used_url")
+    assert [r["text"] for r in fake.responses[url]] == ["r0", "r1", "r2", "r3", "r4"]
+    assert len(fake.calls_to(RESPONSE_URL)) == 6
+
+
+def test_response_url_expiry(fake: SlackFake) -> None:
+    marked = fake.new_response_url()
+    fake.expire_response_url(marked)
+    assert WebhookClient(marked).send(text="x").body == "expired_url"
+
+    now = [1_000_000.0]
+    fake.clock = lambda: now[0]
+    aged = fake.new_response_url()
+    now[0] += 30 * 60 + 1
+    resp = WebhookClient(aged).send(text="x")
+    assert (resp.status_code, resp.body) == (404, "expired_url")
+
+
+# --------------------------------------------------------------------------- signing helpers
+
+
+def test_sign_matches_slack_sdk_signature_verifier() -> None:
+    body = slash_command_body("report weekly")
+    headers = sign(body, SECRET)
+    verifier = SignatureVerifier(SECRET)
+    assert verifier.is_valid(body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"])
+    assert verifier.is_valid_request(body, headers)
+    assert (
+        verifier.generate_signature(timestamp="1700000000", body=body)
+        == sign(body, SECRET, 1700000000)["X-Slack-Signature"]
+    )
+    stale = sign(body, SECRET, int(time.time()) - 600)
+    assert not verifier.is_valid_request(body, stale)
+    assert not SignatureVerifier("other-secret").is_valid_request(body, headers)
+
+
+def test_request_bodies_have_slack_shape() -> None:
+    slash = {k: v[0] for k, v in parse_qs(slash_command_body("top 5", channel_id="C9").decode()).items()}
+    assert slash["command"] == "/sendstats" and slash["text"] == "top 5" and slash["channel_id"] == "C9"
+    assert {"response_url", "trigger_id", "team_id", "user_id", "api_app_id"} <= slash.keys()
+
+    envelope = json.loads(event_body({"type": "app_mention", "text": "<@UBOT> hi"}, event_id="Ev1"))
+    assert envelope["type"] == "event_callback" and envelope["event_id"] == "Ev1"
+    assert envelope["authorizations"][0]["user_id"] == "UBOT" and "event_ts" in envelope["event"]
+
+    payload = block_actions_payload("refresh", value="7d")
+    decoded = json.loads(parse_qs(block_action_body(payload).decode())["payload"][0])
+    assert decoded == payload and decoded["actions"][0]["value"] == "7d"
+
+
+def test_post_signed_sends_verifiable_headers(fake: SlackFake) -> None:
+    url = fake.new_response_url()
+    body = json.dumps({"text": "signed"}).encode()
+    resp = post_signed(url, body, SECRET, JSON, extra_headers={"X-Slack-Retry-Num": "1"})
+    assert resp.status_code == 200
+    call = fake.wait_for(RESPONSE_URL)[0]
+    assert call.headers["content-type"] == JSON and call.headers["x-slack-retry-num"] == "1"
+    assert SignatureVerifier(SECRET).is_valid_request(call.body, call.headers)
+    assert FORM == "application/x-www-form-urlencoded"
