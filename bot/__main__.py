@@ -6,6 +6,8 @@ import argparse
 import logging
 import signal
 import sys
+import threading
+from datetime import date
 from types import FrameType
 
 from bot.config import Settings, SettingsError, load_settings
@@ -60,11 +62,60 @@ def serve(settings: Settings) -> int:
     return 0
 
 
+def digest(settings: Settings, day: date | None) -> int:
+    """One digest round now, through the scheduler's own code; posts nothing twice."""
+    from bot.runtime import build_runtime
+    from handlers.digests import run_round
+
+    runtime = build_runtime(settings)
+    try:
+        runtime.start(scheduler=False)
+        subs = runtime.store.active_subscriptions()
+        result = run_round(runtime.deps, subs, digest_date=day, ignore_time=True)
+    finally:
+        runtime.close()
+    print(
+        f"digest round for {day.isoformat() if day else 'today'}: {len(subs)} active subscription(s); "
+        f"posted {result.posted}, no-activity {result.quiet}, skipped {result.skipped}, failed {result.failed}, "
+        f"paused {result.paused}, ended {result.ended}, already done {result.already_done}; "
+        f"Braze calls {result.braze_calls}"
+    )
+    return 1 if result.failed else 0
+
+
+def clock(settings: Settings) -> int:
+    """The Procfile ``clock`` process: the digest scheduler alone, for deployments with web processes."""
+    from bot.runtime import build_runtime
+
+    runtime = build_runtime(settings)
+    runtime.start(scheduler=True)
+    log.info("clock process running the digest scheduler")
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+    return 0
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="sendstats: Braze send analytics in Slack")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the bot (the default)")
     sub.add_parser("demo", help="the real report pipeline against a built-in sample Braze server; no accounts")
+    digest_parser = sub.add_parser("digest", help="run one digest round now (posts nothing twice)")
+    digest_parser.add_argument("--date", type=_date, help="digest date YYYY-MM-DD (backfills, tests)")
+    sub.add_parser("clock", help="run only the digest scheduler (Procfile clock process)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from bot import demo
@@ -77,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     configure(settings.log_level, settings.secrets())
+    if args.command == "digest":
+        return digest(settings, args.date)
+    if args.command == "clock":
+        return clock(settings)
     return serve(settings)
 
 

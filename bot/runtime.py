@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot.app import create_app, make_slack_client
 from bot.config import Settings
+from bot.scheduler import DigestScheduler
 from bot.store import Store, make_engine
 from handlers.delivery import SlackDelivery
 from handlers.deps import Deps
@@ -39,16 +40,25 @@ class Runtime:
     deps: Deps
     app: App
     ready: bool = False
-    extras: dict[str, Any] = field(default_factory=dict)
+    scheduler: DigestScheduler | None = None
 
-    def start(self) -> None:
-        """Slow start-up work, done before the health check says ready."""
+    def start(self, *, scheduler: bool | None = None) -> None:
+        """Slow start-up work, done before the health check says ready.
+
+        ``scheduler`` defaults to the SCHEDULER setting; ``web`` processes run with it off.
+        """
         self.store.create_schema()
         self.renderer.start()
+        if self.settings.scheduler == "on" if scheduler is None else scheduler:
+            self.scheduler = DigestScheduler(self.deps)
+            self.deps.on_subscriptions_changed = self.scheduler.sync
+            self.scheduler.start()
         self.ready = True
 
     def close(self) -> None:
         self.ready = False
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
         self.jobs.shutdown(wait=True, cancel_futures=False)
         self.renderer.close()
         self.braze.close()

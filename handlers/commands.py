@@ -34,16 +34,19 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         response_url=body.get("response_url"),
     )
     if isinstance(request, UsageError):
-        ack(text=request.text)
+        ack(text=request.text, response_type="ephemeral")
         return
     if isinstance(request, HelpRequest):
-        ack(text="sendstats help", blocks=help_blocks())
+        ack(text="sendstats help", blocks=help_blocks(), response_type="ephemeral")
         return
     if isinstance(request, ReportRequest):
         span = f"{request.days} day{'s' if request.days != 1 else ''}"
         if request.until:
             span += f" until {request.until.isoformat()}"
-        ack(text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.")
+        ack(
+            text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.",
+            response_type="ephemeral",
+        )
         _submit(deps, run_report, deps, request, origin)
         return
     subscriptions.handle(deps, ack, request, origin, body)

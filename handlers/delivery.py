@@ -10,6 +10,7 @@ all (a private channel or DM it was not invited to), the requester gets the summ
 from __future__ import annotations
 
 import logging
+import urllib.error
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,10 +88,17 @@ class SlackDelivery:
         return str(response["ts"])
 
     def upload(self, channel: str, *, png: bytes, filename: str, title: str, thread_ts: str | None) -> str | None:
-        """``files_upload_v2`` into ``thread_ts``; returns the file id."""
-        response = self.client.files_upload_v2(
-            channel=channel, thread_ts=thread_ts, content=png, filename=filename, title=title
-        )
+        """``files_upload_v2`` into ``thread_ts``; returns the file id.
+
+        slack_sdk sends the bytes with plain urllib, whose failures escape as ``URLError``; they are
+        turned into a ``SlackApiError``-like failure here so callers handle one kind of error.
+        """
+        try:
+            response = self.client.files_upload_v2(
+                channel=channel, thread_ts=thread_ts, content=png, filename=filename, title=title
+            )
+        except urllib.error.URLError as exc:
+            raise SlackApiError("file bytes upload failed", {"ok": False, "error": "upload_failed"}) from exc
         files = response.get("files") or [{}]
         return files[0].get("id") or response.get("file", {}).get("id")
 
@@ -103,6 +111,10 @@ class SlackDelivery:
         except SlackApiError as exc:
             log.info("could not join %s: %s", channel, slack_error(exc))
             return False
+
+    def post_joining(self, channel: str, *, text: str, blocks: list[Block] | None = None) -> str:
+        """``post``, joining the channel first if Slack says we're not in it (public channels)."""
+        return self._joined_retry(channel, lambda: self.post(channel, text=text, blocks=blocks))
 
     def respond_privately(self, response_url: str, *, text: str, blocks: list[Block] | None = None) -> bool:
         """An ephemeral reply through the command's ``response_url`` (5 uses, 30 minutes)."""

@@ -33,3 +33,5 @@ class Deps:
     store: Store | None = None
     clock: Callable[[], datetime] = utc_now
     default_timezone: str = "UTC"
+    #: Called after a subscription is added, changed or cancelled (the scheduler re-syncs its jobs).
+    on_subscriptions_changed: Callable[[], None] | None = None

@@ -1,14 +1,151 @@
-"""Subscription commands (``subscribe``, ``unsubscribe``, ``list``); digests arrive in a later change."""
+"""``/sendstats subscribe | unsubscribe | list``: daily digests for one send in one channel.
+
+Subscribing checks with Braze first (no data, nothing stored) and records the send's first day, which
+fixes the day the digests end. Channels are stored by ID, so renames never break delivery.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import Ack
+from slack_sdk.errors import SlackApiError
 
+from bot.store import Subscription
+from handlers.delivery import NOT_MEMBER, slack_error
 from handlers.deps import Deps
-from handlers.reporting import Origin
+from handlers.digest_blocks import long_day, short_day
+from handlers.parsing import ListRequest, SubscribeRequest, UnsubscribeRequest
+from handlers.reporting import Origin, tell
+from handlers.text import escape
+from reports.braze import BrazeError, BrazeNoData
+from reports.digest import window_end
+from reports.summary import RETENTION_DAYS
+
+log = logging.getLogger(__name__)
+DEFAULT_AT = (9, 0)
+NO_DATA = "no data in the last 14 days: wrong IDs, or the send's analytics window has closed. Nothing was stored."
+
+
+def user_timezone(deps: Deps, user_id: str) -> str:
+    """The user's Slack time zone (``users.info`` → ``tz``), else DIGEST_TIMEZONE."""
+    try:
+        tz = deps.delivery.client.users_info(user=user_id)["user"].get("tz")
+        if tz:
+            ZoneInfo(tz)
+            return str(tz)
+    except (SlackApiError, ZoneInfoNotFoundError, ValueError, KeyError, TypeError) as exc:
+        log.info("no Slack time zone for %s (%s); using %s", user_id, type(exc).__name__, deps.default_timezone)
+    return deps.default_timezone
+
+
+def describe(sub: Subscription) -> str:
+    """One line about a subscription, as ``list`` shows it."""
+    last = short_day(sub.last_digest_on) if sub.last_digest_on else "none yet"
+    status = "" if sub.status == "active" else f" · *{sub.status}*"
+    if sub.status_reason and sub.status != "active":
+        status += f" ({escape(sub.status_reason)})"
+    return (
+        f"*#{sub.id}* · send `{escape(sub.send_id)}` (campaign `{escape(sub.campaign_id)}`) · "
+        f"{sub.hour:02d}:{sub.minute:02d} {sub.timezone} · last digest {last} · ends {short_day(sub.ends_on)}{status}"
+    )
+
+
+def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: str) -> None:
+    """The slow half of ``subscribe``: Braze check, store, confirmation in the channel."""
+    assert deps.store is not None
+    zone = request.timezone or user_timezone(deps, origin.user_id)
+    hour, minute = (request.at.hour, request.at.minute) if request.at else DEFAULT_AT
+    try:
+        series = deps.braze.data_series(request.campaign_id, request.send_id, length=RETENTION_DAYS + 1)
+    except BrazeNoData:
+        tell(deps, origin, f"⚠️ Not subscribed to send `{escape(request.send_id)}`: {NO_DATA}")
+        return
+    except BrazeError as exc:
+        tell(deps, origin, f"⚠️ Not subscribed: {escape(exc.user_message)}")
+        return
+    first_day = series.first_day
+    today = deps.clock().astimezone(ZoneInfo(zone)).date()
+    if first_day is None or window_end(first_day) < today:
+        tell(deps, origin, f"⚠️ Not subscribed to send `{escape(request.send_id)}`: {NO_DATA}")
+        return
+    sub, created = deps.store.upsert_subscription(
+        team_id=team_id,
+        channel_id=origin.channel,
+        campaign_id=request.campaign_id,
+        send_id=request.send_id,
+        hour=hour,
+        minute=minute,
+        timezone=zone,
+        created_by=origin.user_id,
+        first_day=first_day,
+        ends_on=window_end(first_day),
+    )
+    name = deps.names.get(request.campaign_id)
+    title = escape(name or f"campaign {request.campaign_id}")
+    now_local = deps.clock().astimezone(ZoneInfo(zone))
+    first_digest = (
+        now_local.date() if (now_local.hour, now_local.minute) < (hour, minute) else today + timedelta(days=1)
+    )
+    verb = "subscribed this channel to" if created else "updated this channel's"
+    text = (
+        f"✅ <@{origin.user_id}> {verb} a daily digest of *{title}* (send `{escape(request.send_id)}`, #{sub.id}): "
+        f"every day at *{hour:02d}:{minute:02d} {zone}*. First digest: {long_day(first_digest)}. "
+        f"Last digest: {long_day(sub.ends_on)}, when Braze's {RETENTION_DAYS}-day analytics window for this send "
+        "closes; the subscription ends by itself then."
+    )
+    if first_digest > sub.ends_on:
+        text += " (The window closes before the next digest time, so no digest will be posted.)"
+    try:
+        deps.delivery.post_joining(origin.channel, text=text)
+    except SlackApiError as exc:
+        code = slack_error(exc)
+        deps.store.cancel(sub.id)
+        hint = "invite me with `/invite @sendstats` first" if code in NOT_MEMBER else f"Slack answered `{code}`"
+        tell(deps, origin, f"⚠️ Not subscribed: I can't post in this conversation; {hint}.")
+        return
+    if deps.on_subscriptions_changed is not None:
+        deps.on_subscriptions_changed()
+
+
+def unsubscribe(deps: Deps, request: UnsubscribeRequest, channel: str) -> str:
+    """Cancel a subscription of this channel; returns the reply."""
+    assert deps.store is not None
+    if request.subscription_id is not None:
+        sub = deps.store.get_subscription(request.subscription_id)
+        if sub is not None and sub.channel_id != channel:
+            sub = None
+    else:
+        sub = deps.store.find_subscription(channel, request.campaign_id or "", request.send_id or "")
+    if sub is None or sub.status == "cancelled":
+        return "No such subscription in this channel. `/sendstats list` shows this channel's digests."
+    deps.store.cancel(sub.id)
+    if deps.on_subscriptions_changed is not None:
+        deps.on_subscriptions_changed()
+    return f"🛑 Unsubscribed #{sub.id}: no more digests for send `{escape(sub.send_id)}` in this channel."
+
+
+def list_text(deps: Deps, channel: str) -> str:
+    assert deps.store is not None
+    subs = [s for s in deps.store.list_channel(channel, include_inactive=True) if s.status != "cancelled"]
+    if not subs:
+        return "This channel has no digests. Start one with `/sendstats subscribe <campaign_id> <send_id>`."
+    return "*Digests in this channel*\n" + "\n".join(describe(s) for s in subs)
 
 
 def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, Any]) -> None:
-    ack(text="Daily digests are not available in this version yet. `/sendstats help` lists what works.")
+    """Route subscription commands; quick store operations answer in the ack itself."""
+    if deps.store is None:
+        ack(text="Digests need the database; this process runs without one.", response_type="ephemeral")
+        return
+    if isinstance(request, SubscribeRequest):
+        ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
+        future = deps.jobs.submit(subscribe, deps, request, origin, body.get("team_id", ""))
+        future.add_done_callback(lambda f: f.exception() and log.error("subscribe failed", exc_info=f.exception()))
+    elif isinstance(request, UnsubscribeRequest):
+        ack(text=unsubscribe(deps, request, origin.channel), response_type="ephemeral")
+    elif isinstance(request, ListRequest):
+        ack(text=list_text(deps, origin.channel), response_type="ephemeral")

@@ -1,0 +1,111 @@
+"""Daily digests on APScheduler 3.x, rebuilt from our own tables at start.
+
+Jobs live in APScheduler's in-memory store: subscriptions live in our tables, which several processes
+may share, and a persistent APScheduler job store must never be shared by two schedulers. There is one
+cron job per distinct (time, zone) slot, so a slot's round fetches each send once however many channels
+subscribe. A sweep every few minutes catches up what a restart or a Braze outage left undone today, and
+re-reads the tables so a separate ``clock`` process sees subscriptions made in ``web`` processes. The
+store's claim makes all of this post each digest once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.store import Store, Subscription
+from handlers.deps import Deps
+from handlers.digests import RoundResult, run_round
+
+log = logging.getLogger(__name__)
+Slot = tuple[int, int, str]
+#: A digest may run this late (bot busy or restarting) and still go out: generous, since the claim
+#: guarantees once and a digest at 09:20 beats none.
+MISFIRE_GRACE_SECONDS = 6 * 3600
+SWEEP_MINUTES = 10
+
+
+def slot_of(sub: Subscription) -> Slot:
+    return sub.hour, sub.minute, sub.timezone
+
+
+def slot_id(slot: Slot) -> str:
+    return f"digest:{slot[2]}:{slot[0]:02d}:{slot[1]:02d}"
+
+
+class DigestScheduler:
+    """Owns the BackgroundScheduler and keeps its slot jobs in step with the subscriptions table."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        *,
+        sweep_minutes: float = SWEEP_MINUTES,
+        trigger_for: Callable[[Slot], CronTrigger] | None = None,
+    ) -> None:
+        assert deps.store is not None
+        self._deps = deps
+        self._store: Store = deps.store
+        self._sweep_minutes = sweep_minutes
+        self._trigger_for = trigger_for or (lambda s: CronTrigger(hour=s[0], minute=s[1], timezone=ZoneInfo(s[2])))
+        self._sync_lock = threading.Lock()
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1},
+        )
+
+    def start(self) -> None:
+        """Build the slot jobs from the tables, start, and run a catch-up sweep right away."""
+        self.sync()
+        self.scheduler.add_job(
+            self.sweep,
+            IntervalTrigger(minutes=self._sweep_minutes),
+            id="digest:sweep",
+            next_run_time=datetime.now(UTC) + timedelta(seconds=2),
+            replace_existing=True,
+        )
+        self.scheduler.start()
+        log.info("digest scheduler started with %d slot(s)", len(self.slots()))
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+
+    def slots(self) -> set[Slot]:
+        return {slot_of(s) for s in self._store.active_subscriptions()}
+
+    def sync(self) -> None:
+        """Add jobs for new slots and remove jobs for slots nobody uses any more."""
+        with self._sync_lock:
+            wanted = {slot_id(s): s for s in self.slots()}
+            existing = {
+                j.id for j in self.scheduler.get_jobs() if j.id.startswith("digest:") and j.id != "digest:sweep"
+            }
+            for job_id in existing - wanted.keys():
+                self.scheduler.remove_job(job_id)
+            for job_id in wanted.keys() - existing:
+                slot = wanted[job_id]
+                self.scheduler.add_job(
+                    self.run_slot, self._trigger_for(slot), args=[slot], id=job_id, replace_existing=True
+                )
+
+    def run_slot(self, slot: Slot) -> RoundResult:
+        """The cron job: one round over the subscriptions of this slot."""
+        subs = [s for s in self._store.active_subscriptions() if slot_of(s) == slot]
+        return run_round(self._deps, subs)
+
+    def sweep(self) -> RoundResult | None:
+        """Re-sync jobs and post whatever is due today but not yet posted (after restarts, failures)."""
+        try:
+            self.sync()
+            return run_round(self._deps, self._store.active_subscriptions())
+        except Exception:
+            log.exception("digest sweep failed")
+            return None

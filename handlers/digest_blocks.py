@@ -1,0 +1,107 @@
+"""Block Kit for daily digests and subscription confirmations."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from handlers.blocks import conversion_events_line, metric_fields
+from handlers.text import escape, fmt_count, fmt_usd
+from reports.digest import DELTA_METRICS, Digest, change
+from reports.summary import RETENTION_DAYS
+
+Block = dict[str, Any]
+LABELS = {
+    "sent": "Sent",
+    "delivered": "Delivered",
+    "total_opens": "Opens",
+    "body_clicks": "Body clicks",
+    "conversions": "Conversions",
+    "revenue": "Revenue",
+}
+
+
+def long_day(d: date) -> str:
+    return f"{d:%A}, {d:%b} {d.day}"
+
+
+def short_day(d: date) -> str:
+    return f"{d:%b} {d.day}"
+
+
+def _delta(today: float | None, before: float | None) -> str:
+    rel = change(today, before)
+    if rel is None:
+        return ""
+    arrow = "▲" if rel > 0 else "▼" if rel < 0 else "＝"
+    return f"  {arrow} {abs(rel) * 100:.0f}%"
+
+
+def digest_text(digest: Digest, title: str) -> str:
+    m = digest.day_metrics
+    if not digest.has_activity or m is None:
+        return escape(f"{title}: no activity on {short_day(digest.day)}")
+    return escape(
+        f"{title} on {short_day(digest.day)}: {fmt_count(m.sent)} sent, {fmt_count(m.conversions)} conversions"
+    )
+
+
+def digest_blocks(
+    digest: Digest, *, title: str, send_id: str, subscription_id: int, chart_in_thread: bool
+) -> list[Block]:
+    """The daily message: yesterday, its change against the day before, totals since the send."""
+    window_end = digest.cumulative.window_end
+    day_number = (digest.day - digest.cumulative.first_day).days + 1 if digest.cumulative.first_day else None
+    kind = "🏁 Final digest" if digest.final else "🗞 Daily digest"
+    context = [f"Send `{escape(send_id)}`", f"{long_day(digest.day)}"]
+    if day_number is not None and day_number > 0:
+        context.append(f"day {day_number} of Braze's {RETENTION_DAYS}-day window")
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"{kind} · {title}"[:150], "emoji": True}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]},
+    ]
+    m, before = digest.day_metrics, digest.previous_metrics
+    if digest.has_activity and m is not None:
+        fields = []
+        for name in DELTA_METRICS:
+            today_value = m.get(name)
+            prior = before.get(name) if before else None
+            shown = fmt_usd(today_value) if name == "revenue" else fmt_count(today_value)
+            fields.append({"type": "mrkdwn", "text": f"*{LABELS[name]}*\n{shown}{_delta(today_value, prior)}"})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{short_day(digest.day)}*, change against the day before"},
+                "fields": fields,
+            }
+        )
+    else:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"No activity on {short_day(digest.day)}."}}
+        )
+    cumulative = digest.cumulative
+    if cumulative.has_data:
+        since = f"*Since the send began* ({short_day(cumulative.start)} – {short_day(cumulative.end)})"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": since}})
+        blocks.append({"type": "section", "fields": metric_fields(cumulative.totals, cumulative.rates)[:10]})
+        if line := conversion_events_line(cumulative.totals):
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
+    if digest.final and window_end is not None:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": (
+                        f"*This is the last digest.* Braze keeps send analytics for {RETENTION_DAYS} days after the "
+                        f"send, and this send's window closes {short_day(window_end)}. The subscription has ended; "
+                        "`/sendstats list` keeps its history."
+                    ),
+                },
+            }
+        )
+    footer = f"Subscription #{subscription_id} · `/sendstats unsubscribe {subscription_id}` stops it"
+    if chart_in_thread:
+        footer += " · 📈 chart of the series so far in the thread ↓"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    return blocks

@@ -1,0 +1,244 @@
+"""One digest round: claim, fetch each send once, build, post, record.
+
+The scheduler's jobs and ``python -m bot digest`` both call :func:`run_round`. Exactly-once rests on the
+store's claim (a row unique on subscription and digest date, inserted before posting), so two processes
+running the same round post each digest once. One broken subscription never stops a round.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.store import Delivery, Subscription
+from handlers.delivery import PERMANENT, DeliveryError, explain
+from handlers.deps import Deps
+from handlers.digest_blocks import digest_blocks, digest_text, short_day
+from reports.braze import BrazeError, BrazeNoData
+from reports.digest import Digest, build_digest, fetch_span
+from reports.models import SendSeries
+from reports.summary import chart_data
+
+log = logging.getLogger(__name__)
+ROUND_WORKERS = 8
+
+
+@dataclass
+class RoundResult:
+    """What a round did, by outcome (also the figures ``python -m bot digest`` prints)."""
+
+    posted: int = 0
+    quiet: int = 0  # posted a short "no activity" digest
+    skipped: int = 0
+    failed: int = 0
+    paused: int = 0
+    ended: int = 0
+    not_due: int = 0
+    already_done: int = 0
+    braze_calls: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def count(self, name: str) -> None:
+        with _COUNT_LOCK:
+            setattr(self, name, getattr(self, name) + 1)
+
+
+_COUNT_LOCK = threading.Lock()
+
+
+def first_digest_date(sub: Subscription) -> date:
+    """The first local day whose digest time comes after the subscription was made."""
+    zone = ZoneInfo(sub.timezone)
+    created = sub.created_at.astimezone(zone)
+    same_day = created.time() < time(sub.hour, sub.minute)
+    return created.date() if same_day else created.date() + timedelta(days=1)
+
+
+def local_due(sub: Subscription, now: datetime) -> tuple[date, bool]:
+    """The subscriber's local date now, and whether today's digest time has passed."""
+    local = now.astimezone(ZoneInfo(sub.timezone))
+    return local.date(), local.time() >= time(sub.hour, sub.minute)
+
+
+@dataclass
+class _Job:
+    sub: Subscription
+    claim: Delivery
+    digest_date: date
+
+
+def run_round(
+    deps: Deps,
+    subscriptions: Sequence[Subscription],
+    *,
+    now: datetime | None = None,
+    digest_date: date | None = None,
+    ignore_time: bool = False,
+) -> RoundResult:
+    """Post every due digest among ``subscriptions``.
+
+    Live rounds (``digest_date`` None) post a subscription's digest once its local time has passed
+    today. With ``digest_date`` (``python -m bot digest --date``) each subscription's digest for that
+    date is posted now, if it has not been yet; ``ignore_time`` does the same for each local today.
+    """
+    assert deps.store is not None, "digests need the store"
+    now = now or deps.clock()
+    result = RoundResult()
+    jobs: list[_Job] = []
+    for sub in subscriptions:
+        if sub.status != "active":
+            continue
+        day, time_passed = local_due(sub, now)
+        if digest_date is not None:
+            day, time_passed = digest_date, True
+        time_passed = time_passed or ignore_time
+        if not time_passed or day < first_digest_date(sub):
+            result.not_due += 1
+            continue
+        claim = deps.store.claim(sub.id, day, now=now)
+        if claim is None:
+            result.already_done += 1
+            continue
+        jobs.append(_Job(sub, claim, day))
+    groups: dict[tuple[str, str], list[_Job]] = {}
+    for job in jobs:
+        groups.setdefault((job.sub.campaign_id, job.sub.send_id), []).append(job)
+    charts = _ChartCache(deps)
+    with ThreadPoolExecutor(max_workers=ROUND_WORKERS, thread_name_prefix="digest-fetch") as fetchers:
+        fetched = list(fetchers.map(lambda group: _fetch_group(deps, group, result), groups.values()))
+    with ThreadPoolExecutor(max_workers=ROUND_WORKERS, thread_name_prefix="digest-post") as posters:
+        futures = [
+            posters.submit(_post_one, deps, job, series, name, charts, result)
+            for group, (series, name) in zip(groups.values(), fetched, strict=True)
+            if series is not None
+            for job in group
+        ]
+        for future in futures:
+            future.result()
+    log.info("digest round: %s", result)
+    return result
+
+
+def _fetch(deps: Deps, group: list[_Job], result: RoundResult) -> SendSeries | BrazeError:
+    """One Braze call for the whole group, covering every member's range."""
+    first = min(job.sub.first_day for job in group)
+    last_digest = max(job.digest_date for job in group)
+    length, last = fetch_span(first, last_digest)
+    sub = group[0].sub
+    if last < first:
+        return SendSeries(sub.campaign_id, sub.send_id)
+    ending_at = datetime.combine(last, time(23, 59, 59), UTC)
+    result.count("braze_calls")
+    try:
+        return deps.braze.data_series(sub.campaign_id, sub.send_id, length=length, ending_at=ending_at)
+    except BrazeNoData:
+        return SendSeries(sub.campaign_id, sub.send_id)
+    except BrazeError as exc:
+        return exc
+
+
+def _fetch_group(deps: Deps, group: list[_Job], result: RoundResult) -> tuple[SendSeries | None, str | None]:
+    """Fetch a send once for all its subscribers; on failure record each claim as failed (retried later)."""
+    try:
+        fetched = _fetch(deps, group, result)
+    except Exception as exc:  # never let one send stop the round
+        log.exception("digest fetch crashed")
+        fetched = BrazeError(f"internal error ({type(exc).__name__})")
+    if isinstance(fetched, BrazeError):
+        for job in group:
+            log.warning("digest %s for #%s failed at Braze: %s", job.digest_date, job.sub.id, fetched.user_message)
+            deps.store.finish(job.claim.id, "failed", detail=f"braze: {fetched.user_message}"[:500])  # type: ignore[union-attr]
+            result.count("failed")
+        return None, None
+    return fetched, deps.names.get(group[0].sub.campaign_id)
+
+
+class _ChartCache:
+    """Draws the series-so-far chart once per (send, range) however many channels subscribe."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._charts: dict[tuple[str, str, date, date], bytes | None] = {}
+        self._locks: dict[tuple[str, str, date, date], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, digest: Digest, series: SendSeries, title: str) -> bytes | None:
+        key = (series.campaign_id, series.send_id, digest.cumulative.start, digest.day)
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._charts:
+                try:
+                    self._charts[key] = self._deps.renderer.render(chart_data(series, digest.cumulative, title=title))
+                except Exception:
+                    log.exception("digest chart failed")
+                    self._charts[key] = None
+            return self._charts[key]
+
+
+def _post_one(
+    deps: Deps,
+    job: _Job,
+    series: SendSeries,
+    name: str | None,
+    charts: _ChartCache,
+    result: RoundResult,
+) -> None:
+    store, sub = deps.store, job.sub
+    assert store is not None
+    try:
+        digest = build_digest(series, first_day=sub.first_day, digest_date=job.digest_date)
+        title = name or f"Campaign {sub.campaign_id}"
+        if digest.day < sub.first_day:
+            store.finish(job.claim.id, "skipped", detail="no complete day of data yet")
+            result.count("skipped")
+            return
+        png = charts.get(digest, series, f"{title} · send {sub.send_id}") if digest.has_activity else None
+        blocks = digest_blocks(
+            digest, title=title, send_id=sub.send_id, subscription_id=sub.id, chart_in_thread=png is not None
+        )
+        delivered = deps.delivery.deliver_report(
+            sub.channel_id,
+            text=digest_text(digest, title),
+            blocks=blocks,
+            png=png,
+            filename=f"sendstats-digest-{sub.send_id}-{digest.day.isoformat()}.png"[:120],
+            title=f"{title} · through {short_day(digest.day)}",
+        )
+        detail = "no activity" if not digest.has_activity else None
+        store.finish(job.claim.id, "posted", detail=detail, message_ts=delivered.ts)
+        result.count("posted" if digest.has_activity else "quiet")
+        if digest.final:
+            store.end(sub.id, f"Braze's analytics window closed on {digest.cumulative.window_end}")
+            result.count("ended")
+    except DeliveryError as exc:
+        store.finish(job.claim.id, "failed", detail=f"slack: {exc.code}")
+        result.count("failed")
+        if exc.code in PERMANENT:
+            _pause(deps, sub, exc.code)
+            result.count("paused")
+    except Exception as exc:
+        log.exception("digest for subscription %s failed", sub.id)
+        store.finish(job.claim.id, "failed", detail=f"internal: {type(exc).__name__}")
+        result.count("failed")
+        result.errors.append(f"{sub.id}: {type(exc).__name__}")
+
+
+def _pause(deps: Deps, sub: Subscription, code: str) -> None:
+    """Stop posting where Slack refuses us, and tell the subscriber by DM why and how to resume."""
+    assert deps.store is not None
+    deps.store.pause(sub.id, f"slack: {code}")
+    text = (
+        f"⏸️ I paused your sendstats digest #{sub.id} (send `{sub.send_id}`) for <#{sub.channel_id}>: "
+        f"{explain(code)} To resume, invite me to the channel (`/invite @sendstats`) and run "
+        f"`/sendstats subscribe {sub.campaign_id} {sub.send_id}` there again."
+    )
+    try:
+        deps.delivery.post(sub.created_by, text=text)
+    except Exception:
+        log.warning("could not DM %s about paused subscription %s", sub.created_by, sub.id)

@@ -1,0 +1,73 @@
+"""The numbers of one daily digest: the latest complete day, its change, and totals since the send.
+
+Pure functions over a :class:`SendSeries`, so a round can fetch a send once and build the digest of
+every subscription to it without another Braze call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from reports.models import EMPTY, Metrics, SendSeries
+from reports.summary import RETENTION_DAYS, Summary, day_totals, summarise
+
+#: Metrics a digest compares day over day, in display order.
+DELTA_METRICS: tuple[str, ...] = ("sent", "delivered", "total_opens", "body_clicks", "conversions", "revenue")
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One digest. ``day`` is the latest complete day (the day before ``digest_date``)."""
+
+    digest_date: date
+    day: date
+    day_metrics: Metrics | None  # None: no activity that day
+    previous_metrics: Metrics | None
+    cumulative: Summary
+    #: True on the day Braze's analytics window closes: the last digest of the subscription.
+    final: bool
+
+    @property
+    def has_activity(self) -> bool:
+        return self.day_metrics is not None and self.day_metrics != EMPTY
+
+
+def change(today: float | None, before: float | None) -> float | None:
+    """Relative change, or None when there is nothing sound to compare against."""
+    if today is None or not before:
+        return None
+    return (today - before) / before
+
+
+def window_end(first_day: date) -> date:
+    """The last day Braze keeps the send's analytics."""
+    return first_day + timedelta(days=RETENTION_DAYS)
+
+
+def fetch_span(first_day: date, digest_date: date) -> tuple[int, date]:
+    """Braze ``length`` and last day to ask for: everything from the send's first day to yesterday."""
+    last = digest_date - timedelta(days=1)
+    length = (last - first_day).days + 1
+    return max(1, min(100, length)), last
+
+
+def build_digest(series: SendSeries, *, first_day: date, digest_date: date) -> Digest:
+    """Digest for ``digest_date`` (a local calendar day) of a send that began on ``first_day``."""
+    day = digest_date - timedelta(days=1)
+    by_day = {p.day: day_totals(p) for p in series.days if p.has_data}
+    start = min(first_day, day)
+    # The subscription recorded the send's first day, so the window is known even if the range isn't.
+    cumulative = replace(
+        summarise(series, start=start, end=day, until_given=True),
+        first_day=first_day,
+        window_end=window_end(first_day),
+    )
+    return Digest(
+        digest_date=digest_date,
+        day=day,
+        day_metrics=by_day.get(day),
+        previous_metrics=by_day.get(day - timedelta(days=1)),
+        cumulative=cumulative,
+        final=digest_date >= window_end(first_day),
+    )
