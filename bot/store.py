@@ -257,6 +257,8 @@ class Store:
         created_by: str,
         first_day: date,
         ends_on: date,
+        *,
+        now: datetime | None = None,
     ) -> tuple[Subscription, bool]:
         """Subscribe a channel to a send, or re-subscribe it; returns (subscription, created).
 
@@ -288,7 +290,7 @@ class Store:
                         channel_id=channel_id,
                         campaign_id=campaign_id,
                         send_id=send_id,
-                        created_at=_as_utc(None),
+                        created_at=_as_utc(now),
                         **changes,
                     )
                 )

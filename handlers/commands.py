@@ -43,11 +43,11 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         span = f"{request.days} day{'s' if request.days != 1 else ''}"
         if request.until:
             span += f" until {request.until.isoformat()}"
+        _submit(deps, run_report, deps, request, origin)
         ack(
             text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.",
             response_type="ephemeral",
         )
-        _submit(deps, run_report, deps, request, origin)
         return
     subscriptions.handle(deps, ack, request, origin, body)
 

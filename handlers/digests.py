@@ -93,11 +93,12 @@ def run_round(
     for sub in subscriptions:
         if sub.status != "active":
             continue
-        day, time_passed = local_due(sub, now)
-        if digest_date is not None:
-            day, time_passed = digest_date, True
-        time_passed = time_passed or ignore_time
-        if not time_passed or day < first_digest_date(sub):
+        if digest_date is not None:  # an explicit date (backfill) is posted whatever the clock says
+            day, due = digest_date, True
+        else:
+            day, time_passed = local_due(sub, now)
+            due = (time_passed or ignore_time) and day >= first_digest_date(sub)
+        if not due:
             result.not_due += 1
             continue
         claim = deps.store.claim(sub.id, day, now=now)

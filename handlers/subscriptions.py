@@ -83,6 +83,7 @@ def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: st
         created_by=origin.user_id,
         first_day=first_day,
         ends_on=window_end(first_day),
+        now=deps.clock(),
     )
     name = deps.names.get(request.campaign_id)
     title = escape(name or f"campaign {request.campaign_id}")
@@ -142,9 +143,9 @@ def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, A
         ack(text="Digests need the database; this process runs without one.", response_type="ephemeral")
         return
     if isinstance(request, SubscribeRequest):
-        ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
         future = deps.jobs.submit(subscribe, deps, request, origin, body.get("team_id", ""))
         future.add_done_callback(lambda f: f.exception() and log.error("subscribe failed", exc_info=f.exception()))
+        ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
     elif isinstance(request, UnsubscribeRequest):
         ack(text=unsubscribe(deps, request, origin.channel), response_type="ephemeral")
     elif isinstance(request, ListRequest):

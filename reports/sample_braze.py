@@ -40,6 +40,8 @@ class SampleSend:
     channels: tuple[str, ...] = CHANNELS
     variations: tuple[str, ...] = VARIATIONS
     seed: int = 7
+    #: Day offsets from ``first_day`` on which nothing happened (Braze leaves those days out).
+    quiet_days: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -121,7 +123,7 @@ def series_payload(send: SampleSend, *, length: int, ending: date) -> dict[str, 
     for offset in range(length - 1, -1, -1):
         day = ending - timedelta(days=offset)
         index = (day - send.first_day).days
-        if index < 0 or index > RETENTION_DAYS:
+        if index < 0 or index > RETENTION_DAYS or index in send.quiet_days:
             continue
         messages, totals = _day_rows(send, index)
         data.append({"time": f"{day.isoformat()}T00:00:00+00:00", "messages": messages, **totals})

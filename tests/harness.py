@@ -18,6 +18,8 @@ import pytest
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.server import HttpServer, make_wsgi
+from bot.store import metadata
+from handlers.deps import utc_now
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
 from reports.sample_braze import SampleBraze
@@ -143,7 +145,12 @@ def bot(running_bot: BotUnderTest) -> Iterator[BotUnderTest]:
     running_bot.braze.reset()
     running_bot.braze.sends.clear()
     running_bot.braze.add_send(CAMPAIGN, SEND, days_ago=4)
-    running_bot.runtime.deps.delivery.pacer._next.clear()
-    running_bot.runtime.deps.names._cache.clear()
+    deps = running_bot.runtime.deps
+    deps.delivery.pacer._next.clear()
+    deps.names._cache.clear()
+    deps.clock = utc_now
+    with deps.store.engine.begin() as conn:  # type: ignore[union-attr]
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
     yield running_bot
     running_bot.idle()
