@@ -37,12 +37,14 @@ def _delta(today: float | None, before: float | None) -> str:
     return f"  {arrow} {abs(rel) * 100:.0f}%"
 
 
-def digest_text(digest: Digest, title: str) -> str:
+def digest_text(digest: Digest, title: str, send_id: str) -> str:
+    """Notification text, naming the send so two digests of one campaign are told apart."""
     m = digest.day_metrics
+    head = f"{title} · send {send_id}"
     if not digest.has_activity or m is None:
-        return escape(f"{title}: no activity on {short_day(digest.day)}")
+        return escape(f"{head}: no activity on {short_day(digest.day)}")
     return escape(
-        f"{title} on {short_day(digest.day)}: {fmt_count(m.sent)} sent, {fmt_count(m.conversions)} conversions"
+        f"{head}: {fmt_count(m.sent)} sent, {fmt_count(m.conversions)} conversions on {short_day(digest.day)}"
     )
 
 

@@ -205,7 +205,7 @@ def _post_one(
         )
         delivered = deps.delivery.deliver_report(
             sub.channel_id,
-            text=digest_text(digest, title),
+            text=digest_text(digest, title, sub.send_id),
             blocks=blocks,
             png=png,
             filename=f"sendstats-digest-{sub.send_id}-{digest.day.isoformat()}.png"[:120],

@@ -1,0 +1,266 @@
+"""The bot as a real process: ``python -m bot`` serve, restart, ``digest`` in two processes, ``demo``.
+
+The fakes run in the test process on 127.0.0.1; the bot processes reach them only through the same
+settings a deployment uses (SLACK_API_URL, BRAZE_REST_ENDPOINT, DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.store import Store, make_engine
+from reports.sample_braze import SampleBraze
+from tests.fakes.slack_fake import SlackFake
+from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
+from tests.slack_signing import FORM, post_signed, slash_command_body
+
+REPO = Path(__file__).resolve().parent.parent
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def clean_env(**settings: str) -> dict[str, str]:
+    """This machine's environment minus anything sendstats reads, plus ``settings``."""
+    ours = ("SLACK_", "BRAZE_", "DATABASE_URL", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+    env["PYTHONPATH"] = str(REPO)
+    env.update(settings)
+    return env
+
+
+def bot_env(slack: SlackFake, braze: SampleBraze, database_url: str, **extra: str) -> dict[str, str]:
+    return clean_env(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.base_url,
+        BRAZE_API_KEY=BRAZE_KEY,
+        BRAZE_REST_ENDPOINT=braze.url,
+        DATABASE_URL=database_url,
+        LOG_LEVEL="INFO",
+        **extra,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class BotProcess:
+    """``python -m bot`` in a subprocess, with its log kept for assertions."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, log: Path) -> None:
+        self.port = free_port()
+        env = {**env, "PORT": str(self.port)}
+        self.log = log
+        self._out = log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"], env=env, cwd=cwd, stdout=self._out, stderr=self._out
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"bot exited early:\n{self.log.read_text()}"
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"bot not ready in {timeout}s:\n{self.log.read_text()}")
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self._out.close()
+
+
+@pytest.fixture
+def fakes(slack_fake: SlackFake, braze_server: SampleBraze) -> Iterator[tuple[SlackFake, SampleBraze]]:
+    slack_fake.reset()
+    braze_server.reset()
+    braze_server.sends.clear()
+    braze_server.add_send(CAMPAIGN, SEND, days_ago=4)
+    yield slack_fake, braze_server
+
+
+def test_without_settings_it_names_them_and_points_to_the_docs(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot"], env=clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "BRAZE_API_KEY", "BRAZE_REST_ENDPOINT"):
+        assert name in run.stderr
+    assert ".env.example" in run.stderr and "manifest.yml" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_env_file_is_read_and_bad_values_named_without_echoing_them(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=xoxp-user-token-secretvalue\nSLACK_SIGNING_SECRET=s3cret\n"
+        "BRAZE_API_KEY=k\nBRAZE_REST_ENDPOINT=http://rest.iad-01.braze.com\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "bot"], env=clean_env(), cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2
+    assert "SLACK_BOT_TOKEN" in run.stderr and "xoxb-" in run.stderr and "BRAZE_REST_ENDPOINT" in run.stderr
+    assert "secretvalue" not in run.stderr and "s3cret" not in run.stderr
+
+
+def test_served_bot_answers_signed_command_and_stops_on_sigterm(
+    fakes: tuple[SlackFake, SampleBraze], tmp_path: Path
+) -> None:
+    slack, braze = fakes
+    bot = BotProcess(
+        bot_env(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SCHEDULER="off"), tmp_path, tmp_path / "log"
+    )
+    try:
+        bot.wait_ready()
+        body = slash_command_body(f"{CAMPAIGN} {SEND} 7", response_url=slack.new_response_url())
+        response = post_signed(f"{bot.url}/slack/events", body, SIGNING_SECRET, FORM)
+        assert response.status_code == 200 and "Fetching" in response.json()["text"]
+        [share] = [f for f in slack.files] or [
+            slack.wait_for("files.completeUploadExternal", timeout=30) and slack.files[0]
+        ]
+        assert share.content.startswith(PNG)
+        assert post_signed(f"{bot.url}/slack/events", body, "forged", FORM).status_code == 401
+    finally:
+        assert bot.stop() == 0
+    log = bot.log.read_text()
+    assert BRAZE_KEY not in log and SIGNING_SECRET not in log and BOT_TOKEN not in log
+
+
+def _due_subscription(store: Store, channel: str, send: str, first_day) -> int:
+    """A subscription made two days ago whose 00:00 UTC digest is due today."""
+    sub, _ = store.upsert_subscription(
+        "T1",
+        channel,
+        CAMPAIGN,
+        send,
+        0,
+        0,
+        "UTC",
+        "U1",
+        first_day,
+        first_day + timedelta(days=14),
+        now=datetime.now(UTC) - timedelta(days=2),
+    )
+    return sub.id
+
+
+def test_restarted_bot_posts_the_missed_digest_once(fakes: tuple[SlackFake, SampleBraze], tmp_path: Path) -> None:
+    slack, braze = fakes
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    store = Store(make_engine(url))
+    store.create_schema()
+    sub_id = _due_subscription(store, "C_PUBLIC", SEND, braze.sends[(CAMPAIGN, SEND)].first_day)
+    env = bot_env(slack, braze, url, SCHEDULER="on")
+    first = BotProcess(env, tmp_path, tmp_path / "log1")
+    try:
+        first.wait_ready()
+        slack.wait_for("files.completeUploadExternal", timeout=30)  # the start-up sweep catches up
+    finally:
+        assert first.stop() == 0
+    second = BotProcess(env, tmp_path, tmp_path / "log2")
+    try:
+        second.wait_ready()
+        time.sleep(4)  # its start-up sweep has run by now
+        body = slash_command_body("list", response_url=slack.new_response_url())
+        listing = post_signed(f"{second.url}/slack/events", body, SIGNING_SECRET, FORM).json()["text"]
+    finally:
+        assert second.stop() == 0
+    posts = [c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]
+    assert len(posts) == 1, [p.params.get("text") for p in posts]
+    assert f"#{sub_id}" in listing and f"last digest {datetime.now(UTC):%b} {datetime.now(UTC).day}" in listing
+    assert [d.status for d in store.deliveries_for(sub_id)] == ["posted"]
+    store.dispose()
+
+
+def test_two_processes_on_postgresql_post_each_digest_once(
+    fakes: tuple[SlackFake, SampleBraze], pg_url: str, tmp_path: Path
+) -> None:
+    slack, braze = fakes
+    store = Store(make_engine(pg_url))
+    store.create_schema()
+    with store.engine.begin() as conn:
+        from bot.store import metadata
+
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+    channels = ["C_PUBLIC", "C_TEAM2", "C_TEAM3"]
+    for channel in channels:
+        if channel not in slack.channels:
+            slack.add_channel(channel)
+    ids = []
+    for n in range(4):
+        send = braze.add_send(CAMPAIGN, f"send-{n}", days_ago=3 + n)
+        ids += [_due_subscription(store, channel, send.send_id, send.first_day) for channel in channels]
+    today = datetime.now(UTC).date().isoformat()
+    env = bot_env(slack, braze, pg_url, SCHEDULER="off")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "digest", "--date", today],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    posts = [c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]
+    keys = sorted((c.params["channel"], c.params["text"].split(":")[0]) for c in posts)
+    assert len(posts) == len(ids) == 12, keys
+    assert len(set(keys)) == 12
+    assert len(slack.files) == 12
+    for sub_id in ids:
+        assert [d.status for d in store.deliveries_for(sub_id)] == ["posted"]
+    # both processes did real work or lost every claim; together they fetched each send at most twice
+    assert len(braze.series_requests()) <= 8
+    again = subprocess.run(
+        [sys.executable, "-m", "bot", "digest", "--date", today],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 0 and "posted 0" in again.stdout and "already done 12" in again.stdout
+    assert len([c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]) == 12
+    store.dispose()
+
+
+def test_demo_needs_no_accounts(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "demo"],
+        env=clean_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    [png] = list(tmp_path.glob("sendstats-demo-*.png"))
+    assert png.read_bytes().startswith(PNG)
+    for words in ("*Sent*", "By channel", "By variation", "ios_push", "Variant A", "Chart written to"):
+        assert words in run.stdout
