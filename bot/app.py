@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from handlers import commands
+from handlers import actions, commands, home, mentions
 from handlers.deps import Deps
 
 
@@ -39,4 +39,7 @@ def create_app(client: WebClient, signing_secret: str, deps: Deps, *, verify_tok
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt"),
     )
     commands.register(app, deps)
+    mentions.register(app, deps)
+    actions.register(app, deps)
+    home.register(app, deps)
     return app

@@ -5,6 +5,7 @@ Every piece of text that came from a user or from Braze goes through :func:`hand
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,9 @@ from reports.summary import Breakdown, Rates, Summary
 
 Block = dict[str, Any]
 MAX_TABLE_ROWS = 12
+RERUN_DAYS = (7, 14, 30)
+SUBSCRIBE = "sendstats_subscribe"
+UNSUBSCRIBE = "sendstats_unsubscribe"
 RATE_FORMULAS = (
     "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · "
     "click = body clicks ÷ delivered · bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients"
@@ -34,7 +38,8 @@ def _md(text: str) -> dict[str, str]:
 
 
 def _with_rate(count: int | float | None, rate: float | None, label: str) -> str:
-    return f"{fmt_count(count)}  ({label} {fmt_rate(rate)})" if rate is not None else fmt_count(count)
+    """A count with its rate; an unknown rate shows as "–", never as a made-up 0%."""
+    return f"{fmt_count(count)}  ({label} {fmt_rate(rate)})"
 
 
 def metric_fields(m: Metrics, r: Rates) -> list[dict[str, str]]:
@@ -84,6 +89,28 @@ def _table(title: str, rows: tuple[Breakdown, ...]) -> Block:
     return {"type": "section", "text": _md(f"*{title}*\n```{body}```")}
 
 
+def report_value(campaign_id: str, send_id: str, days: int | None = None) -> str:
+    """A button's value (Slack allows 2000 characters; ours are at most ~150)."""
+    value: dict[str, Any] = {"c": campaign_id, "s": send_id}
+    if days is not None:
+        value["d"] = days
+    return json.dumps(value, separators=(",", ":"))
+
+
+def button(text: str, action_id: str, value: str) -> Block:
+    return {"type": "button", "text": _plain(text, 75), "action_id": action_id, "value": value}
+
+
+def report_actions(campaign_id: str, send_id: str) -> Block:
+    """Re-run for another range (answered in the report's thread) or subscribe the channel."""
+    elements = [
+        button(f"{days} days", f"sendstats_rerun_{days}", report_value(campaign_id, send_id, days))
+        for days in RERUN_DAYS
+    ]
+    elements.append(button("Subscribe this channel", SUBSCRIBE, report_value(campaign_id, send_id)))
+    return {"type": "actions", "block_id": "sendstats_report_actions", "elements": elements}
+
+
 def report_title(summary: Summary, campaign_name: str | None) -> str:
     return campaign_name or f"Campaign {summary.campaign_id}"
 
@@ -120,6 +147,7 @@ def report_blocks(summary: Summary, *, campaign_name: str | None, chart_note: st
         blocks.append(_table("By variation", summary.by_variation))
     footer = RATE_FORMULAS + (f"\n{chart_note}" if chart_note else "")
     blocks.append({"type": "context", "elements": [_md(footer)]})
+    blocks.append(report_actions(summary.campaign_id, summary.send_id))
     return blocks
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from handlers.blocks import conversion_events_line, metric_fields
+from handlers.blocks import UNSUBSCRIBE, button, conversion_events_line, metric_fields, report_value
 from handlers.text import escape, fmt_count, fmt_usd
 from reports.digest import DELTA_METRICS, Digest, change
 from reports.summary import RETENTION_DAYS
@@ -49,7 +49,7 @@ def digest_text(digest: Digest, title: str, send_id: str) -> str:
 
 
 def digest_blocks(
-    digest: Digest, *, title: str, send_id: str, subscription_id: int, chart_in_thread: bool
+    digest: Digest, *, title: str, campaign_id: str, send_id: str, subscription_id: int, chart_in_thread: bool
 ) -> list[Block]:
     """The daily message: yesterday, its change against the day before, totals since the send."""
     window_end = digest.cumulative.window_end
@@ -106,4 +106,8 @@ def digest_blocks(
     if chart_in_thread:
         footer += " · 📈 chart of the series so far in the thread ↓"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+    elements = [button("Full report (14 days)", "sendstats_rerun_14", report_value(campaign_id, send_id, 14))]
+    if not digest.final:
+        elements.append(button("Unsubscribe", UNSUBSCRIBE, str(subscription_id)))
+    blocks.append({"type": "actions", "block_id": "sendstats_digest_actions", "elements": elements})
     return blocks

@@ -201,7 +201,12 @@ def _post_one(
             return
         png = charts.get(digest, series, f"{title} · send {sub.send_id}") if digest.has_activity else None
         blocks = digest_blocks(
-            digest, title=title, send_id=sub.send_id, subscription_id=sub.id, chart_in_thread=png is not None
+            digest,
+            title=title,
+            campaign_id=sub.campaign_id,
+            send_id=sub.send_id,
+            subscription_id=sub.id,
+            chart_in_thread=png is not None,
         )
         delivered = deps.delivery.deliver_report(
             sub.channel_id,

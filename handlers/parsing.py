@@ -18,9 +18,10 @@ DEFAULT_DAYS = 14
 MAX_DAYS = 100
 _ID = re.compile(r"[!-~]{1,64}")  # printable ASCII without spaces: Braze's rule for send IDs
 _FORBIDDEN_IN_ID = set("<>&`*|")
-_DAYS = re.compile(r"\d{1,3}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
+_DAYS = re.compile(r"\d{1,3}", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_TIME = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
+_NUMBER = re.compile(r"\d{1,9}", re.ASCII)
 
 REPORT_USAGE = "`/sendstats <campaign_id> <send_id> [days] [until YYYY-MM-DD]`"
 REPORT_EXAMPLE = "`/sendstats 9ef1c2d0-campaign spring-launch 7`"
@@ -87,10 +88,15 @@ def _quote(word: str, limit: int = 40) -> str:
     return f"“{escape(shown)}”"
 
 
+def valid_id(word: str) -> bool:
+    """Braze's rule for IDs (printable ASCII, at most 64), minus what Slack would treat as markup."""
+    return bool(_ID.fullmatch(word)) and not _FORBIDDEN_IN_ID & set(word)
+
+
 def _check_id(word: str, what: str, usage: str, example: str) -> UsageError | None:
     if len(word) > MAX_ID_LENGTH:
         return UsageError(f"The {what} is {len(word)} characters long; Braze IDs have at most 64.", usage, example)
-    if not _ID.fullmatch(word) or _FORBIDDEN_IN_ID & set(word):
+    if not valid_id(word):
         return UsageError(
             f"The {what} {_quote(word)} is not a Braze ID: IDs are plain ASCII letters, digits and "
             "punctuation such as - _ . (no spaces, mentions or links).",
@@ -169,7 +175,7 @@ def _parse_subscribe(words: list[str]) -> SubscribeRequest | UsageError:
 
 def _parse_unsubscribe(words: list[str]) -> UnsubscribeRequest | UsageError:
     example = "`/sendstats unsubscribe 3`"
-    if len(words) == 1 and words[0].isdigit() and len(words[0]) < 10:
+    if len(words) == 1 and _NUMBER.fullmatch(words[0]):
         return UnsubscribeRequest(subscription_id=int(words[0]))
     if len(words) != 2:
         return UsageError(

@@ -49,13 +49,18 @@ class _Retryable(Exception):
         self.wait_until = wait_until
 
 
-def _braze_message(response: httpx.Response) -> str | None:
+def _braze_message(response: httpx.Response, secret: str) -> str | None:
+    """Braze's ``{"message": ...}``, shortened and with the API key masked should a server echo it."""
     try:
         body = response.json()
     except ValueError:
         return None
     message = body.get("message") if isinstance(body, dict) else None
-    return str(message)[:300] if message else None
+    return _clean(str(message), secret) if message else None
+
+
+def _clean(text: str, secret: str) -> str:
+    return (text.replace(secret, "[redacted]") if secret else text)[:300]
 
 
 class BrazeClient:
@@ -81,6 +86,7 @@ class BrazeClient:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._host = urlsplit(base_url).netloc or base_url
+        self._api_key = api_key
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
@@ -175,7 +181,7 @@ class BrazeClient:
 
     def _read(self, response: httpx.Response, permission: str) -> dict[str, Any]:
         status = response.status_code
-        message = _braze_message(response)
+        message = _braze_message(response, self._api_key)
         if status == 429:
             raise self._rate_limited(response)
         if status >= 500:
@@ -222,7 +228,7 @@ class BrazeClient:
                 status=status,
             )
         if body.get("message") not in (None, "success"):
-            raise BrazeError(f"Braze answered: {str(body.get('message'))[:300]}", status=status)
+            raise BrazeError(f"Braze answered: {_clean(str(body.get('message')), self._api_key)}", status=status)
         return body
 
     def _rate_limited(self, response: httpx.Response) -> _Retryable | BrazeError:

@@ -145,9 +145,7 @@ def render_chart(data: ChartData) -> bytes:
         missing = np.all([np.isnan(v) for v in panel.series.values()], axis=0)
         panel.handles += _shade(panel.ax, x, missing & ~after_window, after_window)
         if window_x is not None:
-            panel.ax.axvline(
-                window_x, color=WINDOW_LINE, linestyle=WINDOW_DASHES, linewidth=1.4, zorder=4
-            )
+            panel.ax.axvline(window_x, color=WINDOW_LINE, linestyle=WINDOW_DASHES, linewidth=1.4, zorder=4)
         if missing.all():
             _no_data_message(panel.ax, data)
         else:
@@ -155,7 +153,11 @@ def render_chart(data: ChartData) -> bytes:
     if window_x is not None and data.window_end is not None:
         panels[0].handles.append(
             Line2D(
-                [], [], color=WINDOW_LINE, linestyle=WINDOW_DASHES, linewidth=1.4,
+                [],
+                [],
+                color=WINDOW_LINE,
+                linestyle=WINDOW_DASHES,
+                linewidth=1.4,
                 label=f"Braze window ends {_short_date(data.window_end)}",
             )
         )
@@ -165,15 +167,23 @@ def render_chart(data: ChartData) -> bytes:
 
     title = _fit_title(_clean_title(data.title), renderer)
     fig.suptitle(
-        title, y=1 - 10 / fig.bbox.height, va="top", fontproperties=_font(TITLE_SIZE, "bold"),
-        color=TEXT, parse_math=False,  # campaign names contain "$5 off"; never treat them as TeX
+        title,
+        y=1 - 10 / fig.bbox.height,
+        va="top",
+        fontproperties=_font(TITLE_SIZE, "bold"),
+        color=TEXT,
+        parse_math=False,  # campaign names contain "$5 off"; never treat them as TeX
     )
     _layout(fig, panels, renderer)
 
     buf = io.BytesIO()
     # zlib level 3 instead of 6: ~10 ms less per render for a ~15% bigger file, irrelevant to Slack.
     fig.savefig(
-        buf, format="png", dpi=DPI, facecolor=BACKGROUND, transparent=False,
+        buf,
+        format="png",
+        dpi=DPI,
+        facecolor=BACKGROUND,
+        transparent=False,
         pil_kwargs={"compress_level": 3},
     )
     return buf.getvalue()
@@ -245,7 +255,7 @@ def _clean_title(title: str) -> str:
 
 
 def _short_date(d: date) -> str:
-    """"Mar 14" without strftime, so the label does not depend on the process locale."""
+    """ "Mar 14" without strftime, so the label does not depend on the process locale."""
     return f"{_MONTHS[d.month - 1]} {d.day}"
 
 
@@ -266,18 +276,29 @@ def _draw_volume(panel: _Panel, x: np.ndarray, marker_size: float) -> None:
         for xi, v in zip(x[known], sent[known], strict=True)
     ]
     # One collection instead of ax.bar's Rectangle per day: one artist, one draw call.
-    ax.add_collection(
-        PolyCollection(bars, facecolors=SENT_COLOUR, linewidths=0, zorder=2), autolim=False
-    )
+    ax.add_collection(PolyCollection(bars, facecolors=SENT_COLOUR, linewidths=0, zorder=2), autolim=False)
     ax.plot(
-        x, delivered, color=DELIVERED_COLOUR, linewidth=1.8, marker="o", markersize=marker_size,
-        markeredgecolor=BACKGROUND, markeredgewidth=0.8, zorder=3,
+        x,
+        delivered,
+        color=DELIVERED_COLOUR,
+        linewidth=1.8,
+        marker="o",
+        markersize=marker_size,
+        markeredgecolor=BACKGROUND,
+        markeredgewidth=0.8,
+        zorder=3,
     )
     panel.handles += [
         Patch(facecolor=SENT_COLOUR, label=_series_label("Sent", sent)),
         Line2D(
-            [], [], color=DELIVERED_COLOUR, linewidth=1.8, marker="o", markersize=5,
-            markeredgecolor=BACKGROUND, label=_series_label("Delivered", delivered),
+            [],
+            [],
+            color=DELIVERED_COLOUR,
+            linewidth=1.8,
+            marker="o",
+            markersize=5,
+            markeredgecolor=BACKGROUND,
+            label=_series_label("Delivered", delivered),
         ),
     ]
 
@@ -291,13 +312,26 @@ def _draw_engagement(panel: _Panel, x: np.ndarray, marker_size: float) -> None:
     ):
         values = panel.series[key]
         panel.ax.plot(
-            x, values, color=colour, linewidth=1.8, marker=marker, markersize=marker_size,
-            markeredgecolor=BACKGROUND, markeredgewidth=0.6, zorder=3,
+            x,
+            values,
+            color=colour,
+            linewidth=1.8,
+            marker=marker,
+            markersize=marker_size,
+            markeredgecolor=BACKGROUND,
+            markeredgewidth=0.6,
+            zorder=3,
         )
         panel.handles.append(
             Line2D(
-                [], [], color=colour, linewidth=1.8, marker=marker, markersize=5,
-                markeredgecolor=BACKGROUND, label=_series_label(label, values),
+                [],
+                [],
+                color=colour,
+                linewidth=1.8,
+                marker=marker,
+                markersize=5,
+                markeredgecolor=BACKGROUND,
+                label=_series_label(label, values),
             )
         )
 
@@ -327,12 +361,19 @@ def _shade(ax: Axes, x: np.ndarray, missing: np.ndarray, after_window: np.ndarra
     if after_window.any():
         for a, b in _runs(after_window):
             ax.axvspan(
-                x[a] - 0.5, x[b] + 0.5, facecolor=AFTER_WINDOW_FILL, edgecolor=AFTER_WINDOW_HATCH,
-                hatch="///", linewidth=0, zorder=0,
+                x[a] - 0.5,
+                x[b] + 0.5,
+                facecolor=AFTER_WINDOW_FILL,
+                edgecolor=AFTER_WINDOW_HATCH,
+                hatch="///",
+                linewidth=0,
+                zorder=0,
             )
         handles.append(
             Patch(
-                facecolor=AFTER_WINDOW_FILL, edgecolor=AFTER_WINDOW_HATCH, hatch="///",
+                facecolor=AFTER_WINDOW_FILL,
+                edgecolor=AFTER_WINDOW_HATCH,
+                hatch="///",
                 label="After Braze window",
             )
         )
@@ -345,8 +386,16 @@ def _no_data_message(ax: Axes, data: ChartData) -> None:
     if data.window_end is not None and data.window_end < data.days[0]:
         message += f"\n(Braze window ended {_short_date(data.window_end)})"
     ax.text(
-        0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
-        multialignment="center", fontproperties=_font(12, "bold"), color=MUTED, zorder=5,
+        0.5,
+        0.5,
+        message,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        multialignment="center",
+        fontproperties=_font(12, "bold"),
+        color=MUTED,
+        zorder=5,
         parse_math=False,
         bbox={"boxstyle": "round,pad=0.4", "facecolor": BACKGROUND, "edgecolor": GRID},
     )
@@ -378,17 +427,14 @@ def _scale_y(ax: Axes, series: dict[str, np.ndarray]) -> None:
 
 def _style_axes(ax: Axes, name: str) -> None:
     ax.set_facecolor(BACKGROUND)
-    ax.set_title(name, loc="left", fontproperties=_font(PANEL_TITLE_SIZE, "bold"), color=TEXT,
-                 pad=6)
+    ax.set_title(name, loc="left", fontproperties=_font(PANEL_TITLE_SIZE, "bold"), color=TEXT, pad=6)
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_color(SPINE)
-    ax.tick_params(
-        colors=SPINE, labelcolor=TEXT, labelsize=TICK_SIZE, labelfontfamily=FONT_FAMILY
-    )
+    ax.tick_params(colors=SPINE, labelcolor=TEXT, labelsize=TICK_SIZE, labelfontfamily=FONT_FAMILY)
     # There are no axis labels; pinning their (empty) position skips matplotlib's per-draw
     # placement pass, which measures every tick label of the axis and its siblings.
     ax.xaxis.set_label_coords(0.5, 0.0)
@@ -398,8 +444,14 @@ def _style_axes(ax: Axes, name: str) -> None:
 def _legend(ax: Axes, handles: list[Handle]) -> None:
     """Outside the plot on the right, so it can never cover data."""
     legend = ax.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False,
-        prop=_font(LEGEND_SIZE), borderaxespad=0.0, borderpad=0.0, handlelength=2.0,
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        frameon=False,
+        prop=_font(LEGEND_SIZE),
+        borderaxespad=0.0,
+        borderpad=0.0,
+        handlelength=2.0,
         handletextpad=0.6,
     )
     legend.set_bbox_to_anchor((1.0, 1.0), transform=ax.transAxes)
@@ -430,9 +482,7 @@ def _offset_format(first_day: date, last_day: date) -> str:
     return "%b %Y"
 
 
-def _format_x(
-    top: Axes, bottom: Axes, x: np.ndarray, days: Sequence[date], window_x: float | None
-) -> None:
+def _format_x(top: Axes, bottom: Axes, x: np.ndarray, days: Sequence[date], window_x: float | None) -> None:
     """Same x limits on both panels; date ticks only under the bottom one.
 
     Every day is ticked on short ranges; long ones get matplotlib's date locator and the
@@ -472,8 +522,7 @@ def _format_x(
 def _text_width(renderer: RendererAgg, text: str, prop: FontProperties) -> float:
     """Pixel width of ``text`` (widest line) as Agg will draw it."""
     return max(
-        (renderer.get_text_width_height_descent(line, prop, ismath=False)[0]
-         for line in text.split("\n")),
+        (renderer.get_text_width_height_descent(line, prop, ismath=False)[0] for line in text.split("\n")),
         default=0.0,
     )
 
@@ -509,9 +558,7 @@ def _layout(fig: Figure, panels: Sequence[_Panel], renderer: RendererAgg) -> Non
     draw) and both panels share left/right edges, so their x axes stay aligned.
     """
     width, height = fig.bbox.width, fig.bbox.height
-    left = max(
-        MIN_LEFT_PX, EDGE_PX + YLABEL_PAD_PX + max(_y_label_width(p.ax, renderer) for p in panels)
-    )
+    left = max(MIN_LEFT_PX, EDGE_PX + YLABEL_PAD_PX + max(_y_label_width(p.ax, renderer) for p in panels))
     right = EDGE_PX + LEGEND_GAP_PX + max(_legend_width(p.ax, renderer) for p in panels)
     panel_height = (height - TOP_PX - BOTTOM_PX - GAP_PX) / 2
     fig.subplots_adjust(
@@ -524,6 +571,4 @@ def _layout(fig: Figure, panels: Sequence[_Panel], renderer: RendererAgg) -> Non
     for panel in panels:
         legend = panel.ax.get_legend()
         if legend is not None:  # anchor just right of the axes, LEGEND_GAP_PX away
-            legend.set_bbox_to_anchor(
-                (1.0 + LEGEND_GAP_PX / (width - left - right), 1.0), transform=panel.ax.transAxes
-            )
+            legend.set_bbox_to_anchor((1.0 + LEGEND_GAP_PX / (width - left - right), 1.0), transform=panel.ax.transAxes)

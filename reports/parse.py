@@ -26,12 +26,14 @@ def _number(value: Any) -> float | None:
     """A finite, non-negative number, or None for anything else (bools, NaN, junk strings)."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, int) and not 0 <= value <= _MAX_COUNT:  # JSON ints can exceed any float
+        return None
     if isinstance(value, int | float):
         number = float(value)
     elif isinstance(value, str):
         try:
             number = float(value.strip())
-        except ValueError:
+        except (ValueError, OverflowError):
             return None
     else:
         return None

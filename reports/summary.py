@@ -113,11 +113,12 @@ def window_start_known(first_day: date | None, start: date, *, until_given: bool
     """Whether the first day with data is the send's first day, not just where our range began.
 
     True when an empty day precedes it in the range, or when the range reaches back over Braze's
-    whole retention window from today (anything older has been deleted by Braze).
+    whole retention window from today: data lives for the send day plus 14 days, so 15 days or more
+    (anything older has been deleted by Braze).
     """
     if first_day is None:
         return False
-    return first_day > start or (not until_given and length >= RETENTION_DAYS)
+    return first_day > start or (not until_given and length > RETENTION_DAYS)
 
 
 def summarise(series: SendSeries, *, start: date, end: date, until_given: bool = False) -> Summary:

@@ -101,14 +101,10 @@ CASES = {
     "window_just_after": make_data(14, window_end=START + timedelta(days=14)),
     "window_before_range": make_data(5, values=[None] * 5, window_end=START - timedelta(days=20)),
     "window_far_after": make_data(14, window_end=START + timedelta(days=60)),
-    "only_engagement_missing": replace(make_data(5), opens=(None,) * 5, clicks=(None,) * 5,
-                                       conversions=(None,) * 5),
-    "crosses_year": replace(make_data(40), days=tuple(date(2024, 12, 10) + timedelta(days=i)
-                                                     for i in range(40))),
+    "only_engagement_missing": replace(make_data(5), opens=(None,) * 5, clicks=(None,) * 5, conversions=(None,) * 5),
+    "crosses_year": replace(make_data(40), days=tuple(date(2024, 12, 10) + timedelta(days=i) for i in range(40))),
     "huge_values": make_data(20, values=[10**9] * 20),
-    "awkward_title": make_data(
-        7, title="🎉 $5 off \\frac{a}{b} $$ \x00\ttab\nnewline " + "very long name " * 20
-    ),
+    "awkward_title": make_data(7, title="🎉 $5 off \\frac{a}{b} $$ \x00\ttab\nnewline " + "very long name " * 20),
 }
 
 
@@ -212,9 +208,7 @@ def test_pyplot_is_never_imported() -> None:
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
         "print('ok')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 

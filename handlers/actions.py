@@ -1,0 +1,94 @@
+"""Buttons on reports and digests: re-run for 7/14/30 days, subscribe this channel, unsubscribe.
+
+Button payloads arrive on the same signed ``/slack/events`` endpoint and are verified like every
+request. Work happens after the ack, answers that concern only the presser are ephemeral.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from handlers.blocks import SUBSCRIBE, UNSUBSCRIBE
+from handlers.deps import Deps
+from handlers.parsing import MAX_DAYS, ReportRequest, SubscribeRequest, UnsubscribeRequest, valid_id
+from handlers.reporting import Origin, run_report, tell
+from handlers.subscriptions import subscribe, unsubscribe
+
+log = logging.getLogger(__name__)
+RERUN = re.compile(r"^sendstats_rerun_\d+$")
+
+
+def _read_value(action: dict[str, Any]) -> tuple[str, str, int | None] | None:
+    """Check a button value like user input: it came over the wire, signed or not."""
+    try:
+        value = json.loads(action.get("value") or "")
+        campaign, send, days = value["c"], value["s"], value.get("d")
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not (isinstance(campaign, str) and isinstance(send, str) and valid_id(campaign) and valid_id(send)):
+        return None
+    if days is not None and not (isinstance(days, int) and 1 <= days <= MAX_DAYS):
+        return None
+    return campaign, send, days
+
+
+def _origin(body: dict[str, Any]) -> Origin:
+    message = body.get("message") or {}
+    container = body.get("container") or {}
+    channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
+    thread_ts = message.get("thread_ts") or message.get("ts") or container.get("message_ts")
+    return Origin(
+        channel=channel,
+        user_id=(body.get("user") or {}).get("id", ""),
+        thread_ts=thread_ts,
+        response_url=body.get("response_url"),
+    )
+
+
+def on_rerun(deps: Deps, body: dict[str, Any]) -> None:
+    origin = _origin(body)
+    parsed = _read_value((body.get("actions") or [{}])[0])
+    if parsed is None or parsed[2] is None:
+        tell(deps, origin, "⚠️ That button is out of date. Run `/sendstats <campaign_id> <send_id> [days]` instead.")
+        return
+    campaign, send, days = parsed
+    run_report(deps, ReportRequest(campaign, send, days), origin)
+
+
+def on_subscribe(deps: Deps, body: dict[str, Any]) -> None:
+    origin = _origin(body)
+    parsed = _read_value((body.get("actions") or [{}])[0])
+    if parsed is None:
+        tell(deps, origin, "⚠️ That button is out of date. Use `/sendstats subscribe <campaign_id> <send_id>`.")
+        return
+    subscribe(deps, SubscribeRequest(parsed[0], parsed[1]), origin, (body.get("team") or {}).get("id", ""))
+
+
+def on_unsubscribe(deps: Deps, body: dict[str, Any]) -> None:
+    origin = _origin(body)
+    raw = str((body.get("actions") or [{}])[0].get("value") or "")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or deps.store is None:
+        tell(deps, origin, "⚠️ That button is out of date. `/sendstats list` shows this channel's digests.")
+        return
+    tell(deps, origin, unsubscribe(deps, UnsubscribeRequest(subscription_id=int(raw)), origin.channel))
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach the button listeners; each acks at once and works on the job pool."""
+
+    def run_later(fn: Any) -> Any:
+        def listener(ack: Ack, body: dict[str, Any]) -> None:
+            future = deps.jobs.submit(fn, deps, body)
+            future.add_done_callback(lambda f: f.exception() and log.error("button failed", exc_info=f.exception()))
+            ack()
+
+        return listener
+
+    app.action(RERUN)(run_later(on_rerun))
+    app.action(SUBSCRIBE)(run_later(on_subscribe))
+    app.action(UNSUBSCRIBE)(run_later(on_unsubscribe))

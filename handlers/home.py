@@ -1,0 +1,79 @@
+"""The App Home tab: the digests this user created, their next digest time, and a short how-to."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import App
+
+from bot.store import Subscription
+from handlers.blocks import help_blocks
+from handlers.deps import Deps
+from handlers.digests import first_digest_date
+from handlers.text import escape
+
+log = logging.getLogger(__name__)
+
+
+def next_digest(sub: Subscription, now: datetime) -> datetime | None:
+    """When the next digest goes out, in the subscription's zone; None once the window has closed."""
+    if sub.status != "active":
+        return None
+    zone = ZoneInfo(sub.timezone)
+    local = now.astimezone(zone)
+    day = local.date() if local.time() < time(sub.hour, sub.minute) else local.date() + timedelta(days=1)
+    if sub.last_digest_on is not None and day <= sub.last_digest_on:
+        day = sub.last_digest_on + timedelta(days=1)
+    day = max(day, first_digest_date(sub))
+    if day > sub.ends_on:
+        return None
+    return datetime.combine(day, time(sub.hour, sub.minute), zone)
+
+
+def home_view(subs: list[Subscription], now: datetime) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "📊 sendstats"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Your digests*"}},
+    ]
+    shown = [s for s in subs if s.status in ("active", "paused")]
+    if not shown:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "You have no digests. In a channel: `/sendstats subscribe <campaign_id> <send_id>`.",
+                },
+            }
+        )
+    for sub in shown[:40]:
+        upcoming = next_digest(sub, now)
+        when = f"next {upcoming:%a %b %d, %H:%M} {sub.timezone}" if upcoming else "no more digests"
+        if sub.status == "paused":
+            when = f"*paused* ({escape(sub.status_reason or '')})"
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*#{sub.id}* · send `{escape(sub.send_id)}` in <#{sub.channel_id}> · {when} · "
+                    f"ends {sub.ends_on:%b} {sub.ends_on.day}",
+                },
+            }
+        )
+    blocks.append({"type": "divider"})
+    blocks.extend(help_blocks())
+    return {"type": "home", "blocks": blocks}
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    def on_home(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event.get("user", "")
+        subs = deps.store.list_by_user(user, include_inactive=True) if deps.store is not None else []
+        deps.delivery.client.views_publish(user_id=user, view=home_view(subs, deps.clock()))

@@ -1,0 +1,67 @@
+"""``@sendstats <campaign> <send> [days] [until …]`` in a thread (slash commands can't be used there).
+
+The answer goes into the mention's thread, or starts one under a top-level mention. Slack retries an
+event whose ack was slow or lost; the event id is remembered in the store first, so a retry (even
+after a restart) never produces a second post.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import App
+
+from handlers.blocks import help_blocks
+from handlers.deps import Deps
+from handlers.parsing import HelpRequest, ReportRequest, UsageError, parse
+from handlers.reporting import Origin, run_report
+
+log = logging.getLogger(__name__)
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+SLASH_ONLY = "Digests are managed with the slash command in the channel: `/sendstats subscribe …`, `/sendstats list`."
+
+
+def mention_text(text: str) -> str:
+    """The request without the bot's (or anyone's) @mention tokens."""
+    return _MENTION.sub(" ", text or "").strip()
+
+
+def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
+    event = body.get("event") or {}
+    event_id = body.get("event_id")
+    if event.get("bot_id") or event.get("subtype"):
+        return
+    if deps.store is not None and event_id and not deps.store.remember_event(str(event_id)):
+        log.info("event %s already handled (Slack retry); not posting again", event_id)
+        return
+    channel, user = event.get("channel", ""), event.get("user", "")
+    thread_ts = event.get("thread_ts") or event.get("ts")
+    origin = Origin(channel=channel, user_id=user, thread_ts=thread_ts)
+    request = parse(mention_text(event.get("text", "")), today=deps.clock().date())
+    if isinstance(request, ReportRequest):
+        deps.jobs.submit(run_report, deps, request, origin)
+        return
+    if isinstance(request, UsageError):
+        text, blocks = request.text.replace("`/sendstats ", "`@sendstats "), None
+    elif isinstance(request, HelpRequest):
+        text, blocks = "sendstats help", help_blocks()
+    else:
+        text, blocks = SLASH_ONLY, None
+    deps.jobs.submit(_reply, deps, channel, thread_ts, text, blocks)
+
+
+def _reply(deps: Deps, channel: str, thread_ts: str | None, text: str, blocks: list[dict[str, Any]] | None) -> None:
+    try:
+        deps.delivery.post(channel, text=text, blocks=blocks, thread_ts=thread_ts)
+    except Exception:
+        log.exception("could not answer a mention in %s", channel)
+
+
+def register(app: App, deps: Deps) -> None:
+    """Attach the ``app_mention`` listener (Bolt acks events before the listener runs)."""
+
+    @app.event("app_mention")
+    def on_mention(body: dict[str, Any]) -> None:
+        handle_mention(deps, body)

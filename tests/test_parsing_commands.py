@@ -1,0 +1,323 @@
+"""The ``/sendstats`` grammar: every valid form and every way to get it wrong."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from handlers.parsing import (
+    REPORT_EXAMPLE,
+    REPORT_USAGE,
+    SUBSCRIBE_EXAMPLE,
+    SUBSCRIBE_USAGE,
+    UNSUBSCRIBE_USAGE,
+    HelpRequest,
+    ListRequest,
+    ReportRequest,
+    SubscribeRequest,
+    UnsubscribeRequest,
+    UsageError,
+    parse,
+)
+
+TODAY = date(2024, 3, 31)
+ID64 = "c" * 64
+ID65 = "c" * 65
+
+
+def p(text: str):
+    return parse(text, today=TODAY)
+
+
+def error(text: str) -> UsageError:
+    result = p(text)
+    assert isinstance(result, UsageError), result
+    return result
+
+
+# -- help ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "\t\n", "help", "HELP", "Help", "-h", "--help", "?", "  help  ", "help me"]
+)
+def test_help_variants(text: str) -> None:
+    assert p(text) == HelpRequest()
+
+
+# -- report --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cmp-1 send-1", ReportRequest("cmp-1", "send-1", 14, None)),
+        ("cmp-1 send-1 7", ReportRequest("cmp-1", "send-1", 7, None)),
+        ("cmp-1 send-1 1", ReportRequest("cmp-1", "send-1", 1, None)),
+        ("cmp-1 send-1 100", ReportRequest("cmp-1", "send-1", 100, None)),
+        ("cmp-1 send-1 007", ReportRequest("cmp-1", "send-1", 7, None)),
+        ("cmp-1 send-1 until 2024-03-15", ReportRequest("cmp-1", "send-1", 14, date(2024, 3, 15))),
+        ("cmp-1 send-1 30 until 2024-03-15", ReportRequest("cmp-1", "send-1", 30, date(2024, 3, 15))),
+        ("cmp-1 send-1 30 UNTIL 2024-03-15", ReportRequest("cmp-1", "send-1", 30, date(2024, 3, 15))),
+        ("cmp-1 send-1 Until 2024-03-31", ReportRequest("cmp-1", "send-1", 14, TODAY)),  # today is allowed
+        (
+            "9ef1c2d0-f1a5-4b2e-8c3d-5e6f7a8b9c0d spring_launch.v2",
+            ReportRequest("9ef1c2d0-f1a5-4b2e-8c3d-5e6f7a8b9c0d", "spring_launch.v2", 14, None),
+        ),
+        ("  cmp-1   send-1\t7  ", ReportRequest("cmp-1", "send-1", 7, None)),
+        ("\ncmp-1\nsend-1\n", ReportRequest("cmp-1", "send-1", 14, None)),
+        ("CMP-1 Send-1", ReportRequest("CMP-1", "Send-1", 14, None)),  # IDs keep their case
+        ("cmp-1 until", ReportRequest("cmp-1", "until", 14, None)),  # "until" is a fine send ID
+    ],
+)
+def test_report_forms(text: str, expected: ReportRequest) -> None:
+    assert p(text) == expected
+
+
+def test_ids_of_exactly_64_characters_are_accepted() -> None:
+    assert p(f"{ID64} {ID64}") == ReportRequest(ID64, ID64)
+    assert p(f"subscribe {ID64} {ID64}") == SubscribeRequest(ID64, ID64)
+    assert p(f"unsubscribe {ID64} {ID64}") == UnsubscribeRequest(campaign_id=ID64, send_id=ID64)
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [(f"{ID65} send-1", "campaign ID"), (f"cmp-1 {ID65}", "send ID")],
+)
+def test_ids_of_65_characters_are_rejected(text: str, what: str) -> None:
+    e = error(text)
+    assert e.problem == f"The {what} is 65 characters long; Braze IDs have at most 64."
+    assert (e.usage, e.example) == (REPORT_USAGE, REPORT_EXAMPLE)
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "cämpaign",
+        "кампания",
+        "send\u200b1",
+        "キャンペーン",
+        "emoji🎉",
+        "<!channel>",
+        "<@U123>",
+        "a&b",
+        "a|b",
+        "a*b",
+        "a`b",
+        "<https://evil.example|click>",
+    ],
+)
+def test_ids_must_be_printable_ascii_without_slack_markup(bad_id: str) -> None:
+    e = error(f"{bad_id} send-1")
+    assert e.problem.startswith("The campaign ID “")
+    assert "is not a Braze ID" in e.problem
+    assert "<" not in e.problem and ">" not in e.problem  # the echo is escaped
+    e = error(f"cmp-1 {bad_id}")
+    assert e.problem.startswith("The send ID “")
+
+
+def test_the_echoed_id_is_escaped_for_slack() -> None:
+    e = error("<!channel> send-1")
+    assert "“&lt;!channel&gt;”" in e.problem
+
+
+def test_report_needs_two_ids() -> None:
+    e = error("cmp-1")
+    assert e.problem == "A report needs both a campaign ID and a send ID."
+    assert e.usage == REPORT_USAGE
+
+
+@pytest.mark.parametrize("days", ["0", "101", "1000", "-1", "+5", "7.5", "seven", "1e2", "0x10"])
+def test_days_out_of_range_or_not_a_number(days: str) -> None:
+    e = error(f"cmp-1 send-1 {days}")
+    assert e.problem == f"“{days}” is not a number of days; use a whole number from 1 to 100."
+
+
+def test_long_junk_is_quoted_shortened_and_escaped() -> None:
+    junk = "<!here>" + "x" * 60
+    e = error(f"cmp-1 send-1 {junk}")
+    assert "&lt;!here&gt;" in e.problem
+    assert "<!here>" not in e.problem
+    assert "x" * 41 not in e.problem  # quoted words are cut at 40 characters
+    assert "…”" in e.problem
+
+
+def test_until_without_a_date() -> None:
+    for text in ("cmp-1 send-1 until", "cmp-1 send-1 7 until"):
+        assert error(text).problem == "`until` needs a date, e.g. `until 2026-03-31`."
+
+
+@pytest.mark.parametrize(
+    "value", ["2024/03/15", "15.03.2024", "2024-3-15", "yesterday", "20240315", "2024-03-15T00:00"]
+)
+def test_until_date_in_the_wrong_format(value: str) -> None:
+    assert error(f"cmp-1 send-1 until {value}").problem == f"“{value}” is not a date; write it as YYYY-MM-DD."
+
+
+@pytest.mark.parametrize("value", ["2024-02-30", "2023-02-29", "2024-13-01", "2024-00-10"])
+def test_until_date_that_does_not_exist(value: str) -> None:
+    assert error(f"cmp-1 send-1 until {value}").problem == f"“{value}” is not a real date."
+
+
+def test_until_in_the_future() -> None:
+    e = error("cmp-1 send-1 until 2024-04-01")
+    assert e.problem == "2024-04-01 is in the future; `until` must be today or earlier."
+
+
+@pytest.mark.parametrize(
+    ("text", "leftover"),
+    [
+        ("cmp-1 send-1 7 8", "8"),
+        ("cmp-1 send-1 7 until 2024-03-15 extra words", "extra words"),
+        ("cmp-1 send-1 until 2024-03-15 7", "7"),
+    ],
+)
+def test_trailing_words_are_named(text: str, leftover: str) -> None:
+    assert error(text).problem == f"I don't understand “{leftover}” at the end."
+
+
+def test_usage_error_text_has_problem_usage_example_and_help_pointer() -> None:
+    e = error("cmp-1")
+    assert e.text.splitlines() == [
+        "A report needs both a campaign ID and a send ID.",
+        f"Usage: {REPORT_USAGE}",
+        f"For example: {REPORT_EXAMPLE}",
+        "See `/sendstats help` for every command.",
+    ]
+
+
+# -- subscribe -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("subscribe cmp-1 send-1", SubscribeRequest("cmp-1", "send-1", None, None)),
+        ("subscribe cmp-1 send-1 at 08:30", SubscribeRequest("cmp-1", "send-1", time(8, 30), None)),
+        ("subscribe cmp-1 send-1 at 8:05", SubscribeRequest("cmp-1", "send-1", time(8, 5), None)),
+        ("subscribe cmp-1 send-1 at 00:00", SubscribeRequest("cmp-1", "send-1", time(0, 0), None)),
+        ("subscribe cmp-1 send-1 at 23:59", SubscribeRequest("cmp-1", "send-1", time(23, 59), None)),
+        (
+            "subscribe cmp-1 send-1 at 08:30 Europe/Berlin",
+            SubscribeRequest("cmp-1", "send-1", time(8, 30), "Europe/Berlin"),
+        ),
+        ("subscribe cmp-1 send-1 America/New_York", SubscribeRequest("cmp-1", "send-1", None, "America/New_York")),
+        ("SUBSCRIBE cmp-1 send-1 AT 09:00 UTC", SubscribeRequest("cmp-1", "send-1", time(9, 0), "UTC")),
+        ("  Subscribe   cmp-1  send-1  At  9:00  ", SubscribeRequest("cmp-1", "send-1", time(9, 0), None)),
+    ],
+)
+def test_subscribe_forms(text: str, expected: SubscribeRequest) -> None:
+    assert p(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("subscribe", "`subscribe` needs a campaign ID and a send ID."),
+        ("subscribe cmp-1", "`subscribe` needs a campaign ID and a send ID."),
+        ("subscribe cmp-1 send-1 at", "`at` needs a time such as 09:00."),
+        ("subscribe cmp-1 send-1 at 24:00", "“24:00” is not a time of day; use 24-hour HH:MM."),
+        ("subscribe cmp-1 send-1 at 12:60", "“12:60” is not a time of day; use 24-hour HH:MM."),
+        ("subscribe cmp-1 send-1 at noon", "“noon” is not a time of day; use 24-hour HH:MM."),
+        ("subscribe cmp-1 send-1 at 9", "“9” is not a time of day; use 24-hour HH:MM."),
+        ("subscribe cmp-1 send-1 at 9:5", "“9:5” is not a time of day; use 24-hour HH:MM."),
+        ("subscribe cmp-1 send-1 at 123:00", "“123:00” is not a time of day; use 24-hour HH:MM."),
+        (
+            "subscribe cmp-1 send-1 Mars/Olympus_Mons",
+            "“Mars/Olympus_Mons” is not a time zone I know; use an IANA name such as Europe/Berlin.",
+        ),
+        (
+            "subscribe cmp-1 send-1 at 08:00 ../../etc/passwd",
+            "“../../etc/passwd” is not a time zone I know; use an IANA name such as Europe/Berlin.",
+        ),
+        ("subscribe cmp-1 send-1 at 08:00 UTC daily", "I don't understand “daily” at the end."),
+        (f"subscribe {ID65} send-1", "The campaign ID is 65 characters long; Braze IDs have at most 64."),
+        (f"subscribe cmp-1 {ID65}", "The send ID is 65 characters long; Braze IDs have at most 64."),
+    ],
+)
+def test_subscribe_errors(text: str, problem: str) -> None:
+    e = error(text)
+    assert e.problem == problem
+    assert (e.usage, e.example) == (SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE)
+
+
+def test_subscribe_rejects_non_ascii_ids() -> None:
+    e = error("subscribe cämp send-1")
+    assert "is not a Braze ID" in e.problem
+    assert e.usage == SUBSCRIBE_USAGE
+
+
+# -- unsubscribe ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("unsubscribe cmp-1 send-1", UnsubscribeRequest(campaign_id="cmp-1", send_id="send-1")),
+        ("UNSUBSCRIBE cmp-1 send-1", UnsubscribeRequest(campaign_id="cmp-1", send_id="send-1")),
+        ("unsubscribe 3", UnsubscribeRequest(subscription_id=3)),
+        ("unsubscribe 0042", UnsubscribeRequest(subscription_id=42)),
+        ("unsubscribe 999999999", UnsubscribeRequest(subscription_id=999_999_999)),
+        ("  unsubscribe   7  ", UnsubscribeRequest(subscription_id=7)),
+    ],
+)
+def test_unsubscribe_forms(text: str, expected: UnsubscribeRequest) -> None:
+    assert p(text) == expected
+
+
+@pytest.mark.parametrize("text", ["unsubscribe", "unsubscribe a b c", "unsubscribe 1234567890", "unsubscribe only-one"])
+def test_unsubscribe_needs_two_ids_or_a_short_number(text: str) -> None:
+    e = error(text)
+    assert e.problem == "`unsubscribe` needs a campaign ID and a send ID, or an id from `list`."
+    assert e.usage == UNSUBSCRIBE_USAGE
+    assert e.example == "`/sendstats unsubscribe 3`"
+
+
+def test_unsubscribe_checks_ids() -> None:
+    e = error(f"unsubscribe {ID65} send-1")
+    assert e.problem == "The campaign ID is 65 characters long; Braze IDs have at most 64."
+    assert e.usage == UNSUBSCRIBE_USAGE
+    assert "is not a Braze ID" in error("unsubscribe cmp-1 sénd").problem
+
+
+def test_unsubscribe_with_a_superscript_digit_is_a_usage_error_not_a_crash() -> None:
+    assert isinstance(p("unsubscribe ²"), UsageError)
+
+
+# -- list ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["list", "LIST", "  List  "])
+def test_list(text: str) -> None:
+    assert p(text) == ListRequest()
+
+
+def test_list_takes_no_arguments() -> None:
+    e = error("list everything")
+    assert e.problem == "`list` takes no arguments."
+    assert e.usage == "`/sendstats list`"
+
+
+# -- never an exception --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\x00",
+        "cmp\x00 send",
+        "\u202ecmp send",
+        "a b c d e f g h i j",
+        "subscribe a b at 08:00 Europe/Berlin x y",
+        "until 2024-01-01",
+        "7 7 7",
+        "cmp send 99999999999999999999",
+        "subscribe a b at 99999999999:00",
+    ],
+)
+def test_odd_input_gives_a_request_or_a_usage_error(text: str) -> None:
+    result = p(text)
+    assert isinstance(
+        result, HelpRequest | ReportRequest | SubscribeRequest | UnsubscribeRequest | ListRequest | UsageError
+    )
