@@ -10,23 +10,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from reports.models import EMPTY, ChartData, DayPoint, Metrics, SendSeries
+from reports.models import COUNT_METRICS, EMPTY, ChartData, DayPoint, Metrics, SendSeries
 
 #: Braze keeps send analytics for this many days after the send.
 RETENTION_DAYS = 14
 #: Send-level fields Braze reports beside ``messages``; used when the rows leave them out.
-_SEND_LEVEL = (
-    "unique_recipients",
-    "revenue",
-    "conversions",
-    "conversions_by_send_time",
-    "conversions1",
-    "conversions1_by_send_time",
-    "conversions2",
-    "conversions2_by_send_time",
-    "conversions3",
-    "conversions3_by_send_time",
-)
+_SEND_LEVEL = ("unique_recipients", "revenue", *(m for m in COUNT_METRICS if m.startswith("conversions")))
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
