@@ -105,6 +105,8 @@ class DigestScheduler:
         """Re-sync jobs and post whatever is due today but not yet posted (after restarts, failures)."""
         try:
             self.sync()
+            # Slack retries an event for at most a few minutes; a day of event ids is plenty.
+            self._store.forget_events_before(datetime.now(UTC) - timedelta(days=1))
             return run_round(self._deps, self._store.active_subscriptions())
         except Exception:
             log.exception("digest sweep failed")

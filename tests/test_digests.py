@@ -279,3 +279,12 @@ def test_scheduler_syncs_slots_live(bot: BotUnderTest) -> None:
     bot.runtime.store.cancel(sub.id)
     scheduler.sync()
     assert scheduler.scheduler.get_jobs() == []
+
+
+def test_sweep_forgets_event_ids_older_than_a_day(bot: BotUnderTest) -> None:
+    store = bot.runtime.store
+    assert store.remember_event("EvOLD", now=datetime.now(UTC) - timedelta(days=2))
+    assert store.remember_event("EvNEW")
+    DigestScheduler(bot.runtime.deps).sweep()
+    assert store.remember_event("EvOLD")  # forgotten, so new again
+    assert not store.remember_event("EvNEW")
