@@ -9,15 +9,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from reports.braze import BrazeClient
+from reports.braze import BrazeClient, BrazeError
 from reports.models import ChartData, SendSeries
 from reports.summary import Summary, chart_data, summarise
 
 log = logging.getLogger(__name__)
+#: How long a report waits for the campaign name once its numbers are ready.
+NAME_TIMEOUT = 5.0
 
 
 class Renderer(Protocol):
@@ -47,6 +50,11 @@ class CampaignNames:
         self._ttl = ttl
         self._cache: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="names")
+
+    def prefetch(self, campaign_id: str) -> Future[str | None]:
+        """Look the name up beside the data fetch, so a cold cache doesn't add a second round trip."""
+        return self._pool.submit(self.get, campaign_id)
 
     def get(self, campaign_id: str) -> str | None:
         now = time.monotonic()
@@ -82,9 +90,13 @@ def build_report(
 ) -> Report:
     """Fetch, summarise and draw. Braze errors propagate as :class:`reports.braze.BrazeError`."""
     start, end, ending_at = date_range(days, until, today)
+    name_lookup = names.prefetch(campaign_id)
     series = braze.data_series(campaign_id, send_id, length=days, ending_at=ending_at)
     summary = summarise(series, start=start, end=end, until_given=until is not None)
-    name = names.get(campaign_id)
+    try:
+        name = name_lookup.result(timeout=NAME_TIMEOUT)
+    except (TimeoutError, BrazeError):
+        name = None  # the ID in the header is fine; the numbers matter more than the name
     title = f"{name or campaign_id} · send {send_id}"
     try:
         png, error = renderer.render(chart_data(series, summary, title=title)), None

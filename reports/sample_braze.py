@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 RETENTION_DAYS = 14
+SERIES_PATH = "/sends/data_series"
 CHANNELS = ("ios_push", "android_push", "email", "webhook")
 VARIATIONS = ("Variant A", "Variant B", "Control")
 
@@ -59,6 +60,8 @@ class Fault:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    #: Only requests to this path take the fault (None: any path).
+    path: str | None = None
 
 
 def _day_rows(send: SampleSend, day_index: int) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
@@ -175,12 +178,19 @@ class SampleBraze:
         return self.today or datetime.now(UTC).date()
 
     def fail_next(
-        self, status: int, body: Any = None, *, times: int = 1, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        body: Any = None,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        path: str | None = None,
     ) -> None:
-        """Answer the next ``times`` requests with ``status`` and ``body`` (dict → JSON, str → raw)."""
+        """Answer the next ``times`` requests (to ``path``, or any) with ``status`` and ``body``
+        (dict → JSON, str → raw)."""
         raw = json.dumps(body).encode() if isinstance(body, dict | list) else str(body or "").encode()
         with self._lock:
-            self._faults.extend(Fault(status, raw, dict(headers or {})) for _ in range(times))
+            self._faults.extend(Fault(status, raw, dict(headers or {}), path) for _ in range(times))
 
     def reset(self) -> None:
         with self._lock:
@@ -196,7 +206,8 @@ class SampleBraze:
 
     def _respond(self, path: str, query: dict[str, str], auth: str) -> tuple[int, bytes, dict[str, str]]:
         with self._lock:
-            fault = self._faults.pop(0) if self._faults else None
+            index = next((i for i, f in enumerate(self._faults) if f.path in (None, path)), None)
+            fault = self._faults.pop(index) if index is not None else None
         if fault is not None:
             ctype = "application/json" if fault.body.startswith((b"{", b"[")) else "text/html"
             return fault.status, fault.body, {"Content-Type": ctype, **fault.headers}

@@ -7,10 +7,10 @@ whose denominator is zero or unreported is ``None`` (shown as "–"): 0% would b
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from reports.models import COUNT_METRICS, EMPTY, ChartData, DayPoint, Metrics, SendSeries
+from reports.models import COUNT_METRICS, ChartData, DayPoint, Metrics, SendSeries, sum_metrics
 
 #: Braze keeps send analytics for this many days after the send.
 RETENTION_DAYS = 14
@@ -85,15 +85,15 @@ def day_totals(point: DayPoint) -> Metrics:
     fill = {k: v for k, v in fill.items() if v is not None}
     if not fill:
         return totals
-    return totals + Metrics(**fill)
+    return replace(totals, **fill)
 
 
 def _group(points: Iterable[DayPoint], key: Callable[[str, str], str]) -> tuple[Breakdown, ...]:
-    groups: dict[str, Metrics] = {}
+    rows: dict[str, list[Metrics]] = {}
     for point in points:
         for row in point.rows:
-            label = key(row.channel, row.variation)
-            groups[label] = groups.get(label, EMPTY) + row.metrics
+            rows.setdefault(key(row.channel, row.variation), []).append(row.metrics)
+    groups = {label: sum_metrics(bags) for label, bags in rows.items()}
     ordered = sorted(groups.items(), key=lambda kv: (-(kv[1].sent or 0), kv[0]))
     return tuple(Breakdown(label=label, metrics=m, rates=Rates.of(m)) for label, m in ordered)
 
@@ -113,9 +113,7 @@ def window_start_known(first_day: date | None, start: date, *, until_given: bool
 def summarise(series: SendSeries, *, start: date, end: date, until_given: bool = False) -> Summary:
     """Summarise ``series`` restricted to ``start``..``end``."""
     points = [p for p in series.days if start <= p.day <= end and p.has_data]
-    totals = EMPTY
-    for point in points:
-        totals = totals + day_totals(point)
+    totals = sum_metrics(day_totals(point) for point in points)
     first = points[0].day if points else None
     length = (end - start).days + 1
     known = window_start_known(first, start, until_given=until_given, length=length)

@@ -10,6 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.scheduler import MISFIRE_GRACE_SECONDS, DigestScheduler
 from handlers.digests import first_digest_date, run_round
+from reports.sample_braze import SERIES_PATH as SERIES
 from reports.sample_braze import series_payload
 from tests.harness import CAMPAIGN, SEND, BotUnderTest
 from tests.test_reports_e2e import message_text
@@ -212,7 +213,7 @@ def test_last_day_posts_final_digest_and_ends_subscription(bot: BotUnderTest) ->
 def test_braze_outage_is_recorded_retried_and_never_spams(bot: BotUnderTest) -> None:
     make_subscription(bot, "C_PUBLIC")
     today = datetime.now(UTC).date()
-    bot.braze.fail_next(503, {"message": "down"}, times=4)  # every retry of the round's one call
+    bot.braze.fail_next(503, {"message": "down"}, times=4, path=SERIES)  # every retry of the round's one call
     first = run_round(bot.runtime.deps, subs(bot), digest_date=today)
     assert (first.failed, first.posted) == (1, 0)
     assert bot.slack.calls_to("chat.postMessage") == []

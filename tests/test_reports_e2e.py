@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from reports.sample_braze import SERIES_PATH as SERIES
 from reports.sample_braze import series_payload
 from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET, BotUnderTest
 from tests.slack_signing import FORM, post_signed, slash_command_body
@@ -181,7 +182,7 @@ def test_braze_failures_are_explained_privately(
 ) -> None:
     if headers.get("X-RateLimit-Reset") == "TOMORROW":
         headers = {"X-RateLimit-Reset": str(int(time.time()) + 86_400)}
-    bot.braze.fail_next(status, body, headers=headers, times=10)
+    bot.braze.fail_next(status, body, headers=headers, times=10, path=SERIES)
     url = bot.slack.new_response_url()
     bot.command(f"{CAMPAIGN} {SEND}", response_url=url)
     text = private_reply(bot, url)
@@ -198,7 +199,7 @@ def test_unknown_ids_or_expired_send_say_so(bot: BotUnderTest) -> None:
 
 
 def test_transient_5xx_is_retried_then_reported(bot: BotUnderTest) -> None:
-    bot.braze.fail_next(502, {"message": "bad gateway"}, times=2)
+    bot.braze.fail_next(502, {"message": "bad gateway"}, times=2, path=SERIES)
     bot.command(f"{CAMPAIGN} {SEND}")
     bot.slack.wait_for("files.completeUploadExternal")
     bot.idle()
@@ -207,7 +208,7 @@ def test_transient_5xx_is_retried_then_reported(bot: BotUnderTest) -> None:
 
 def test_429_waits_for_rate_limit_reset(bot: BotUnderTest) -> None:
     reset = int(time.time()) + 2  # Braze sends whole epoch seconds
-    bot.braze.fail_next(429, {"message": "rate limited"}, headers={"X-RateLimit-Reset": str(reset)})
+    bot.braze.fail_next(429, {"message": "rate limited"}, headers={"X-RateLimit-Reset": str(reset)}, path=SERIES)
     bot.command(f"{CAMPAIGN} {SEND}")
     bot.slack.wait_for("chat.postMessage")
     bot.idle()
@@ -265,7 +266,7 @@ def test_archived_channel_is_explained(bot: BotUnderTest) -> None:
 
 
 def test_no_secret_reaches_slack_or_logs(bot: BotUnderTest, caplog: pytest.LogCaptureFixture) -> None:
-    bot.braze.fail_next(401, {"message": "Invalid API key"})
+    bot.braze.fail_next(401, {"message": "Invalid API key"}, path=SERIES)
     bot.command(f"{CAMPAIGN} {SEND}")
     bot.command(f"{CAMPAIGN} {SEND}")
     bot.slack.wait_for("files.completeUploadExternal")
