@@ -60,6 +60,7 @@ class Runtime:
         if self.scheduler is not None:
             self.scheduler.shutdown()
         self.jobs.shutdown(wait=True, cancel_futures=False)
+        self.deps.lanes.wait_idle(timeout=60)
         self.renderer.close()
         self.braze.close()
 

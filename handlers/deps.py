@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from handlers.delivery import SlackDelivery
+from handlers.pacing import ChannelLanes
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames, Renderer
 
@@ -31,6 +32,8 @@ class Deps:
     #: Runs the slow part of a request after Slack has been acknowledged.
     jobs: Executor
     store: Store | None = None
+    #: Per-channel delivery queues, so pacing waits never occupy the shared job pool.
+    lanes: ChannelLanes = field(default_factory=ChannelLanes)
     clock: Callable[[], datetime] = utc_now
     default_timezone: str = "UTC"
     #: Called after a subscription is added, changed or cancelled (the scheduler re-syncs its jobs).

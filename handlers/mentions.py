@@ -49,7 +49,7 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
         text, blocks = "sendstats help", help_blocks()
     else:
         text, blocks = SLASH_ONLY, None
-    deps.jobs.submit(_reply, deps, channel, thread_ts, text, blocks)
+    deps.lanes.submit(channel, _reply, deps, channel, thread_ts, text, blocks)
 
 
 def _reply(deps: Deps, channel: str, thread_ts: str | None, text: str, blocks: list[dict[str, Any]] | None) -> None:

@@ -67,7 +67,7 @@ def run_report(deps: Deps, request: ReportRequest, origin: Origin) -> None:
         log.exception("report failed (ref %s)", ref)
         tell(deps, origin, f"⚠️ Something went wrong on our side building this report (ref `{ref}`). Try again.")
         return
-    deliver(deps, report, origin)
+    deps.lanes.submit(origin.channel, deliver, deps, report, origin)
 
 
 def deliver(deps: Deps, report: Report, origin: Origin) -> None:

@@ -108,6 +108,7 @@ class BotUnderTest:
         jobs = self.runtime.deps.jobs
         assert isinstance(jobs, TrackingExecutor)
         jobs.drain(timeout)
+        assert self.runtime.deps.lanes.wait_idle(timeout), "deliveries still queued"
 
 
 @pytest.fixture(scope="session")
