@@ -184,7 +184,10 @@ def make_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     if backend in ("postgres", "postgresql"):
         # pre_ping: managed Postgres drops idle connections; the scheduler is idle most of the day.
-        return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+        # Pool sized for a digest round's worker threads plus the web and job threads.
+        return create_engine(
+            parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True, pool_size=10, max_overflow=30
+        )
     if backend != "sqlite":
         raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}; use sqlite or postgresql")
 

@@ -49,6 +49,7 @@ class CampaignNames:
         self._braze = braze
         self._ttl = ttl
         self._cache: dict[str, tuple[float, str | None]] = {}
+        self._flights: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="names")
 
@@ -57,17 +58,22 @@ class CampaignNames:
         return self._pool.submit(self.get, campaign_id)
 
     def get(self, campaign_id: str) -> str | None:
-        now = time.monotonic()
+        """The cached name, or one Braze lookup however many threads ask for it at once."""
         with self._lock:
-            hit = self._cache.get(campaign_id)
-        if hit and now - hit[0] < self._ttl:
-            return hit[1]
-        name = self._braze.campaign_name(campaign_id)
-        with self._lock:
-            if len(self._cache) > 5000:
-                self._cache.clear()
-            self._cache[campaign_id] = (now, name)
-        return name
+            flight = self._flights.setdefault(campaign_id, threading.Lock())
+        with flight:
+            now = time.monotonic()
+            with self._lock:
+                hit = self._cache.get(campaign_id)
+            if hit and now - hit[0] < self._ttl:
+                return hit[1]
+            name = self._braze.campaign_name(campaign_id)
+            with self._lock:
+                if len(self._cache) > 5000:
+                    self._cache.clear()
+                    self._flights.clear()
+                self._cache[campaign_id] = (now, name)
+            return name
 
 
 def date_range(days: int, until: date | None, today: date) -> tuple[date, date, datetime | None]:

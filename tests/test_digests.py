@@ -289,3 +289,25 @@ def test_sweep_forgets_event_ids_older_than_a_day(bot: BotUnderTest) -> None:
     DigestScheduler(bot.runtime.deps).sweep()
     assert store.remember_event("EvOLD")  # forgotten, so new again
     assert not store.remember_event("EvNEW")
+
+
+def test_flaky_database_after_posting_never_causes_a_second_post(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_subscription(bot, "C_PUBLIC")
+    store = bot.runtime.store
+    real_finish, failures = store.finish, [2]
+
+    def flaky_finish(*args, **kwargs):
+        if failures[0]:
+            failures[0] -= 1
+            raise ConnectionError("database went away")
+        return real_finish(*args, **kwargs)
+
+    monkeypatch.setattr(store, "finish", flaky_finish)
+    today = datetime.now(UTC).date()
+    assert run_round(bot.runtime.deps, subs(bot), digest_date=today).posted == 1
+    [delivery] = store.deliveries_for(subs(bot)[0].id)
+    assert delivery.status == "posted"
+    assert run_round(bot.runtime.deps, subs(bot), digest_date=today).posted == 0
+    assert len([c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]) == 1
