@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from handlers.delivery import SlackDelivery
 from handlers.pacing import ChannelLanes
 from reports.braze import BrazeClient
-from reports.pipeline import CampaignNames, Renderer
+from reports.pipeline import CampaignNames, Workers
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -26,7 +26,7 @@ class Deps:
     """Long-lived collaborators of the listeners; tests build it around fakes on 127.0.0.1."""
 
     braze: BrazeClient
-    renderer: Renderer
+    renderer: Workers
     names: CampaignNames
     delivery: SlackDelivery
     #: Runs the slow part of a request after Slack has been acknowledged.

@@ -40,6 +40,13 @@ class BrazeNoData(BrazeError):
     """Braze answered fine but has no data for the send in the range asked."""
 
 
+def no_data(campaign_id: str, send_id: str) -> BrazeNoData:
+    return BrazeNoData(
+        f"Braze has no data for campaign `{campaign_id}`, send `{send_id}` in this range: "
+        "check both IDs, or the send is older than Braze's 14-day analytics window."
+    )
+
+
 class _Retryable(Exception):
     """Internal: a failure worth another attempt (5xx, 429, transport error)."""
 
@@ -115,20 +122,27 @@ class BrazeClient:
     def data_series(
         self, campaign_id: str, send_id: str, *, length: int, ending_at: datetime | None = None
     ) -> SendSeries:
-        """``GET /sends/data_series``, parsed. Raises :class:`BrazeNoData` when ``data`` is empty."""
+        """``GET /sends/data_series``, parsed. Raises :class:`BrazeNoData` when there is no data."""
+        body = self.data_series_payload(campaign_id, send_id, length=length, ending_at=ending_at)
+        series = parse_series(body, campaign_id=campaign_id, send_id=send_id)
+        if not series.days:
+            raise no_data(campaign_id, send_id)
+        return series
+
+    def data_series_payload(
+        self, campaign_id: str, send_id: str, *, length: int, ending_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """``GET /sends/data_series`` as Braze's JSON, checked but not parsed, so the parsing can run in a
+        worker process. Raises :class:`BrazeNoData` when ``data`` is empty."""
         if not 1 <= length <= 100:
             raise ValueError("length must be within 1..100 (Braze's bounds)")
         params: dict[str, str | int] = {"campaign_id": campaign_id, "send_id": send_id, "length": length}
         if ending_at is not None:
             params["ending_at"] = ending_at.astimezone(UTC).isoformat(timespec="seconds")
         body = self._get_json("/sends/data_series", params, permission="sends.data_series")
-        series = parse_series(body, campaign_id=campaign_id, send_id=send_id)
-        if not series.days:
-            raise BrazeNoData(
-                f"Braze has no data for campaign `{campaign_id}`, send `{send_id}` in this range: "
-                "check both IDs, or the send is older than Braze's 14-day analytics window."
-            )
-        return series
+        if not isinstance(body.get("data"), list) or not body["data"]:
+            raise no_data(campaign_id, send_id)
+        return body
 
     def campaign_name(self, campaign_id: str) -> str | None:
         """The campaign's name from ``/campaigns/details``, or None when the key may not read it."""

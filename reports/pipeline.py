@@ -9,22 +9,39 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
-from reports.braze import BrazeClient, BrazeError
-from reports.models import ChartData, SendSeries
+from reports.braze import BrazeClient, BrazeError, no_data
+from reports.chart import render_chart
+from reports.models import ChartData
+from reports.parse import parse_series
 from reports.summary import Summary, chart_data, summarise
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 #: How long a report waits for the campaign name once its numbers are ready.
 NAME_TIMEOUT = 5.0
 
 
-class Renderer(Protocol):
+class Workers(Protocol):
+    """Where CPU-bound work runs (``reports.render_pool.ChartRenderer``: worker processes)."""
+
     def render(self, data: ChartData) -> bytes: ...
+
+    def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What a worker process returns: the numbers and the drawing (small and picklable)."""
+
+    summary: Summary
+    chart_png: bytes | None
+    chart_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +49,6 @@ class Report:
     """A finished report. ``chart_png`` is None when drawing failed; ``chart_error`` then says why."""
 
     summary: Summary
-    series: SendSeries
     campaign_name: str | None
     chart_png: bytes | None
     chart_error: str | None = None
@@ -40,6 +56,24 @@ class Report:
     @property
     def title(self) -> str:
         return self.campaign_name or f"Campaign {self.summary.campaign_id}"
+
+
+def analyse(
+    payload: dict[str, Any], *, campaign_id: str, send_id: str, start: date, end: date, until_given: bool, title: str
+) -> Analysis:
+    """Parse, summarise and draw: every CPU-heavy step of a report, in one call a worker process can run.
+
+    Kept out of the process that acknowledges Slack, where it would hold the GIL while acks wait.
+    """
+    series = parse_series(payload, campaign_id=campaign_id, send_id=send_id)
+    summary = summarise(series, start=start, end=end, until_given=until_given)
+    if not summary.has_data:
+        return Analysis(summary, None)
+    try:
+        return Analysis(summary, render_chart(chart_data(series, summary, title=title)))
+    except Exception as exc:  # a chart is worth less than the numbers: deliver those regardless
+        log.exception("chart rendering failed for %s/%s", campaign_id, send_id)
+        return Analysis(summary, None, f"the chart could not be drawn ({type(exc).__name__})")
 
 
 class CampaignNames:
@@ -85,7 +119,7 @@ def date_range(days: int, until: date | None, today: date) -> tuple[date, date, 
 
 def build_report(
     braze: BrazeClient,
-    renderer: Renderer,
+    workers: Workers,
     names: CampaignNames,
     *,
     campaign_id: str,
@@ -94,19 +128,25 @@ def build_report(
     until: date | None,
     today: date,
 ) -> Report:
-    """Fetch, summarise and draw. Braze errors propagate as :class:`reports.braze.BrazeError`."""
+    """Fetch (here: waiting is cheap), then analyse in a worker. Braze errors propagate as
+    :class:`reports.braze.BrazeError`."""
     start, end, ending_at = date_range(days, until, today)
     name_lookup = names.prefetch(campaign_id)
-    series = braze.data_series(campaign_id, send_id, length=days, ending_at=ending_at)
-    summary = summarise(series, start=start, end=end, until_given=until is not None)
+    payload = braze.data_series_payload(campaign_id, send_id, length=days, ending_at=ending_at)
     try:
         name = name_lookup.result(timeout=NAME_TIMEOUT)
     except (TimeoutError, BrazeError):
         name = None  # the ID in the header is fine; the numbers matter more than the name
-    title = f"{name or campaign_id} · send {send_id}"
-    try:
-        png, error = renderer.render(chart_data(series, summary, title=title)), None
-    except Exception as exc:  # a chart is worth less than the numbers: deliver those regardless
-        log.exception("chart rendering failed for %s/%s", campaign_id, send_id)
-        png, error = None, f"the chart could not be drawn ({type(exc).__name__})"
-    return Report(summary=summary, series=series, campaign_name=name, chart_png=png, chart_error=error)
+    analysis = workers.run(
+        analyse,
+        payload,
+        campaign_id=campaign_id,
+        send_id=send_id,
+        start=start,
+        end=end,
+        until_given=until is not None,
+        title=f"{name or campaign_id} · send {send_id}",
+    )
+    if not analysis.summary.has_data:
+        raise no_data(campaign_id, send_id)
+    return Report(analysis.summary, name, analysis.chart_png, analysis.chart_error)

@@ -1,7 +1,8 @@
-"""Chart rendering in worker processes.
+"""Chart rendering, and the rest of a report's CPU work, in worker processes.
 
-Drawing a chart is CPU-bound and holds the GIL for ~100 ms; done in the process that answers Slack, a
-burst of reports delays every acknowledgement behind it. A small spawn-based process pool keeps the
+Drawing a chart is CPU-bound and holds the GIL for ~100 ms, and parsing and summing Braze's rows costs
+more milliseconds; done in the process that answers Slack, a burst of reports delays every
+acknowledgement behind it. A small spawn-based process pool keeps the
 web process free to ack, and recycles workers so a slow leak in a plotting library cannot grow forever.
 """
 
@@ -10,11 +11,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import threading
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 from reports.chart import render_chart
 from reports.models import ChartData
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +59,18 @@ class ChartRenderer:
                 future.result(timeout=self._timeout)
 
     def render(self, data: ChartData) -> bytes:
-        """PNG bytes; a crashed worker pool is replaced once before giving up."""
+        """PNG bytes for ``data``."""
+        return self.run(render_chart, data)
+
+    def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` in a worker (a module-level function with picklable arguments);
+        a crashed worker pool is replaced once before giving up."""
         if not self._processes:
-            return render_chart(data)
+            return fn(*args, **kwargs)
         for attempt in (1, 2):
             pool = self._get_pool()
             try:
-                return pool.submit(render_chart, data).result(timeout=self._timeout)
+                return pool.submit(fn, *args, **kwargs).result(timeout=self._timeout)
             except BrokenProcessPool:
                 log.warning("chart worker died (attempt %d); starting a new pool", attempt)
                 with self._lock:

@@ -39,16 +39,16 @@ def clean_env(**settings: str) -> dict[str, str]:
 
 
 def bot_env(slack: SlackFake, braze: SampleBraze, database_url: str, **extra: str) -> dict[str, str]:
-    return clean_env(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.base_url,
-        BRAZE_API_KEY=BRAZE_KEY,
-        BRAZE_REST_ENDPOINT=braze.url,
-        DATABASE_URL=database_url,
-        LOG_LEVEL="INFO",
-        **extra,
-    )
+    settings = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "BRAZE_API_KEY": BRAZE_KEY,
+        "BRAZE_REST_ENDPOINT": braze.url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "INFO",
+    }
+    return clean_env(**{**settings, **extra})
 
 
 def free_port() -> int:
@@ -264,3 +264,18 @@ def test_demo_needs_no_accounts(tmp_path: Path) -> None:
     assert png.read_bytes().startswith(PNG)
     for words in ("*Sent*", "By channel", "By variation", "ios_push", "Variant A", "Chart written to"):
         assert words in run.stdout
+
+
+def test_rejected_token_or_unreachable_slack_is_explained(fakes: tuple[SlackFake, SampleBraze], tmp_path: Path) -> None:
+    slack, braze = fakes
+    env = bot_env(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SLACK_BOT_TOKEN="xoxb-revoked-token")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2 and "Slack rejected SLACK_BOT_TOKEN" in run.stderr and "Traceback" not in run.stderr
+    env["SLACK_API_URL"] = f"http://127.0.0.1:{free_port()}/api/"
+    env["SLACK_BOT_TOKEN"] = BOT_TOKEN
+    run = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2 and "could not reach Slack" in run.stderr and "Traceback" not in run.stderr
