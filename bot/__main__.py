@@ -9,28 +9,46 @@ import sys
 import threading
 from datetime import date
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import configure
 
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
 log = logging.getLogger("bot")
+
+
+def build(settings: Settings) -> Runtime | None:
+    """Wire the bot; Bolt checks the token with ``auth.test``, and a failure is explained, not thrown."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackClientError
+
+    from bot.runtime import build_runtime
+
+    try:
+        return build_runtime(settings)
+    except BoltError as exc:
+        problem = (
+            f"Slack rejected SLACK_BOT_TOKEN ({exc}). "
+            "Copy the Bot User OAuth Token from your app's OAuth & Permissions page."
+        )
+    except (SlackClientError, OSError) as exc:
+        problem = (
+            f"could not reach Slack at {settings.slack_api_url} ({type(exc).__name__}). "
+            "Check the network and SLACK_API_URL."
+        )
+    print(f"sendstats cannot start: {problem}", file=sys.stderr)
+    return None
 
 
 def serve(settings: Settings) -> int:
     """Socket Mode when SLACK_APP_TOKEN is set, else HTTP on $PORT behind waitress."""
-    from slack_bolt.error import BoltError
-
-    from bot.runtime import build_runtime
     from bot.server import HttpServer, make_wsgi
 
-    try:
-        runtime = build_runtime(settings)
-    except BoltError as exc:
-        print(
-            f"sendstats cannot start: Slack rejected SLACK_BOT_TOKEN ({exc}). "
-            "Copy the Bot User OAuth Token from your app's OAuth & Permissions page.",
-            file=sys.stderr,
-        )
+    runtime = build(settings)
+    if runtime is None:
         return 2
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -64,10 +82,11 @@ def serve(settings: Settings) -> int:
 
 def digest(settings: Settings, day: date | None) -> int:
     """One digest round now, through the scheduler's own code; posts nothing twice."""
-    from bot.runtime import build_runtime
     from handlers.digests import run_round
 
-    runtime = build_runtime(settings)
+    runtime = build(settings)
+    if runtime is None:
+        return 2
     try:
         runtime.start(scheduler=False)
         subs = runtime.store.active_subscriptions()
@@ -85,9 +104,9 @@ def digest(settings: Settings, day: date | None) -> int:
 
 def clock(settings: Settings) -> int:
     """The Procfile ``clock`` process: the digest scheduler alone, for deployments with web processes."""
-    from bot.runtime import build_runtime
-
-    runtime = build_runtime(settings)
+    runtime = build(settings)
+    if runtime is None:
+        return 2
     runtime.start(scheduler=True)
     log.info("clock process running the digest scheduler")
     stopped = threading.Event()

@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     #: "off" for Procfile ``web`` processes when a separate ``clock`` process runs the digests.
     scheduler: Literal["on", "off"] = "on"
     digest_timezone: str = "UTC"
-    #: Processes that draw charts, so rendering never holds the GIL of the process that acks Slack.
-    render_processes: int = Field(default=1, ge=1, le=8)
+    #: Processes that parse, summarise and draw reports, so that CPU work never holds the GIL of the
+    #: process that acks Slack. 0 does it in the job threads (only for comparison; acks then suffer).
+    render_processes: int = Field(default=1, ge=0, le=8)
     #: Threads that fetch from Braze and deliver to Slack after the ack.
     report_workers: int = Field(default=8, ge=1, le=64)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress import wasyncore
 from waitress.server import create_server
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -68,7 +69,10 @@ class HttpServer:
             self._thread.join(timeout=1.0)
 
     def stop(self) -> None:
+        """Stop listening and drop open connections: Slack keeps connections alive, and an idle
+        keep-alive connection would otherwise keep waitress's loop (and the process) running."""
         self._server.close()
+        wasyncore.close_all(self._server._map, ignore_all=True)  # type: ignore[union-attr]
         self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -244,7 +244,6 @@ def test_unknown_time_zone_is_named(zone: str) -> None:
         ("port", "http"),
         ("log_level", "VERBOSE"),
         ("scheduler", "maybe"),
-        ("render_processes", 0),
         ("render_processes", 9),
         ("report_workers", 65),
     ],

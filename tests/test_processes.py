@@ -6,6 +6,7 @@ settings a deployment uses (SLACK_API_URL, BRAZE_REST_ENDPOINT, DATABASE_URL).
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -142,6 +143,9 @@ def test_served_bot_answers_signed_command_and_stops_on_sigterm(
         ]
         assert share.content.startswith(PNG)
         assert post_signed(f"{bot.url}/slack/events", body, "forged", FORM).status_code == 401
+        keep_alive = http.client.HTTPConnection("127.0.0.1", bot.port, timeout=5)
+        keep_alive.request("GET", "/healthz")  # left open, as Slack's connections are
+        assert keep_alive.getresponse().read() == b"ok\n"
     finally:
         assert bot.stop() == 0
     log = bot.log.read_text()
