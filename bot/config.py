@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     #: process that acks Slack. 0 does it in the job threads (only for comparison; acks then suffer).
     render_processes: int = Field(default=1, ge=0, le=8)
     #: Threads that fetch from Braze and deliver to Slack after the ack.
-    report_workers: int = Field(default=8, ge=1, le=64)
+    report_workers: int = Field(default=4, ge=1, le=64)
 
     @field_validator("slack_bot_token")
     @classmethod

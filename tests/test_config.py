@@ -57,7 +57,7 @@ def test_minimal_valid_settings_and_defaults() -> None:
     assert s.slack_app_token is None
     assert (s.port, s.log_level, s.scheduler, s.digest_timezone) == (3000, "INFO", "on", "UTC")
     assert s.database_url == "sqlite:///sendstats.db"
-    assert (s.render_processes, s.report_workers) == (1, 8)
+    assert (s.render_processes, s.report_workers) == (1, 4)
 
 
 def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
