@@ -109,6 +109,9 @@ def run_round(
         if not due:
             result.not_due += 1
             continue
+        if sub.last_digest_on is not None and sub.last_digest_on >= day:
+            result.already_done += 1  # known without a claim attempt (sweeps run every few minutes)
+            continue
         try:
             claim = deps.store.claim(sub.id, day, now=now)
         except Exception:  # a database hiccup costs this subscription this round, not the round
