@@ -83,8 +83,7 @@ def register(app: App, deps: Deps) -> None:
 
     def run_later(fn: Any) -> Any:
         def listener(ack: Ack, body: dict[str, Any]) -> None:
-            future = deps.jobs.submit(fn, deps, body)
-            future.add_done_callback(lambda f: f.exception() and log.error("button failed", exc_info=f.exception()))
+            deps.later(fn, deps, body)
             ack()
 
         return listener

@@ -1,6 +1,7 @@
 """The ``/sendstats`` slash command: parse, acknowledge within Slack's 3 s, hand the work to the job pool.
 
-The ack path does no I/O: parsing is pure, and everything slow (Braze, rendering, uploads) runs after.
+The ack path calls neither Braze nor Slack: parsing is pure, ``list``/``unsubscribe`` are one quick store
+query, and everything slow (Braze, rendering, uploads) runs after the ack.
 """
 
 from __future__ import annotations
@@ -18,11 +19,6 @@ from handlers.reporting import Origin, run_report
 from handlers.text import escape
 
 log = logging.getLogger(__name__)
-
-
-def _submit(deps: Deps, fn: Any, *args: Any) -> None:
-    future = deps.jobs.submit(fn, *args)
-    future.add_done_callback(lambda f: f.exception() and log.error("job failed", exc_info=f.exception()))
 
 
 def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
@@ -43,7 +39,7 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         span = f"{request.days} day{'s' if request.days != 1 else ''}"
         if request.until:
             span += f" until {request.until.isoformat()}"
-        _submit(deps, run_report, deps, request, origin)
+        deps.later(run_report, deps, request, origin)
         ack(
             text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.",
             response_type="ephemeral",

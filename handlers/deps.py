@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -15,6 +16,9 @@ from reports.pipeline import CampaignNames, Workers
 
 if TYPE_CHECKING:
     from bot.store import Store
+
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -38,3 +42,9 @@ class Deps:
     default_timezone: str = "UTC"
     #: Called after a subscription is added, changed or cancelled (the scheduler re-syncs its jobs).
     on_subscriptions_changed: Callable[[], None] | None = None
+
+    def later(self, fn: Callable[..., object], *args: object) -> Future[object]:
+        """Run ``fn`` on the job pool after the ack; a crash is logged, never lost silently."""
+        future = self.jobs.submit(fn, *args)
+        future.add_done_callback(lambda f: f.exception() and log.error("background job failed", exc_info=f.exception()))
+        return future

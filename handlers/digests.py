@@ -73,6 +73,20 @@ def local_due(sub: Subscription, now: datetime) -> tuple[date, bool]:
     return local.date(), local.time() >= time(sub.hour, sub.minute)
 
 
+def next_digest(sub: Subscription, now: datetime) -> datetime | None:
+    """When the next digest goes out, in the subscription's zone; None once the window has closed."""
+    if sub.status != "active":
+        return None
+    today, time_passed = local_due(sub, now)
+    day = today + timedelta(days=1) if time_passed else today
+    if sub.last_digest_on is not None and day <= sub.last_digest_on:
+        day = sub.last_digest_on + timedelta(days=1)
+    day = max(day, first_digest_date(sub))
+    if day > sub.ends_on:
+        return None
+    return datetime.combine(day, time(sub.hour, sub.minute), ZoneInfo(sub.timezone))
+
+
 @dataclass
 class _Job:
     sub: Subscription

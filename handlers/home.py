@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 
 from bot.store import Subscription
 from handlers.blocks import help_blocks
 from handlers.deps import Deps
-from handlers.digests import first_digest_date
+from handlers.digests import next_digest
 from handlers.text import escape
 
 log = logging.getLogger(__name__)
-
-
-def next_digest(sub: Subscription, now: datetime) -> datetime | None:
-    """When the next digest goes out, in the subscription's zone; None once the window has closed."""
-    if sub.status != "active":
-        return None
-    zone = ZoneInfo(sub.timezone)
-    local = now.astimezone(zone)
-    day = local.date() if local.time() < time(sub.hour, sub.minute) else local.date() + timedelta(days=1)
-    if sub.last_digest_on is not None and day <= sub.last_digest_on:
-        day = sub.last_digest_on + timedelta(days=1)
-    day = max(day, first_digest_date(sub))
-    if day > sub.ends_on:
-        return None
-    return datetime.combine(day, time(sub.hour, sub.minute), zone)
 
 
 def home_view(subs: list[Subscription], now: datetime) -> dict[str, Any]:

@@ -7,7 +7,6 @@ fixes the day the digests end. Channels are stored by ID, so renames never break
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,6 +17,7 @@ from bot.store import Subscription
 from handlers.delivery import NOT_MEMBER, slack_error
 from handlers.deps import Deps
 from handlers.digest_blocks import long_day, short_day
+from handlers.digests import next_digest
 from handlers.parsing import ListRequest, SubscribeRequest, UnsubscribeRequest
 from handlers.reporting import Origin, tell
 from handlers.text import escape
@@ -68,8 +68,8 @@ def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: st
         tell(deps, origin, f"⚠️ Not subscribed: {escape(exc.user_message)}")
         return
     first_day = series.first_day
-    today = deps.clock().astimezone(ZoneInfo(zone)).date()
-    if first_day is None or window_end(first_day) < today:
+    now = deps.clock()
+    if first_day is None or window_end(first_day) < now.astimezone(ZoneInfo(zone)).date():
         tell(deps, origin, f"⚠️ Not subscribed to send `{escape(request.send_id)}`: {NO_DATA}")
         return
     sub, created = deps.store.upsert_subscription(
@@ -83,22 +83,20 @@ def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: st
         created_by=origin.user_id,
         first_day=first_day,
         ends_on=window_end(first_day),
-        now=deps.clock(),
+        now=now,
     )
     name = deps.names.get(request.campaign_id)
     title = escape(name or f"campaign {request.campaign_id}")
-    now_local = deps.clock().astimezone(ZoneInfo(zone))
-    first_digest = (
-        now_local.date() if (now_local.hour, now_local.minute) < (hour, minute) else today + timedelta(days=1)
-    )
+    upcoming = next_digest(sub, now)
     verb = "subscribed this channel to" if created else "updated this channel's"
+    first = f"First digest: {long_day(upcoming.date())}. " if upcoming else ""
     text = (
         f"✅ <@{origin.user_id}> {verb} a daily digest of *{title}* (send `{escape(request.send_id)}`, #{sub.id}): "
-        f"every day at *{hour:02d}:{minute:02d} {zone}*. First digest: {long_day(first_digest)}. "
+        f"every day at *{hour:02d}:{minute:02d} {zone}*. {first}"
         f"Last digest: {long_day(sub.ends_on)}, when Braze's {RETENTION_DAYS}-day analytics window for this send "
         "closes; the subscription ends by itself then."
     )
-    if first_digest > sub.ends_on:
+    if upcoming is None:
         text += " (The window closes before the next digest time, so no digest will be posted.)"
     try:
         deps.delivery.post_joining(origin.channel, text=text)
@@ -143,8 +141,7 @@ def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, A
         ack(text="Digests need the database; this process runs without one.", response_type="ephemeral")
         return
     if isinstance(request, SubscribeRequest):
-        future = deps.jobs.submit(subscribe, deps, request, origin, body.get("team_id", ""))
-        future.add_done_callback(lambda f: f.exception() and log.error("subscribe failed", exc_info=f.exception()))
+        deps.later(subscribe, deps, request, origin, body.get("team_id", ""))
         ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
     elif isinstance(request, UnsubscribeRequest):
         ack(text=unsubscribe(deps, request, origin.channel), response_type="ephemeral")

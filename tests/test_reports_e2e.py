@@ -223,6 +223,7 @@ def test_slack_429_on_post_is_retried(bot: BotUnderTest) -> None:
     bot.idle()
     calls = bot.slack.calls_to("chat.postMessage")
     assert [c.status for c in calls] == [429, 200]
+    assert calls[1].time - calls[0].time >= 1.0, "retried before Retry-After"
     assert len(bot.slack.messages_in("C_PUBLIC")) >= 1
 
 

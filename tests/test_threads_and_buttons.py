@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.digests import run_round
-from handlers.home import next_digest
+from handlers.digests import next_digest, run_round
 from tests.harness import CAMPAIGN, SEND, SIGNING_SECRET, BotUnderTest
 from tests.slack_signing import FORM, block_action_body, block_actions_payload, post_signed
 from tests.test_digests import make_subscription
