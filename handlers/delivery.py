@@ -25,8 +25,9 @@ Block = dict[str, Any]
 
 #: Errors that mean "the bot is not a member here" (joinable if the channel is public).
 NOT_MEMBER = {"not_in_channel", "channel_not_found"}
-#: Errors that no retry can fix; digests pause on these.
-PERMANENT = {"channel_not_found", "is_archived", "not_in_channel", "account_inactive", "invalid_auth"}
+#: Errors about the channel that no retry can fix; a digest pauses on these. Errors about the app
+#: itself (a revoked token) are not here: pausing every subscription would outlive the fix.
+PERMANENT = {"channel_not_found", "is_archived", "not_in_channel"}
 INVITE_HINT = "I can't post in this conversation. Invite me with `/invite @sendstats` and try again."
 
 EXPLANATIONS = {

@@ -311,3 +311,13 @@ def test_flaky_database_after_posting_never_causes_a_second_post(
     assert delivery.status == "posted"
     assert run_round(bot.runtime.deps, subs(bot), digest_date=today).posted == 0
     assert len([c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]) == 1
+
+
+def test_revoked_token_fails_the_digest_without_pausing_the_subscription(bot: BotUnderTest) -> None:
+    sub = make_subscription(bot, "C_PUBLIC")
+    bot.slack.fail_next("chat.postMessage", error="invalid_auth")
+    result = run_round(bot.runtime.deps, subs(bot), digest_date=datetime.now(UTC).date())
+    assert (result.failed, result.paused) == (1, 0)
+    assert bot.runtime.store.get_subscription(sub.id).status == "active"
+    [delivery] = bot.runtime.store.deliveries_for(sub.id)
+    assert delivery.status == "failed" and delivery.detail == "slack: invalid_auth"
