@@ -9,7 +9,7 @@ Run from the repository root::
     python -m bench.bench_digest --sweep 16,32,64                  # more rounds with other ROUND_WORKERS
     python -m bench.bench_digest --profile /tmp/round.raw          # py-spy the first round (pip install py-spy)
 
-The round is ``handlers.digests.run_round`` on the shipped wiring (``build_runtime(settings)``,
+The round is ``digests.round.run_round`` on the shipped wiring (``build_runtime(settings)``,
 ``runtime.start(scheduler=False)``), with every subscription made by ``Store.upsert_subscription`` as
 ``tests/test_processes.py`` does. It runs as ``python -m bot digest --date TODAY`` would: each send is
 fetched once, each (send, day) chart drawn once in the render pool, each digest posted with
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from bot.runtime import Runtime
-    from handlers.digests import RoundResult
+    from digests.round import RoundResult
 
 SLOW_ROUND_S = 60.0
 SLACK_METHODS = ("chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal")
@@ -86,9 +86,9 @@ def send_key(index: int, campaigns: int) -> tuple[str, str]:
 
 def _serve_fakes(conn: Connection, spec: FakesSpec) -> None:
     """Child process: run the Slack fake and the sample Braze server until told to stop."""
-    from reports.sample_braze import SampleBraze
-    from tests.fakes.slack_fake import UPLOAD, SlackFake
-    from tests.harness import BOT_TOKEN, BRAZE_KEY
+    from fakes.braze import SampleBraze
+    from fakes.settings import BOT_TOKEN, BRAZE_KEY
+    from fakes.slack import UPLOAD, SlackFake
 
     with SlackFake(token=BOT_TOKEN) as slack, SampleBraze(api_key=BRAZE_KEY, today=spec.today) as braze:
         braze.latency = spec.braze_latency
@@ -109,11 +109,10 @@ def _serve_fakes(conn: Connection, spec: FakesSpec) -> None:
                 break
             if command == "reset":
                 slack.reset()
-                with braze._lock:
-                    braze.requests.clear()
+                braze.clear_requests()
                 conn.send(None)
             elif command == "counts":
-                with slack._cond:
+                with slack.locked():
                     calls: dict[str, int] = {}
                     errors = 0
                     for call in slack.calls:
@@ -126,10 +125,7 @@ def _serve_fakes(conn: Connection, spec: FakesSpec) -> None:
                     )
                     charts = sum(1 for f in slack.files if f.thread_ts and f.content.startswith(b"\x89PNG"))
                     channels = sum(1 for msgs in slack.messages.values() if msgs)
-                with braze._lock:
-                    paths: dict[str, int] = {}
-                    for request in braze.requests:
-                        paths[request.path] = paths.get(request.path, 0) + 1
+                paths = braze.request_counts()
                 counts = {"slack": calls, "slack_errors": errors, "braze": paths}
                 conn.send({**counts, "messages": top_level, "charts": charts, "channels": channels})
 
@@ -299,17 +295,17 @@ class Timers:
 
 
 def instrument(runtime: Runtime) -> Timers:
-    import handlers.digests as digests
+    import digests.round as digests
+    import handlers.flows.digest_posting as posting
 
     deps, timers = runtime.deps, Timers()
-    assert deps.store is not None
     timers.wrap(deps.store, "claim", "store.claim")
     timers.wrap(deps.store, "finish", "store.finish")
     timers.wrap(deps.braze, "data_series", "braze.data_series")
     timers.wrap(deps.names, "get", "names.get (campaign name)")
     timers.wrap(digests, "_post_one", "_post_one (one digest, whole)")
     timers.wrap(digests, "build_digest", "build_digest")
-    timers.wrap(digests, "digest_blocks", "digest_blocks")
+    timers.wrap(posting, "digest_blocks", "digest_blocks")
     timers.wrap(digests._ChartCache, "get", "chart (render or wait for it)")
     timers.wrap(deps.renderer, "render", "renderer.render (pool)")
     timers.wrap(deps.delivery, "deliver_report", "deliver_report")
@@ -359,7 +355,8 @@ def profile_report(path: Path, seconds: float, top: int = 14) -> str:
         "httpx / httpcore (Braze)": ("/httpx/", "/httpcore/", "/h11/"),
         "json": "/json/",
         "reports/ (parse, summarise, digest)": repo + "/reports/",
-        "handlers/ (digests, blocks, delivery)": repo + "/handlers/",
+        "handlers/ (layout, delivery)": repo + "/handlers/",
+        "digests/ (the round)": repo + "/digests/",
         "concurrent.futures / threading": ("/concurrent/futures/", "/threading.py"),
         "multiprocessing (render pool plumbing)": "/multiprocessing/",
     }
@@ -493,14 +490,14 @@ def one_round(
     round_workers: int,
     profile: Path | None = None,
 ) -> Outcome:
-    import handlers.digests as digests
+    import digests.round as digests
 
     deps = runtime.deps
     assert deps.store is not None
     fakes.reset()
     timers.reset()
-    deps.names._cache.clear()
-    deps.delivery.pacer._next.clear()
+    deps.names.clear()
+    deps.delivery.pacer.reset()
     workers = render_workers(fakes)
     for pid in ["self", *workers]:
         reset_peak(pid)
@@ -554,7 +551,7 @@ def clear_deliveries(runtime: Runtime) -> None:
     """Forget the day's claims so another round posts every digest again (sweeps only)."""
     from sqlalchemy import update
 
-    from bot.store import digest_deliveries, subscriptions
+    from digests.store import digest_deliveries, subscriptions
 
     with runtime.store.engine.begin() as conn:
         conn.execute(digest_deliveries.delete())
@@ -685,9 +682,9 @@ def _no_more_pools() -> None:
 
 def run(args: argparse.Namespace, watchdog: Watchdog) -> BenchRun:
     """Fakes, database, bot; the subscriptions; round 1, round 2 and the sweep's rounds."""
-    import handlers.digests as digests
+    import digests.round as digests
     from bot.runtime import build_runtime
-    from tests.harness import make_settings
+    from fakes.settings import make_settings
 
     shipped = digests.ROUND_WORKERS
     round_workers = shipped if args.round_workers is None else args.round_workers
@@ -749,7 +746,7 @@ def main() -> None:
     parser.add_argument("--campaigns", type=int, default=10, help="campaigns the sends belong to")
     parser.add_argument("--braze-latency", type=float, default=0.2, help="seconds per Braze request")
     parser.add_argument("--slack-latency", type=float, default=0.05, help="seconds per Slack call")
-    parser.add_argument("--round-workers", type=int, default=None, help="override handlers.digests.ROUND_WORKERS")
+    parser.add_argument("--round-workers", type=int, default=None, help="override digests.round.ROUND_WORKERS")
     parser.add_argument("--render-processes", type=int, default=1, help="settings.render_processes (1..8)")
     parser.add_argument(
         "--sweep",

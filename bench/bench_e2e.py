@@ -53,7 +53,7 @@ class Run:
 
 def one_run(bench: BotBench, days: int, index: int, latency: float, *, cold: bool) -> Run:
     if cold:
-        bench.runtime.deps.names._cache.clear()
+        bench.runtime.deps.names.clear()
     bench.reset_fakes()
     command = Command(f"cmp-spring send-0001 {days}", bench.channels[index % CHANNELS], bench.slack.new_response_url())
     sent = time.time()

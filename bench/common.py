@@ -31,10 +31,10 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from bot.runtime import Runtime
     from bot.server import HttpServer
+    from fakes.braze import SampleBraze
+    from fakes.slack import SlackFake
     from reports.models import ChartData
     from reports.render_pool import ChartRenderer
-    from reports.sample_braze import SampleBraze
-    from tests.fakes.slack_fake import SlackFake
 
 #: Same values as tests/harness.py (the signing secret must match the bot's settings).
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -121,7 +121,7 @@ class BotBench:
     def report_errors(self) -> list[str]:
         """Ephemeral replies and channel messages that carry a ⚠️ (a report that went wrong)."""
         found: list[str] = []
-        with self.slack._cond:
+        with self.slack.locked():
             for replies in self.slack.responses.values():
                 found += [str(r.get("text", ""))[:160] for r in replies if "⚠️" in str(r.get("text", ""))]
             for messages in self.slack.messages.values():
@@ -144,10 +144,10 @@ def running_bot(
     """
     from bot.runtime import build_runtime
     from bot.server import HttpServer, make_wsgi
+    from fakes.braze import SampleBraze
+    from fakes.settings import BOT_TOKEN, BRAZE_KEY, make_settings
+    from fakes.slack import SlackFake
     from reports.render_pool import ChartRenderer
-    from reports.sample_braze import SampleBraze
-    from tests.fakes.slack_fake import SlackFake
-    from tests.harness import BOT_TOKEN, BRAZE_KEY, make_settings
 
     with (
         tempfile.TemporaryDirectory(prefix="sendstats-bench-") as tmp,
@@ -205,9 +205,9 @@ def bot_process(*, render_processes: int = 1, report_workers: int = 8, channels:
     import subprocess
     import sys
 
-    from reports.sample_braze import SampleBraze
-    from tests.fakes.slack_fake import SlackFake
-    from tests.harness import BOT_TOKEN, BRAZE_KEY
+    from fakes.braze import SampleBraze
+    from fakes.settings import BOT_TOKEN, BRAZE_KEY
+    from fakes.slack import SlackFake
 
     repo = Path(__file__).resolve().parent.parent
     with (
@@ -292,7 +292,7 @@ def post_command(url: str, command: Command, secret: str = SIGNING_SECRET) -> Ac
     Plain ``http.client`` rather than ``httpx.post``: the latter builds an SSL context per call, ~10 ms
     of CPU that would land inside the measurement (and, in-process, on the bot's GIL).
     """
-    from tests.slack_signing import FORM, sign, slash_command_body
+    from fakes.signing import FORM, sign, slash_command_body
 
     body = slash_command_body(command.text, channel_id=command.channel, response_url=command.response_url)
     headers = {"Content-Type": FORM, "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)"}

@@ -82,7 +82,7 @@ def serve(settings: Settings) -> int:
 
 def digest(settings: Settings, day: date | None) -> int:
     """One digest round now, through the scheduler's own code; posts nothing twice."""
-    from handlers.digests import run_round
+    from digests.round import run_round
 
     runtime = build(settings)
     if runtime is None:
@@ -90,7 +90,7 @@ def digest(settings: Settings, day: date | None) -> int:
     try:
         runtime.start(scheduler=False)
         subs = runtime.store.active_subscriptions()
-        result = run_round(runtime.deps, subs, digest_date=day, ignore_time=True)
+        result = run_round(runtime.rounds, subs, digest_date=day, ignore_time=True)
     finally:
         runtime.close()
     print(

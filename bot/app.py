@@ -12,8 +12,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from handlers import actions, commands, home, mentions
 from handlers.deps import Deps
+from handlers.listeners import actions, commands, home, mentions
 
 
 def make_slack_client(token: str, base_url: str) -> WebClient:

@@ -11,12 +11,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from handlers.blocks import blocks_to_text, report_blocks
-from handlers.reporting import chart_note
+from fakes.braze import SampleBraze
+from handlers.flows.reporting import chart_note
+from handlers.layout.blocks import blocks_to_text, report_blocks
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames, build_report
 from reports.render_pool import ChartRenderer
-from reports.sample_braze import SampleBraze
 
 DEMO_CAMPAIGN = "demo-campaign-7f3a"
 DEMO_SEND = "spring-launch-01"

@@ -17,9 +17,11 @@ from slack_sdk import WebClient
 from bot.app import create_app, make_slack_client
 from bot.config import Settings
 from bot.scheduler import DigestScheduler
-from bot.store import Store, make_engine
-from handlers.delivery import SlackDelivery
+from digests.round import RoundContext
+from digests.store import Store, make_engine
+from handlers.adapter.delivery import SlackDelivery
 from handlers.deps import Deps
+from handlers.flows.digest_posting import SlackDigestSender
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
 from reports.render_pool import ChartRenderer
@@ -38,6 +40,7 @@ class Runtime:
     store: Store
     jobs: ThreadPoolExecutor
     deps: Deps
+    rounds: RoundContext
     app: App
     ready: bool = False
     scheduler: DigestScheduler | None = None
@@ -50,10 +53,14 @@ class Runtime:
         self.store.create_schema()
         self.renderer.start()
         if self.settings.scheduler == "on" if scheduler is None else scheduler:
-            self.scheduler = DigestScheduler(self.deps)
-            self.deps.on_subscriptions_changed = self.scheduler.sync
+            self.scheduler = DigestScheduler(self.rounds)
             self.scheduler.start()
         self.ready = True
+
+    def subscriptions_changed(self) -> None:
+        """A subscription was added, changed or cancelled: re-sync the scheduler's slot jobs, if any."""
+        if self.scheduler is not None:
+            self.scheduler.sync()
 
     def close(self) -> None:
         self.ready = False
@@ -72,16 +79,27 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     renderer = ChartRenderer(settings.render_processes)
     store = Store(make_engine(settings.database_url))
     jobs = ThreadPoolExecutor(max_workers=settings.report_workers, thread_name_prefix="job")
+    names = CampaignNames(braze)
+    delivery = SlackDelivery(slack)
+    runtime: Runtime | None = None
+
+    def subscriptions_changed() -> None:
+        if runtime is not None:
+            runtime.subscriptions_changed()
+
     deps = Deps(
         braze=braze,
         renderer=renderer,
-        names=CampaignNames(braze),
-        delivery=SlackDelivery(slack),
+        names=names,
+        delivery=delivery,
         jobs=jobs,
         store=store,
+        on_subscriptions_changed=subscriptions_changed,
         default_timezone=settings.digest_timezone,
     )
     for name, value in overrides.items():
         setattr(deps, name, value)
+    rounds = RoundContext(braze=braze, renderer=renderer, names=names, store=store, sender=SlackDigestSender(delivery))
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
-    return Runtime(settings, slack, braze, renderer, store, jobs, deps, app)
+    runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app)
+    return runtime

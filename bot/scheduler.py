@@ -20,9 +20,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.store import Store, Subscription
-from handlers.deps import Deps
-from handlers.digests import RoundResult, run_round
+from digests.records import Subscription
+from digests.round import RoundContext, RoundResult, run_round
+from digests.store import Store
 
 log = logging.getLogger(__name__)
 Slot = tuple[int, int, str]
@@ -45,14 +45,13 @@ class DigestScheduler:
 
     def __init__(
         self,
-        deps: Deps,
+        rounds: RoundContext,
         *,
         sweep_minutes: float = SWEEP_MINUTES,
         trigger_for: Callable[[Slot], CronTrigger] | None = None,
     ) -> None:
-        assert deps.store is not None
-        self._deps = deps
-        self._store: Store = deps.store
+        self._rounds = rounds
+        self._store: Store = rounds.store
         self._sweep_minutes = sweep_minutes
         self._trigger_for = trigger_for or (lambda s: CronTrigger(hour=s[0], minute=s[1], timezone=ZoneInfo(s[2])))
         self._sync_lock = threading.Lock()
@@ -99,7 +98,7 @@ class DigestScheduler:
     def run_slot(self, slot: Slot) -> RoundResult:
         """The cron job: one round over the subscriptions of this slot."""
         subs = [s for s in self._store.active_subscriptions() if slot_of(s) == slot]
-        return run_round(self._deps, subs)
+        return run_round(self._rounds, subs)
 
     def sweep(self) -> RoundResult | None:
         """Re-sync jobs and post whatever is due today but not yet posted (after restarts, failures)."""
@@ -107,7 +106,7 @@ class DigestScheduler:
             self.sync()
             # Slack retries an event for at most a few minutes; a day of event ids is plenty.
             self._store.forget_events_before(datetime.now(UTC) - timedelta(days=1))
-            return run_round(self._deps, self._store.active_subscriptions())
+            return run_round(self._rounds, self._store.active_subscriptions())
         except Exception:
             log.exception("digest sweep failed")
             return None

@@ -7,16 +7,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
-from handlers.delivery import SlackDelivery
-from handlers.pacing import ChannelLanes
+from digests.store import Store
+from handlers.adapter.delivery import SlackDelivery
+from handlers.adapter.pacing import ChannelLanes
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames, Workers
-
-if TYPE_CHECKING:
-    from bot.store import Store
-
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +31,13 @@ class Deps:
     delivery: SlackDelivery
     #: Runs the slow part of a request after Slack has been acknowledged.
     jobs: Executor
-    store: Store | None = None
+    store: Store
+    #: Called after a subscription is added, changed or cancelled (the scheduler re-syncs its jobs).
+    on_subscriptions_changed: Callable[[], None]
     #: Per-channel delivery queues, so pacing waits never occupy the shared job pool.
     lanes: ChannelLanes = field(default_factory=ChannelLanes)
     clock: Callable[[], datetime] = utc_now
     default_timezone: str = "UTC"
-    #: Called after a subscription is added, changed or cancelled (the scheduler re-syncs its jobs).
-    on_subscriptions_changed: Callable[[], None] | None = None
 
     def later(self, fn: Callable[..., object], *args: object) -> Future[object]:
         """Run ``fn`` on the job pool after the ack; a crash is logged, never lost silently."""

@@ -19,7 +19,7 @@ from reports.braze import BrazeClient, BrazeError, no_data
 from reports.chart import render_chart
 from reports.models import ChartData
 from reports.parse import parse_series
-from reports.summary import Summary, chart_data, summarise
+from reports.summary import Summary, campaign_title, chart_data, summarise
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,7 +55,7 @@ class Report:
 
     @property
     def title(self) -> str:
-        return self.campaign_name or f"Campaign {self.summary.campaign_id}"
+        return campaign_title(self.campaign_name, self.summary.campaign_id)
 
 
 def analyse(
@@ -86,6 +86,11 @@ class CampaignNames:
         self._flights: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="names")
+
+    def clear(self) -> None:
+        """Forget every cached name (the next lookup asks Braze again)."""
+        with self._lock:
+            self._cache.clear()
 
     def prefetch(self, campaign_id: str) -> Future[str | None]:
         """Look the name up beside the data fetch, so a cold cache doesn't add a second round trip."""

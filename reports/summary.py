@@ -18,6 +18,12 @@ RETENTION_DAYS = 14
 _SEND_LEVEL = ("unique_recipients", "revenue", *(m for m in COUNT_METRICS if m.startswith("conversions")))
 
 
+def campaign_title(name: str | None, campaign_id: str) -> str:
+    """What a campaign is called in headers: its Braze name, else its ID (a key without
+    ``campaigns.details``, or a lookup that failed, still gives a readable title)."""
+    return name or f"Campaign {campaign_id}"
+
+
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     """``numerator / denominator``, or None when either is unknown or the denominator is zero."""
     if numerator is None or not denominator:

@@ -1,7 +1,7 @@
 """Shared pytest fixtures.
 
 Store fixtures: ``pg_url`` (a throwaway PostgreSQL database for the session) and ``store`` (a fresh
-:class:`bot.store.Store` on SQLite and on PostgreSQL). They depend on nothing else in this file.
+:class:`digests.store.Store` on SQLite and on PostgreSQL). They depend on nothing else in this file.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from bot.store import Store, make_engine, metadata
+from digests.store import Store, make_engine, metadata
 
 pytest_plugins = ["tests.harness"]
 

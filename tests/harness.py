@@ -6,46 +6,26 @@ wiring) and served by waitress on 127.0.0.1, and requests are signed exactly as 
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.server import HttpServer, make_wsgi
-from bot.store import metadata
+from digests.store import metadata
+from fakes.braze import SampleBraze, series_payload
+from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET, make_settings
+from fakes.signing import FORM, JSON, event_body, post_signed, slash_command_body
+from fakes.slack import SlackFake
 from handlers.deps import utc_now
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
-from reports.sample_braze import SampleBraze
-from tests.fakes.slack_fake import SlackFake
-from tests.slack_signing import FORM, JSON, event_body, post_signed, slash_command_body
-
-SIGNING_SECRET = "test-signing-secret-0123456789"
-BOT_TOKEN = "xoxb-test-token"
-BRAZE_KEY = "sample-braze-key-do-not-leak"
-CAMPAIGN, SEND = "cmp-spring", "send-0001"
-
-
-def make_settings(slack: SlackFake, braze: SampleBraze, db_path: Path, **extra: Any) -> Settings:
-    """Settings pointing at the fakes; ``_env_file=None`` keeps a developer's .env out of tests."""
-    values: dict[str, Any] = {
-        "slack_bot_token": BOT_TOKEN,
-        "slack_signing_secret": SIGNING_SECRET,
-        "slack_api_url": slack.base_url,
-        "braze_api_key": BRAZE_KEY,
-        "braze_rest_endpoint": braze.url,
-        "database_url": f"sqlite:///{db_path}",
-        "render_processes": 1,
-        "scheduler": "off",
-        **extra,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 def fast_braze(runtime: Runtime) -> None:
@@ -147,11 +127,65 @@ def bot(running_bot: BotUnderTest) -> Iterator[BotUnderTest]:
     running_bot.braze.sends.clear()
     running_bot.braze.add_send(CAMPAIGN, SEND, days_ago=4)
     deps = running_bot.runtime.deps
-    deps.delivery.pacer._next.clear()
-    deps.names._cache.clear()
+    deps.delivery.pacer.reset()
+    deps.names.clear()
     deps.clock = utc_now
-    with deps.store.engine.begin() as conn:  # type: ignore[union-attr]
+    with deps.store.engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
     yield running_bot
     running_bot.idle()
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(PNG_SIGNATURE), "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def message_text(message: dict) -> str:
+    """All text a person would see in a posted message (blocks flattened)."""
+    parts = [message.get("text") or ""]
+    for block in message.get("blocks") or []:
+        if "text" in block and isinstance(block["text"], dict):
+            parts.append(block["text"]["text"])
+        for item in block.get("fields", []) + block.get("elements", []):
+            if isinstance(item, dict) and "text" in item:
+                parts.append(item["text"] if isinstance(item["text"], str) else item["text"].get("text", ""))
+    return "\n".join(parts)
+
+
+def expected_totals(bot: BotUnderTest, days: int = 14) -> dict[str, float]:
+    """Totals computed straight from the raw Braze JSON the sample server sends, independent of reports/."""
+    send = bot.braze.sends[(CAMPAIGN, SEND)]
+    payload = series_payload(send, length=days, ending=bot.braze.current_day())
+    totals: dict[str, float] = {}
+    for day in payload["data"]:
+        for rows in day["messages"].values():
+            for row in rows:
+                for key, value in row.items():
+                    if key != "variation_name":
+                        totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def make_subscription(bot: BotUnderTest, channel: str, *, send: str = SEND, created: datetime | None = None):
+    """A subscription as ``subscribe`` stores it, made at ``created`` (default: two days ago)."""
+    first_day = bot.braze.sends[(CAMPAIGN, send)].first_day
+    sub, _ = bot.runtime.store.upsert_subscription(
+        team_id="T1",
+        channel_id=channel,
+        campaign_id=CAMPAIGN,
+        send_id=send,
+        hour=9,
+        minute=0,
+        timezone="UTC",
+        created_by="U1",
+        first_day=first_day,
+        ends_on=first_day + timedelta(days=14),
+        now=created or datetime.now(UTC) - timedelta(days=2),
+    )
+    return sub

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from handlers.blocks import (
+from handlers.grammar import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
+from handlers.layout.blocks import (
     MAX_TABLE_ROWS,
     blocks_to_text,
     conversion_events_line,
@@ -17,8 +18,7 @@ from handlers.blocks import (
     report_blocks,
     report_text,
 )
-from handlers.parsing import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
-from handlers.text import DASH, escape, fmt_count, fmt_rate, fmt_usd
+from handlers.layout.text import DASH, escape, fmt_count, fmt_rate, fmt_usd
 from reports.models import Metrics
 from reports.summary import Breakdown, Rates, Summary
 

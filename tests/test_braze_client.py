@@ -1,4 +1,4 @@
-"""The Braze client over real HTTP against :class:`reports.sample_braze.SampleBraze` on 127.0.0.1.
+"""The Braze client over real HTTP against :class:`fakes.braze.SampleBraze` on 127.0.0.1.
 
 Waits are recorded through the client's ``sleep=`` hook instead of slept, and ``clock=`` pins "now", so
 backoff and rate-limit behaviour are checked exactly and the file runs in about a second.
@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 import reports.braze as braze_module
+from fakes.braze import SampleBraze, series_payload
 from reports.braze import BrazeClient, BrazeError, BrazeNoData
-from reports.sample_braze import SampleBraze, series_payload
 
 KEY = "brz-SECRET-key-0f3c9a7e-do-not-leak"
 TODAY = date(2024, 3, 20)

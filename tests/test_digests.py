@@ -9,11 +9,11 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.scheduler import MISFIRE_GRACE_SECONDS, DigestScheduler
-from handlers.digests import first_digest_date, run_round
-from reports.sample_braze import SERIES_PATH as SERIES
-from reports.sample_braze import series_payload
-from tests.harness import CAMPAIGN, SEND, BotUnderTest
-from tests.test_reports_e2e import message_text
+from digests.round import run_round
+from digests.schedule import first_digest_date
+from fakes.braze import SERIES_PATH as SERIES
+from fakes.braze import series_payload
+from tests.harness import CAMPAIGN, SEND, BotUnderTest, make_subscription, message_text
 
 
 def subscribe(bot: BotUnderTest, text: str, channel: str = "C_PUBLIC", user: str = "U1") -> str:
@@ -122,32 +122,13 @@ def test_unsubscribe_by_ids_and_by_number_and_list(bot: BotUnderTest) -> None:
     assert bot.command("list", channel_id="C_NOTMEMBER").json()["text"].startswith("This channel has no digests")
 
 
-def make_subscription(bot: BotUnderTest, channel: str, *, send: str = SEND, created: datetime | None = None):
-    """A subscription as ``subscribe`` stores it, made at ``created`` (default: two days ago)."""
-    first_day = bot.braze.sends[(CAMPAIGN, send)].first_day
-    sub, _ = bot.runtime.store.upsert_subscription(
-        team_id="T1",
-        channel_id=channel,
-        campaign_id=CAMPAIGN,
-        send_id=send,
-        hour=9,
-        minute=0,
-        timezone="UTC",
-        created_by="U1",
-        first_day=first_day,
-        ends_on=first_day + timedelta(days=14),
-        now=created or datetime.now(UTC) - timedelta(days=2),
-    )
-    return sub
-
-
 def test_digest_round_posts_yesterday_once_with_chart_and_fetches_each_send_once(bot: BotUnderTest) -> None:
     for channel in ("C_PUBLIC", "C_TEAM2", "C_TEAM3"):
         if channel not in bot.slack.channels:
             bot.slack.add_channel(channel)
         make_subscription(bot, channel)
     today = datetime.now(UTC).date()
-    result = run_round(bot.runtime.deps, subs(bot), digest_date=today)
+    result = run_round(bot.runtime.rounds, subs(bot), digest_date=today)
     assert (result.posted, result.failed, result.braze_calls) == (3, 0, 1)
     [request] = bot.braze.series_requests()
     first_day = bot.braze.sends[(CAMPAIGN, SEND)].first_day
@@ -165,7 +146,7 @@ def test_digest_round_posts_yesterday_once_with_chart_and_fetches_each_send_once
         (c.params["channel"], c.response["ts"]) for c in posts
     }
 
-    again = run_round(bot.runtime.deps, subs(bot), digest_date=today)
+    again = run_round(bot.runtime.rounds, subs(bot), digest_date=today)
     assert (again.posted, again.already_done, again.braze_calls) == (0, 3, 0)
     assert len(bot.slack.calls_to("chat.postMessage")) == len(posts)
     assert all(s.last_digest_on == today for s in subs(bot))
@@ -175,7 +156,7 @@ def test_change_against_day_before_is_shown(bot: BotUnderTest) -> None:
     make_subscription(bot, "C_PUBLIC")
     first_day = bot.braze.sends[(CAMPAIGN, SEND)].first_day
     digest_day = first_day + timedelta(days=3)  # reports day 2, compared with day 1
-    run_round(bot.runtime.deps, subs(bot), digest_date=digest_day)
+    run_round(bot.runtime.rounds, subs(bot), digest_date=digest_day)
     text = message_text(bot.slack.calls_to("chat.postMessage")[0].params)
     before, latest = day_sent(bot, first_day + timedelta(days=1)), day_sent(bot, first_day + timedelta(days=2))
     pct = abs(latest - before) / before * 100
@@ -186,7 +167,7 @@ def test_change_against_day_before_is_shown(bot: BotUnderTest) -> None:
 def test_quiet_day_is_a_short_digest_without_chart(bot: BotUnderTest) -> None:
     send = bot.braze.add_send(CAMPAIGN, "quiet-send", days_ago=6, quiet_days=frozenset({2}))
     make_subscription(bot, "C_PUBLIC", send="quiet-send")
-    result = run_round(bot.runtime.deps, subs(bot), digest_date=send.first_day + timedelta(days=3))
+    result = run_round(bot.runtime.rounds, subs(bot), digest_date=send.first_day + timedelta(days=3))
     assert result.quiet == 1
     text = message_text(bot.slack.calls_to("chat.postMessage")[0].params)
     assert "No activity on" in text
@@ -195,7 +176,7 @@ def test_quiet_day_is_a_short_digest_without_chart(bot: BotUnderTest) -> None:
 
 def test_last_day_posts_final_digest_and_ends_subscription(bot: BotUnderTest) -> None:
     sub = make_subscription(bot, "C_PUBLIC", created=datetime.now(UTC) - timedelta(days=10))
-    result = run_round(bot.runtime.deps, subs(bot), digest_date=sub.ends_on)
+    result = run_round(bot.runtime.rounds, subs(bot), digest_date=sub.ends_on)
     assert (result.posted, result.ended) == (1, 1)
     text = message_text(bot.slack.calls_to("chat.postMessage")[0].params)
     assert "Final digest" in text and "last digest" in text and "14 days" in text
@@ -214,12 +195,12 @@ def test_braze_outage_is_recorded_retried_and_never_spams(bot: BotUnderTest) -> 
     make_subscription(bot, "C_PUBLIC")
     today = datetime.now(UTC).date()
     bot.braze.fail_next(503, {"message": "down"}, times=4, path=SERIES)  # every retry of the round's one call
-    first = run_round(bot.runtime.deps, subs(bot), digest_date=today)
+    first = run_round(bot.runtime.rounds, subs(bot), digest_date=today)
     assert (first.failed, first.posted) == (1, 0)
     assert bot.slack.calls_to("chat.postMessage") == []
     [delivery] = bot.runtime.store.deliveries_for(subs(bot)[0].id)
     assert delivery.status == "failed" and "braze" in (delivery.detail or "")
-    second = run_round(bot.runtime.deps, subs(bot), digest_date=today)
+    second = run_round(bot.runtime.rounds, subs(bot), digest_date=today)
     assert second.posted == 1
     [delivery] = bot.runtime.store.deliveries_for(subs(bot)[0].id)
     assert (delivery.status, delivery.attempts) == ("posted", 2)
@@ -228,7 +209,7 @@ def test_braze_outage_is_recorded_retried_and_never_spams(bot: BotUnderTest) -> 
 def test_lost_channel_pauses_subscription_dms_subscriber_and_round_goes_on(bot: BotUnderTest) -> None:
     broken = make_subscription(bot, "C_ARCHIVED")
     healthy = make_subscription(bot, "C_PUBLIC")
-    result = run_round(bot.runtime.deps, subs(bot), digest_date=datetime.now(UTC).date())
+    result = run_round(bot.runtime.rounds, subs(bot), digest_date=datetime.now(UTC).date())
     assert (result.posted, result.paused) == (1, 1)
     assert bot.runtime.store.get_subscription(broken.id).status == "paused"
     assert bot.runtime.store.get_subscription(healthy.id).status == "active"
@@ -241,7 +222,7 @@ def test_live_round_waits_for_local_time_and_skips_creation_day(bot: BotUnderTes
     bot.braze.add_send(CAMPAIGN, SEND, days_ago=(bot.braze.current_day() - date(2026, 3, 1)).days)
     sub = make_subscription(bot, "C_PUBLIC", created=created)
     assert first_digest_date(sub) == date(2026, 3, 3)
-    deps = bot.runtime.deps
+    deps = bot.runtime.rounds
     assert run_round(deps, subs(bot), now=datetime(2026, 3, 2, 23, 0, tzinfo=UTC)).not_due == 1
     assert run_round(deps, subs(bot), now=datetime(2026, 3, 3, 8, 59, tzinfo=UTC)).not_due == 1
     late = run_round(deps, subs(bot), now=datetime(2026, 3, 3, 9, 20, tzinfo=UTC))  # restarted at 09:20
@@ -254,11 +235,11 @@ def test_real_scheduler_posts_each_digest_once(bot: BotUnderTest) -> None:
     sub = bot.runtime.store.upsert_subscription(
         "T1", "C_PUBLIC", CAMPAIGN, SEND, 0, 0, "UTC", "U1", sub.first_day, sub.ends_on
     )[0]
-    scheduler = DigestScheduler(bot.runtime.deps, sweep_minutes=60, trigger_for=lambda slot: CronTrigger(second="*"))
-    assert scheduler.scheduler._job_defaults["misfire_grace_time"] == MISFIRE_GRACE_SECONDS
-    assert scheduler.scheduler._job_defaults["coalesce"] is True
+    scheduler = DigestScheduler(bot.runtime.rounds, sweep_minutes=60, trigger_for=lambda slot: CronTrigger(second="*"))
     scheduler.start()
     try:
+        [slot_job] = [j for j in scheduler.scheduler.get_jobs() if j.id != "digest:sweep"]
+        assert slot_job.misfire_grace_time == MISFIRE_GRACE_SECONDS and slot_job.coalesce is True
         bot.slack.wait_for("files.completeUploadExternal", timeout=20)
         time.sleep(3)  # the cron trigger keeps firing every second; the claim must hold
         assert [j.id for j in scheduler.scheduler.get_jobs() if j.id != "digest:sweep"] == ["digest:UTC:00:00"]
@@ -270,7 +251,7 @@ def test_real_scheduler_posts_each_digest_once(bot: BotUnderTest) -> None:
 
 
 def test_scheduler_syncs_slots_live(bot: BotUnderTest) -> None:
-    scheduler = DigestScheduler(bot.runtime.deps)
+    scheduler = DigestScheduler(bot.runtime.rounds)
     scheduler.sync()
     assert scheduler.scheduler.get_jobs() == []
     sub = make_subscription(bot, "C_PUBLIC")
@@ -286,7 +267,7 @@ def test_sweep_forgets_event_ids_older_than_a_day(bot: BotUnderTest) -> None:
     store = bot.runtime.store
     assert store.remember_event("EvOLD", now=datetime.now(UTC) - timedelta(days=2))
     assert store.remember_event("EvNEW")
-    DigestScheduler(bot.runtime.deps).sweep()
+    DigestScheduler(bot.runtime.rounds).sweep()
     assert store.remember_event("EvOLD")  # forgotten, so new again
     assert not store.remember_event("EvNEW")
 
@@ -306,17 +287,17 @@ def test_flaky_database_after_posting_never_causes_a_second_post(
 
     monkeypatch.setattr(store, "finish", flaky_finish)
     today = datetime.now(UTC).date()
-    assert run_round(bot.runtime.deps, subs(bot), digest_date=today).posted == 1
+    assert run_round(bot.runtime.rounds, subs(bot), digest_date=today).posted == 1
     [delivery] = store.deliveries_for(subs(bot)[0].id)
     assert delivery.status == "posted"
-    assert run_round(bot.runtime.deps, subs(bot), digest_date=today).posted == 0
+    assert run_round(bot.runtime.rounds, subs(bot), digest_date=today).posted == 0
     assert len([c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]) == 1
 
 
 def test_revoked_token_fails_the_digest_without_pausing_the_subscription(bot: BotUnderTest) -> None:
     sub = make_subscription(bot, "C_PUBLIC")
     bot.slack.fail_next("chat.postMessage", error="invalid_auth")
-    result = run_round(bot.runtime.deps, subs(bot), digest_date=datetime.now(UTC).date())
+    result = run_round(bot.runtime.rounds, subs(bot), digest_date=datetime.now(UTC).date())
     assert (result.failed, result.paused) == (1, 0)
     assert bot.runtime.store.get_subscription(sub.id).status == "active"
     [delivery] = bot.runtime.store.deliveries_for(sub.id)

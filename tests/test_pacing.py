@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from handlers.pacing import ChannelLanes, ChannelPacer
+from handlers.adapter.pacing import ChannelLanes, ChannelPacer
 
 
 def test_pacer_spaces_slots_per_channel_and_never_drops() -> None:

@@ -20,11 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.store import Store, make_engine
-from reports.sample_braze import SampleBraze
-from tests.fakes.slack_fake import SlackFake
+from digests.store import Store, make_engine
+from fakes.braze import SampleBraze
+from fakes.signing import FORM, post_signed, slash_command_body
+from fakes.slack import SlackFake
 from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
-from tests.slack_signing import FORM, post_signed, slash_command_body
 
 REPO = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -205,7 +205,7 @@ def test_two_processes_on_postgresql_post_each_digest_once(
     store = Store(make_engine(pg_url))
     store.create_schema()
     with store.engine.begin() as conn:
-        from bot.store import metadata
+        from digests.store import metadata
 
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())

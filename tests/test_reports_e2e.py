@@ -2,50 +2,24 @@
 
 from __future__ import annotations
 
-import struct
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reports.sample_braze import SERIES_PATH as SERIES
-from reports.sample_braze import series_payload
-from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET, BotUnderTest
-from tests.slack_signing import FORM, post_signed, slash_command_body
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data.startswith(PNG_SIGNATURE), "not a PNG"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-def message_text(message: dict) -> str:
-    """All text a person would see in a posted message (blocks flattened)."""
-    parts = [message.get("text") or ""]
-    for block in message.get("blocks") or []:
-        if "text" in block and isinstance(block["text"], dict):
-            parts.append(block["text"]["text"])
-        for item in block.get("fields", []) + block.get("elements", []):
-            if isinstance(item, dict) and "text" in item:
-                parts.append(item["text"] if isinstance(item["text"], str) else item["text"].get("text", ""))
-    return "\n".join(parts)
-
-
-def expected_totals(bot: BotUnderTest, days: int = 14) -> dict[str, float]:
-    """Totals computed straight from the raw Braze JSON the sample server sends, independent of reports/."""
-    send = bot.braze.sends[(CAMPAIGN, SEND)]
-    payload = series_payload(send, length=days, ending=bot.braze.current_day())
-    totals: dict[str, float] = {}
-    for day in payload["data"]:
-        for rows in day["messages"].values():
-            for row in rows:
-                for key, value in row.items():
-                    if key != "variation_name":
-                        totals[key] = totals.get(key, 0) + value
-    return totals
+from fakes.braze import SERIES_PATH as SERIES
+from fakes.signing import FORM, post_signed, slash_command_body
+from tests.harness import (
+    BOT_TOKEN,
+    BRAZE_KEY,
+    CAMPAIGN,
+    SEND,
+    SIGNING_SECRET,
+    BotUnderTest,
+    expected_totals,
+    message_text,
+    png_size,
+)
 
 
 def test_report_posts_numbers_then_chart_in_thread(bot: BotUnderTest) -> None:

@@ -20,8 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from tests.fakes.slack_fake import RESPONSE_URL, UPLOAD, SlackFake
-from tests.slack_signing import (
+from fakes.signing import (
     FORM,
     JSON,
     block_action_body,
@@ -31,6 +30,7 @@ from tests.slack_signing import (
     sign,
     slash_command_body,
 )
+from fakes.slack import RESPONSE_URL, UPLOAD, SlackFake
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

@@ -1,4 +1,4 @@
-"""bot.store on SQLite and PostgreSQL: subscriptions, exactly-once digest claims, event de-duplication."""
+"""digests.store on SQLite and PostgreSQL: subscriptions, exactly-once digest claims, event de-duplication."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy.pool import StaticPool
 
-from bot.store import Delivery, Store, Subscription, make_engine, metadata
+from digests.store import Delivery, Store, Subscription, make_engine, metadata
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DAY = date(2025, 3, 2)

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fakes.braze import SampleSend, series_payload
 from reports.models import COUNT_METRICS, Metrics
 from reports.parse import parse_series
-from reports.sample_braze import SampleSend, series_payload
 from reports.summary import RETENTION_DAYS, Rates, chart_data, ratio, summarise, window_start_known
 
 D = date(2024, 3, 10)

@@ -8,11 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.digests import next_digest, run_round
-from tests.harness import CAMPAIGN, SEND, SIGNING_SECRET, BotUnderTest
-from tests.slack_signing import FORM, block_action_body, block_actions_payload, post_signed
-from tests.test_digests import make_subscription
-from tests.test_reports_e2e import expected_totals, message_text, png_size
+from digests.round import run_round
+from digests.schedule import next_digest
+from fakes.signing import FORM, block_action_body, block_actions_payload, post_signed
+from tests.harness import (
+    CAMPAIGN,
+    SEND,
+    SIGNING_SECRET,
+    BotUnderTest,
+    expected_totals,
+    make_subscription,
+    message_text,
+    png_size,
+)
 
 
 def mention(text: str, *, ts: str = "1764400000.000100", thread_ts: str | None = None) -> dict:
@@ -122,7 +130,7 @@ def test_subscribe_button_subscribes_the_channel(bot: BotUnderTest) -> None:
 
 def test_unsubscribe_button_on_digest(bot: BotUnderTest) -> None:
     sub = make_subscription(bot, "C_PUBLIC")
-    run_round(bot.runtime.deps, bot.runtime.store.active_subscriptions(), digest_date=datetime.now(UTC).date())
+    run_round(bot.runtime.rounds, bot.runtime.store.active_subscriptions(), digest_date=datetime.now(UTC).date())
     post = bot.slack.calls_to("chat.postMessage")[0]
     [actions] = [b for b in post.params["blocks"] if b["type"] == "actions"]
     button = {e["action_id"]: e for e in actions["elements"]}["sendstats_unsubscribe"]
@@ -152,7 +160,7 @@ def test_app_home_lists_users_digests_with_next_time(bot: BotUnderTest) -> None:
 
 
 def test_next_digest_time_respects_window_and_last_digest() -> None:
-    from bot.store import Subscription
+    from digests.store import Subscription
 
     now = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
     base = dict(

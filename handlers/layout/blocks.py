@@ -1,6 +1,6 @@
 """Block Kit for reports and help. Pure functions: summary in, JSON-ready blocks out.
 
-Every piece of text that came from a user or from Braze goes through :func:`handlers.text.escape`.
+Every piece of text that came from a user or from Braze goes through :func:`handlers.layout.text.escape`.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import json
 from datetime import date
 from typing import Any
 
-from handlers.parsing import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
-from handlers.text import escape, fmt_count, fmt_rate, fmt_usd
+from handlers.grammar import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
+from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
 from reports.models import Metrics
-from reports.summary import Breakdown, Rates, Summary
+from reports.summary import Breakdown, Rates, Summary, campaign_title
 
 Block = dict[str, Any]
 MAX_TABLE_ROWS = 12
@@ -112,7 +112,7 @@ def report_actions(campaign_id: str, send_id: str) -> Block:
 
 
 def report_title(summary: Summary, campaign_name: str | None) -> str:
-    return campaign_name or f"Campaign {summary.campaign_id}"
+    return campaign_title(campaign_name, summary.campaign_id)
 
 
 def report_text(summary: Summary, campaign_name: str | None) -> str:

@@ -33,6 +33,11 @@ class ChannelPacer:
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
 
+    def reset(self) -> None:
+        """Forget every channel's next slot (a fresh start, as after a restart)."""
+        with self._lock:
+            self._next.clear()
+
     def wait(self, channel: str) -> float:
         """Block until this caller's slot for ``channel``; returns the seconds waited."""
         with self._lock:

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from handlers.parsing import (
+from handlers.grammar import (
     REPORT_EXAMPLE,
     REPORT_USAGE,
     SUBSCRIBE_EXAMPLE,

@@ -10,23 +10,23 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
-from bot.store import Delivery, DeliveryStatus, Store, Subscription
-from handlers.delivery import PERMANENT, DeliveryError, explain
-from handlers.deps import Deps
-from handlers.digest_blocks import digest_blocks, digest_text, short_day
-from reports.braze import BrazeError, BrazeNoData
-from reports.digest import Digest, build_digest, fetch_span
+from digests.ports import DigestSender, SendFailed
+from digests.records import Delivery, DeliveryStatus, Subscription
+from digests.schedule import first_digest_date, local_due
+from digests.store import Store
+from reports.braze import BrazeClient, BrazeError, BrazeNoData
+from reports.daily import Digest, build_digest, fetch_span
 from reports.models import SendSeries
-from reports.summary import chart_data
+from reports.pipeline import CampaignNames, Workers
+from reports.summary import campaign_title, chart_data
 
 log = logging.getLogger(__name__)
 #: Threads that post a round's digests. Posting is waiting on Slack, not CPU: 1,000 digests took
@@ -59,32 +59,20 @@ class RoundResult:
 _COUNT_LOCK = threading.Lock()
 
 
-def first_digest_date(sub: Subscription) -> date:
-    """The first local day whose digest time comes after the subscription was made."""
-    zone = ZoneInfo(sub.timezone)
-    created = sub.created_at.astimezone(zone)
-    same_day = created.time() < time(sub.hour, sub.minute)
-    return created.date() if same_day else created.date() + timedelta(days=1)
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
-def local_due(sub: Subscription, now: datetime) -> tuple[date, bool]:
-    """The subscriber's local date now, and whether today's digest time has passed."""
-    local = now.astimezone(ZoneInfo(sub.timezone))
-    return local.date(), local.time() >= time(sub.hour, sub.minute)
+@dataclass
+class RoundContext:
+    """What a round needs: Braze, the chart workers, the store, and a way to Slack (the port)."""
 
-
-def next_digest(sub: Subscription, now: datetime) -> datetime | None:
-    """When the next digest goes out, in the subscription's zone; None once the window has closed."""
-    if sub.status != "active":
-        return None
-    today, time_passed = local_due(sub, now)
-    day = today + timedelta(days=1) if time_passed else today
-    if sub.last_digest_on is not None and day <= sub.last_digest_on:
-        day = sub.last_digest_on + timedelta(days=1)
-    day = max(day, first_digest_date(sub))
-    if day > sub.ends_on:
-        return None
-    return datetime.combine(day, time(sub.hour, sub.minute), ZoneInfo(sub.timezone))
+    braze: BrazeClient
+    renderer: Workers
+    names: CampaignNames
+    store: Store
+    sender: DigestSender
+    clock: Callable[[], datetime] = _utc_now
 
 
 @dataclass
@@ -95,7 +83,7 @@ class _Job:
 
 
 def run_round(
-    deps: Deps,
+    deps: RoundContext,
     subscriptions: Sequence[Subscription],
     *,
     now: datetime | None = None,
@@ -108,7 +96,6 @@ def run_round(
     today. With ``digest_date`` (``python -m bot digest --date``) each subscription's digest for that
     date is posted now, if it has not been yet; ``ignore_time`` does the same for each local today.
     """
-    assert deps.store is not None, "digests need the store"
     now = now or deps.clock()
     result = RoundResult()
     jobs: list[_Job] = []
@@ -163,7 +150,7 @@ def run_round(
     return result
 
 
-def _fetch(deps: Deps, group: list[_Job], result: RoundResult) -> SendSeries | BrazeError:
+def _fetch(deps: RoundContext, group: list[_Job], result: RoundResult) -> SendSeries | BrazeError:
     """One Braze call for the whole group, covering every member's range."""
     first = min(job.sub.first_day for job in group)
     last_digest = max(job.digest_date for job in group)
@@ -181,7 +168,7 @@ def _fetch(deps: Deps, group: list[_Job], result: RoundResult) -> SendSeries | B
         return exc
 
 
-def _fetch_group(deps: Deps, group: list[_Job], result: RoundResult) -> tuple[SendSeries | None, str | None]:
+def _fetch_group(deps: RoundContext, group: list[_Job], result: RoundResult) -> tuple[SendSeries | None, str | None]:
     """Fetch a send once for all its subscribers; on failure record each claim as failed (retried later)."""
     try:
         fetched = _fetch(deps, group, result)
@@ -191,7 +178,7 @@ def _fetch_group(deps: Deps, group: list[_Job], result: RoundResult) -> tuple[Se
     if isinstance(fetched, BrazeError):
         for job in group:
             log.warning("digest %s for #%s failed at Braze: %s", job.digest_date, job.sub.id, fetched.user_message)
-            deps.store.finish(job.claim.id, "failed", detail=f"braze: {fetched.user_message}"[:500])  # type: ignore[union-attr]
+            deps.store.finish(job.claim.id, "failed", detail=f"braze: {fetched.user_message}"[:500])
             result.count("failed")
         return None, None
     return fetched, deps.names.get(group[0].sub.campaign_id)
@@ -200,7 +187,7 @@ def _fetch_group(deps: Deps, group: list[_Job], result: RoundResult) -> tuple[Se
 class _ChartCache:
     """Draws the series-so-far chart once per (send, range) however many channels subscribe."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: RoundContext) -> None:
         self._deps = deps
         self._charts: dict[tuple[str, str, date, date], bytes | None] = {}
         self._locks: dict[tuple[str, str, date, date], threading.Lock] = {}
@@ -231,7 +218,7 @@ def _record(store: Store, delivery_id: int, status: DeliveryStatus, **kwargs: An
 
 
 def _post_one(
-    deps: Deps,
+    deps: RoundContext,
     job: _Job,
     series: SendSeries,
     name: str | None,
@@ -241,36 +228,20 @@ def _post_one(
     """Build and post one digest. Once Slack has it, the outcome is recorded as posted, never as
     failed: a failed row would be re-claimed and posted a second time."""
     store, sub = deps.store, job.sub
-    assert store is not None
     try:
         digest = build_digest(series, first_day=sub.first_day, digest_date=job.digest_date)
-        title = name or f"Campaign {sub.campaign_id}"
+        title = campaign_title(name, sub.campaign_id)
         if digest.day < sub.first_day:
             _record(store, job.claim.id, "skipped", detail="no complete day of data yet")
             result.count("skipped")
             return
         png = charts.get(digest, series, f"{title} · send {sub.send_id}") if digest.has_activity else None
-        blocks = digest_blocks(
-            digest,
-            title=title,
-            campaign_id=sub.campaign_id,
-            send_id=sub.send_id,
-            subscription_id=sub.id,
-            chart_in_thread=png is not None,
-        )
-        delivered = deps.delivery.deliver_report(
-            sub.channel_id,
-            text=digest_text(digest, title, sub.send_id),
-            blocks=blocks,
-            png=png,
-            filename=f"sendstats-digest-{sub.send_id}-{digest.day.isoformat()}.png"[:120],
-            title=f"{title} · through {short_day(digest.day)}",
-        )
-    except DeliveryError as exc:
+        delivered = deps.sender.post_digest(sub, digest, title=title, png=png)
+    except SendFailed as exc:
         _record(store, job.claim.id, "failed", detail=f"slack: {exc.code}")
         result.count("failed")
-        if exc.code in PERMANENT:
-            _pause(deps, sub, exc.code)
+        if exc.permanent:
+            _pause(deps, sub, exc)
             result.count("paused")
         return
     except Exception as exc:
@@ -291,16 +262,10 @@ def _post_one(
             log.exception("could not end subscription %s", sub.id)
 
 
-def _pause(deps: Deps, sub: Subscription, code: str) -> None:
-    """Stop posting where Slack refuses us, and tell the subscriber by DM why and how to resume."""
-    assert deps.store is not None
-    deps.store.pause(sub.id, f"slack: {code}")
-    text = (
-        f"⏸️ I paused your sendstats digest #{sub.id} (send `{sub.send_id}`) for <#{sub.channel_id}>: "
-        f"{explain(code)} To resume, invite me to the channel (`/invite @sendstats`) and run "
-        f"`/sendstats subscribe {sub.campaign_id} {sub.send_id}` there again."
-    )
+def _pause(deps: RoundContext, sub: Subscription, failure: SendFailed) -> None:
+    """Stop posting where Slack refuses us, and tell the subscriber privately why and how to resume."""
+    deps.store.pause(sub.id, f"slack: {failure.code}")
     try:
-        deps.delivery.post(sub.created_by, text=text)
+        deps.sender.tell_paused(sub, failure)
     except Exception:
-        log.warning("could not DM %s about paused subscription %s", sub.created_by, sub.id)
+        log.warning("could not tell %s about paused subscription %s", sub.created_by, sub.id)

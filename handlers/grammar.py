@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.text import escape
+from handlers.layout.text import escape
 
 MAX_ID_LENGTH = 64
 DEFAULT_DAYS = 14

@@ -13,17 +13,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 
-from bot.store import Subscription
-from handlers.delivery import NOT_MEMBER, slack_error
+from digests.records import Subscription
+from digests.schedule import next_digest
+from handlers.adapter.delivery import NOT_MEMBER, slack_error
 from handlers.deps import Deps
-from handlers.digest_blocks import long_day, short_day
-from handlers.digests import next_digest
-from handlers.parsing import ListRequest, SubscribeRequest, UnsubscribeRequest
-from handlers.reporting import Origin, tell
-from handlers.text import escape
+from handlers.flows.reporting import Origin, tell
+from handlers.grammar import ListRequest, SubscribeRequest, UnsubscribeRequest
+from handlers.layout.digest_blocks import long_day, short_day
+from handlers.layout.text import escape
 from reports.braze import BrazeError, BrazeNoData
-from reports.digest import window_end
-from reports.summary import RETENTION_DAYS
+from reports.daily import window_end
+from reports.summary import RETENTION_DAYS, campaign_title
 
 log = logging.getLogger(__name__)
 DEFAULT_AT = (9, 0)
@@ -32,13 +32,13 @@ NO_DATA = "no data in the last 14 days: wrong IDs, or the send's analytics windo
 
 def user_timezone(deps: Deps, user_id: str) -> str:
     """The user's Slack time zone (``users.info`` → ``tz``), else DIGEST_TIMEZONE."""
-    try:
-        tz = deps.delivery.client.users_info(user=user_id)["user"].get("tz")
-        if tz:
+    tz = deps.delivery.user_timezone(user_id)
+    if tz:
+        try:
             ZoneInfo(tz)
-            return str(tz)
-    except (SlackApiError, ZoneInfoNotFoundError, ValueError, KeyError, TypeError) as exc:
-        log.info("no Slack time zone for %s (%s); using %s", user_id, type(exc).__name__, deps.default_timezone)
+            return tz
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            log.info("Slack time zone %r of %s is unknown here; using %s", tz, user_id, deps.default_timezone)
     return deps.default_timezone
 
 
@@ -56,7 +56,6 @@ def describe(sub: Subscription) -> str:
 
 def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: str) -> None:
     """The slow half of ``subscribe``: Braze check, store, confirmation in the channel."""
-    assert deps.store is not None
     zone = request.timezone or user_timezone(deps, origin.user_id)
     hour, minute = (request.at.hour, request.at.minute) if request.at else DEFAULT_AT
     try:
@@ -86,7 +85,7 @@ def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: st
         now=now,
     )
     name = deps.names.get(request.campaign_id)
-    title = escape(name or f"campaign {request.campaign_id}")
+    title = escape(campaign_title(name, request.campaign_id))
     upcoming = next_digest(sub, now)
     verb = "subscribed this channel to" if created else "updated this channel's"
     first = f"First digest: {long_day(upcoming.date())}. " if upcoming else ""
@@ -106,13 +105,11 @@ def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: st
         hint = "invite me with `/invite @sendstats` first" if code in NOT_MEMBER else f"Slack answered `{code}`"
         tell(deps, origin, f"⚠️ Not subscribed: I can't post in this conversation; {hint}.")
         return
-    if deps.on_subscriptions_changed is not None:
-        deps.on_subscriptions_changed()
+    deps.on_subscriptions_changed()
 
 
 def unsubscribe(deps: Deps, request: UnsubscribeRequest, channel: str) -> str:
     """Cancel a subscription of this channel; returns the reply."""
-    assert deps.store is not None
     if request.subscription_id is not None:
         sub = deps.store.get_subscription(request.subscription_id)
         if sub is not None and sub.channel_id != channel:
@@ -122,13 +119,11 @@ def unsubscribe(deps: Deps, request: UnsubscribeRequest, channel: str) -> str:
     if sub is None or sub.status == "cancelled":
         return "No such subscription in this channel. `/sendstats list` shows this channel's digests."
     deps.store.cancel(sub.id)
-    if deps.on_subscriptions_changed is not None:
-        deps.on_subscriptions_changed()
+    deps.on_subscriptions_changed()
     return f"🛑 Unsubscribed #{sub.id}: no more digests for send `{escape(sub.send_id)}` in this channel."
 
 
 def list_text(deps: Deps, channel: str) -> str:
-    assert deps.store is not None
     subs = [s for s in deps.store.list_channel(channel, include_inactive=True) if s.status != "cancelled"]
     if not subs:
         return "This channel has no digests. Start one with `/sendstats subscribe <campaign_id> <send_id>`."
@@ -137,9 +132,6 @@ def list_text(deps: Deps, channel: str) -> str:
 
 def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, Any]) -> None:
     """Route subscription commands; quick store operations answer in the ack itself."""
-    if deps.store is None:
-        ack(text="Digests need the database; this process runs without one.", response_type="ephemeral")
-        return
     if isinstance(request, SubscribeRequest):
         deps.later(subscribe, deps, request, origin, body.get("team_id", ""))
         ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from handlers.blocks import UNSUBSCRIBE, button, conversion_events_line, metric_fields, report_value
-from handlers.text import escape, fmt_count, fmt_usd
-from reports.digest import DELTA_METRICS, Digest, change
+from handlers.layout.blocks import UNSUBSCRIBE, button, conversion_events_line, metric_fields, report_value
+from handlers.layout.text import escape, fmt_count, fmt_usd
+from reports.daily import DELTA_METRICS, Digest, change
 from reports.summary import RETENTION_DAYS
 
 Block = dict[str, Any]

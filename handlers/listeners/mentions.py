@@ -13,10 +13,10 @@ from typing import Any
 
 from slack_bolt import App
 
-from handlers.blocks import help_blocks
 from handlers.deps import Deps
-from handlers.parsing import HelpRequest, ReportRequest, UsageError, parse
-from handlers.reporting import Origin, run_report
+from handlers.flows.reporting import Origin, run_report
+from handlers.grammar import HelpRequest, ReportRequest, UsageError, parse
+from handlers.layout.blocks import help_blocks
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -33,7 +33,7 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
     event_id = body.get("event_id")
     if event.get("bot_id") or event.get("subtype"):
         return
-    if deps.store is not None and event_id and not deps.store.remember_event(str(event_id)):
+    if event_id and not deps.store.remember_event(str(event_id)):
         log.info("event %s already handled (Slack retry); not posting again", event_id)
         return
     channel, user = event.get("channel", ""), event.get("user", "")

@@ -11,12 +11,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers import subscriptions
-from handlers.blocks import help_blocks
 from handlers.deps import Deps
-from handlers.parsing import HelpRequest, ReportRequest, UsageError, parse
-from handlers.reporting import Origin, run_report
-from handlers.text import escape
+from handlers.flows import subscriptions
+from handlers.flows.reporting import Origin, run_report
+from handlers.grammar import HelpRequest, ReportRequest, UsageError, parse
+from handlers.layout.blocks import help_blocks
+from handlers.layout.text import escape
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from handlers.pacing import ChannelPacer
+from handlers.adapter.pacing import ChannelPacer
 
 log = logging.getLogger(__name__)
 Block = dict[str, Any]
@@ -129,6 +129,19 @@ class SlackDelivery:
         if result.status_code != 200:
             log.warning("response_url answered %s", result.status_code)
         return result.status_code == 200
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """``views.publish``: the user's App Home tab."""
+        self.client.views_publish(user_id=user_id, view=view)
+
+    def user_timezone(self, user_id: str) -> str | None:
+        """The user's Slack time zone (``users.info`` → ``tz``), or None when Slack has none or refuses."""
+        try:
+            tz = self.client.users_info(user=user_id)["user"].get("tz")
+        except (SlackApiError, KeyError, TypeError) as exc:
+            log.info("no Slack time zone for %s (%s)", user_id, type(exc).__name__)
+            return None
+        return str(tz) if tz else None
 
     # -- the whole report -----------------------------------------------------------------------
 

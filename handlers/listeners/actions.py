@@ -13,11 +13,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.blocks import SUBSCRIBE, UNSUBSCRIBE
 from handlers.deps import Deps
-from handlers.parsing import MAX_DAYS, ReportRequest, SubscribeRequest, UnsubscribeRequest, valid_id
-from handlers.reporting import Origin, run_report, tell
-from handlers.subscriptions import subscribe, unsubscribe
+from handlers.flows.reporting import Origin, run_report, tell
+from handlers.flows.subscriptions import subscribe, unsubscribe
+from handlers.grammar import MAX_DAYS, ReportRequest, SubscribeRequest, UnsubscribeRequest, valid_id
+from handlers.layout.blocks import SUBSCRIBE, UNSUBSCRIBE
 
 log = logging.getLogger(__name__)
 RERUN = re.compile(r"^sendstats_rerun_\d+$")
@@ -72,7 +72,7 @@ def on_subscribe(deps: Deps, body: dict[str, Any]) -> None:
 def on_unsubscribe(deps: Deps, body: dict[str, Any]) -> None:
     origin = _origin(body)
     raw = str((body.get("actions") or [{}])[0].get("value") or "")
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or deps.store is None:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         tell(deps, origin, "⚠️ That button is out of date. `/sendstats list` shows this channel's digests.")
         return
     tell(deps, origin, unsubscribe(deps, UnsubscribeRequest(subscription_id=int(raw)), origin.channel))

@@ -14,7 +14,6 @@ Every datetime is timezone-aware UTC going in and coming out (SQLite stores naiv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,10 +48,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
-SubscriptionStatus = Literal["active", "paused", "ended", "cancelled"]
-DeliveryStatus = Literal["claimed", "posted", "failed", "skipped"]
-#: Outcomes that count as "today's digest is done": they advance ``last_digest_on``.
-DONE_STATUSES: tuple[DeliveryStatus, ...] = ("posted", "skipped")
+from digests.records import DONE_STATUSES, Delivery, DeliveryStatus, Subscription, SubscriptionStatus
 
 #: Arbitrary constant key for the PostgreSQL advisory lock that serialises concurrent create_schema calls.
 _SCHEMA_LOCK_KEY = 0x5E_5D_57_A7
@@ -137,42 +133,6 @@ processed_events = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Index("ix_processed_events_received_at", "received_at"),
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription:
-    """A channel's daily digest of one Braze send."""
-
-    id: int
-    team_id: str
-    channel_id: str
-    campaign_id: str
-    send_id: str
-    hour: int
-    minute: int
-    timezone: str
-    created_by: str
-    created_at: datetime
-    first_day: date
-    ends_on: date
-    status: SubscriptionStatus
-    status_reason: str | None
-    last_digest_on: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One subscription's digest for one day: who holds it, how it went, how often it was tried."""
-
-    id: int
-    subscription_id: int
-    digest_date: date
-    status: DeliveryStatus
-    attempts: int
-    detail: str | None
-    message_ts: str | None
-    claimed_at: datetime
-    updated_at: datetime
 
 
 def make_engine(url: str) -> Engine:

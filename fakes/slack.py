@@ -26,7 +26,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -302,6 +302,12 @@ class SlackFake:
         """
         with self._cond:
             self._init_state()
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the fake's lock while reading several of its records as one consistent snapshot."""
+        with self._cond:
+            yield
 
     # -------------------------------------------------------------- configuration
 

@@ -6,11 +6,11 @@ import logging
 import uuid
 from dataclasses import dataclass
 
-from handlers.blocks import notice_blocks, report_blocks, report_text
-from handlers.delivery import DeliveryError, explain
+from handlers.adapter.delivery import DeliveryError, explain
 from handlers.deps import Deps
-from handlers.parsing import ReportRequest
-from handlers.text import escape
+from handlers.grammar import ReportRequest
+from handlers.layout.blocks import notice_blocks, report_blocks, report_text
+from handlers.layout.text import escape
 from reports.braze import BrazeError
 from reports.pipeline import Report, build_report
 

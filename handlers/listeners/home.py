@@ -8,11 +8,11 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.store import Subscription
-from handlers.blocks import help_blocks
+from digests.records import Subscription
+from digests.schedule import next_digest
 from handlers.deps import Deps
-from handlers.digests import next_digest
-from handlers.text import escape
+from handlers.layout.blocks import help_blocks
+from handlers.layout.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -59,5 +59,5 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab", "home") != "home":
             return
         user = event.get("user", "")
-        subs = deps.store.list_by_user(user, include_inactive=True) if deps.store is not None else []
-        deps.delivery.client.views_publish(user_id=user, view=home_view(subs, deps.clock()))
+        subs = deps.store.list_by_user(user, include_inactive=True)
+        deps.delivery.publish_home(user, home_view(subs, deps.clock()))

@@ -199,6 +199,19 @@ class SampleBraze:
         self.latency = 0.0
         self.campaign_details_status = 200
 
+    def clear_requests(self) -> None:
+        """Forget recorded requests but keep faults and latency (between bench rounds)."""
+        with self._lock:
+            self.requests.clear()
+
+    def request_counts(self) -> dict[str, int]:
+        """How many requests each path received, read under the fake's lock."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for request in self.requests:
+                counts[request.path] = counts.get(request.path, 0) + 1
+            return counts
+
     def series_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == "/sends/data_series"]
 

@@ -1,0 +1,64 @@
+"""The floors of the architecture, checked on the source: ``bot`` → ``handlers`` → ``digests`` → ``reports``.
+
+A module may import its own floor and the floors below it, never one above; ``fakes`` (test and demo
+servers) may be imported only by ``bot.demo``, never by the shipped runtime.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOORS = ["bot", "handlers", "digests", "reports"]
+
+
+def imported_packages(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def modules_of(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", FLOORS)
+def test_nothing_imports_a_higher_floor(package: str) -> None:
+    above = set(FLOORS[: FLOORS.index(package)])
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) & above) for path in modules_of(package)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize("package", FLOORS)
+def test_shipped_code_never_imports_the_fakes_or_tests(package: str) -> None:
+    allowed = {ROOT / "bot" / "demo.py"}
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in modules_of(package)
+        if p not in allowed and imported_packages(p) & {"fakes", "tests"}
+    ]
+    assert offenders == []
+
+
+def test_bench_and_fakes_never_import_tests() -> None:
+    paths = [p for d in ("bench", "fakes") for p in modules_of(d)]
+    offenders = [str(p.relative_to(ROOT)) for p in paths if "tests" in imported_packages(p)]
+    assert offenders == []
+
+
+def test_test_modules_never_import_each_other() -> None:
+    offenders = []
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests.test_"):
+                offenders.append(f"{path.name} imports {node.module}")
+    assert offenders == []
