@@ -30,10 +30,16 @@ def _check_url(value: str, name: str) -> str:
     return value.strip()
 
 
-class Settings(BaseSettings):
-    """Everything sendstats reads from its environment (see ``.env.example``)."""
+class DatabaseSettings(BaseSettings):
+    """The one setting ``python -m bot db`` needs, so an operator can migrate without Slack or Braze keys."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///sendstats.db"
+
+
+class Settings(DatabaseSettings):
+    """Everything sendstats reads from its environment (see ``.env.example``)."""
 
     slack_bot_token: SecretStr
     slack_signing_secret: SecretStr
@@ -41,7 +47,6 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     braze_api_key: SecretStr
     braze_rest_endpoint: str
-    database_url: str = "sqlite:///sendstats.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     port: int = Field(default=3000, ge=1, le=65535)
     #: "off" for Procfile ``web`` processes when a separate ``clock`` process runs the digests.

@@ -15,10 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine, text
 
 from bot.runtime import Runtime, build_runtime
 from bot.server import HttpServer, make_wsgi
-from digests.store import metadata
+from digests.tables import metadata
 from fakes.braze import SampleBraze, series_payload
 from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET, make_settings
 from fakes.signing import FORM, JSON, event_body, post_signed, slash_command_body
@@ -189,3 +190,10 @@ def make_subscription(bot: BotUnderTest, channel: str, *, send: str = SEND, crea
         now=created or datetime.now(UTC) - timedelta(days=2),
     )
     return sub
+
+
+def drop_schema(engine: Engine) -> None:
+    """Drop every table and Alembic's version row, so the next upgrade starts from an empty database."""
+    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
