@@ -240,3 +240,12 @@ def test_canvas_details_and_name(braze: SampleBraze, client: BrazeClient) -> Non
     braze.fail_next(403, {"message": "no"}, path="/canvas/details")
     with pytest.raises(BrazeError, match=r"`canvas\.details` permission"):
         client.canvas_details("cv")
+
+
+def test_campaign_details_typed(braze: SampleBraze, client: BrazeClient) -> None:
+    braze.add_campaign("c1", "Winter", archived=True)
+    details = client.campaign_details("c1")
+    assert details.name == "Winter" and details.archived is True and "email" in details.channels
+    assert client.campaign_name("c1") == "Winter"
+    with pytest.raises(BrazeError, match="does not know campaign `nope`"):
+        client.campaign_details("nope")
