@@ -51,15 +51,10 @@ def serve(settings: Settings) -> int:
     if runtime is None:
         return 2
     if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import serve_socket_mode
 
-        runtime.start()
-        log.info("sendstats ready (Socket Mode)")
-        try:
-            SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value()).start()
-        finally:
-            runtime.close()
-        return 0
+        health_port = settings.port if "port" in settings.model_fields_set else None  # only when PORT is set
+        return serve_socket_mode(runtime, settings.slack_app_token.get_secret_value(), health_port)
     server = HttpServer(make_wsgi(runtime.app, lambda: runtime.ready), port=settings.port)
 
     def stop(signum: int, frame: FrameType | None) -> None:

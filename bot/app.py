@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -31,7 +32,14 @@ def make_slack_client(token: str, base_url: str) -> WebClient:
 
 
 def create_app(client: WebClient, signing_secret: str, deps: Deps, *, verify_token: bool = True) -> App:
-    """Build the Bolt app. Bolt checks every request's ``v0`` signature and 5-minute timestamp window."""
+    """Build the Bolt app. Bolt checks every request's ``v0`` signature and 5-minute timestamp window.
+
+    Settings are the one reader of SLACK_BOT_TOKEN: Bolt's ``App`` falls back to that environment variable
+    whenever no ``token`` is passed, even beside a ``client`` built with it, and then warns at every start
+    that the token will be unused. The client carries the token, so the variable leaves the environment
+    (which also keeps it from child processes).
+    """
+    os.environ.pop("SLACK_BOT_TOKEN", None)
     app = App(
         client=client,
         signing_secret=signing_secret,

@@ -35,6 +35,8 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+from fakes.slack_socket import SocketModeFake
+
 DEFAULT_TOKEN = "xoxb-test-token"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
@@ -47,6 +49,9 @@ UPLOAD = "upload"
 """Pseudo-method name for POSTs of file bytes to an upload URL."""
 RESPONSE_URL = "response_url"
 """Pseudo-method name for POSTs to a ``response_url``."""
+
+#: Methods called with the app-level (``xapp-``) token rather than the bot token; see the Socket Mode section.
+APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
 
 RESPONSE_URL_MAX_USES = 5
 RESPONSE_URL_TTL_SECONDS = 30 * 60
@@ -268,6 +273,7 @@ class SlackFake:
 
     def stop(self) -> None:
         """Shut the server down and release the port."""
+        self._stop_socket_mode()
         if self._server is None:
             return
         self._server.shutdown()
@@ -457,6 +463,8 @@ class SlackFake:
     def _handle_api(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> _Reply:
         auth = headers.get("authorization", "")
         token = auth[len("bearer ") :].strip() if auth.lower().startswith("bearer ") else params.get("token")
+        if method in APP_LEVEL_METHODS:
+            return _json_reply(self._app_level(method, token))
         if not token:
             return _json_reply({"ok": False, "error": "not_authed"})
         if token != self.token:
@@ -742,6 +750,28 @@ class SlackFake:
                 message["thread_ts"] = thread_ts
             self.messages.setdefault(target, []).append(message)
         return {"ok": True, "files": [{"id": u.file_id, "name": u.filename, "title": t} for u, t in uploads]}
+
+    # -------------------------------------------------------------- Socket Mode (fakes/slack_socket.py)
+
+    @property
+    def socket_mode(self) -> SocketModeFake:
+        """The Socket Mode side: started on first use, answers ``apps.connections.open``, stopped with the fake."""
+        with self._cond:
+            socket: SocketModeFake | None = getattr(self, "_socket_mode", None)
+            if socket is None:
+                socket = self._socket_mode = SocketModeFake().start()
+            return socket
+
+    def _app_level(self, method: str, token: str | None) -> dict[str, Any]:
+        if getattr(self, "_socket_mode", None) is None:
+            return {"ok": False, "error": "invalid_auth"}  # Socket Mode never switched on: no token is valid
+        return self.socket_mode.open_connection(token)
+
+    def _stop_socket_mode(self) -> None:
+        socket: SocketModeFake | None = getattr(self, "_socket_mode", None)
+        if socket is not None:
+            socket.stop()
+            self._socket_mode = None
 
 
 class _Handler(BaseHTTPRequestHandler):

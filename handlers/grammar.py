@@ -12,9 +12,10 @@ from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.layout.text import escape
+from reports.summary import RETENTION_DAYS
 
 MAX_ID_LENGTH = 64
-DEFAULT_DAYS = 14
+DEFAULT_DAYS = RETENTION_DAYS  # the whole window Braze keeps
 MAX_DAYS = 100
 _ID = re.compile(r"[!-~]{1,64}")  # printable ASCII without spaces: Braze's rule for send IDs
 _FORBIDDEN_IN_ID = set("<>&`*|")

@@ -32,6 +32,7 @@ from reports.listing import (
 )
 from reports.models import SendSeries
 from reports.parse import parse_series
+from reports.summary import RETENTION_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def _iso(moment: datetime) -> str:
 def no_data(campaign_id: str, send_id: str) -> BrazeNoData:
     return BrazeNoData(
         f"Braze has no data for campaign `{campaign_id}`, send `{send_id}` in this range: "
-        "check both IDs, or the send is older than Braze's 14-day analytics window."
+        f"check both IDs, or the send is older than Braze's {RETENTION_DAYS}-day analytics window."
     )
 
 

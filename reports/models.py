@@ -143,7 +143,7 @@ class ChartData:
     opens: tuple[int | None, ...]
     clicks: tuple[int | None, ...]
     conversions: tuple[int | None, ...]
-    #: Last day Braze keeps this send's analytics (first day with data + 14 days), if known.
+    #: Last day Braze keeps this send's analytics (``reports.summary.window_end``), if known.
     window_end: date | None = None
 
 

@@ -14,6 +14,12 @@ from reports.models import COUNT_METRICS, ChartData, DayPoint, Metrics, SendSeri
 
 #: Braze keeps send analytics for this many days after the send.
 RETENTION_DAYS = 14
+
+
+def window_end(first_day: date) -> date:
+    """The last day Braze keeps the analytics of a send that began on ``first_day``."""
+    return first_day + timedelta(days=RETENTION_DAYS)
+
 #: Send-level fields Braze reports beside ``messages``; used when the rows leave them out.
 _SEND_LEVEL = ("unique_recipients", "revenue", *(m for m in COUNT_METRICS if m.startswith("conversions")))
 
@@ -108,7 +114,7 @@ def window_start_known(first_day: date | None, start: date, *, until_given: bool
     """Whether the first day with data is the send's first day, not just where our range began.
 
     True when an empty day precedes it in the range, or when the range reaches back over Braze's
-    whole retention window from today: data lives for the send day plus 14 days, so 15 days or more
+    whole retention window from today: data lives for the send day plus RETENTION_DAYS days, so more than that
     (anything older has been deleted by Braze).
     """
     if first_day is None:
@@ -135,7 +141,7 @@ def summarise(series: SendSeries, *, start: date, end: date, until_given: bool =
         by_channel=_group(points, lambda channel, _variation: channel),
         by_variation=_group(points, lambda _channel, variation: variation),
         first_day=first_day,
-        window_end=first_day + timedelta(days=RETENTION_DAYS) if first_day else None,
+        window_end=window_end(first_day) if first_day else None,
     )
 
 

@@ -22,12 +22,14 @@ from handlers.grammar import ListRequest, SubscribeRequest, UnsubscribeRequest
 from handlers.layout.digest_blocks import long_day, short_day
 from handlers.layout.text import escape
 from reports.braze import BrazeError, BrazeNoData
-from reports.daily import window_end
-from reports.summary import RETENTION_DAYS, campaign_title
+from reports.summary import RETENTION_DAYS, campaign_title, window_end
 
 log = logging.getLogger(__name__)
 DEFAULT_AT = (9, 0)
-NO_DATA = "no data in the last 14 days: wrong IDs, or the send's analytics window has closed. Nothing was stored."
+NO_DATA = (
+    f"no data in the last {RETENTION_DAYS} days: wrong IDs, or the send's analytics window has closed. "
+    "Nothing was stored."
+)
 
 
 def user_timezone(deps: Deps, user_id: str) -> str:

@@ -9,14 +9,23 @@ import json
 from datetime import date
 from typing import Any
 
-from handlers.grammar import CAMPAIGN_USAGE, CANVAS_USAGE, REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
+from handlers.grammar import (
+    CAMPAIGN_USAGE,
+    CANVAS_USAGE,
+    DEFAULT_DAYS,
+    KIND_DEFAULT_DAYS,
+    MAX_DAYS,
+    REPORT_USAGE,
+    SUBSCRIBE_USAGE,
+    UNSUBSCRIBE_USAGE,
+)
 from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
 from reports.models import Metrics
-from reports.summary import Breakdown, Rates, Summary, campaign_title
+from reports.summary import RETENTION_DAYS, Breakdown, Rates, Summary, campaign_title
 
 Block = dict[str, Any]
 MAX_TABLE_ROWS = 12
-RERUN_DAYS = (7, 14, 30)
+RERUN_DAYS = (7, RETENTION_DAYS, 30)
 SUBSCRIBE = "sendstats_subscribe"
 UNSUBSCRIBE = "sendstats_unsubscribe"
 RATE_FORMULAS = (
@@ -156,13 +165,14 @@ def help_blocks() -> list[Block]:
     text = (
         "*sendstats* brings Braze analytics (sends, campaigns, Canvases) into Slack.\n\n"
         f"• {REPORT_USAGE}\n  A report for one send: totals, rates, breakdowns by channel and variation, and a "
-        "daily chart. `days` is 1–100 (default 14, Braze's retention); `until` ends the range on that day (UTC).\n"
+        f"daily chart. `days` is 1–{MAX_DAYS} (default {DEFAULT_DAYS}, Braze's retention); "
+        "`until` ends the range on that day (UTC).\n"
         f"• {CAMPAIGN_USAGE}\n  A campaign report (any campaign: scheduled, action-based, API): each channel with "
-        "its own metrics and rates, variations, conversions and a daily chart. `days` is 1–100 (default 30).\n"
+        f"its own metrics and rates, variations, conversions and a daily chart. `days` is 1–{MAX_DAYS} (default {KIND_DEFAULT_DAYS}).\n"
         f"• {CANVAS_USAGE}\n  A Canvas report: entries, conversions and conversion rate overall and per "
-        "variant, and a daily chart. `days` is 1–100 (default 30).\n"
+        f"variant, and a daily chart. `days` is 1–{MAX_DAYS} (default {KIND_DEFAULT_DAYS}).\n"
         f"• {SUBSCRIBE_USAGE}\n  A digest in this channel every day while Braze keeps the send's data "
-        "(14 days after the send). Default time 09:00 in your Slack time zone.\n"
+        f"({RETENTION_DAYS} days after the send). Default time 09:00 in your Slack time zone.\n"
         f"• {UNSUBSCRIBE_USAGE}\n  Stop a digest.\n"
         "• `/sendstats list`\n  This channel's digests.\n"
         "• `@sendstats <campaign_id> <send_id> [days]`, `@sendstats campaign <id> [days]` or "
