@@ -82,6 +82,8 @@ class Delivered:
 #: How long one report or digest may wait out Slack's rate limits before its chart counts as failed.
 #: Long on purpose: a chart that arrives late beats a chart that never does.
 DELIVERY_PATIENCE = 600.0
+#: How long a subscribe waits out rate limits on ``users.info`` before using ``DIGEST_TIMEZONE``.
+USER_INFO_PATIENCE = 10.0
 
 
 class SlackDelivery:
@@ -159,7 +161,8 @@ class SlackDelivery:
     def user_timezone(self, user_id: str) -> str | None:
         """The user's Slack time zone (``users.info`` → ``tz``), or None when Slack has none or refuses."""
         try:
-            tz = self.client.users_info(user=user_id)["user"].get("tz")
+            with patience(USER_INFO_PATIENCE):  # a fallback zone exists; the subscriber is waiting
+                tz = self.client.users_info(user=user_id)["user"].get("tz")
         except (SlackApiError, KeyError, TypeError) as exc:
             log.info("no Slack time zone for %s (%s)", user_id, type(exc).__name__)
             return None
