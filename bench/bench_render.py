@@ -97,6 +97,7 @@ def renderer_at(rev: str) -> Callable[[ChartData], bytes]:
     spec = importlib.util.spec_from_file_location(f"chart_{rev}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module.render_chart
 
