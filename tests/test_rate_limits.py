@@ -101,7 +101,7 @@ def test_a_chart_that_cannot_wait_long_enough_is_explained_and_the_summary_is_no
 
 
 def test_the_client_holds_the_whole_bucket_for_retry_after(slack_fake: SlackFake) -> None:
-    """A 429 on one call makes the calls queued behind it wait too, so Slack sees one 429, not many."""
+    """A 429 on one call holds its method's bucket (the calls behind it wait too) and the call is retried."""
     slack_fake.reset()
     client = PacedWebClient(token=slack_fake.token, base_url=slack_fake.base_url)
     slack_fake.fail_next("users.info", "ratelimited", retry_after=1)
@@ -110,6 +110,8 @@ def test_the_client_holds_the_whole_bucket_for_retry_after(slack_fake: SlackFake
     assert len(zones) == 3
     assert [c.status for c in slack_fake.calls_to("users.info")] == [429, 200, 200, 200]
     assert client.rate_limited == 1
+    bucket = client.limits._buckets[(client._workspace, "users.info")]
+    assert bucket.holds == 1  # the bucket, not just the call, was held for Retry-After
 
 
 def test_a_429_past_the_callers_patience_is_the_callers_error(slack_fake: SlackFake) -> None:
