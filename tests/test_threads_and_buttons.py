@@ -1,4 +1,4 @@
-"""Mentions in threads, Slack event retries, report/digest buttons, App Home, per-channel pacing."""
+"""Mentions in threads, Slack event retries, report/digest buttons, App Home (pacing: test_rate_limits.py)."""
 
 from __future__ import annotations
 
