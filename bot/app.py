@@ -7,24 +7,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 
+from handlers.adapter.ratelimit import PacedWebClient
 from handlers.deps import Deps
 from handlers.listeners import actions, commands, home, mentions
 
 
 def make_slack_client(token: str, base_url: str) -> WebClient:
-    """A WebClient that waits out 429s (``Retry-After``) and retries transient failures."""
-    return WebClient(
+    """A WebClient paced to Slack's tiers that waits out 429s (``Retry-After``, the whole bucket held)
+    and retries transient failures. 429s are the client's own business (``PacedWebClient``), not a
+    retry handler's, so the bucket learns of them."""
+    return PacedWebClient(
         token=token,
         base_url=base_url,
         timeout=20,
         retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=3),
             ConnectionErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=2),
         ],

@@ -6,6 +6,7 @@ fixes them in one pass. Secrets are ``SecretStr`` and never appear in a repr or 
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,15 @@ HELP_POINTERS = (
     "Copy .env.example to .env and fill it in (each setting is explained there). "
     "Create the Slack app from manifest.yml to get the Slack values; README.md walks through both."
 )
+
+
+#: Most chart workers started by default: each holds ~75 MB, and more than 4 has not been measured.
+MAX_DEFAULT_RENDER_PROCESSES = 4
+
+
+def default_render_processes() -> int:
+    """One chart worker per CPU core, at most :data:`MAX_DEFAULT_RENDER_PROCESSES`."""
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_RENDER_PROCESSES))
 
 
 def _check_url(value: str, name: str) -> str:
@@ -54,7 +64,8 @@ class Settings(DatabaseSettings):
     digest_timezone: str = "UTC"
     #: Processes that parse, summarise and draw reports, so that CPU work never holds the GIL of the
     #: process that acks Slack. 0 does it in the job threads (only for comparison; acks then suffer).
-    render_processes: int = Field(default=1, ge=0, le=8)
+    #: Default: one per core, at most 4.
+    render_processes: int = Field(default_factory=default_render_processes, ge=0, le=8)
     #: Threads that fetch from Braze and deliver to Slack after the ack.
     report_workers: int = Field(default=4, ge=1, le=64)
 

@@ -133,6 +133,8 @@ def _post(
         if origin.response_url:
             tell(deps, origin, f"⚠️ I couldn't post the report: {explain(exc.code)}")
         return
+    if delivered.chart_missing:  # the thread already says why; the summary is never posted again
+        log.warning("report in %s is missing its chart: %s", origin.channel, ", ".join(delivered.problems))
     if delivered.problems and not delivered.private_fallback and origin.response_url:
         tell(deps, origin, f"⚠️ The report is posted, but: {explain(delivered.problems[0])}")
 
