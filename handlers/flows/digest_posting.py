@@ -58,7 +58,7 @@ class SlackDigestSender:
         self.delivery = delivery
 
     def post_message(
-        self, sub: Subscription, digest: Digest, *, title: str, delivery_id: int, chart_follows: bool
+        self, sub: Subscription, digest: Digest, *, title: str, delivery_id: int, digest_date: date, chart_follows: bool
     ) -> Posted:
         blocks = digest_blocks(
             digest,
@@ -70,7 +70,11 @@ class SlackDigestSender:
         )
         metadata = {
             "event_type": EVENT_TYPE,
-            "event_payload": {"delivery_id": delivery_id, "subscription_id": sub.id, "day": digest.day.isoformat()},
+            "event_payload": {
+                "delivery_id": delivery_id,
+                "subscription_id": sub.id,
+                "digest_date": digest_date.isoformat(),
+            },
         }
         text = digest_text(digest, title, sub.send_id)
         ts = _slack(
