@@ -29,7 +29,7 @@ from digests.tables import metadata
 from fakes.braze import SampleBraze
 from fakes.slack import SlackFake
 from handlers.flows.digest_posting import EVENT_TYPE
-from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET
+from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET, drop_schema
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = datetime.now(UTC).date()
@@ -188,6 +188,7 @@ def make_scene(
     yield make
     slack_fake.release_late()
     braze_server.reset()
+    drop_schema(store.engine)  # the PostgreSQL database is shared by the session: leave it empty
     store.dispose()
 
 
