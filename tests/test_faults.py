@@ -343,3 +343,33 @@ def test_render_workers_and_resource_tracker_exit_when_their_parent_is_killed(
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert [pid for pid in children if _alive(pid)] == []
+
+
+def test_a_clock_process_takes_over_a_killed_rounds_digests_and_stops_on_sigterm(
+    make_scene: Callable[..., Scene], database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the takeover is covered on PostgreSQL above; this is about the clock process")
+    scene = make_scene(subscriptions=6, sends=2)
+    scene.slack.answer_late("chat.postMessage", 60)
+    victim = scene.start()
+    scene.wait("posts", lambda: sum(scene.digests().values()) >= 2, victim)
+    kill_group(victim)
+    scene.slack.release_late()
+    clock = subprocess.Popen(
+        [sys.executable, "-m", "bot", "clock"],
+        env=scene.env(SCHEDULER="on", DIGEST_SWEEP_SECONDS="1"),
+        cwd=scene.tmp,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        scene.wait("every digest", lambda: len(scene.digests()) == 6 and len(scene.slack.files) >= 6, clock)
+        time.sleep(1.5)  # a few more sweeps: none may post again
+    finally:
+        clock.send_signal(signal.SIGTERM)
+        out = clock.communicate(timeout=60)[0]
+    assert clock.returncode == 0, out
+    scene.assert_exactly_once(TODAY)
