@@ -228,10 +228,10 @@ def test_two_processes_one_killed_the_survivor_takes_its_digests_over(make_scene
 
 def test_a_round_longer_than_its_lease_is_never_overtaken(make_scene: Callable[..., Scene]) -> None:
     scene = make_scene(subscriptions=6, sends=2)
-    scene.braze.latency = 3  # each send takes three leases to fetch
-    slow = scene.start(DIGEST_LEASE_SECONDS="1")
+    scene.braze.latency = 3  # each Braze call (the series, then the name) takes 1.5 leases
+    slow = scene.start()
     scene.wait("claims", lambda: scene.delivery_rows() == len(scene.channels), slow)
-    second = scene.start(DIGEST_LEASE_SECONDS="1")
+    second = scene.start()
     outs = [slow.communicate(timeout=150)[0], second.communicate(timeout=150)[0]]
     assert [slow.returncode, second.returncode] == [0, 0], outs
     assert "posted 6 " in outs[0] and "posted 0 " in outs[1] and "already posted 6" in outs[1], outs
