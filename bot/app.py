@@ -14,7 +14,7 @@ from handlers.deps import Deps
 from handlers.listeners import actions, commands, home, mentions
 
 
-def make_slack_client(token: str, base_url: str) -> WebClient:
+def make_slack_client(token: str, base_url: str) -> PacedWebClient:
     """A WebClient paced to Slack's tiers that waits out 429s (``Retry-After``, the whole bucket held)
     and retries transient failures. 429s are the client's own business (``PacedWebClient``), not a
     retry handler's, so the bucket learns of them."""

@@ -18,9 +18,11 @@ from bot import db
 from bot.app import create_app, make_slack_client
 from bot.config import Settings
 from bot.scheduler import DigestScheduler
+from digests.lease import LeaseKeeper
 from digests.round import RoundContext
 from digests.store import Store, make_engine
 from handlers.adapter.delivery import SlackDelivery
+from handlers.adapter.ratelimit import PacedWebClient
 from handlers.deps import Deps
 from handlers.flows.digest_posting import SlackDigestSender
 from reports.braze import BrazeClient
@@ -54,7 +56,7 @@ class Runtime:
         db.upgrade(self.store.engine)
         self.renderer.start()
         if self.settings.scheduler == "on" if scheduler is None else scheduler:
-            self.scheduler = DigestScheduler(self.rounds)
+            self.scheduler = DigestScheduler(self.rounds, sweep_minutes=self.settings.digest_sweep_seconds / 60)
             self.scheduler.start()
         self.ready = True
 
@@ -65,12 +67,28 @@ class Runtime:
 
     def close(self) -> None:
         self.ready = False
+        self.rounds.stopping.set()  # rounds finish the post in hand and leave the rest resumable
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        self.rounds.keeper.close()
         self.jobs.shutdown(wait=True, cancel_futures=False)
         self.deps.lanes.wait_idle(timeout=60)
         self.renderer.close()
         self.braze.close()
+
+
+def digest_slack_client(settings: Settings, shared: PacedWebClient) -> PacedWebClient:
+    """The digests' own Slack client: paced by the same buckets as every other call, it waits out 429s
+    (Slack did nothing) but never re-sends after a timeout, a dropped connection or a 5xx, when Slack
+    may have posted: the round looks first (message metadata in the channel's history)."""
+    return PacedWebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=int(max(1, round(settings.slack_timeout_seconds))),
+        retry_handlers=[],
+        limits=shared.limits,
+        pacer=shared.pacer,
+    )
 
 
 def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides: Any) -> Runtime:
@@ -100,7 +118,14 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     )
     for name, value in overrides.items():
         setattr(deps, name, value)
-    rounds = RoundContext(braze=braze, renderer=renderer, names=names, store=store, sender=SlackDigestSender(delivery))
+    rounds = RoundContext(
+        braze=braze,
+        renderer=renderer,
+        names=names,
+        store=store,
+        sender=SlackDigestSender(SlackDelivery(digest_slack_client(settings, slack))),
+        lease=LeaseKeeper(store, lease_seconds=settings.digest_lease_seconds),
+    )
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
     runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app)
     return runtime

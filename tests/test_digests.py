@@ -9,7 +9,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.scheduler import MISFIRE_GRACE_SECONDS, DigestScheduler
-from digests.round import run_round
+from digests.round import close_out_days, resume_past_days, run_round
 from digests.schedule import first_digest_date
 from fakes.braze import SERIES_PATH as SERIES
 from fakes.braze import series_payload
@@ -184,7 +184,7 @@ def test_last_day_posts_final_digest_and_ends_subscription(bot: BotUnderTest) ->
     ended = bot.runtime.store.get_subscription(sub.id)
     assert ended is not None and ended.status == "ended"
     later = run_round(
-        bot.runtime.deps,
+        bot.runtime.rounds,
         bot.runtime.store.list_channel("C_PUBLIC", include_inactive=True),
         digest_date=sub.ends_on + timedelta(days=1),
     )
@@ -277,15 +277,15 @@ def test_flaky_database_after_posting_never_causes_a_second_post(
 ) -> None:
     make_subscription(bot, "C_PUBLIC")
     store = bot.runtime.store
-    real_finish, failures = store.finish, [2]
+    real_step, failures = store.record_message, [2]
 
-    def flaky_finish(*args, **kwargs):
+    def flaky_step(*args, **kwargs):
         if failures[0]:
             failures[0] -= 1
             raise ConnectionError("database went away")
-        return real_finish(*args, **kwargs)
+        return real_step(*args, **kwargs)
 
-    monkeypatch.setattr(store, "finish", flaky_finish)
+    monkeypatch.setattr(store, "record_message", flaky_step)
     today = datetime.now(UTC).date()
     assert run_round(bot.runtime.rounds, subs(bot), digest_date=today).posted == 1
     [delivery] = store.deliveries_for(subs(bot)[0].id)
@@ -302,3 +302,55 @@ def test_revoked_token_fails_the_digest_without_pausing_the_subscription(bot: Bo
     assert bot.runtime.store.get_subscription(sub.id).status == "active"
     [delivery] = bot.runtime.store.deliveries_for(sub.id)
     assert delivery.status == "failed" and delivery.detail == "slack: invalid_auth"
+
+
+def test_a_day_still_failing_when_it_ends_is_missed_told_once_listed_and_backfillable(bot: BotUnderTest) -> None:
+    sub = make_subscription(bot, "C_PUBLIC", created=datetime.now(UTC) - timedelta(days=3))
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    rounds = bot.runtime.rounds
+    bot.slack.fail_next("chat.postMessage", error="internal_error")
+    failed = run_round(rounds, subs(bot), digest_date=yesterday)
+    assert failed.failed == 1 and failed.reasons == {"slack: internal_error": 1}
+    assert close_out_days(rounds) == 1
+    assert close_out_days(rounds) == 0  # told once, however many sweeps (or processes) look
+    dms = [c for c in bot.slack.calls_to("chat.postMessage") if c.params["channel"] == "U1" and c.response["ok"]]
+    assert (
+        len(dms) == 1 and "could not be posted" in dms[0].params["text"] and "internal_error" in dms[0].params["text"]
+    )
+    assert f"--date {yesterday.isoformat()}" in dms[0].params["text"]
+    listing = bot.command("list", channel_id="C_PUBLIC").json()["text"]
+    assert f"#{sub.id}" in listing and "*missed*" in listing and "internal_error" in listing
+    live = run_round(rounds, subs(bot), now=datetime.now(UTC).replace(hour=8))  # a sweep never revives it
+    assert live.posted == 0
+    backfill = run_round(rounds, subs(bot), digest_date=yesterday)  # a person asking does
+    assert backfill.posted == 1
+    assert "posted" in bot.command("list", channel_id="C_PUBLIC").json()["text"]
+
+
+def test_a_failed_digest_waits_for_its_backoff_in_live_rounds(bot: BotUnderTest) -> None:
+    make_subscription(bot, "C_PUBLIC")
+    rounds = bot.runtime.rounds
+    at = datetime.now(UTC).replace(hour=10, minute=0)
+    bot.slack.fail_next("chat.postMessage", error="internal_error")
+    assert run_round(rounds, subs(bot), now=at).failed == 1
+    assert run_round(rounds, subs(bot), now=at + timedelta(seconds=30)).waiting == 1  # backoff: 1 minute
+    assert run_round(rounds, subs(bot), now=at + timedelta(minutes=2)).posted == 1
+    assert len([c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]) == 1
+
+
+def test_a_dead_holders_half_done_digest_of_an_earlier_day_gets_its_chart_not_a_second_message(
+    bot: BotUnderTest,
+) -> None:
+    sub = make_subscription(bot, "C_PUBLIC", created=datetime.now(UTC) - timedelta(days=3))
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    store = bot.runtime.store
+    held = store.claim(sub.id, yesterday, holder="dead", now=datetime.now(UTC) - timedelta(minutes=5))
+    assert held is not None and store.record_message(held.id, "dead", "1700000000.000100", chart_follows=True)
+    result = resume_past_days(bot.runtime.rounds)
+    assert result.posted == 1
+    assert bot.slack.calls_to("chat.postMessage") == []
+    [share] = bot.slack.files
+    assert share.thread_ts == "1700000000.000100" and share.channel == "C_PUBLIC"
+    done = store.get_delivery(sub.id, yesterday)
+    assert done is not None and (done.status, done.file_id) == ("posted", share.file_id)
+    assert resume_past_days(bot.runtime.rounds).posted == 0
