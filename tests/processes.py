@@ -25,10 +25,17 @@ REPO = Path(__file__).resolve().parent.parent
 OURS = ("SLACK_", "BRAZE_", "DATABASE_URL", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_")
 
 
-def process_env(slack: SlackFake, braze: SampleBraze, database_url: str, **extra: str) -> dict[str, str]:
-    """This machine's environment minus anything sendstats reads, plus settings pointing at the fakes."""
+def clean_env(**settings: str) -> dict[str, str]:
+    """This machine's environment minus anything sendstats reads, plus ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
     env["PYTHONPATH"] = str(REPO)
+    env.update(settings)
+    return env
+
+
+def process_env(slack: SlackFake, braze: SampleBraze, database_url: str, **extra: str) -> dict[str, str]:
+    """This machine's environment minus anything sendstats reads, plus settings pointing at the fakes."""
+    env = clean_env()
     env.update(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,

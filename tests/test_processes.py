@@ -7,9 +7,6 @@ settings a deployment uses (SLACK_API_URL, BRAZE_REST_ENDPOINT, DATABASE_URL).
 from __future__ import annotations
 
 import http.client
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +14,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot import db
@@ -26,72 +22,9 @@ from fakes.braze import SampleBraze
 from fakes.signing import FORM, post_signed, slash_command_body
 from fakes.slack import SlackFake
 from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
+from tests.processes import ServedBot, clean_env, free_port, process_env
 
-REPO = Path(__file__).resolve().parent.parent
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def clean_env(**settings: str) -> dict[str, str]:
-    """This machine's environment minus anything sendstats reads, plus ``settings``."""
-    ours = ("SLACK_", "BRAZE_", "DATABASE_URL", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    env["PYTHONPATH"] = str(REPO)
-    env.update(settings)
-    return env
-
-
-def bot_env(slack: SlackFake, braze: SampleBraze, database_url: str, **extra: str) -> dict[str, str]:
-    settings = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.base_url,
-        "BRAZE_API_KEY": BRAZE_KEY,
-        "BRAZE_REST_ENDPOINT": braze.url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "INFO",
-    }
-    return clean_env(**{**settings, **extra})
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class BotProcess:
-    """``python -m bot`` in a subprocess, with its log kept for assertions."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, log: Path) -> None:
-        self.port = free_port()
-        env = {**env, "PORT": str(self.port)}
-        self.log = log
-        self._out = log.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot"], env=env, cwd=cwd, stdout=self._out, stderr=self._out
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"bot exited early:\n{self.log.read_text()}"
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"bot not ready in {timeout}s:\n{self.log.read_text()}")
-
-    def stop(self) -> int:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=20)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-            self._out.close()
 
 
 @pytest.fixture
@@ -131,8 +64,8 @@ def test_served_bot_answers_signed_command_and_stops_on_sigterm(
     fakes: tuple[SlackFake, SampleBraze], tmp_path: Path
 ) -> None:
     slack, braze = fakes
-    bot = BotProcess(
-        bot_env(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SCHEDULER="off"), tmp_path, tmp_path / "log"
+    bot = ServedBot(
+        process_env(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SCHEDULER="off"), tmp_path, tmp_path / "log"
     )
     try:
         bot.wait_ready()
@@ -177,14 +110,14 @@ def test_restarted_bot_posts_the_missed_digest_once(fakes: tuple[SlackFake, Samp
     store = Store(make_engine(url))
     db.upgrade(store.engine)
     sub_id = _due_subscription(store, "C_PUBLIC", SEND, braze.sends[(CAMPAIGN, SEND)].first_day)
-    env = bot_env(slack, braze, url, SCHEDULER="on")
-    first = BotProcess(env, tmp_path, tmp_path / "log1")
+    env = process_env(slack, braze, url, SCHEDULER="on")
+    first = ServedBot(env, tmp_path, tmp_path / "log1")
     try:
         first.wait_ready()
         slack.wait_for("files.completeUploadExternal", timeout=30)  # the start-up sweep catches up
     finally:
         assert first.stop() == 0
-    second = BotProcess(env, tmp_path, tmp_path / "log2")
+    second = ServedBot(env, tmp_path, tmp_path / "log2")
     try:
         second.wait_ready()
         time.sleep(4)  # its start-up sweep has run by now
@@ -219,7 +152,7 @@ def test_two_processes_on_postgresql_post_each_digest_once(
         send = braze.add_send(CAMPAIGN, f"send-{n}", days_ago=3 + n)
         ids += [_due_subscription(store, channel, send.send_id, send.first_day) for channel in channels]
     today = datetime.now(UTC).date().isoformat()
-    env = bot_env(slack, braze, pg_url, SCHEDULER="off")
+    env = process_env(slack, braze, pg_url, SCHEDULER="off")
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "bot", "digest", "--date", today],
@@ -276,7 +209,7 @@ def test_demo_needs_no_accounts(tmp_path: Path) -> None:
 
 def test_rejected_token_or_unreachable_slack_is_explained(fakes: tuple[SlackFake, SampleBraze], tmp_path: Path) -> None:
     slack, braze = fakes
-    env = bot_env(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SLACK_BOT_TOKEN="xoxb-revoked-token")
+    env = process_env(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SLACK_BOT_TOKEN="xoxb-revoked-token")
     run = subprocess.run(
         [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
