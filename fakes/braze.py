@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fakes.braze_kinds import KIND_PATHS, KindEndpoints, SampleCampaign, SampleCanvas
+
 RETENTION_DAYS = 14
 SERIES_PATH = "/sends/data_series"
 CHANNELS = ("ios_push", "android_push", "email", "webhook")
@@ -133,7 +135,7 @@ def series_payload(send: SampleSend, *, length: int, ending: date) -> dict[str, 
     return {"data": data, "message": "success"}
 
 
-class SampleBraze:
+class SampleBraze(KindEndpoints):
     """Threaded HTTP server holding sample sends, with fault injection and a request log."""
 
     def __init__(self, api_key: str = "sample-braze-key", *, today: date | None = None) -> None:
@@ -143,6 +145,10 @@ class SampleBraze:
         self.requests: list[Recorded] = []
         self.latency = 0.0
         self.campaign_details_status = 200
+        self.campaigns: dict[str, SampleCampaign] = {}
+        self.canvases: dict[str, SampleCanvas] = {}
+        #: Name-only list entries (no analytics), so the list endpoints have several pages.
+        self.listed: list[dict[str, Any]] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -232,9 +238,13 @@ class SampleBraze:
             if self.campaign_details_status != 200:
                 return self.campaign_details_status, b'{"message": "Insufficient permissions"}', {}
             send = next((s for (c, _), s in self.sends.items() if c == query.get("campaign_id")), None)
-            if send is None:
+            known = self.campaigns.get(query.get("campaign_id", ""))
+            name = send.campaign_name if send is not None else known.name if known is not None else None
+            if name is None:
                 return 400, b'{"message": "Invalid campaign_id"}', {}
-            return 200, json.dumps({"name": send.campaign_name, "message": "success"}).encode(), {}
+            return 200, json.dumps({"name": name, "message": "success"}).encode(), {}
+        if path in KIND_PATHS:
+            return self._kind_response(path, query)
         return 404, b'{"message": "Not found"}', {}
 
     def _data_series(self, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
@@ -282,3 +292,4 @@ class SampleBraze:
                 pass
 
         return Handler
+
