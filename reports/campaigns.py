@@ -255,6 +255,18 @@ class VariationSummary:
     channels: tuple[str, ...]
     #: Campaign-level numbers Braze reported for this variation (conversions, revenue…), if any.
     counts: Counts
+    #: This variation's own counters per channel family: (family label, counts).
+    by_channel: tuple[tuple[str, Counts], ...] = ()
+
+    def headline(self) -> tuple[tuple[str, str, int | float], ...]:
+        """(channel, metric, value) of each channel's volume: ``sent``, or ``impressions`` for in-app."""
+        out = []
+        for label, counts in self.by_channel:
+            for metric in ("sent", "impressions"):
+                if (value := counts.get(metric)) is not None:
+                    out.append((label, metric, value))
+                    break
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +311,7 @@ def summarise_campaign(series: CampaignSeries, *, start: date, end: date) -> Cam
     points = [p for p in series.days if start <= p.day <= end and p.has_data]
     by_family: dict[str, tuple[Family, list[str], list[Counts]]] = {}
     by_variation: dict[str, tuple[str | None, list[str], list[Counts]]] = {}
+    per_channel: dict[tuple[str, str], list[Counts]] = {}
     for point in points:
         for row in point.rows:
             family = family_of(row.channel)
@@ -310,11 +323,18 @@ def summarise_campaign(series: CampaignSeries, *, start: date, end: date) -> Cam
             if family.label not in vchannels:
                 vchannels.append(family.label)
             vbags.append(counts_of({k: v for k, v in row.counts.items if k in CAMPAIGN_LEVEL}))
+            per_channel.setdefault((row.variation, family.label), []).append(row.counts)
     channels = [summarise_channel(f, tuple(keys), sum_counts(bags)) for f, keys, bags in by_family.values()]
     order = {key: i for i, key in enumerate(FAMILIES)}
     channels.sort(key=lambda c: (order.get(c.key, len(order)), c.key))
     variations = tuple(
-        VariationSummary(name, api_id, tuple(chs), sum_counts(bags))
+        VariationSummary(
+            name,
+            api_id,
+            tuple(chs),
+            sum_counts(bags),
+            tuple((label, sum_counts(per_channel[(name, label)])) for label in chs),
+        )
         for name, (api_id, chs, bags) in sorted(by_variation.items())
     )
     totals = sum_counts(p.level_totals() for p in points)
@@ -324,7 +344,7 @@ def summarise_campaign(series: CampaignSeries, *, start: date, end: date) -> Cam
         end=end,
         days_with_data=len(points),
         channels=tuple(channels),
-        variations=variations if len(variations) > 1 or (variations and variations[0].counts) else (),
+        variations=variations if len(variations) > 1 else (),
         totals=totals,
         conversion_rate=ratio(totals.get("conversions"), totals.get("unique_recipients")),
     )

@@ -126,6 +126,9 @@ def bot(running_bot: BotUnderTest) -> Iterator[BotUnderTest]:
     running_bot.slack.reset()
     running_bot.braze.reset()
     running_bot.braze.sends.clear()
+    running_bot.braze.campaigns.clear()
+    running_bot.braze.canvases.clear()
+    running_bot.braze.listed.clear()
     running_bot.braze.add_send(CAMPAIGN, SEND, days_ago=4)
     deps = running_bot.runtime.deps
     deps.delivery.pacer.reset()

@@ -9,7 +9,7 @@ import json
 from datetime import date
 from typing import Any
 
-from handlers.grammar import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
+from handlers.grammar import CAMPAIGN_USAGE, CANVAS_USAGE, REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
 from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
 from reports.models import Metrics
 from reports.summary import Breakdown, Rates, Summary, campaign_title
@@ -154,16 +154,22 @@ def report_blocks(summary: Summary, *, campaign_name: str | None, chart_note: st
 def help_blocks() -> list[Block]:
     """What every command does, shown for ``/sendstats`` and ``/sendstats help``."""
     text = (
-        "*sendstats* brings Braze send analytics into Slack.\n\n"
+        "*sendstats* brings Braze analytics (sends, campaigns, Canvases) into Slack.\n\n"
         f"• {REPORT_USAGE}\n  A report for one send: totals, rates, breakdowns by channel and variation, and a "
         "daily chart. `days` is 1–100 (default 14, Braze's retention); `until` ends the range on that day (UTC).\n"
+        f"• {CAMPAIGN_USAGE}\n  A campaign report (any campaign: scheduled, action-based, API): each channel with "
+        "its own metrics and rates, variations, conversions and a daily chart. `days` is 1–100 (default 30).\n"
+        f"• {CANVAS_USAGE}\n  A Canvas report: entries, conversions and conversion rate overall and per "
+        "variant, and a daily chart. `days` is 1–100 (default 30).\n"
         f"• {SUBSCRIBE_USAGE}\n  A digest in this channel every day while Braze keeps the send's data "
         "(14 days after the send). Default time 09:00 in your Slack time zone.\n"
         f"• {UNSUBSCRIBE_USAGE}\n  Stop a digest.\n"
         "• `/sendstats list`\n  This channel's digests.\n"
-        "• `@sendstats <campaign_id> <send_id> [days]` in a thread\n  The report, in that thread "
+        "• `@sendstats <campaign_id> <send_id> [days]`, `@sendstats campaign <id> [days]` or "
+        "`@sendstats canvas <id> [days]` in a thread\n  The report, in that thread "
         "(Slack does not allow slash commands in threads).\n\n"
-        "Find the IDs in Braze: the campaign's API identifier and the `send_id` your API call used."
+        "Find the IDs in Braze: the campaign's or Canvas's API identifier (on its page in the dashboard) "
+        "and the `send_id` your API call used."
     )
     return [{"type": "section", "text": _md(text)}]
 
