@@ -57,6 +57,8 @@ class Settings(DatabaseSettings):
     render_processes: int = Field(default=1, ge=0, le=8)
     #: Threads that fetch from Braze and deliver to Slack after the ack.
     report_workers: int = Field(default=4, ge=1, le=64)
+    #: How often the catalogue re-reads Braze's campaign and Canvas lists (where the scheduler runs).
+    catalogue_refresh_minutes: float = Field(default=15, gt=0, le=1440)
 
     @field_validator("slack_bot_token")
     @classmethod

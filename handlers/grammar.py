@@ -29,6 +29,8 @@ SUBSCRIBE_USAGE = "`/sendstats subscribe <campaign_id> <send_id> [at HH:MM] [tim
 SUBSCRIBE_EXAMPLE = "`/sendstats subscribe 9ef1c2d0-campaign spring-launch at 08:30 Europe/Berlin`"
 UNSUBSCRIBE_USAGE = "`/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`"
 KIND_DEFAULT_DAYS = 30
+FIND_USAGE = "`/sendstats find <words in the name>`"
+FIND_EXAMPLE = "`/sendstats find spring sale`"
 CAMPAIGN_USAGE = "`/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]`"
 CAMPAIGN_EXAMPLE = "`/sendstats campaign 3bbc4555-8fa0-4c9b-a5c0-4505edf3e064 30`"
 CANVAS_USAGE = "`/sendstats canvas <canvas_id> [days] [until YYYY-MM-DD]`"
@@ -63,6 +65,13 @@ class KindReportRequest:
     days: int = KIND_DEFAULT_DAYS
     #: Last day of the range (end of this day, UTC); None means now.
     until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FindRequest:
+    """Campaigns and Canvases whose name holds every word (searched in the catalogue, never in Braze)."""
+
+    query: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +110,9 @@ class UsageError:
         )
 
 
-Request = HelpRequest | ReportRequest | KindReportRequest | SubscribeRequest | UnsubscribeRequest | ListRequest
+Request = (
+    HelpRequest | ReportRequest | KindReportRequest | FindRequest | SubscribeRequest | UnsubscribeRequest | ListRequest
+)
 
 
 def _quote(word: str, limit: int = 40) -> str:
@@ -244,6 +255,13 @@ def parse(text: str, *, today: date) -> Request | UsageError:
         return _parse_unsubscribe(words[1:])
     if head in KIND_USAGE:
         return parse_kind_report(head, words[1:], today)
+    if head == "find":
+        query = " ".join(words[1:])
+        if not query:
+            return UsageError("`find` needs a word or two of the name.", FIND_USAGE, FIND_EXAMPLE)
+        if len(query) > 200:
+            return UsageError("That search is too long; a few words of the name are enough.", FIND_USAGE, FIND_EXAMPLE)
+        return FindRequest(query)
     if head == "list":
         return (
             ListRequest()

@@ -9,7 +9,14 @@ import json
 from datetime import date
 from typing import Any
 
-from handlers.grammar import CAMPAIGN_USAGE, CANVAS_USAGE, REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
+from handlers.grammar import (
+    CAMPAIGN_USAGE,
+    CANVAS_USAGE,
+    FIND_USAGE,
+    REPORT_USAGE,
+    SUBSCRIBE_USAGE,
+    UNSUBSCRIBE_USAGE,
+)
 from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
 from reports.models import Metrics
 from reports.summary import Breakdown, Rates, Summary, campaign_title
@@ -152,9 +159,13 @@ def report_blocks(summary: Summary, *, campaign_name: str | None, chart_note: st
 
 
 def help_blocks() -> list[Block]:
-    """What every command does, shown for ``/sendstats`` and ``/sendstats help``."""
+    """What every command does, shown for ``/sendstats help`` (a bare ``/sendstats`` opens the modal)."""
     text = (
         "*sendstats* brings Braze analytics (sends, campaigns, Canvases) into Slack.\n\n"
+        "• `/sendstats` alone\n  Opens a form: search any campaign or Canvas by name, add a send ID if you "
+        "want one send, pick the days; the report is posted in this channel.\n"
+        f"• {FIND_USAGE}\n  The best 10 campaigns and Canvases whose name holds every word (any case, accents "
+        "optional), with their IDs and Report and Subscribe buttons.\n"
         f"• {REPORT_USAGE}\n  A report for one send: totals, rates, breakdowns by channel and variation, and a "
         "daily chart. `days` is 1–100 (default 14, Braze's retention); `until` ends the range on that day (UTC).\n"
         f"• {CAMPAIGN_USAGE}\n  A campaign report (any campaign: scheduled, action-based, API): each channel with "
