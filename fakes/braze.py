@@ -238,11 +238,11 @@ class SampleBraze(KindEndpoints):
             if self.campaign_details_status != 200:
                 return self.campaign_details_status, b'{"message": "Insufficient permissions"}', {}
             send = next((s for (c, _), s in self.sends.items() if c == query.get("campaign_id")), None)
-            known = self.campaigns.get(query.get("campaign_id", ""))
-            name = send.campaign_name if send is not None else known.name if known is not None else None
-            if name is None:
+            if send is None and query.get("campaign_id", "") in self.campaigns:
+                return self._campaign_details(self.campaigns[query["campaign_id"]])
+            if send is None:
                 return 400, b'{"message": "Invalid campaign_id"}', {}
-            return 200, json.dumps({"name": name, "message": "success"}).encode(), {}
+            return 200, json.dumps({"name": send.campaign_name, "message": "success"}).encode(), {}
         if path in KIND_PATHS:
             return self._kind_response(path, query)
         return 404, b'{"message": "Not found"}', {}

@@ -34,6 +34,7 @@ class SampleCampaign:
     audience: int = 40_000
     seed: int = 11
     last_edited: str = "2026-01-05T10:00:00+00:00"
+    archived: bool = False
     #: Day offsets from ``first_day`` with no activity at all (Braze leaves those days out).
     quiet_days: frozenset[int] = frozenset()
 
@@ -210,6 +211,17 @@ class KindEndpoints:
             }
             return 200, json.dumps(body).encode(), {}
         return self._list(path, query)
+
+    def _campaign_details(self, campaign: SampleCampaign) -> tuple[int, bytes, dict[str, str]]:
+        body = {
+            "name": campaign.name, "archived": campaign.archived, "draft": False, "enabled": not campaign.archived,
+            "created_at": f"{campaign.first_day.isoformat()}T00:00:00+00:00", "updated_at": campaign.last_edited,
+            "first_sent": f"{campaign.first_day.isoformat()}T09:00:00+00:00", "schedule_type": "time_based",
+            "channels": list(campaign.channels),
+            "description": "", "tags": [], "teams": [], "messages": {}, "conversion_behaviors": [],
+            "message": "success",
+        }
+        return 200, json.dumps(body).encode(), {}
 
     def _campaign_series(self, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
         if not query.get("campaign_id") or not query.get("length"):

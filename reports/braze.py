@@ -21,9 +21,11 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from reports.listing import (
     PAGE_SIZE,
+    CampaignDetails,
     CanvasDetails,
     Kind,
     ListedItem,
+    parse_campaign_details,
     parse_canvas_details,
     parse_list_page,
     raw_page_length,
@@ -249,6 +251,12 @@ class BrazeClient:
         if not stats:
             raise no_kind_data("Canvas", canvas_id)
         return {"data": {"name": name, "stats": stats}, "message": "success"}
+
+    def campaign_details(self, campaign_id: str) -> CampaignDetails:
+        """``GET /campaigns/details``, typed (name, archived, draft, first/last sent, channels)."""
+        with _explain_unknown("campaign", campaign_id):
+            body = self._get_json("/campaigns/details", {"campaign_id": campaign_id}, permission="campaigns.details")
+        return parse_campaign_details(body, campaign_id)
 
     def canvas_details(self, canvas_id: str) -> CanvasDetails:
         """``GET /canvas/details``, typed (name, archived, enabled, variants…)."""

@@ -48,6 +48,34 @@ class CanvasDetails:
     channels: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignDetails:
+    """What ``/campaigns/details`` says that sendstats uses: the name and whether it still runs."""
+
+    campaign_id: str
+    name: str | None
+    archived: bool | None = None
+    draft: bool | None = None
+    first_sent: datetime | None = None
+    last_sent: datetime | None = None
+    channels: tuple[str, ...] = ()
+
+
+def parse_campaign_details(payload: Any, campaign_id: str) -> CampaignDetails:
+    if not isinstance(payload, Mapping):
+        return CampaignDetails(campaign_id, None)
+    archived, draft = payload.get("archived"), payload.get("draft")
+    return CampaignDetails(
+        campaign_id=campaign_id,
+        name=_text(payload.get("name"), 150),
+        archived=archived if isinstance(archived, bool) else None,
+        draft=draft if isinstance(draft, bool) else None,
+        first_sent=parse_time(payload.get("first_sent")),
+        last_sent=parse_time(payload.get("last_sent")),
+        channels=_strings(payload.get("channels")),
+    )
+
+
 def parse_time(value: Any) -> datetime | None:
     """An ISO-8601 time as an aware UTC datetime (naive ones are taken as UTC), else None."""
     if not isinstance(value, str) or not value.strip():

@@ -265,9 +265,12 @@ def test_demo_needs_no_accounts(tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    [png] = list(tmp_path.glob("sendstats-demo-*.png"))
-    assert png.read_bytes().startswith(PNG)
+    pngs = sorted(p.name for p in tmp_path.glob("sendstats-demo-*.png"))
+    assert pngs == ["sendstats-demo-campaign.png", "sendstats-demo-canvas.png", "sendstats-demo-spring-launch-01.png"]
+    assert all((tmp_path / name).read_bytes().startswith(PNG) for name in pngs)
     for words in ("*Sent*", "By channel", "By variation", "ios_push", "Variant A", "Chart written to"):
+        assert words in run.stdout
+    for words in ("*Email*", "click-to-open", "*Webhook*", "*In-app message*", "By variant", "Discount path"):
         assert words in run.stdout
 
 
