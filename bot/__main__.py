@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
+import time
 from datetime import date
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -64,6 +66,7 @@ def serve(settings: Settings) -> int:
 
     def stop(signum: int, frame: FrameType | None) -> None:
         log.info("signal %s: shutting down", signum)
+        exit_after_grace(0)
         server.stop()
 
     signal.signal(signal.SIGTERM, stop)
@@ -80,26 +83,70 @@ def serve(settings: Settings) -> int:
     return 0
 
 
+#: After SIGTERM, how long the process may take to finish the posts in hand before it exits anyway
+#: (anything unfinished is left resumable: released, or its lease lapses).
+STOP_GRACE_SECONDS = 25.0
+
+
+def exit_after_grace(code: int) -> None:
+    """Start a daemon timer that ends the process after :data:`STOP_GRACE_SECONDS` whatever still runs
+    (a hung Braze or Slack call must not keep a SIGTERMed process alive)."""
+
+    def force() -> None:
+        log.warning(
+            "still running %.0f s after SIGTERM: exiting now; unfinished digests stay resumable", STOP_GRACE_SECONDS
+        )
+        logging.shutdown()
+        os._exit(code)
+
+    timer = threading.Timer(STOP_GRACE_SECONDS, force)
+    timer.daemon = True
+    timer.start()
+
+
 def digest(settings: Settings, day: date | None) -> int:
-    """One digest round now, through the scheduler's own code; posts nothing twice."""
+    """One digest round now, through the scheduler's own code; posts nothing twice.
+
+    Digests another live process holds are waited for (up to DIGEST_WAIT_SECONDS), and taken over if
+    that process dies meanwhile. Exit status 0 only when every digest of the date is posted.
+    """
     from digests.round import run_round
 
     runtime = build(settings)
     if runtime is None:
         return 2
+    rounds = runtime.rounds
+    stopping = rounds.stopping
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %s: finishing the posts in hand, leaving the rest resumable", signum)
+        stopping.set()
+        exit_after_grace(143)
+
+    signal.signal(signal.SIGTERM, stop)
+    subs = []
     try:
         runtime.start(scheduler=False)
         subs = runtime.store.active_subscriptions()
-        result = run_round(runtime.rounds, subs, digest_date=day, ignore_time=True)
+        result = run_round(rounds, subs, digest_date=day, ignore_time=True)
+        deadline = time.monotonic() + settings.digest_wait_seconds
+        pause = min(rounds.keeper.lease.total_seconds() / 2, 5.0)
+        while result.elsewhere and not stopping.is_set() and time.monotonic() < deadline:
+            stopping.wait(pause)
+            waiting_for = set(result.elsewhere)
+            again = [s for s in runtime.store.active_subscriptions() if s.id in waiting_for]
+            result.absorb(run_round(rounds, again, digest_date=day, ignore_time=True))
     finally:
         runtime.close()
+    reasons = "; ".join(f"{reason} ×{n}" for reason, n in result.reasons.most_common())
     print(
         f"digest round for {day.isoformat() if day else 'today'}: {len(subs)} active subscription(s); "
-        f"posted {result.posted}, no-activity {result.quiet}, skipped {result.skipped}, failed {result.failed}, "
-        f"paused {result.paused}, ended {result.ended}, already done {result.already_done}; "
-        f"Braze calls {result.braze_calls}"
+        f"posted {result.posted + result.quiet} (no activity {result.quiet}), already posted {result.already_done}, "
+        f"in progress elsewhere {result.in_progress}, failed {result.failed + result.waiting}, "
+        f"missed {result.missed}, skipped {result.skipped}, stopped {result.stopped}, paused {result.paused}, "
+        f"ended {result.ended}; Braze calls {result.braze_calls}" + (f"; reasons: {reasons}" if reasons else "")
     )
-    return 1 if result.failed else 0
+    return 0 if result.left == 0 else 1
 
 
 def clock(settings: Settings) -> int:
@@ -110,7 +157,12 @@ def clock(settings: Settings) -> int:
     runtime.start(scheduler=True)
     log.info("clock process running the digest scheduler")
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+        exit_after_grace(0)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         stopped.wait()
     except KeyboardInterrupt:

@@ -59,6 +59,17 @@ class Settings(DatabaseSettings):
     report_workers: int = Field(default=4, ge=1, le=64)
     #: How often the catalogue re-reads Braze's campaign and Canvas lists (where the scheduler runs).
     catalogue_refresh_minutes: float = Field(default=15, gt=0, le=1440)
+    #: A digest claim is a lease renewed every third of this while its process works; a dead process's
+    #: digests are taken over this long after its last heartbeat (60 s: resumed within 2 minutes).
+    digest_lease_seconds: float = Field(default=60.0, gt=0, le=600)
+    #: How often the scheduler sweeps: resumes digests of dead processes, retries failures, gives up
+    #: days that have ended.
+    digest_sweep_seconds: float = Field(default=60.0, gt=0, le=3600)
+    #: How long ``python -m bot digest`` waits for digests another live process is posting.
+    digest_wait_seconds: float = Field(default=300.0, ge=0, le=3600)
+    #: How long a digest's Slack call waits for an answer; after that its outcome is unknown, and it is
+    #: looked up in the channel before any re-post.
+    slack_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
 
     @field_validator("slack_bot_token")
     @classmethod

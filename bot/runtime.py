@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import db
 from bot.app import create_app, make_slack_client
@@ -21,6 +22,7 @@ from bot.config import Settings
 from bot.scheduler import DigestScheduler
 from catalogue.refresh import CatalogueRefresher
 from catalogue.store import CatalogueStore
+from digests.lease import LeaseKeeper
 from digests.round import RoundContext
 from digests.store import Store, make_engine
 from handlers.adapter.delivery import SlackDelivery
@@ -59,7 +61,7 @@ class Runtime:
         db.upgrade(self.store.engine)
         self.renderer.start()
         if self.settings.scheduler == "on" if scheduler is None else scheduler:
-            self.scheduler = DigestScheduler(self.rounds)
+            self.scheduler = DigestScheduler(self.rounds, sweep_minutes=self.settings.digest_sweep_seconds / 60)
             self.scheduler.start()
             if self.catalogue is not None:
                 schedule_refresh(
@@ -74,12 +76,25 @@ class Runtime:
 
     def close(self) -> None:
         self.ready = False
+        self.rounds.stopping.set()  # rounds finish the post in hand and leave the rest resumable
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        self.rounds.keeper.close()
         self.jobs.shutdown(wait=True, cancel_futures=False)
         self.deps.lanes.wait_idle(timeout=60)
         self.renderer.close()
         self.braze.close()
+
+
+def digest_slack_client(settings: Settings) -> WebClient:
+    """The digests' own Slack client: it waits out 429s (Slack did nothing) but never re-sends after a
+    timeout, a dropped connection or a 5xx, when Slack may have posted: the round looks first."""
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=int(max(1, round(settings.slack_timeout_seconds))),
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
 
 
 def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides: Any) -> Runtime:
@@ -111,7 +126,14 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     )
     for name, value in overrides.items():
         setattr(deps, name, value)
-    rounds = RoundContext(braze=braze, renderer=renderer, names=names, store=store, sender=SlackDigestSender(delivery))
+    rounds = RoundContext(
+        braze=braze,
+        renderer=renderer,
+        names=names,
+        store=store,
+        sender=SlackDigestSender(SlackDelivery(digest_slack_client(settings), delivery.pacer)),
+        lease=LeaseKeeper(store, lease_seconds=settings.digest_lease_seconds),
+    )
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
     runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app)
     runtime.catalogue = CatalogueRefresher(braze, catalogue)

@@ -4,8 +4,11 @@ Jobs live in APScheduler's in-memory store: subscriptions live in our tables, wh
 may share, and a persistent APScheduler job store must never be shared by two schedulers. There is one
 cron job per distinct (time, zone) slot, so a slot's round fetches each send once however many channels
 subscribe. A sweep every few minutes catches up what a restart or a Braze outage left undone today, and
-re-reads the tables so a separate ``clock`` process sees subscriptions made in ``web`` processes. The
-store's claim makes all of this post each digest once.
+re-reads the tables so a separate ``clock`` process sees subscriptions made in ``web`` processes.
+
+APScheduler runs a scheduler's jobs concurrently, so the sweep and a slot round may overlap: that is
+safe because every digest is a lease held by this process's heartbeat, which a second round of the same
+process sees as "in progress", never as stale. The store's leases make all of this post each digest once.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from digests.records import Subscription
-from digests.round import RoundContext, RoundResult, run_round
+from digests.round import RoundContext, RoundResult, close_out_days, run_round
 from digests.store import Store
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,9 @@ Slot = tuple[int, int, str]
 #: A digest may run this late (bot busy or restarting) and still go out: generous, since the claim
 #: guarantees once and a digest at 09:20 beats none.
 MISFIRE_GRACE_SECONDS = 6 * 3600
-SWEEP_MINUTES = 10
+#: Sweeps resume what a dead process left (its lease lapses within a minute), retry failures whose
+#: backoff has passed, and give up days that have ended: every minute keeps a takeover within 2 minutes.
+SWEEP_MINUTES = 1
 
 
 def slot_of(sub: Subscription) -> Slot:
@@ -106,6 +111,7 @@ class DigestScheduler:
             self.sync()
             # Slack retries an event for at most a few minutes; a day of event ids is plenty.
             self._store.forget_events_before(datetime.now(UTC) - timedelta(days=1))
+            close_out_days(self._rounds)
             return run_round(self._rounds, self._store.active_subscriptions())
         except Exception:
             log.exception("digest sweep failed")

@@ -7,9 +7,17 @@ from datetime import date, datetime
 from typing import Literal
 
 SubscriptionStatus = Literal["active", "paused", "ended", "cancelled"]
-DeliveryStatus = Literal["claimed", "posted", "failed", "skipped"]
-#: Outcomes that count as "today's digest is done": they advance ``last_digest_on``.
+#: A delivery moves forward only: ``claimed`` (a holder's lease; nothing posted, or a post whose answer
+#: never came) → ``chart_pending`` (the message is in the channel and its ``ts`` stored; its chart is
+#: not attached yet) → ``posted`` (done: chart attached, or none needed). ``failed`` is a transient
+#: failure waiting for its retry; ``missed`` is a day given up when the subscriber's local day ended;
+#: ``skipped`` is a day with nothing to post yet. (``posted`` kept its first-release meaning, so old
+#: rows needed no rewrite.)
+DeliveryStatus = Literal["claimed", "chart_pending", "posted", "failed", "missed", "skipped"]
+#: Outcomes that count as "this day's digest is done": they advance ``last_digest_on``.
 DONE_STATUSES: tuple[DeliveryStatus, ...] = ("posted", "skipped")
+#: States a live holder works on under a lease (heartbeat); taken over only once the lease lapses.
+HELD_STATUSES: tuple[DeliveryStatus, ...] = ("claimed", "chart_pending")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +54,8 @@ class Delivery:
     message_ts: str | None
     claimed_at: datetime
     updated_at: datetime
+    holder: str | None = None  # who holds the lease (host:pid:random), None once released
+    heartbeat_at: datetime | None = None  # renewed while the holder works; a stale one means it died
+    sent_at: datetime | None = None  # a Slack write of the current step was sent, its outcome unknown
+    retry_at: datetime | None = None  # a failed delivery is not retried before this (backoff)
+    file_id: str | None = None  # the chart's Slack file id, once attached

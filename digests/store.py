@@ -5,7 +5,8 @@ SQLite is the embedded default (one process); PostgreSQL via ``DATABASE_URL`` wh
 or on a single conditional UPDATE, never on read-then-write in Python, so it holds on both backends:
 
 * one subscription per (channel, campaign, send): ``uq_subscriptions_key``;
-* one digest per (subscription, day): ``uq_deliveries_day`` + the re-claim UPDATE in :meth:`Store.claim`;
+* one digest per (subscription, day): ``uq_deliveries_day`` + the takeover UPDATE in :meth:`Store.claim`,
+  and every later step is an UPDATE conditional on the lease holder and the state it moves from;
 * one handling per Slack event id: the primary key of ``processed_events``.
 
 Callers only ever see frozen dataclasses (:class:`Subscription`, :class:`Delivery`), never rows.
@@ -14,6 +15,7 @@ Every datetime is timezone-aware UTC going in and coming out (SQLite stores naiv
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,19 +23,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import (
     Engine,
     and_,
+    case,
     create_engine,
     delete,
     event,
+    false,
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
-from digests.records import DONE_STATUSES, Delivery, Subscription, SubscriptionStatus
+from digests.records import DONE_STATUSES, HELD_STATUSES, Delivery, Subscription, SubscriptionStatus
 from digests.tables import as_utc, digest_deliveries, processed_events, subscriptions
 
 
@@ -199,21 +204,27 @@ class Store:
         sub_id: int,
         digest_date: date,
         *,
-        max_attempts: int = 3,
-        stale_after: timedelta = timedelta(minutes=15),
+        holder: str = "anonymous",
+        lease: timedelta = timedelta(seconds=60),
+        force: bool = False,
         now: datetime | None = None,
     ) -> Delivery | None:
-        """Take the right to post ``sub_id``'s digest for ``digest_date``; None if someone else has it.
+        """Take the lease on ``sub_id``'s digest for ``digest_date``; None if it is done or someone holds it.
 
         Exactly one caller across all threads and processes wins: the first INSERT wins through the
-        UNIQUE (subscription_id, digest_date) constraint. Later callers may take the row over only with
-        a single conditional UPDATE (rowcount 1 = won), and only if fewer than ``max_attempts`` tries
-        were made and the last one failed, or its claimer went silent for ``stale_after`` (crashed).
-        Posted and skipped days are never claimable again. Unknown subscriptions give None.
-        ``stale_after`` must exceed the longest a digest can take, or a slow claimer gets overtaken.
+        UNIQUE (subscription_id, digest_date) constraint. Later callers take the row over only with a
+        single conditional UPDATE (rowcount 1 = won), and only when
+
+        * it is held (``claimed``/``chart_pending``) but its holder's heartbeat is older than ``lease``
+          or was released: the holder died or stopped. A live holder renews its heartbeat (see
+          :class:`digests.lease.LeaseKeeper`), so a long round is never overtaken; or
+        * it ``failed`` and its backoff (``retry_at``) has passed, or ``force`` (a person asked); or
+        * it was ``missed`` and ``force`` (a backfill).
+
+        A taken-over ``chart_pending`` row stays ``chart_pending``: the new holder attaches the chart and
+        never posts a second message. Posted and skipped days are never claimable again. Unknown
+        subscriptions give None.
         """
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
         now = as_utc(now)
         d = digest_deliveries.c
         key = and_(d.subscription_id == sub_id, d.digest_date == digest_date)
@@ -227,24 +238,192 @@ class Store:
                         attempts=1,
                         claimed_at=now,
                         updated_at=now,
+                        holder=holder,
+                        heartbeat_at=now,
                     )
                 )
                 return _delivery(conn.execute(select(digest_deliveries).where(key)).one())
         except IntegrityError:
-            pass  # the day was claimed before (or the subscription is gone): only a retake can win
-        retakeable = and_(
-            d.attempts < max_attempts,
-            or_(d.status == "failed", and_(d.status == "claimed", d.claimed_at < now - stale_after)),
+            pass  # the day was claimed before (or the subscription is gone): only a takeover can win
+        retry_due = true() if force else or_(d.retry_at.is_(None), d.retry_at <= now)
+        takeable = or_(
+            and_(d.status.in_(HELD_STATUSES), or_(d.heartbeat_at.is_(None), d.heartbeat_at < now - lease)),
+            and_(d.status == "failed", retry_due),
+            and_(d.status == "missed", true() if force else false()),
         )
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(digest_deliveries)
-                .where(key, retakeable)
-                .values(status="claimed", attempts=d.attempts + 1, claimed_at=now, updated_at=now)
+                .where(key, takeable)
+                .values(
+                    status=case((d.status == "chart_pending", "chart_pending"), else_="claimed"),
+                    attempts=d.attempts + 1,
+                    holder=holder,
+                    heartbeat_at=now,
+                    retry_at=None,
+                    claimed_at=now,
+                    updated_at=now,
+                )
             )
             if result.rowcount != 1:
                 return None
             return _delivery(conn.execute(select(digest_deliveries).where(key)).one())
+
+    def get_delivery(self, sub_id: int, digest_date: date) -> Delivery | None:
+        """The delivery of ``sub_id``'s digest for ``digest_date``, or None if never claimed."""
+        d = digest_deliveries.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(digest_deliveries).where(d.subscription_id == sub_id, d.digest_date == digest_date)
+            ).one_or_none()
+            return _delivery(row) if row is not None else None
+
+    def renew(self, holder: str, delivery_ids: Collection[int], *, now: datetime | None = None) -> int:
+        """Heartbeat: one UPDATE renews every lease ``holder`` still holds among ``delivery_ids``."""
+        if not delivery_ids:
+            return 0
+        d = digest_deliveries.c
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(digest_deliveries)
+                .where(d.id.in_(list(delivery_ids)), d.holder == holder, d.status.in_(HELD_STATUSES))
+                .values(heartbeat_at=as_utc(now))
+            )
+            return result.rowcount
+
+    def mark_sent(self, delivery_id: int, holder: str, *, now: datetime | None = None) -> bool:
+        """Written just before a Slack write: until its answer is recorded, the outcome is unknown and
+        whoever resumes looks in Slack before writing again. False: the lease was lost, so do not send."""
+        now = as_utc(now)
+        return self._step(delivery_id, holder, HELD_STATUSES, sent_at=now, heartbeat_at=now, updated_at=now)
+
+    def record_message(
+        self,
+        delivery_id: int,
+        holder: str,
+        message_ts: str,
+        *,
+        chart_follows: bool,
+        detail: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """``chat.postMessage`` returned: store its ts the moment it lands. ``chart_pending`` if a chart
+        follows, else done (``posted``). False: the row was no longer ours to move."""
+        now = as_utc(now)
+        return self._step(
+            delivery_id,
+            holder,
+            ("claimed",),
+            status="chart_pending" if chart_follows else "posted",
+            message_ts=message_ts,
+            detail=detail,
+            sent_at=None,
+            updated_at=now,
+            **({} if chart_follows else {"holder": None, "heartbeat_at": None}),
+        )
+
+    def record_chart(
+        self,
+        delivery_id: int,
+        holder: str,
+        *,
+        file_id: str | None,
+        detail: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """The chart is attached (``file_id``), or given up with ``detail``: the digest is done."""
+        return self._step(
+            delivery_id,
+            holder,
+            ("chart_pending",),
+            status="posted",
+            file_id=file_id,
+            detail=detail,
+            sent_at=None,
+            holder=None,
+            heartbeat_at=None,
+            updated_at=as_utc(now),
+        )
+
+    def record_failure(
+        self,
+        delivery_id: int,
+        holder: str,
+        detail: str,
+        *,
+        retry_at: datetime | None,
+        outcome_unknown: bool = False,
+        now: datetime | None = None,
+    ) -> bool:
+        """A claimed digest failed for now: retried after ``retry_at``. With ``outcome_unknown`` (the post
+        was sent but no answer came), ``sent_at`` stays, so the retry looks in Slack before re-posting."""
+        values: dict[str, Any] = {} if outcome_unknown else {"sent_at": None}
+        return self._step(
+            delivery_id,
+            holder,
+            ("claimed",),
+            status="failed",
+            detail=detail[:500],
+            retry_at=as_utc(retry_at) if retry_at is not None else None,
+            holder=None,
+            heartbeat_at=None,
+            updated_at=as_utc(now),
+            **values,
+        )
+
+    def record_skip(self, delivery_id: int, holder: str, detail: str, *, now: datetime | None = None) -> bool:
+        """Nothing to post for this day (no complete day of data yet): done, never retried."""
+        return self._step(
+            delivery_id,
+            holder,
+            ("claimed",),
+            status="skipped",
+            detail=detail,
+            holder=None,
+            heartbeat_at=None,
+            updated_at=as_utc(now),
+        )
+
+    def release(self, delivery_id: int, holder: str) -> bool:
+        """Give a lease back (shutting down): the state stays, and the next claimer resumes at once."""
+        d = digest_deliveries.c
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(digest_deliveries)
+                .where(d.id == delivery_id, d.holder == holder, d.status.in_(HELD_STATUSES))
+                .values(holder=None, heartbeat_at=None)
+            )
+            return result.rowcount == 1
+
+    def record_missed(self, delivery_id: int, detail: str, *, now: datetime | None = None) -> bool:
+        """Give up a failed day (the subscriber's local day is over). True for exactly one caller, who
+        tells the subscriber."""
+        d = digest_deliveries.c
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(digest_deliveries)
+                .where(d.id == delivery_id, d.status == "failed")
+                .values(status="missed", detail=detail[:500], retry_at=None, updated_at=as_utc(now))
+            )
+            return result.rowcount == 1
+
+    def failed_deliveries(self) -> list[Delivery]:
+        """Every delivery waiting for a retry, oldest day first (the sweep gives up past days)."""
+        d = digest_deliveries.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(digest_deliveries).where(d.status == "failed").order_by(d.digest_date, d.id))
+            return [_delivery(row) for row in rows]
+
+    def last_outcomes(self, sub_ids: Collection[int]) -> dict[int, Delivery]:
+        """Each subscription's latest delivery (by day), for App Home and ``list``."""
+        if not sub_ids:
+            return {}
+        d = digest_deliveries.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(digest_deliveries).where(d.subscription_id.in_(list(sub_ids))).order_by(d.digest_date, d.id)
+            )
+            return {row.subscription_id: _delivery(row) for row in rows}
 
     def finish(
         self,
@@ -255,23 +434,37 @@ class Store:
         message_ts: str | None = None,
         now: datetime | None = None,
     ) -> bool:
-        """Record how a claimed digest went; 'posted'/'skipped' also advance last_digest_on.
+        """Record how a claimed digest went, whoever holds it (tools and tests; rounds use the steps).
 
-        Only a 'claimed' delivery can be finished, so a second finish cannot overwrite the first
-        outcome; False says the delivery was unknown or not claimed any more.
+        Only a held delivery can be finished, so a second finish cannot overwrite the first outcome;
+        False says the delivery was unknown or not held any more.
         """
         if status not in ("posted", "failed", "skipped"):
             raise ValueError(f"cannot finish a delivery as {status!r}")
+        return self._step(
+            delivery_id,
+            None,
+            HELD_STATUSES,
+            status=status,
+            detail=detail,
+            message_ts=message_ts,
+            holder=None,
+            heartbeat_at=None,
+            sent_at=None,
+            updated_at=as_utc(now),
+        )
+
+    def _step(self, delivery_id: int, owner: str | None, from_statuses: tuple[str, ...], **values: Any) -> bool:
+        """One conditional UPDATE that moves a delivery forward, if ``owner`` (None: anyone) still holds
+        it in one of ``from_statuses``; reaching a done state also advances ``last_digest_on``."""
         d, s = digest_deliveries.c, subscriptions.c
+        where = [d.id == delivery_id, d.status.in_(from_statuses)]
+        if owner is not None:
+            where.append(d.holder == owner)
         with self.engine.begin() as conn:
-            result = conn.execute(
-                update(digest_deliveries)
-                .where(d.id == delivery_id, d.status == "claimed")
-                .values(status=status, detail=detail, message_ts=message_ts, updated_at=as_utc(now))
-            )
-            if result.rowcount != 1:
+            if conn.execute(update(digest_deliveries).where(*where).values(**values)).rowcount != 1:
                 return False
-            if status in DONE_STATUSES:
+            if values.get("status") in DONE_STATUSES:
                 row = conn.execute(select(d.subscription_id, d.digest_date).where(d.id == delivery_id)).one()
                 conn.execute(
                     update(subscriptions)

@@ -103,6 +103,11 @@ digest_deliveries = Table(
     Column("message_ts", String),
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    Column("holder", String),  # the lease holder (host:pid:random); NULL when released
+    Column("heartbeat_at", UTCDateTime),  # renewed while the holder works; stale = holder died
+    Column("sent_at", UTCDateTime),  # a Slack write was sent and its outcome is not known yet
+    Column("retry_at", UTCDateTime),  # backoff: a failed delivery waits until then
+    Column("file_id", String),  # the chart's Slack file id
     UniqueConstraint("subscription_id", "digest_date", name="uq_deliveries_day"),
     CheckConstraint(_in("status", get_args(DeliveryStatus)), name="ck_deliveries_status"),
 )

@@ -224,7 +224,10 @@ class SlackFake:
             "reactions.add": self._reactions_add,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
         }
+        self._late_release = 0  # bumped by release_late(): held answers go out at once
 
         # Configuration survives reset(); live state is rebuilt from it.
         self._channel_config: dict[str, Channel] = {}
@@ -254,6 +257,7 @@ class SlackFake:
         self._uploads: dict[str, _PendingUpload] = {}
         self._response_urls: dict[str, _ResponseUrlState] = {}
         self._faults: dict[str, list[_Fault]] = {}
+        self._late: dict[str, list[float]] = {}
 
     def start(self) -> SlackFake:
         """Bind an ephemeral port on 127.0.0.1 and serve from a daemon thread."""
@@ -356,6 +360,20 @@ class SlackFake:
             queue = self._faults.setdefault(method, [])
             queue.extend(_Fault(error, status, retry_after) for _ in range(times))
 
+    def answer_late(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` take effect at once (the message lands, the file is
+        shared) but their answer is held ``seconds`` (or until :meth:`release_late`): a client that
+        gives up first sees a timeout although Slack did the work, as happens in production."""
+        with self._cond:
+            self._late.setdefault(method, []).extend([seconds] * times)
+
+    def release_late(self) -> None:
+        """Send every held answer now (and forget queued late answers)."""
+        with self._cond:
+            self._late.clear()
+            self._late_release += 1
+            self._cond.notify_all()
+
     def new_response_url(self) -> str:
         """Issue a ``response_url`` accepting 5 posts within 30 minutes, like Slack."""
         url = f"{self.root_url}/response/{uuid.uuid4().hex}"
@@ -436,6 +454,13 @@ class SlackFake:
             faults = self._faults.get(method)
             fault = faults.pop(0) if faults else None
         reply = self._fault_reply(method, fault) if fault else handle()
+        with self._cond:
+            late = self._late.get(method)
+            hold = late.pop(0) if late else 0.0
+            if hold:
+                generation, until = self._late_release, time.monotonic() + hold
+                while self._late_release == generation and time.monotonic() < until:
+                    self._cond.wait(until - time.monotonic())
         call.status = reply.status
         call.response = self._decode_reply(reply)
         with self._cond:
@@ -770,6 +795,38 @@ class SlackFake:
                 message["thread_ts"] = thread_ts
             self.messages.setdefault(target, []).append(message)
         return {"ok": True, "files": [{"id": u.file_id, "name": u.filename, "title": t} for u, t in uploads]}
+
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first, ``limit`` of them; message ``metadata`` only with
+        ``include_all_metadata`` (as Slack does)."""
+        channel = self._visible(params.get("channel"))
+        if not channel.member:
+            raise _SlackError("not_in_channel")
+        found = [m for m in self.messages.get(channel.id, []) if m.get("thread_ts") in (None, m["ts"])]
+        return self._page(found[::-1], params)
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent, then the replies oldest first."""
+        channel = self._visible(params.get("channel"))
+        if not channel.member:
+            raise _SlackError("not_in_channel")
+        ts = params.get("ts")
+        thread = [m for m in self.messages.get(channel.id, []) if ts in (m["ts"], m.get("thread_ts"))]
+        if not thread:
+            raise _SlackError("thread_not_found")
+        return self._page(thread, params)
+
+    @staticmethod
+    def _page(messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        def after(m: dict[str, Any], key: str) -> bool:
+            return key not in params or float(m["ts"]) >= float(params[key])
+
+        messages = [m for m in messages if after(m, "oldest")]
+        limit = int(params.get("limit") or 100)
+        metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        page = [{k: v for k, v in m.items() if metadata or k != "metadata"} for m in messages[:limit]]
+        return {"ok": True, "messages": copy.deepcopy(page), "has_more": len(messages) > limit}
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,6 +24,21 @@ from reports.models import ChartData
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: exit as soon as the parent is gone, even after a SIGKILL that gave it no
+    chance to stop the pool. A worker outliving its parent holds ~85 MB and the multiprocessing
+    resource tracker's pipe (so the tracker lives on too); once workers are gone, the tracker sees
+    the pipe close and exits by itself."""
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:  # re-parented: the parent died
+                os._exit(0)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _warm_up() -> None:
@@ -48,6 +65,8 @@ class ChartRenderer:
                     max_workers=self._processes,
                     mp_context=multiprocessing.get_context("spawn"),
                     max_tasks_per_child=self._tasks_per_child,
+                    initializer=_exit_with_parent,
+                    initargs=(os.getpid(),),
                 )
             return self._pool
 

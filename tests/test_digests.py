@@ -184,7 +184,7 @@ def test_last_day_posts_final_digest_and_ends_subscription(bot: BotUnderTest) ->
     ended = bot.runtime.store.get_subscription(sub.id)
     assert ended is not None and ended.status == "ended"
     later = run_round(
-        bot.runtime.deps,
+        bot.runtime.rounds,
         bot.runtime.store.list_channel("C_PUBLIC", include_inactive=True),
         digest_date=sub.ends_on + timedelta(days=1),
     )
@@ -277,15 +277,15 @@ def test_flaky_database_after_posting_never_causes_a_second_post(
 ) -> None:
     make_subscription(bot, "C_PUBLIC")
     store = bot.runtime.store
-    real_finish, failures = store.finish, [2]
+    real_step, failures = store.record_message, [2]
 
-    def flaky_finish(*args, **kwargs):
+    def flaky_step(*args, **kwargs):
         if failures[0]:
             failures[0] -= 1
             raise ConnectionError("database went away")
-        return real_finish(*args, **kwargs)
+        return real_step(*args, **kwargs)
 
-    monkeypatch.setattr(store, "finish", flaky_finish)
+    monkeypatch.setattr(store, "record_message", flaky_step)
     today = datetime.now(UTC).date()
     assert run_round(bot.runtime.rounds, subs(bot), digest_date=today).posted == 1
     [delivery] = store.deliveries_for(subs(bot)[0].id)

@@ -250,7 +250,7 @@ def test_two_processes_on_postgresql_post_each_digest_once(
         text=True,
         timeout=120,
     )
-    assert again.returncode == 0 and "posted 0" in again.stdout and "already done 12" in again.stdout
+    assert again.returncode == 0 and "posted 0" in again.stdout and "already posted 12" in again.stdout
     assert len([c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]) == 12
     store.dispose()
 

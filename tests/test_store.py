@@ -175,43 +175,87 @@ def test_status_transitions(store: Store) -> None:
 # -- claims --------------------------------------------------------------------------------------------
 
 
+LEASE = timedelta(seconds=60)
+
+
 def test_claim_once(store: Store) -> None:
     sub, _ = subscribe(store)
-    won = store.claim(sub.id, DAY, now=T0)
+    won = store.claim(sub.id, DAY, holder="A", now=T0)
     assert isinstance(won, Delivery)
     assert (won.subscription_id, won.digest_date, won.status, won.attempts) == (sub.id, DAY, "claimed", 1)
-    assert won.claimed_at == won.updated_at == T0
-    assert store.claim(sub.id, DAY, now=T0) is None
-    assert store.claim(sub.id, DAY, now=T0 + timedelta(minutes=14)) is None  # not stale yet
-    assert store.claim(sub.id, DAY + timedelta(days=1), now=T0) is not None  # other day, other claim
+    assert won.claimed_at == won.updated_at == won.heartbeat_at == T0 and won.holder == "A"
+    assert store.claim(sub.id, DAY, holder="B", now=T0) is None
+    assert store.claim(sub.id, DAY, holder="B", now=T0 + timedelta(seconds=59)) is None  # lease still live
+    assert store.claim(sub.id, DAY + timedelta(days=1), holder="B", now=T0) is not None  # other day, other claim
 
 
-def test_reclaim_after_failure_up_to_max_attempts(store: Store) -> None:
+def test_a_renewed_lease_is_never_taken_over_however_long(store: Store) -> None:
     sub, _ = subscribe(store)
-    delivery = store.claim(sub.id, DAY, now=T0)
-    attempts = []
-    while delivery is not None:
-        attempts.append(delivery.attempts)
-        assert store.finish(delivery.id, "failed", detail=f"Braze 503 #{delivery.attempts}")
-        delivery = store.claim(sub.id, DAY, now=T0 + timedelta(minutes=len(attempts)))
-    assert attempts == [1, 2, 3]
-    (last,) = store.deliveries_for(sub.id)
-    assert (last.status, last.attempts, last.detail) == ("failed", 3, "Braze 503 #3")
-    assert store.claim(sub.id, DAY, max_attempts=4, now=T0 + timedelta(hours=1)).attempts == 4  # type: ignore[union-attr]
+    held = store.claim(sub.id, DAY, holder="A", now=T0)
+    assert held is not None
+    for minute in range(1, 90):  # a 90-minute round, heartbeating every minute
+        now = T0 + timedelta(minutes=minute)
+        assert store.renew("A", [held.id], now=now) == 1
+        assert store.claim(sub.id, DAY, holder="B", lease=LEASE, now=now + timedelta(seconds=30)) is None
+    assert store.renew("B", [held.id], now=T0) == 0  # only the holder renews
 
 
-def test_reclaim_stale_claim(store: Store) -> None:
+def test_a_dead_holders_lease_is_taken_over_one_lease_after_its_last_heartbeat(store: Store) -> None:
     sub, _ = subscribe(store)
-    crashed = store.claim(sub.id, DAY, now=T0)
-    assert crashed is not None
-    later = T0 + timedelta(minutes=16)
-    retaken = store.claim(sub.id, DAY, now=later)
-    assert retaken is not None
-    assert (retaken.id, retaken.attempts, retaken.claimed_at) == (crashed.id, 2, later)
-    assert store.claim(sub.id, DAY, now=later) is None  # the fresh claim is not stale
-    assert store.claim(sub.id, DAY, stale_after=timedelta(seconds=1), now=later + timedelta(minutes=1)) is not None
-    # Attempt 3 was the last one: even a crashed third claim is never taken over.
-    assert store.claim(sub.id, DAY, now=later + timedelta(days=1)) is None
+    crashed = store.claim(sub.id, DAY, holder="A", now=T0)
+    assert crashed is not None and store.renew("A", [crashed.id], now=T0 + timedelta(minutes=30)) == 1
+    last_beat = T0 + timedelta(minutes=30)
+    assert store.claim(sub.id, DAY, holder="B", lease=LEASE, now=last_beat + timedelta(seconds=59)) is None
+    taken = store.claim(sub.id, DAY, holder="B", lease=LEASE, now=last_beat + timedelta(seconds=61))
+    assert taken is not None and (taken.id, taken.attempts, taken.holder) == (crashed.id, 2, "B")
+    assert not store.mark_sent(crashed.id, "A")  # the old holder lost it: it must not post
+    assert store.mark_sent(crashed.id, "B")
+
+
+def test_steps_move_forward_and_a_taken_over_chart_step_stays_a_chart_step(store: Store) -> None:
+    sub, _ = subscribe(store)
+    held = store.claim(sub.id, DAY, holder="A", now=T0)
+    assert held is not None and store.mark_sent(held.id, "A", now=T0)
+    assert store.get_delivery(sub.id, DAY).sent_at == T0  # type: ignore[union-attr]
+    assert store.record_message(held.id, "A", "17.1", chart_follows=True, now=T0)
+    step = store.get_delivery(sub.id, DAY)
+    assert step is not None and (step.status, step.message_ts, step.sent_at) == ("chart_pending", "17.1", None)
+    assert store.get_subscription(sub.id).last_digest_on is None  # type: ignore[union-attr]  # not done yet
+    assert not store.record_message(held.id, "A", "17.2", chart_follows=False)  # never back, never twice
+    taken = store.claim(sub.id, DAY, holder="B", lease=LEASE, now=T0 + timedelta(minutes=5))
+    assert taken is not None and (taken.status, taken.message_ts) == ("chart_pending", "17.1")
+    assert not store.record_chart(held.id, "A", file_id="F1")
+    assert store.record_chart(held.id, "B", file_id="F1")
+    done = store.get_delivery(sub.id, DAY)
+    assert done is not None and (done.status, done.file_id, done.holder) == ("posted", "F1", None)
+    assert store.get_subscription(sub.id).last_digest_on == DAY  # type: ignore[union-attr]
+
+
+def test_failures_wait_for_their_backoff_unless_forced_and_missed_days_only_by_force(store: Store) -> None:
+    sub, _ = subscribe(store)
+    held = store.claim(sub.id, DAY, holder="A", now=T0)
+    assert held is not None and store.mark_sent(held.id, "A", now=T0)
+    retry = T0 + timedelta(minutes=2)
+    assert store.record_failure(held.id, "A", "slack: timeout", retry_at=retry, outcome_unknown=True, now=T0)
+    failed = store.get_delivery(sub.id, DAY)
+    assert failed is not None and (failed.status, failed.sent_at, failed.holder) == ("failed", T0, None)
+    assert store.claim(sub.id, DAY, holder="B", now=retry - timedelta(seconds=1)) is None
+    forced = store.claim(sub.id, DAY, holder="B", force=True, now=T0 + timedelta(seconds=5))
+    assert forced is not None and forced.sent_at == T0  # still unknown: B must look in Slack first
+    assert store.record_failure(forced.id, "B", "slack: fatal_error", retry_at=None)
+    assert store.get_delivery(sub.id, DAY).sent_at is None  # type: ignore[union-attr]  # a definite answer
+    assert [d.id for d in store.failed_deliveries()] == [held.id]
+    assert store.record_missed(held.id, "slack: fatal_error (gave up at the end of the day)")
+    assert not store.record_missed(held.id, "again")  # exactly one caller tells the subscriber
+    assert store.claim(sub.id, DAY, holder="C", now=T0 + timedelta(days=2)) is None
+    assert store.claim(sub.id, DAY, holder="C", force=True, now=T0 + timedelta(days=2)) is not None
+
+
+def test_released_leases_are_taken_over_at_once(store: Store) -> None:
+    sub, _ = subscribe(store)
+    held = store.claim(sub.id, DAY, holder="A", now=T0)
+    assert held is not None and store.release(held.id, "A")
+    assert store.claim(sub.id, DAY, holder="B", now=T0) is not None
 
 
 @pytest.mark.parametrize("outcome", ["posted", "skipped"])
@@ -221,7 +265,7 @@ def test_done_days_are_never_reclaimed(store: Store, outcome: str) -> None:
     assert delivery is not None
     assert store.finish(delivery.id, outcome, detail="no sends that day" if outcome == "skipped" else None)  # type: ignore[arg-type]
     for later in (T0 + timedelta(minutes=20), T0 + timedelta(days=30)):
-        assert store.claim(sub.id, DAY, max_attempts=100, stale_after=timedelta(0), now=later) is None
+        assert store.claim(sub.id, DAY, force=True, lease=timedelta(0), now=later) is None
 
 
 def test_claim_unknown_subscription(store: Store) -> None:

@@ -80,13 +80,55 @@ class SlackDelivery:
 
     # -- small pieces ---------------------------------------------------------------------------
 
-    def post(self, channel: str, *, text: str, blocks: list[Block] | None = None, thread_ts: str | None = None) -> str:
-        """``chat.postMessage`` (paced); returns the message ts."""
+    def post(
+        self,
+        channel: str,
+        *,
+        text: str,
+        blocks: list[Block] | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """``chat.postMessage`` (paced); returns the message ts. ``metadata`` (Slack message metadata,
+        ``{"event_type": …, "event_payload": {…}}``) tags the message so it can be found again."""
         self.pacer.wait(channel)
+        extra = {"metadata": metadata} if metadata is not None else {}
         response = self.client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+            **extra,
         )
         return str(response["ts"])
+
+    def find_tagged(self, channel: str, event_type: str, payload: dict[str, Any], *, limit: int = 100) -> str | None:
+        """The ts of a recent top-level message of ours tagged with ``event_type`` and a payload containing
+        ``payload``, or None. ONE ``conversations.history`` call over the newest ``limit`` messages
+        (``include_all_metadata``), joining a public channel first if need be."""
+
+        def look() -> str | None:
+            response = self.client.conversations_history(channel=channel, limit=limit, include_all_metadata=True)
+            for message in response.get("messages") or []:
+                meta = message.get("metadata") or {}
+                found = meta.get("event_payload") or {}
+                if meta.get("event_type") == event_type and all(found.get(k) == v for k, v in payload.items()):
+                    return str(message["ts"])
+            return None
+
+        return self._joined_retry(channel, look)
+
+    def thread_file(self, channel: str, thread_ts: str, filename: str) -> str | None:
+        """The id of a file named ``filename`` already shared in ``thread_ts``'s thread, or None (one
+        ``conversations.replies`` call): tells whether a chart upload whose answer was lost landed."""
+        response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=100)
+        for message in response.get("messages") or []:
+            for shared in message.get("files") or []:
+                if shared.get("name") == filename:
+                    return str(shared.get("id"))
+        return None
 
     def upload(self, channel: str, *, png: bytes, filename: str, title: str, thread_ts: str | None) -> str | None:
         """``files_upload_v2`` into ``thread_ts``; returns the file id.

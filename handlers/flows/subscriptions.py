@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 
-from digests.records import Subscription
+from digests.records import Delivery, Subscription
 from digests.schedule import next_digest
 from handlers.adapter.delivery import NOT_MEMBER, slack_error
 from handlers.deps import Deps
 from handlers.flows.reporting import Origin, tell
 from handlers.grammar import ListRequest, SubscribeRequest, UnsubscribeRequest
-from handlers.layout.digest_blocks import long_day, short_day
+from handlers.layout.digest_blocks import last_outcome, long_day, short_day
 from handlers.layout.text import escape
 from reports.braze import BrazeError, BrazeNoData
 from reports.daily import window_end
@@ -42,8 +42,8 @@ def user_timezone(deps: Deps, user_id: str) -> str:
     return deps.default_timezone
 
 
-def describe(sub: Subscription) -> str:
-    """One line about a subscription, as ``list`` shows it."""
+def describe(sub: Subscription, outcome: Delivery | None = None) -> str:
+    """One line about a subscription, as ``list`` shows it, with its last digest's outcome."""
     last = short_day(sub.last_digest_on) if sub.last_digest_on else "none yet"
     status = "" if sub.status == "active" else f" · *{sub.status}*"
     if sub.status_reason and sub.status != "active":
@@ -51,6 +51,7 @@ def describe(sub: Subscription) -> str:
     return (
         f"*#{sub.id}* · send `{escape(sub.send_id)}` (campaign `{escape(sub.campaign_id)}`) · "
         f"{sub.hour:02d}:{sub.minute:02d} {sub.timezone} · last digest {last} · ends {short_day(sub.ends_on)}{status}"
+        f" · {last_outcome(outcome)}"
     )
 
 
@@ -127,7 +128,8 @@ def list_text(deps: Deps, channel: str) -> str:
     subs = [s for s in deps.store.list_channel(channel, include_inactive=True) if s.status != "cancelled"]
     if not subs:
         return "This channel has no digests. Start one with `/sendstats subscribe <campaign_id> <send_id>`."
-    return "*Digests in this channel*\n" + "\n".join(describe(s) for s in subs)
+    outcomes = deps.store.last_outcomes([s.id for s in subs])
+    return "*Digests in this channel*\n" + "\n".join(describe(s, outcomes.get(s.id)) for s in subs)
 
 
 def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from digests.records import Delivery
 from handlers.layout.blocks import UNSUBSCRIBE, button, conversion_events_line, metric_fields, report_value
 from handlers.layout.text import escape, fmt_count, fmt_usd
 from reports.daily import DELTA_METRICS, Digest, change
@@ -111,3 +112,20 @@ def digest_blocks(
         elements.append(button("Unsubscribe", UNSUBSCRIBE, str(subscription_id)))
     blocks.append({"type": "actions", "block_id": "sendstats_digest_actions", "elements": elements})
     return blocks
+
+
+def last_outcome(delivery: Delivery | None) -> str:
+    """A subscription's last digest outcome in a few words, for ``list`` and App Home."""
+    if delivery is None:
+        return "last digest: none yet"
+    day = short_day(delivery.digest_date)
+    detail = f" ({delivery.detail})" if delivery.detail else ""
+    words = {
+        "posted": f"posted {day}",
+        "skipped": f"skipped {day}{detail}",
+        "claimed": f"{day} being posted",
+        "chart_pending": f"{day} posted, chart on its way",
+        "failed": f"{day} failed, retrying{detail}",
+        "missed": f"{day} *missed*{detail}",
+    }
+    return "last digest: " + words.get(delivery.status, f"{day} {delivery.status}")

@@ -8,16 +8,17 @@ from typing import Any
 
 from slack_bolt import App
 
-from digests.records import Subscription
+from digests.records import Delivery, Subscription
 from digests.schedule import next_digest
 from handlers.deps import Deps
 from handlers.layout.blocks import help_blocks
+from handlers.layout.digest_blocks import last_outcome
 from handlers.layout.text import escape
 
 log = logging.getLogger(__name__)
 
 
-def home_view(subs: list[Subscription], now: datetime) -> dict[str, Any]:
+def home_view(subs: list[Subscription], now: datetime, outcomes: dict[int, Delivery] | None = None) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "📊 sendstats"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Your digests*"}},
@@ -44,7 +45,7 @@ def home_view(subs: list[Subscription], now: datetime) -> dict[str, Any]:
                 "text": {
                     "type": "mrkdwn",
                     "text": f"*#{sub.id}* · send `{escape(sub.send_id)}` in <#{sub.channel_id}> · {when} · "
-                    f"ends {sub.ends_on:%b} {sub.ends_on.day}",
+                    f"ends {sub.ends_on:%b} {sub.ends_on.day} · {last_outcome((outcomes or {}).get(sub.id))}",
                 },
             }
         )
@@ -60,4 +61,5 @@ def register(app: App, deps: Deps) -> None:
             return
         user = event.get("user", "")
         subs = deps.store.list_by_user(user, include_inactive=True)
-        deps.delivery.publish_home(user, home_view(subs, deps.clock()))
+        outcomes = deps.store.last_outcomes([s.id for s in subs])
+        deps.delivery.publish_home(user, home_view(subs, deps.clock(), outcomes))

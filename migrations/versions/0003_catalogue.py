@@ -2,7 +2,7 @@
 was last read.
 
 Revision ID: 0003_catalogue
-Revises: 0001_baseline
+Revises: 0002_delivery_lease
 Create Date: 2026-11-29
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 UTCDateTime = sa.DateTime(timezone=True)
 
 revision = "0003_catalogue"
-down_revision = "0001_baseline"
+down_revision = "0002_delivery_lease"
 branch_labels = None
 depends_on = None
 

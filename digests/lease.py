@@ -1,0 +1,81 @@
+"""The heartbeat behind every claim: one thread per process renews the leases it holds.
+
+A claim is a lease, not a timestamp: while this process works on a digest (however long Braze, Slack's
+``Retry-After`` or a slow chart take), its heartbeat keeps the lease fresh and nobody takes it over.
+When the process dies, the heartbeat stops, and the lease lapses one lease length later (at most two
+minutes by default), so another process resumes the digest at the step it stopped at.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import timedelta
+
+from digests.store import Store
+
+log = logging.getLogger(__name__)
+#: Default lease: a dead holder's digests are resumed within about this long (plus a sweep).
+LEASE_SECONDS = 60.0
+
+
+def new_holder_id() -> str:
+    """Who holds a lease: host and pid for people reading the table, a random part for uniqueness."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class LeaseKeeper:
+    """Renews this process's leases every third of a lease, in one UPDATE, from a daemon thread.
+
+    Only deliveries registered with :meth:`hold` are renewed, so a lease the code forgot to finish
+    still lapses instead of living as long as the process.
+    """
+
+    def __init__(self, store: Store, *, lease_seconds: float = LEASE_SECONDS, holder: str | None = None) -> None:
+        if lease_seconds <= 0:
+            raise ValueError("lease_seconds must be positive")
+        self.store = store
+        self.holder = holder or new_holder_id()
+        self.lease = timedelta(seconds=lease_seconds)
+        self._held: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def hold(self, delivery_id: int) -> None:
+        with self._lock:
+            self._held.add(delivery_id)
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+                self._thread.start()
+
+    def drop(self, delivery_id: int) -> None:
+        with self._lock:
+            self._held.discard(delivery_id)
+
+    def held(self) -> set[int]:
+        with self._lock:
+            return set(self._held)
+
+    def renew_now(self) -> None:
+        held = self.held()
+        if held:
+            self.store.renew(self.holder, held)
+
+    def _beat(self) -> None:
+        interval = self.lease.total_seconds() / 3
+        while not self._stop.wait(interval):
+            try:
+                self.renew_now()
+            except Exception:  # a database hiccup: the next beat tries again, well within the lease
+                log.warning("lease heartbeat failed", exc_info=True)
+
+    def close(self) -> None:
+        """Stop the heartbeat (at shutdown, after releasing what is still held)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
