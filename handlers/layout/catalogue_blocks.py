@@ -9,11 +9,10 @@ from typing import Any
 
 from catalogue.records import Entry
 from handlers.layout.blocks import Block, _md, _plain, button
-from handlers.layout.kind_blocks import KIND_NOUN, day_text, kind_value
+from handlers.layout.kind_blocks import KIND_NOUN, KIND_SUBSCRIBE, day_text, kind_value
 from handlers.layout.text import escape
 
 FIND_REPORT = "sendstats_find_report"
-FIND_SUBSCRIBE = "sendstats_find_subscribe"
 MODAL_CALLBACK = "sendstats_report_modal"
 TARGET_BLOCK, TARGET_ACTION = "sendstats_target", "sendstats_target"
 SEND_BLOCK, SEND_ACTION = "sendstats_send", "sendstats_send"
@@ -33,7 +32,7 @@ def entry_line(entry: Entry) -> str:
     )
 
 
-def find_blocks(query: str, entries: list[Entry], notes: list[str], *, subscribe: bool = False) -> list[Block]:
+def find_blocks(query: str, entries: list[Entry], notes: list[str], *, subscribe: bool = True) -> list[Block]:
     """The best matches, each with a Report button (and Subscribe), then any notes (missing permissions…)."""
     shown = f"“{escape(query[:80])}”"
     if entries:
@@ -45,7 +44,7 @@ def find_blocks(query: str, entries: list[Entry], notes: list[str], *, subscribe
         value = kind_value(entry.kind, entry.object_id)
         elements = [button("Report", FIND_REPORT, value)]
         if subscribe:
-            elements.append(button("Subscribe this channel", FIND_SUBSCRIBE, value))
+            elements.append(button("Subscribe this channel", KIND_SUBSCRIBE, value))
         blocks.append({"type": "section", "text": _md(entry_line(entry))})
         blocks.append({"type": "actions", "block_id": f"sendstats_find_{n}", "elements": elements})
     blocks += [{"type": "context", "elements": [_md(note)]} for note in notes]

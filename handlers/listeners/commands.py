@@ -13,9 +13,17 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.deps import Deps
-from handlers.flows import finding, subscriptions
+from handlers.flows import finding, kind_subscriptions, subscriptions
 from handlers.flows.reporting import Origin, run_report
-from handlers.grammar import FindRequest, HelpRequest, KindReportRequest, ReportRequest, UsageError, parse
+from handlers.grammar import (
+    FindRequest,
+    HelpRequest,
+    KindReportRequest,
+    KindSubscribeRequest,
+    ReportRequest,
+    UsageError,
+    parse,
+)
 from handlers.layout.blocks import help_blocks
 from handlers.layout.text import escape
 
@@ -60,6 +68,9 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
             "the report will appear here.",
             response_type="ephemeral",
         )
+        return
+    if isinstance(request, KindSubscribeRequest):
+        kind_subscriptions.handle(deps, ack, request, origin, body.get("team_id", ""))
         return
     subscriptions.handle(deps, ack, request, origin, body)
 

@@ -1,5 +1,5 @@
 """The catalogue: every campaign and Canvas Braze lists (searchable by folded name), and how each list
-was last read.
+was last read. Subscriptions gain a ``kind`` (send, campaign, Canvas); existing rows are sends.
 
 Revision ID: 0003_catalogue
 Revises: 0002_delivery_lease
@@ -45,8 +45,14 @@ def upgrade() -> None:
         sa.Column("entries", sa.Integer, nullable=False, server_default="0"),
         sa.CheckConstraint("kind IN ('campaign', 'canvas')", name="ck_catalogue_sync_kind"),
     )
+    # A plain ADD COLUMN on both backends: a CHECK would make SQLite rebuild the table, and dropping the
+    # old copy with foreign keys on would cascade-delete the digest deliveries. The store checks values.
+    op.add_column("subscriptions", sa.Column("kind", sa.String, nullable=False, server_default="send"))
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM subscriptions WHERE kind <> 'send'")  # the older code knows only sends
+    # Not in batch mode: SQLite (3.35+) drops a column in place, without the rebuild that would cascade.
+    op.drop_column("subscriptions", "kind")
     op.drop_table("catalogue_sync")
     op.drop_table("catalogue_entries")
