@@ -146,7 +146,12 @@ def digest(settings: Settings, day: date | None) -> int:
         f"missed {result.missed}, skipped {result.skipped}, stopped {result.stopped}, paused {result.paused}, "
         f"ended {result.ended}; Braze calls {result.braze_calls}" + (f"; reasons: {reasons}" if reasons else "")
     )
-    return 0 if result.left == 0 else 1
+    code = 0 if result.left == 0 else 1
+    if stopping.is_set():  # do not wait for a hung Braze or Slack call: what it holds stays resumable
+        sys.stdout.flush()
+        logging.shutdown()
+        os._exit(code)
+    return code
 
 
 def clock(settings: Settings) -> int:

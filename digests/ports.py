@@ -46,9 +46,17 @@ class Posted:
 
 class DigestSender(Protocol):
     def post_message(
-        self, sub: Subscription, digest: AnyDigest, *, title: str, delivery_id: int, chart_follows: bool
+        self,
+        sub: Subscription,
+        digest: AnyDigest,
+        *,
+        title: str,
+        delivery_id: int,
+        digest_date: date,
+        chart_follows: bool,
     ) -> Posted:
-        """Post the digest's message, tagged with ``delivery_id`` (message metadata); :class:`SendFailed`."""
+        """Post the digest's message, tagged with ``delivery_id`` and ``digest_date`` (message metadata);
+        :class:`SendFailed` if it fails."""
         ...
 
     def find_message(self, sub: Subscription, *, delivery_id: int) -> Posted | None:

@@ -15,7 +15,7 @@ import threading
 import time as clock_time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -185,23 +185,32 @@ def run_round(
     charts = _ChartCache(deps)
     posts: list[Future[None]] = []
     posts_lock = threading.Lock()
-    with (
-        ThreadPoolExecutor(max_workers=ROUND_WORKERS, thread_name_prefix="digest-post") as posters,
-        ThreadPoolExecutor(max_workers=FETCH_WORKERS, thread_name_prefix="digest-fetch") as fetchers,
-    ):
+    posters = ThreadPoolExecutor(max_workers=ROUND_WORKERS, thread_name_prefix="digest-post")
+    fetchers = ThreadPoolExecutor(max_workers=FETCH_WORKERS, thread_name_prefix="digest-fetch")
 
-        def fetch_then_post(group: list[_Job]) -> None:
-            """A send's digests go out as soon as it is fetched: a hung send delays only its own."""
-            series, name = _fetch_group(deps, group, result)
-            if series is None:
-                return
-            with posts_lock:
-                posts.extend(posters.submit(_post_one, deps, job, series, name, charts, result) for job in group)
+    def fetch_then_post(group: list[_Job]) -> None:
+        """A send's digests go out as soon as it is fetched: a hung send delays only its own."""
+        series, name = _fetch_group(deps, group, result)
+        if series is None:
+            return
+        with posts_lock:
+            posts.extend(posters.submit(_post_one, deps, job, series, name, charts, result) for job in group)
 
-        for future in [fetchers.submit(fetch_then_post, group) for group in groups.values()]:
-            future.result()
-        for post in posts:
-            post.result()
+    fetches = {fetchers.submit(fetch_then_post, group): group for group in groups.values()}
+    pending = set(fetches)
+    while pending and not deps.stopping.is_set():
+        pending = wait(pending, timeout=0.5).not_done
+    for future in pending:  # shutting down: a send still being fetched is left resumable
+        for job in fetches[future]:
+            _stop(deps, job, result)
+    for future in set(fetches) - pending:
+        future.result()
+    with posts_lock:
+        submitted = list(posts)
+    for post in submitted:  # each post in hand finishes (bounded by Slack's timeout); queued ones stop
+        post.result()
+    fetchers.shutdown(wait=not pending, cancel_futures=True)
+    posters.shutdown(wait=not pending, cancel_futures=True)
     log.info("digest round: %s", result)
     return result
 
@@ -449,7 +458,9 @@ def _post_message(
         result.count("in_progress")  # our lease lapsed (database trouble) and someone took it over
         return None
     try:
-        posted = sender.post_message(sub, digest, title=title, delivery_id=claim.id, chart_follows=chart_follows)
+        posted = sender.post_message(
+            sub, digest, title=title, delivery_id=claim.id, digest_date=job.digest_date, chart_follows=chart_follows
+        )
     except SendFailed as exc:
         if exc.unknown:
             try:

@@ -121,5 +121,3 @@ processed_events = Table(
     Column("received_at", UTCDateTime, nullable=False),
     Index("ix_processed_events_received_at", "received_at"),
 )
-
-

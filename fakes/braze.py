@@ -144,6 +144,8 @@ class SampleBraze(KindEndpoints):
         self.sends: dict[tuple[str, str], SampleSend] = {}
         self.requests: list[Recorded] = []
         self.latency = 0.0
+        #: Extra latency of one send's ``/sends/data_series`` answers, by send id (a hung send).
+        self.send_latency: dict[str, float] = {}
         self.campaign_details_status = 200
         self.campaigns: dict[str, SampleCampaign] = {}
         self.canvases: dict[str, SampleCanvas] = {}
@@ -203,6 +205,7 @@ class SampleBraze(KindEndpoints):
             self._faults.clear()
             self.requests.clear()
         self.latency = 0.0
+        self.send_latency = {}
         self.campaign_details_status = 200
 
     def clear_requests(self) -> None:
@@ -279,6 +282,8 @@ class SampleBraze(KindEndpoints):
                     owner.requests.append(Recorded(parts.path, query, dict(self.headers.items())))
                 if owner.latency:
                     time.sleep(owner.latency)
+                if parts.path == SERIES_PATH and owner.send_latency.get(query.get("send_id", "")):
+                    time.sleep(owner.send_latency[query["send_id"]])
                 status, body, headers = owner._respond(parts.path, query, self.headers.get("Authorization", ""))
                 self.send_response(status)
                 headers = {"Content-Type": "application/json", **headers}

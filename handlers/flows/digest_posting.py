@@ -72,7 +72,14 @@ class SlackDigestSender:
         self.delivery = delivery
 
     def post_message(
-        self, sub: Subscription, digest: Digest | KindDigest, *, title: str, delivery_id: int, chart_follows: bool
+        self,
+        sub: Subscription,
+        digest: Digest | KindDigest,
+        *,
+        title: str,
+        delivery_id: int,
+        digest_date: date,
+        chart_follows: bool,
     ) -> Posted:
         if isinstance(digest, KindDigest):
             blocks = kind_digest_blocks(digest, title=title, subscription_id=sub.id, chart_in_thread=chart_follows)
@@ -89,7 +96,11 @@ class SlackDigestSender:
             text = digest_text(digest, title, sub.send_id)
         metadata = {
             "event_type": EVENT_TYPE,
-            "event_payload": {"delivery_id": delivery_id, "subscription_id": sub.id, "day": digest.day.isoformat()},
+            "event_payload": {
+                "delivery_id": delivery_id,
+                "subscription_id": sub.id,
+                "digest_date": digest_date.isoformat(),
+            },
         }
         ts = _slack(
             lambda: self.delivery._joined_retry(

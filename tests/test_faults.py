@@ -1,0 +1,349 @@
+"""Exactly once under the faults production has: real ``python -m bot digest`` processes killed with
+SIGKILL at each step of a round, two processes with one killed, a round longer than its lease beside
+a second process, a post answered after the client gave up, Slack down for rounds, a backfill, a hung
+send. On SQLite and on PostgreSQL.
+
+The verdict always comes from the Slack fake's record, not from our tables: each (channel, day) got
+exactly one digest message and at most one chart. Leases, timeouts and waits are shortened through the
+settings a deployment uses, so the suite stays quick; nothing here measures time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import db
+from digests.store import Store, make_engine
+from digests.tables import metadata
+from fakes.braze import SampleBraze
+from fakes.slack import SlackFake
+from handlers.flows.digest_posting import EVENT_TYPE
+from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = datetime.now(UTC).date()
+
+
+@dataclass
+class Scene:
+    """The fakes, a clean database with due subscriptions (one channel each), and the bot's settings."""
+
+    slack: SlackFake
+    braze: SampleBraze
+    store: Store
+    url: str
+    channels: list[str]
+    tmp: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        ours = ("SLACK_", "BRAZE_", "DATABASE_URL", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+        env.update(
+            PYTHONPATH=str(REPO),
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=self.slack.base_url,
+            BRAZE_API_KEY=BRAZE_KEY,
+            BRAZE_REST_ENDPOINT=self.braze.url,
+            DATABASE_URL=self.url,
+            SCHEDULER="off",
+            RENDER_PROCESSES="0",
+            LOG_LEVEL="INFO",
+            DIGEST_LEASE_SECONDS="2",
+            DIGEST_WAIT_SECONDS="90",
+        )
+        env.update(extra)
+        return env
+
+    def start(self, *args: str, **extra: str) -> subprocess.Popen[str]:
+        """``python -m bot digest …`` in its own process group (as a container runs it)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "digest", *args],
+            env=self.env(**extra),
+            cwd=self.tmp,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    def run(self, *args: str, **extra: str) -> tuple[int, str]:
+        proc = self.start(*args, **extra)
+        out = proc.communicate(timeout=150)[0]
+        return proc.returncode, out
+
+    def digests(self) -> Counter[tuple[str, str]]:
+        """Digest messages per (channel, day), from the messages Slack holds (tagged by metadata)."""
+        found: Counter[tuple[str, str]] = Counter()
+        with self.slack.locked():
+            for channel, messages in self.slack.messages.items():
+                for message in messages:
+                    meta = message.get("metadata") or {}
+                    if meta.get("event_type") == EVENT_TYPE:
+                        found[(channel, meta["event_payload"]["digest_date"])] += 1
+        return found
+
+    def charts(self) -> Counter[tuple[str, str]]:
+        """Charts shared per (channel, data day in the file name), from the files Slack holds."""
+        with self.slack.locked():
+            return Counter((f.channel or "", _day_of(f.filename)) for f in self.slack.files)
+
+    def assert_exactly_once(self, *days: date) -> None:
+        digests, charts = self.digests(), self.charts()
+        expected = {(c, d.isoformat()) for c in self.channels for d in days}
+        assert set(digests) == expected, f"missing {expected - set(digests)}, unexpected {set(digests) - expected}"
+        assert [k for k, n in digests.items() if n != 1] == [], f"doubled digests: {digests}"
+        assert [k for k, n in charts.items() if n > 1] == [], f"doubled charts: {charts}"
+        for sub in [s for c in self.channels for s in self.store.list_channel(c, include_inactive=True)]:
+            for delivery in self.store.deliveries_for(sub.id):
+                if delivery.digest_date in days:
+                    assert delivery.status == "posted", delivery
+                    assert delivery.file_id is not None, f"chart never attached: {delivery}"
+
+    def wait(self, what: str, condition: Callable[[], bool], proc: subprocess.Popen[str], timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if proc.poll() is not None:
+                raise AssertionError(f"process ended before {what}:\n{proc.communicate()[0]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {timeout}s")
+            time.sleep(0.05)
+
+    def delivery_rows(self) -> int:
+        return sum(len(self.store.deliveries_for(sub.id)) for sub in self.store.active_subscriptions())
+
+
+def _day_of(filename: str) -> str:
+    """``sendstats-digest-<send>-YYYY-MM-DD.png`` → ``YYYY-MM-DD``."""
+    return filename.removesuffix(".png")[-10:]
+
+
+def kill_group(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL the whole process group, as a container runtime does, and wait until it is empty."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError("processes of the killed group are still alive")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'faults.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def make_scene(
+    slack_fake: SlackFake, braze_server: SampleBraze, database_url: str, tmp_path: Path
+) -> Iterator[Callable[..., Scene]]:
+    slack_fake.reset()
+    braze_server.reset()
+    braze_server.sends.clear()
+    store = Store(make_engine(database_url))
+    db.upgrade(store.engine)
+    with store.engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+    def make(subscriptions: int = 6, sends: int = 2) -> Scene:
+        channels = []
+        for n in range(sends):
+            braze_server.add_send(CAMPAIGN, f"send-f{n}", days_ago=5 + n)
+        for n in range(subscriptions):
+            channel = f"C_FAULT{n:02d}"
+            slack_fake.add_channel(channel)
+            send = braze_server.sends[(CAMPAIGN, f"send-f{n % sends}")]
+            store.upsert_subscription(
+                "T1",
+                channel,
+                CAMPAIGN,
+                send.send_id,
+                0,
+                0,
+                "UTC",
+                "U1",
+                send.first_day,
+                send.first_day + timedelta(days=14),
+                now=datetime.now(UTC) - timedelta(days=3),
+            )
+            channels.append(channel)
+        return Scene(slack_fake, braze_server, store, database_url, channels, tmp_path)
+
+    yield make
+    slack_fake.release_late()
+    braze_server.reset()
+    store.dispose()
+
+
+@pytest.mark.parametrize("step", ["claimed", "posted", "charted"])
+def test_sigkill_at_each_step_then_rerun_posts_each_digest_once(make_scene: Callable[..., Scene], step: str) -> None:
+    scene = make_scene()
+    if step == "claimed":  # every claim taken, nothing fetched yet
+        scene.braze.latency = 60
+        proc = scene.start()
+        scene.wait("claims", lambda: scene.delivery_rows() == len(scene.channels), proc)
+    elif step == "posted":  # one message landed but its answer (and so its ts) never reached the bot
+        scene.slack.answer_late("chat.postMessage", 60)
+        proc = scene.start()
+        scene.wait("posts", lambda: sum(scene.digests().values()) >= 3, proc)
+    else:  # one chart shared but its answer lost
+        scene.slack.answer_late("files.completeUploadExternal", 60)
+        proc = scene.start()
+        scene.wait("charts", lambda: len(scene.slack.files) >= 2, proc)
+    kill_group(proc)
+    scene.braze.latency = 0
+    scene.slack.release_late()
+    code, out = scene.run()
+    assert code == 0 and "failed 0" in out and "missed 0" in out, out
+    scene.assert_exactly_once(TODAY)
+    if step != "claimed":
+        assert scene.slack.calls_to("conversations.history" if step == "posted" else "conversations.replies")
+
+
+def test_two_processes_one_killed_the_survivor_takes_its_digests_over(make_scene: Callable[..., Scene]) -> None:
+    scene = make_scene(subscriptions=12, sends=3)
+    scene.slack.latency["chat.postMessage"] = 0.3
+    victim, survivor = scene.start(), scene.start()
+    scene.wait("posts", lambda: sum(scene.digests().values()) >= 4, victim)
+    kill_group(victim)
+    out = survivor.communicate(timeout=150)[0]
+    scene.slack.latency.clear()
+    assert survivor.returncode == 0 and "in progress elsewhere 0" in out, out
+    scene.assert_exactly_once(TODAY)
+
+
+def test_a_round_longer_than_its_lease_is_never_overtaken(make_scene: Callable[..., Scene]) -> None:
+    scene = make_scene(subscriptions=6, sends=2)
+    scene.braze.latency = 4  # each send takes four leases to fetch
+    slow = scene.start(DIGEST_LEASE_SECONDS="1")
+    scene.wait("claims", lambda: scene.delivery_rows() == len(scene.channels), slow)
+    second = scene.start(DIGEST_LEASE_SECONDS="1")
+    outs = [slow.communicate(timeout=150)[0], second.communicate(timeout=150)[0]]
+    assert [slow.returncode, second.returncode] == [0, 0], outs
+    assert "posted 6 " in outs[0] and "posted 0 " in outs[1] and "already posted 6" in outs[1], outs
+    scene.assert_exactly_once(TODAY)
+
+
+def test_a_post_answered_after_the_client_gave_up_is_found_not_reposted(make_scene: Callable[..., Scene]) -> None:
+    scene = make_scene(subscriptions=4, sends=1)
+    scene.slack.answer_late("chat.postMessage", 4, times=4)
+    code, out = scene.run(SLACK_TIMEOUT_SECONDS="1")
+    assert code == 0 and "posted 4 " in out, out
+    scene.assert_exactly_once(TODAY)
+    [lookup, *_] = scene.slack.calls_to("conversations.history")
+    assert str(lookup.params["include_all_metadata"]).lower() in ("1", "true")
+
+
+def test_slack_down_for_several_rounds_then_back(make_scene: Callable[..., Scene]) -> None:
+    scene = make_scene(subscriptions=4, sends=1)
+    scene.slack.fail_next("chat.postMessage", "service_unavailable", status=503, times=8)
+    for _ in range(2):
+        code, out = scene.run()
+        assert code == 1 and "failed 4" in out and "http_503" in out, out
+    assert scene.digests() == Counter()
+    code, out = scene.run()
+    assert code == 0 and "posted 4 " in out, out
+    scene.assert_exactly_once(TODAY)
+
+
+def test_backfill_of_an_earlier_day_posts_it_whatever_later_days_hold(make_scene: Callable[..., Scene]) -> None:
+    scene = make_scene(subscriptions=4, sends=2)
+    code, out = scene.run()
+    assert code == 0, out
+    yesterday = TODAY - timedelta(days=1)
+    code, out = scene.run("--date", yesterday.isoformat())
+    assert code == 0 and "posted 4 " in out, out
+    scene.assert_exactly_once(TODAY, yesterday)
+    code, out = scene.run("--date", yesterday.isoformat())
+    assert code == 0 and "already posted 4" in out, out
+
+
+def test_a_hung_send_delays_only_its_own_subscribers(make_scene: Callable[..., Scene]) -> None:
+    scene = make_scene(subscriptions=6, sends=3)
+    scene.braze.send_latency["send-f0"] = 60
+    hung = {c for n, c in enumerate(scene.channels) if n % 3 == 0}
+    proc = scene.start()
+    others = {(c, TODAY.isoformat()) for c in scene.channels if c not in hung}
+    scene.wait("the other sends' digests", lambda: others <= set(scene.digests()), proc)
+    assert not any(c in hung for c, _ in scene.digests()) and proc.poll() is None
+    scene.braze.send_latency.clear()
+    kill_group(proc)  # the hung fetch would end by Braze's deadline; a rerun finishes the job
+    code, out = scene.run()
+    assert code == 0, out
+    scene.assert_exactly_once(TODAY)
+
+
+def test_sigterm_ends_a_round_in_bounded_time_and_leaves_it_resumable(make_scene: Callable[..., Scene]) -> None:
+    scene = make_scene(subscriptions=4, sends=2)
+    scene.braze.send_latency["send-f1"] = 120  # one send hangs: SIGTERM must not wait for it
+    proc = scene.start()
+    scene.wait("the healthy send's digests", lambda: len(scene.digests()) >= 2, proc)
+    proc.send_signal(signal.SIGTERM)
+    out = proc.communicate(timeout=60)[0]
+    assert proc.returncode != 0, out  # a round cut short is not a success
+    scene.braze.send_latency.clear()
+    code, out = scene.run()
+    assert code == 0, out
+    scene.assert_exactly_once(TODAY)
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, set[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, set()).add(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_render_workers_and_resource_tracker_exit_when_their_parent_is_killed(
+    make_scene: Callable[..., Scene], database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("about processes, not databases: once is enough")
+    scene = make_scene(subscriptions=2, sends=1)
+    scene.braze.latency = 60
+    proc = scene.start(RENDER_PROCESSES="1")
+    scene.wait("claims", lambda: scene.delivery_rows() == 2, proc)
+    children = _descendants(proc.pid)
+    assert len(children) >= 2, children  # the render worker and the resource tracker
+    proc.kill()  # the parent alone: its children get no signal from us
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 20
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [pid for pid in children if _alive(pid)] == []
