@@ -7,11 +7,15 @@ answered from the database with no Braze call at all.
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from fakes.settings import SIGNING_SECRET
+from bot.runtime import build_runtime
+from fakes.braze import SampleBraze
+from fakes.settings import SIGNING_SECRET, make_settings
 from fakes.signing import (
     FORM,
     block_action_body,
@@ -20,6 +24,7 @@ from fakes.signing import (
     post_signed,
     view_submission_payload,
 )
+from fakes.slack import SlackFake
 from handlers.layout.catalogue_blocks import (
     DAYS_ACTION,
     DAYS_BLOCK,
@@ -184,3 +189,21 @@ def test_find_by_mention_answers_in_the_thread(bot: BotUnderTest) -> None:
     assert bot.event(event).status_code == 200
     post = bot.slack.wait_for("chat.postMessage")[0]
     assert post.params["thread_ts"] == "1764400000.000100" and "cv-welcome" in message_text(post.params)
+
+
+def test_the_scheduler_fills_the_catalogue_in_the_background_after_start(
+    slack_fake: SlackFake, braze_server: SampleBraze, tmp_path: Path
+) -> None:
+    braze_server.reset()
+    braze_server.add_canvas("cv-bg", "Background journey")
+    runtime = build_runtime(make_settings(slack_fake, braze_server, tmp_path / "bg.db", render_processes=0))
+    try:
+        runtime.start(scheduler=True)
+        assert runtime.scheduler is not None and runtime.scheduler.scheduler.get_job("catalogue:refresh")
+        deadline = time.monotonic() + 30
+        while not runtime.deps.catalogue.search("background journey"):
+            assert time.monotonic() < deadline, "the catalogue was not filled after start"
+            time.sleep(0.1)
+    finally:
+        runtime.close()
+        braze_server.canvases.clear()

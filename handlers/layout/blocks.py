@@ -13,6 +13,7 @@ from handlers.grammar import (
     CAMPAIGN_USAGE,
     CANVAS_USAGE,
     FIND_USAGE,
+    KIND_SUBSCRIBE_USAGE,
     REPORT_USAGE,
     SUBSCRIBE_USAGE,
     UNSUBSCRIBE_USAGE,
@@ -174,6 +175,8 @@ def help_blocks() -> list[Block]:
         "variant, and a daily chart. `days` is 1–100 (default 30).\n"
         f"• {SUBSCRIBE_USAGE}\n  A digest in this channel every day while Braze keeps the send's data "
         "(14 days after the send). Default time 09:00 in your Slack time zone.\n"
+        f"• {KIND_SUBSCRIBE_USAGE}\n  A daily digest of a whole campaign or Canvas. No end date: it ends by itself "
+        "when Braze reports it archived, or after 14 days in a row with nothing sent or entered.\n"
         f"• {UNSUBSCRIBE_USAGE}\n  Stop a digest.\n"
         "• `/sendstats list`\n  This channel's digests.\n"
         "• `@sendstats <campaign_id> <send_id> [days]`, `@sendstats campaign <id> [days]` or "
