@@ -77,6 +77,8 @@ class Runtime:
     def close(self) -> None:
         self.ready = False
         self.rounds.stopping.set()  # rounds finish the post in hand and leave the rest resumable
+        if self.catalogue is not None:
+            self.catalogue.stopping.set()  # a list read stops between pages
         if self.scheduler is not None:
             self.scheduler.shutdown()
         self.rounds.keeper.close()

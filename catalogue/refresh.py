@@ -56,6 +56,8 @@ class CatalogueRefresher:
         self.clock = clock
         self.full_every = full_every
         self._running = threading.Lock()
+        #: Set at shutdown: a refresh stops between pages (what it stored stays; the next one goes on).
+        self.stopping = threading.Event()
 
     def refresh(self, *, full: bool | None = None) -> ReadResult | None:
         """Refresh both lists (``full`` forces a complete or an incremental campaign read; None decides by
@@ -66,7 +68,8 @@ class CatalogueRefresher:
         try:
             result = ReadResult()
             for kind in KINDS:
-                self._refresh(kind, full, result)
+                if not self.stopping.is_set():
+                    self._refresh(kind, full, result)
             log.info("catalogue refreshed: %s", result)
             return result
         finally:
@@ -90,6 +93,9 @@ class CatalogueRefresher:
             )
             for page in pages:
                 stored += self.store.upsert(page, now=started)
+                if self.stopping.is_set():
+                    log.info("catalogue: stopping mid-read of the %s list (shutting down)", kind)
+                    return
         except BrazeError as exc:
             missing = LIST_PERMISSION[kind] if exc.status == 403 else None
             log.warning("catalogue: reading the %s list failed: %s", kind, exc.user_message)

@@ -140,10 +140,3 @@ def read_submission(view: dict[str, Any]) -> Submission | dict[str, str]:
         ReportRequest(object_id, send, days) if send else KindReportRequest(kind, object_id, days)
     )
     return Submission(request, channel, response_url)
-
-
-def describe_request(request: ReportRequest | KindReportRequest) -> str:
-    """``send `x``` / ``campaign `y``` for the acknowledgement."""
-    if isinstance(request, ReportRequest):
-        return f"send `{escape(request.send_id)}`"
-    return f"{'campaign' if request.kind == 'campaign' else 'Canvas'} `{escape(request.object_id)}`"
