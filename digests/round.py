@@ -131,6 +131,7 @@ class _Job:
     sub: Subscription
     claim: Delivery
     digest_date: date
+    now: datetime  # the round's clock: backoffs count from it
 
 
 def run_round(
@@ -178,7 +179,7 @@ def run_round(
             result.count("failed", f"database: {type(exc).__name__}")
             continue
         keeper.hold(claim.id)
-        jobs.append(_Job(sub, claim, day))
+        jobs.append(_Job(sub, claim, day, now))
     groups: dict[tuple[str, str, str], list[_Job]] = {}
     for job in jobs:
         groups.setdefault(kinds.group_key(job.sub), []).append(job)
@@ -351,7 +352,7 @@ def _write(step: Callable[[], bool], what: str) -> bool:
 def _fail(deps: RoundContext, job: _Job, reason: str, result: RoundResult, *, unknown: bool = False) -> None:
     """Failed for now: retried after a backoff. A digest past its message step is released instead
     (its message is out; the next holder attaches the chart)."""
-    now, keeper = deps.clock(), deps.keeper
+    now, keeper = job.now, deps.keeper
     retry = deps.retry_at(job.claim, now)
     recorded = _write(
         lambda: deps.store.record_failure(

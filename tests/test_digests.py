@@ -9,7 +9,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.scheduler import MISFIRE_GRACE_SECONDS, DigestScheduler
-from digests.round import run_round
+from digests.round import close_out_days, run_round
 from digests.schedule import first_digest_date
 from fakes.braze import SERIES_PATH as SERIES
 from fakes.braze import series_payload
@@ -302,3 +302,37 @@ def test_revoked_token_fails_the_digest_without_pausing_the_subscription(bot: Bo
     assert bot.runtime.store.get_subscription(sub.id).status == "active"
     [delivery] = bot.runtime.store.deliveries_for(sub.id)
     assert delivery.status == "failed" and delivery.detail == "slack: invalid_auth"
+
+
+def test_a_day_still_failing_when_it_ends_is_missed_told_once_listed_and_backfillable(bot: BotUnderTest) -> None:
+    sub = make_subscription(bot, "C_PUBLIC", created=datetime.now(UTC) - timedelta(days=3))
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    rounds = bot.runtime.rounds
+    bot.slack.fail_next("chat.postMessage", error="internal_error")
+    failed = run_round(rounds, subs(bot), digest_date=yesterday)
+    assert failed.failed == 1 and failed.reasons == {"slack: internal_error": 1}
+    assert close_out_days(rounds) == 1
+    assert close_out_days(rounds) == 0  # told once, however many sweeps (or processes) look
+    dms = [c for c in bot.slack.calls_to("chat.postMessage") if c.params["channel"] == "U1" and c.response["ok"]]
+    assert (
+        len(dms) == 1 and "could not be posted" in dms[0].params["text"] and "internal_error" in dms[0].params["text"]
+    )
+    assert f"--date {yesterday.isoformat()}" in dms[0].params["text"]
+    listing = bot.command("list", channel_id="C_PUBLIC").json()["text"]
+    assert f"#{sub.id}" in listing and "*missed*" in listing and "internal_error" in listing
+    live = run_round(rounds, subs(bot), now=datetime.now(UTC).replace(hour=8))  # a sweep never revives it
+    assert live.posted == 0
+    backfill = run_round(rounds, subs(bot), digest_date=yesterday)  # a person asking does
+    assert backfill.posted == 1
+    assert "posted" in bot.command("list", channel_id="C_PUBLIC").json()["text"]
+
+
+def test_a_failed_digest_waits_for_its_backoff_in_live_rounds(bot: BotUnderTest) -> None:
+    make_subscription(bot, "C_PUBLIC")
+    rounds = bot.runtime.rounds
+    at = datetime.now(UTC).replace(hour=10, minute=0)
+    bot.slack.fail_next("chat.postMessage", error="internal_error")
+    assert run_round(rounds, subs(bot), now=at).failed == 1
+    assert run_round(rounds, subs(bot), now=at + timedelta(seconds=30)).waiting == 1  # backoff: 1 minute
+    assert run_round(rounds, subs(bot), now=at + timedelta(minutes=2)).posted == 1
+    assert len([c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]) == 1

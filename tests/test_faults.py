@@ -191,29 +191,26 @@ def make_scene(
     store.dispose()
 
 
-@pytest.mark.parametrize("step", ["claimed", "posted", "charted"])
-def test_sigkill_at_each_step_then_rerun_posts_each_digest_once(make_scene: Callable[..., Scene], step: str) -> None:
-    scene = make_scene()
-    if step == "claimed":  # every claim taken, nothing fetched yet
-        scene.braze.latency = 60
-        proc = scene.start()
-        scene.wait("claims", lambda: scene.delivery_rows() == len(scene.channels), proc)
-    elif step == "posted":  # one message landed but its answer (and so its ts) never reached the bot
-        scene.slack.answer_late("chat.postMessage", 60)
-        proc = scene.start()
-        scene.wait("posts", lambda: sum(scene.digests().values()) >= 3, proc)
-    else:  # one chart shared but its answer lost
-        scene.slack.answer_late("files.completeUploadExternal", 60)
-        proc = scene.start()
-        scene.wait("charts", lambda: len(scene.slack.files) >= 2, proc)
+def test_sigkill_after_the_claim_the_post_and_the_chart_then_a_rerun_posts_each_digest_once(
+    make_scene: Callable[..., Scene],
+) -> None:
+    """One round killed with digests at every step: claimed but not fetched (a send hangs at Braze),
+    posted but unrecorded (Slack's answer to one post never reached the bot), charted but unrecorded
+    (likewise for one chart), and done."""
+    scene = make_scene(subscriptions=9, sends=3)
+    scene.braze.send_latency["send-f0"] = 60
+    scene.slack.answer_late("chat.postMessage", 60)
+    scene.slack.answer_late("files.completeUploadExternal", 60)
+    proc = scene.start()
+    scene.wait("digests at every step", lambda: len(scene.slack.files) >= 3 and len(scene.digests()) >= 4, proc)
+    assert scene.delivery_rows() == 9
     kill_group(proc)
-    scene.braze.latency = 0
+    scene.braze.send_latency.clear()
     scene.slack.release_late()
     code, out = scene.run()
     assert code == 0 and "failed 0" in out and "missed 0" in out, out
     scene.assert_exactly_once(TODAY)
-    if step != "claimed":
-        assert scene.slack.calls_to("conversations.history" if step == "posted" else "conversations.replies")
+    assert scene.slack.calls_to("conversations.history") and scene.slack.calls_to("conversations.replies")
 
 
 def test_two_processes_one_killed_the_survivor_takes_its_digests_over(make_scene: Callable[..., Scene]) -> None:
@@ -230,7 +227,7 @@ def test_two_processes_one_killed_the_survivor_takes_its_digests_over(make_scene
 
 def test_a_round_longer_than_its_lease_is_never_overtaken(make_scene: Callable[..., Scene]) -> None:
     scene = make_scene(subscriptions=6, sends=2)
-    scene.braze.latency = 4  # each send takes four leases to fetch
+    scene.braze.latency = 3  # each send takes three leases to fetch
     slow = scene.start(DIGEST_LEASE_SECONDS="1")
     scene.wait("claims", lambda: scene.delivery_rows() == len(scene.channels), slow)
     second = scene.start(DIGEST_LEASE_SECONDS="1")
@@ -270,8 +267,6 @@ def test_backfill_of_an_earlier_day_posts_it_whatever_later_days_hold(make_scene
     code, out = scene.run("--date", yesterday.isoformat())
     assert code == 0 and "posted 4 " in out, out
     scene.assert_exactly_once(TODAY, yesterday)
-    code, out = scene.run("--date", yesterday.isoformat())
-    assert code == 0 and "already posted 4" in out, out
 
 
 def test_a_hung_send_delays_only_its_own_subscribers(make_scene: Callable[..., Scene]) -> None:
