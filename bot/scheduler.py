@@ -24,7 +24,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from digests.records import Subscription
-from digests.round import RoundContext, RoundResult, close_out_days, run_round
+from digests.round import RoundContext, RoundResult, close_out_days, resume_past_days, run_round
 from digests.store import Store
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,7 @@ class DigestScheduler:
             # Slack retries an event for at most a few minutes; a day of event ids is plenty.
             self._store.forget_events_before(datetime.now(UTC) - timedelta(days=1))
             close_out_days(self._rounds)
+            resume_past_days(self._rounds)
             return run_round(self._rounds, self._store.active_subscriptions())
         except Exception:
             log.exception("digest sweep failed")

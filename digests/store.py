@@ -426,6 +426,18 @@ class Store:
             rows = conn.execute(select(digest_deliveries).where(d.status == "failed").order_by(d.digest_date, d.id))
             return [_delivery(row) for row in rows]
 
+    def lapsed_leases(self, lease: timedelta, *, now: datetime | None = None) -> list[Delivery]:
+        """Held deliveries whose holder stopped renewing (or released them): resumable by anyone."""
+        d = digest_deliveries.c
+        cutoff = as_utc(now) - lease
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(digest_deliveries)
+                .where(d.status.in_(HELD_STATUSES), or_(d.heartbeat_at.is_(None), d.heartbeat_at < cutoff))
+                .order_by(d.digest_date, d.id)
+            )
+            return [_delivery(row) for row in rows]
+
     def last_outcomes(self, sub_ids: Collection[int]) -> dict[int, Delivery]:
         """Each subscription's latest delivery (by day), for App Home and ``list``."""
         if not sub_ids:

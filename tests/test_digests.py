@@ -9,7 +9,7 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.scheduler import MISFIRE_GRACE_SECONDS, DigestScheduler
-from digests.round import close_out_days, run_round
+from digests.round import close_out_days, resume_past_days, run_round
 from digests.schedule import first_digest_date
 from fakes.braze import SERIES_PATH as SERIES
 from fakes.braze import series_payload
@@ -336,3 +336,21 @@ def test_a_failed_digest_waits_for_its_backoff_in_live_rounds(bot: BotUnderTest)
     assert run_round(rounds, subs(bot), now=at + timedelta(seconds=30)).waiting == 1  # backoff: 1 minute
     assert run_round(rounds, subs(bot), now=at + timedelta(minutes=2)).posted == 1
     assert len([c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]) == 1
+
+
+def test_a_dead_holders_half_done_digest_of_an_earlier_day_gets_its_chart_not_a_second_message(
+    bot: BotUnderTest,
+) -> None:
+    sub = make_subscription(bot, "C_PUBLIC", created=datetime.now(UTC) - timedelta(days=3))
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    store = bot.runtime.store
+    held = store.claim(sub.id, yesterday, holder="dead", now=datetime.now(UTC) - timedelta(minutes=5))
+    assert held is not None and store.record_message(held.id, "dead", "1700000000.000100", chart_follows=True)
+    result = resume_past_days(bot.runtime.rounds)
+    assert result.posted == 1
+    assert bot.slack.calls_to("chat.postMessage") == []
+    [share] = bot.slack.files
+    assert share.thread_ts == "1700000000.000100" and share.channel == "C_PUBLIC"
+    done = store.get_delivery(sub.id, yesterday)
+    assert done is not None and (done.status, done.file_id) == ("posted", share.file_id)
+    assert resume_past_days(bot.runtime.rounds).posted == 0

@@ -29,7 +29,7 @@ from digests.tables import metadata
 from fakes.braze import SampleBraze
 from fakes.slack import SlackFake
 from handlers.flows.digest_posting import EVENT_TYPE
-from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET
+from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET, drop_schema
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = datetime.now(UTC).date()
@@ -188,6 +188,7 @@ def make_scene(
     yield make
     slack_fake.release_late()
     braze_server.reset()
+    drop_schema(store.engine)  # the PostgreSQL database is shared by the session: leave it empty
     store.dispose()
 
 
@@ -227,10 +228,10 @@ def test_two_processes_one_killed_the_survivor_takes_its_digests_over(make_scene
 
 def test_a_round_longer_than_its_lease_is_never_overtaken(make_scene: Callable[..., Scene]) -> None:
     scene = make_scene(subscriptions=6, sends=2)
-    scene.braze.latency = 3  # each send takes three leases to fetch
-    slow = scene.start(DIGEST_LEASE_SECONDS="1")
+    scene.braze.latency = 3  # each Braze call (the series, then the name) takes 1.5 leases
+    slow = scene.start()
     scene.wait("claims", lambda: scene.delivery_rows() == len(scene.channels), slow)
-    second = scene.start(DIGEST_LEASE_SECONDS="1")
+    second = scene.start()
     outs = [slow.communicate(timeout=150)[0], second.communicate(timeout=150)[0]]
     assert [slow.returncode, second.returncode] == [0, 0], outs
     assert "posted 6 " in outs[0] and "posted 0 " in outs[1] and "already posted 6" in outs[1], outs
@@ -342,3 +343,33 @@ def test_render_workers_and_resource_tracker_exit_when_their_parent_is_killed(
     while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert [pid for pid in children if _alive(pid)] == []
+
+
+def test_a_clock_process_takes_over_a_killed_rounds_digests_and_stops_on_sigterm(
+    make_scene: Callable[..., Scene], database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the takeover is covered on PostgreSQL above; this is about the clock process")
+    scene = make_scene(subscriptions=6, sends=2)
+    scene.slack.answer_late("chat.postMessage", 60)
+    victim = scene.start()
+    scene.wait("posts", lambda: sum(scene.digests().values()) >= 2, victim)
+    kill_group(victim)
+    scene.slack.release_late()
+    clock = subprocess.Popen(
+        [sys.executable, "-m", "bot", "clock"],
+        env=scene.env(SCHEDULER="on", DIGEST_SWEEP_SECONDS="1"),
+        cwd=scene.tmp,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        scene.wait("every digest", lambda: len(scene.digests()) == 6 and len(scene.slack.files) >= 6, clock)
+        time.sleep(1.5)  # a few more sweeps: none may post again
+    finally:
+        clock.send_signal(signal.SIGTERM)
+        out = clock.communicate(timeout=60)[0]
+    assert clock.returncode == 0, out
+    scene.assert_exactly_once(TODAY)
