@@ -194,11 +194,19 @@ def running_bot(
 
 
 @contextmanager
-def bot_process(*, render_processes: int = 1, report_workers: int = 8, channels: int = 1) -> Iterator[BotBench]:
+def bot_process(
+    *,
+    render_processes: int = 1,
+    report_workers: int = 8,
+    channels: int = 1,
+    extra_env: dict[str, str] | None = None,
+    braze_setup: Any = None,
+) -> Iterator[BotBench]:
     """The bot as users run it, ``python -m bot`` in its own process, against fakes in this process.
 
     Slack and Braze are remote in production; here their fakes' CPU stays out of the bot's process, so
-    the bot's GIL sees only the bot's own work.
+    the bot's GIL sees only the bot's own work. ``extra_env`` overrides settings; ``braze_setup(braze)``
+    runs on the sample Braze server before the bot starts.
     """
     import os
     import socket
@@ -216,6 +224,8 @@ def bot_process(*, render_processes: int = 1, report_workers: int = 8, channels:
         SampleBraze(api_key=BRAZE_KEY) as braze,
     ):
         braze.add_send(CAMPAIGN, SEND, days_ago=DAYS_AGO)
+        if braze_setup is not None:
+            braze_setup(braze)
         names = [f"C_BENCH{i:03d}" for i in range(channels)]
         for name in names:
             slack.add_channel(name, name=name.lower())
@@ -237,6 +247,7 @@ def bot_process(*, render_processes: int = 1, report_workers: int = 8, channels:
             RENDER_PROCESSES=str(render_processes),
             REPORT_WORKERS=str(report_workers),
         )
+        env.update(extra_env or {})
         log = (Path(tmp) / "bot.log").open("wb")
         proc = subprocess.Popen([sys.executable, "-m", "bot"], env=env, cwd=tmp, stdout=log, stderr=log)
         url = f"http://127.0.0.1:{port}"

@@ -11,7 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, S
 
 from handlers.adapter.ratelimit import PacedWebClient
 from handlers.deps import Deps
-from handlers.listeners import actions, commands, home, mentions
+from handlers.listeners import actions, commands, home, mentions, options, views
 
 
 def make_slack_client(token: str, base_url: str) -> PacedWebClient:
@@ -48,4 +48,6 @@ def create_app(client: WebClient, signing_secret: str, deps: Deps, *, verify_tok
     mentions.register(app, deps)
     actions.register(app, deps)
     home.register(app, deps)
+    options.register(app, deps)
+    views.register(app, deps)
     return app

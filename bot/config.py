@@ -68,6 +68,8 @@ class Settings(DatabaseSettings):
     render_processes: int = Field(default_factory=default_render_processes, ge=0, le=8)
     #: Threads that fetch from Braze and deliver to Slack after the ack.
     report_workers: int = Field(default=4, ge=1, le=64)
+    #: How often the catalogue re-reads Braze's campaign and Canvas lists (where the scheduler runs).
+    catalogue_refresh_minutes: float = Field(default=15, gt=0, le=1440)
     #: A digest claim is a lease renewed every third of this while its process works; a dead process's
     #: digests are taken over this long after its last heartbeat (60 s: resumed within 2 minutes).
     digest_lease_seconds: float = Field(default=60.0, gt=0, le=600)

@@ -18,7 +18,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, MetaData, inspect, text
+
+from catalogue import tables as catalogue_tables
+from digests import tables as digest_tables
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -27,6 +30,8 @@ BASELINE = "0001_baseline"
 _LOCK_KEY = 0x5E_5D_57_A7
 #: A table only the first release's schema has, to recognise its databases.
 _BASELINE_MARKER = "subscriptions"
+#: Every table the migrations must produce (Alembic's target metadata; the drift test compares them).
+METADATA: tuple[MetaData, ...] = (digest_tables.metadata, catalogue_tables.metadata)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

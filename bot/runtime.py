@@ -16,8 +16,11 @@ from slack_sdk import WebClient
 
 from bot import db
 from bot.app import create_app, make_slack_client
+from bot.catalogue_jobs import schedule_refresh
 from bot.config import Settings
 from bot.scheduler import DigestScheduler
+from catalogue.refresh import CatalogueRefresher
+from catalogue.store import CatalogueStore
 from digests.lease import LeaseKeeper
 from digests.round import RoundContext
 from digests.store import Store, make_engine
@@ -47,6 +50,8 @@ class Runtime:
     app: App
     ready: bool = False
     scheduler: DigestScheduler | None = None
+    #: Reads Braze's campaign and Canvas lists into the catalogue (scheduled where the scheduler runs).
+    catalogue: CatalogueRefresher | None = None
 
     def start(self, *, scheduler: bool | None = None) -> None:
         """Slow start-up work, done before the health check says ready.
@@ -58,6 +63,10 @@ class Runtime:
         if self.settings.scheduler == "on" if scheduler is None else scheduler:
             self.scheduler = DigestScheduler(self.rounds, sweep_minutes=self.settings.digest_sweep_seconds / 60)
             self.scheduler.start()
+            if self.catalogue is not None:
+                schedule_refresh(
+                    self.scheduler.scheduler, self.catalogue, minutes=self.settings.catalogue_refresh_minutes
+                )
         self.ready = True
 
     def subscriptions_changed(self) -> None:
@@ -68,6 +77,8 @@ class Runtime:
     def close(self) -> None:
         self.ready = False
         self.rounds.stopping.set()  # rounds finish the post in hand and leave the rest resumable
+        if self.catalogue is not None:
+            self.catalogue.stopping.set()  # a list read stops between pages
         if self.scheduler is not None:
             self.scheduler.shutdown()
         self.rounds.keeper.close()
@@ -97,6 +108,7 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     braze = BrazeClient(settings.braze_rest_endpoint, settings.braze_api_key.get_secret_value())
     renderer = ChartRenderer(settings.render_processes)
     store = Store(make_engine(settings.database_url))
+    catalogue = CatalogueStore(store.engine)
     jobs = ThreadPoolExecutor(max_workers=settings.report_workers, thread_name_prefix="job")
     names = CampaignNames(braze)
     delivery = SlackDelivery(slack)
@@ -113,6 +125,7 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
         delivery=delivery,
         jobs=jobs,
         store=store,
+        catalogue=catalogue,
         on_subscriptions_changed=subscriptions_changed,
         default_timezone=settings.digest_timezone,
     )
@@ -128,4 +141,5 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     )
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
     runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app)
+    runtime.catalogue = CatalogueRefresher(braze, catalogue)
     return runtime

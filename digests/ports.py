@@ -15,6 +15,10 @@ from typing import Protocol
 
 from digests.records import Subscription
 from reports.daily import Digest
+from reports.kind_daily import KindDigest
+
+#: A send's digest, or a campaign's or Canvas's.
+AnyDigest = Digest | KindDigest
 
 
 class SendFailed(Exception):
@@ -42,7 +46,14 @@ class Posted:
 
 class DigestSender(Protocol):
     def post_message(
-        self, sub: Subscription, digest: Digest, *, title: str, delivery_id: int, digest_date: date, chart_follows: bool
+        self,
+        sub: Subscription,
+        digest: AnyDigest,
+        *,
+        title: str,
+        delivery_id: int,
+        digest_date: date,
+        chart_follows: bool,
     ) -> Posted:
         """Post the digest's message, tagged with ``delivery_id`` and ``digest_date`` (message metadata);
         :class:`SendFailed` if it fails."""
@@ -52,11 +63,11 @@ class DigestSender(Protocol):
         """The digest message tagged ``delivery_id`` among the channel's recent messages, or None."""
         ...
 
-    def attach_chart(self, sub: Subscription, digest: Digest, *, ts: str, title: str, png: bytes) -> str | None:
+    def attach_chart(self, sub: Subscription, digest: AnyDigest, *, ts: str, title: str, png: bytes) -> str | None:
         """Upload the chart into the message's thread; the file id. :class:`SendFailed`."""
         ...
 
-    def find_chart(self, sub: Subscription, digest: Digest, *, ts: str) -> str | None:
+    def find_chart(self, sub: Subscription, digest: AnyDigest, *, ts: str) -> str | None:
         """The id of this digest's chart if it is already in the message's thread, or None."""
         ...
 

@@ -7,6 +7,11 @@ from datetime import date, datetime
 from typing import Literal
 
 SubscriptionStatus = Literal["active", "paused", "ended", "cancelled"]
+#: What a subscription digests: one API send (``campaign_id`` + ``send_id``), or a whole campaign or Canvas
+#: (its ID in ``campaign_id``, ``send_id`` empty).
+SubscriptionKind = Literal["send", "campaign", "canvas"]
+#: ``ends_on`` of campaign and Canvas subscriptions: no end date (they end when archived or quiet).
+OPEN_END = date(9999, 12, 31)
 #: A delivery moves forward only: ``claimed`` (a holder's lease; nothing posted, or a post whose answer
 #: never came) → ``chart_pending`` (the message is in the channel and its ``ts`` stored; its chart is
 #: not attached yet) → ``posted`` (done: chart attached, or none needed). ``failed`` is a transient
@@ -22,7 +27,7 @@ HELD_STATUSES: tuple[DeliveryStatus, ...] = ("claimed", "chart_pending")
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A channel's daily digest of one Braze send."""
+    """A channel's daily digest of one Braze send, campaign or Canvas (``kind``)."""
 
     id: int
     team_id: str
@@ -39,6 +44,12 @@ class Subscription:
     status: SubscriptionStatus
     status_reason: str | None
     last_digest_on: date | None
+    kind: SubscriptionKind = "send"
+
+    @property
+    def object_id(self) -> str:
+        """The send, campaign or Canvas ID this subscription digests."""
+        return self.send_id if self.kind == "send" else self.campaign_id
 
 
 @dataclass(frozen=True, slots=True)

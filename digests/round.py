@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
+from digests import kinds
+from digests.kinds import KindFetched
 from digests.lease import LeaseKeeper
 from digests.ports import DigestSender, SendFailed
 from digests.records import Delivery, Subscription
@@ -28,6 +30,7 @@ from digests.schedule import first_digest_date, local_due
 from digests.store import Store
 from reports.braze import BrazeClient, BrazeError, BrazeNoData
 from reports.daily import Digest, build_digest, fetch_span
+from reports.kind_daily import KindDigest
 from reports.models import SendSeries
 from reports.pipeline import CampaignNames, Workers
 from reports.summary import campaign_title, chart_data
@@ -177,9 +180,9 @@ def run_round(
             continue
         keeper.hold(claim.id)
         jobs.append(_Job(sub, claim, day, now))
-    groups: dict[tuple[str, str], list[_Job]] = {}
+    groups: dict[tuple[str, str, str], list[_Job]] = {}
     for job in jobs:
-        groups.setdefault((job.sub.campaign_id, job.sub.send_id), []).append(job)
+        groups.setdefault(kinds.group_key(job.sub), []).append(job)
     charts = _ChartCache(deps)
     posts: list[Future[None]] = []
     posts_lock = threading.Lock()
@@ -282,14 +285,24 @@ def _fetch(deps: RoundContext, group: list[_Job], result: RoundResult) -> SendSe
         return exc
 
 
-def _fetch_group(deps: RoundContext, group: list[_Job], result: RoundResult) -> tuple[SendSeries | None, str | None]:
-    """Fetch a send once for all its subscribers; on failure each claim fails for now (retried later)."""
+def _fetch_group(
+    deps: RoundContext, group: list[_Job], result: RoundResult
+) -> tuple[SendSeries | KindFetched | None, str | None]:
+    """Fetch a send (campaign, Canvas) once for all its subscribers; on failure each claim fails for now
+    (retried later)."""
     if deps.stopping.is_set():
         for job in group:
             _stop(deps, job, result)
         return None, None
+    fetched: SendSeries | KindFetched | BrazeError
     try:
-        fetched = _fetch(deps, group, result)
+        if kinds.is_kind(group[0].sub):
+            dates = [job.digest_date for job in group]
+            fetched = kinds.fetch(deps.braze, group[0].sub, dates, lambda: result.count("braze_calls"))
+        else:
+            fetched = _fetch(deps, group, result)
+    except BrazeError as exc:
+        fetched = exc
     except Exception as exc:  # never let one send stop the round
         log.exception("digest fetch crashed")
         fetched = BrazeError(f"internal error ({type(exc).__name__})")
@@ -302,6 +315,8 @@ def _fetch_group(deps: RoundContext, group: list[_Job], result: RoundResult) -> 
                 continue
             _fail(deps, job, f"braze: {fetched.user_message}", result)
         return None, None
+    if isinstance(fetched, KindFetched):
+        return fetched, fetched.name
     return fetched, deps.names.get(group[0].sub.campaign_id)
 
 
@@ -310,18 +325,24 @@ class _ChartCache:
 
     def __init__(self, deps: RoundContext) -> None:
         self._deps = deps
-        self._charts: dict[tuple[str, str, date, date], bytes | None] = {}
-        self._locks: dict[tuple[str, str, date, date], threading.Lock] = {}
+        self._charts: dict[tuple[str, ...] | tuple[str, str, date, date], bytes | None] = {}
+        self._locks: dict[tuple[str, ...] | tuple[str, str, date, date], threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, digest: Digest, series: SendSeries, title: str) -> bytes | None:
-        key = (series.campaign_id, series.send_id, digest.cumulative.start, digest.day)
+    def get(self, digest: Digest | KindDigest, series: SendSeries | KindFetched, title: str) -> bytes | None:
+        if isinstance(digest, KindDigest) and isinstance(series, KindFetched):
+            key = kinds.chart_key(digest)
+            draw = lambda: kinds.render(self._deps.renderer, series, digest, title)  # noqa: E731
+        else:
+            assert isinstance(digest, Digest) and isinstance(series, SendSeries)
+            key = (series.campaign_id, series.send_id, digest.cumulative.start, digest.day)
+            draw = lambda: self._deps.renderer.render(chart_data(series, digest.cumulative, title=title))  # noqa: E731
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._charts:
                 try:
-                    self._charts[key] = self._deps.renderer.render(chart_data(series, digest.cumulative, title=title))
+                    self._charts[key] = draw()
                 except Exception:
                     log.exception("digest chart failed")
                     self._charts[key] = None
@@ -377,7 +398,7 @@ def _stop(deps: RoundContext, job: _Job, result: RoundResult) -> None:
 def _post_one(
     deps: RoundContext,
     job: _Job,
-    series: SendSeries,
+    series: SendSeries | KindFetched,
     name: str | None,
     charts: _ChartCache,
     result: RoundResult,
@@ -388,13 +409,19 @@ def _post_one(
         _stop(deps, job, result)
         return
     try:
-        digest = build_digest(series, first_day=sub.first_day, digest_date=job.digest_date)
-        title = campaign_title(name, sub.campaign_id)
+        digest: Digest | KindDigest
+        if isinstance(series, KindFetched):
+            digest, title = kinds.build(series, sub, job.digest_date), kinds.title(series)
+            chart_title = title
+        else:
+            digest = build_digest(series, first_day=sub.first_day, digest_date=job.digest_date)
+            title = campaign_title(name, sub.campaign_id)
+            chart_title = f"{title} · send {sub.send_id}"
         if digest.day < sub.first_day:
             _write(lambda: store.record_skip(job.claim.id, keeper.holder, "no complete day of data yet"), "a skip")
             result.count("skipped")
             return
-        png = charts.get(digest, series, f"{title} · send {sub.send_id}") if digest.has_activity else None
+        png = charts.get(digest, series, chart_title) if digest.has_activity else None
         ts = job.claim.message_ts
         if job.claim.status == "claimed":
             ts = _post_message(deps, job, digest, title, chart_follows=png is not None, result=result)
@@ -417,7 +444,7 @@ def _post_one(
 
 
 def _post_message(
-    deps: RoundContext, job: _Job, digest: Digest, title: str, *, chart_follows: bool, result: RoundResult
+    deps: RoundContext, job: _Job, digest: Digest | KindDigest, title: str, *, chart_follows: bool, result: RoundResult
 ) -> str | None:
     """The message step. Returns its ts once recorded; None when it failed (recorded) or was lost."""
     store, sub, sender, holder, claim = deps.store, job.sub, deps.sender, deps.keeper.holder, job.claim
@@ -466,7 +493,9 @@ def _post_message(
     return landed(posted.ts)
 
 
-def _attach_chart(deps: RoundContext, job: _Job, digest: Digest, title: str, png: bytes | None, ts: str) -> None:
+def _attach_chart(
+    deps: RoundContext, job: _Job, digest: Digest | KindDigest, title: str, png: bytes | None, ts: str
+) -> None:
     """The chart step: at most one chart per digest, so a lost upload answer is looked up, not repeated."""
     store, sub, sender, holder, claim = deps.store, job.sub, deps.sender, deps.keeper.holder, job.claim
     what = f"the chart of delivery {claim.id}"
@@ -499,11 +528,15 @@ def _attach_chart(deps: RoundContext, job: _Job, digest: Digest, title: str, png
         return
 
 
-def _end_if_final(deps: RoundContext, sub: Subscription, digest: Digest, result: RoundResult) -> None:
+def _end_if_final(deps: RoundContext, sub: Subscription, digest: Digest | KindDigest, result: RoundResult) -> None:
     if not digest.final:
         return
+    if isinstance(digest, KindDigest):
+        reason = kinds.end_reason(digest)
+    else:
+        reason = f"Braze's analytics window closed on {digest.cumulative.window_end}"
     try:
-        deps.store.end(sub.id, f"Braze's analytics window closed on {digest.cumulative.window_end}")
+        deps.store.end(sub.id, reason)
         result.count("ended")
     except Exception:
         log.exception("could not end subscription %s", sub.id)

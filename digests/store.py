@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
@@ -38,7 +38,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
-from digests.records import DONE_STATUSES, HELD_STATUSES, Delivery, Subscription, SubscriptionStatus
+from digests.records import (
+    DONE_STATUSES,
+    HELD_STATUSES,
+    Delivery,
+    Subscription,
+    SubscriptionKind,
+    SubscriptionStatus,
+)
 from digests.tables import as_utc, digest_deliveries, processed_events, subscriptions
 
 
@@ -109,6 +116,7 @@ class Store:
         first_day: date,
         ends_on: date,
         *,
+        kind: SubscriptionKind = "send",
         now: datetime | None = None,
     ) -> tuple[Subscription, bool]:
         """Subscribe a channel to a send, or re-subscribe it; returns (subscription, created).
@@ -116,9 +124,12 @@ class Store:
         Re-subscribing (same channel, campaign and send) takes the new time, zone and requester and makes
         the subscription active again, whatever its status; its id, created_at and last_digest_on stay.
         INSERT comes first and a UNIQUE violation falls through to UPDATE, so two people subscribing
-        at the same moment end up with one row.
+        at the same moment end up with one row. Campaign and Canvas subscriptions (``kind``) carry their ID
+        in ``campaign_id`` and an empty ``send_id``.
         """
         _check_schedule(hour, minute, timezone)
+        if kind not in get_args(SubscriptionKind) or (kind != "send") == bool(send_id):
+            raise ValueError(f"a {kind!r} subscription needs {'a' if kind == 'send' else 'no'} send_id")
         if ends_on < first_day:
             raise ValueError(f"ends_on {ends_on} is before first_day {first_day}")
         changes = {
@@ -141,6 +152,7 @@ class Store:
                         channel_id=channel_id,
                         campaign_id=campaign_id,
                         send_id=send_id,
+                        kind=kind,
                         created_at=as_utc(now),
                         **changes,
                     )
@@ -149,7 +161,7 @@ class Store:
         except IntegrityError as exc:
             conflict = exc  # the row exists (perhaps created a moment ago by someone else): update it
         with self.engine.begin() as conn:
-            if conn.execute(update(subscriptions).where(key).values(**changes)).rowcount != 1:
+            if conn.execute(update(subscriptions).where(key, s.kind == kind).values(**changes)).rowcount != 1:
                 raise conflict  # not a duplicate key after all, but some other constraint
             return _subscription(conn.execute(select(subscriptions).where(key)).one()), False
 

@@ -83,6 +83,8 @@ subscriptions = Table(
     Column("status", String, nullable=False),
     Column("status_reason", Text),
     Column("last_digest_on", Date),
+    #: send | campaign | canvas (checked by the store: SQLite would need a table rebuild to add a CHECK).
+    Column("kind", String, nullable=False, server_default="send"),
     UniqueConstraint("channel_id", "campaign_id", "send_id", name="uq_subscriptions_key"),
     CheckConstraint("hour BETWEEN 0 AND 23", name="ck_subscriptions_hour"),
     CheckConstraint("minute BETWEEN 0 AND 59", name="ck_subscriptions_minute"),

@@ -152,6 +152,57 @@ def block_actions_payload(
     }
 
 
+def block_suggestion_payload(
+    view: dict[str, Any],
+    action_id: str,
+    value: str,
+    *,
+    block_id: str | None = None,
+    user_id: str = "U1",
+    team_id: str = "T1",
+    api_app_id: str = "A1",
+) -> dict[str, Any]:
+    """The options request Slack sends while someone types into an ``external_select`` of an open modal."""
+    return {
+        "type": "block_suggestion",
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id},
+        "container": {"type": "view", "view_id": view.get("id", "V0")},
+        "api_app_id": api_app_id,
+        "token": "legacy-verification-token",
+        "action_id": action_id,
+        "block_id": block_id or action_id,
+        "value": value,
+        "team": {"id": team_id, "domain": "sendstats-test"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+    }
+
+
+def view_submission_payload(
+    view: dict[str, Any],
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    user_id: str = "U1",
+    team_id: str = "T1",
+    api_app_id: str = "A1",
+) -> dict[str, Any]:
+    """A ``view_submission``: the opened view with the entered ``state.values`` (block id → action id → value)."""
+    submitted = {**view, "state": {"values": values}}
+    return {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "sendstats-test"},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id},
+        "api_app_id": api_app_id,
+        "token": "legacy-verification-token",
+        "trigger_id": _trigger_id(),
+        "view": submitted,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+
+
 def block_action_body(payload: dict[str, Any]) -> bytes:
     """Form-encoded ``payload=<json>`` body, as Slack posts interactivity requests."""
     return urlencode({"payload": json.dumps(payload)}).encode()

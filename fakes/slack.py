@@ -278,6 +278,7 @@ class SlackFake:
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
+            "views.open": self._views_open,
             "reactions.add": self._reactions_add,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
@@ -307,6 +308,8 @@ class SlackFake:
         self.ephemerals: list[dict[str, Any]] = []
         self.files: list[FileShare] = []
         self.views: dict[str, dict[str, Any]] = {}
+        #: Modals opened with ``views.open``, oldest first, as Slack stored them (with ``id`` and ``state``).
+        self.opened_views: list[dict[str, Any]] = []
         self.reactions: list[dict[str, str]] = []
         self.responses: dict[str, list[dict[str, Any]]] = {}
         self._uploads: dict[str, _PendingUpload] = {}
@@ -806,6 +809,31 @@ class SlackFake:
             raise _SlackError("invalid_arguments")
         self.views[user_id] = view
         return {"ok": True, "view": {"id": self._next_id("V"), "team_id": TEAM_ID, **copy.deepcopy(view)}}
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal as Slack checks it: a trigger_id, a modal view within Slack's limits."""
+        trigger_id, view = params.get("trigger_id"), params.get("view")
+        if not trigger_id:
+            raise _SlackError("invalid_trigger_id")
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            raise _SlackError("invalid_arguments")
+        title = (view.get("title") or {}).get("text", "")
+        blocks = view.get("blocks") or []
+        has_inputs = any(b.get("type") == "input" for b in blocks)
+        too_long = len(str(view.get("private_metadata") or "")) > 3000 or len(str(view.get("callback_id") or "")) > 255
+        if not title or len(title) > 24 or len(blocks) > 100 or too_long or (has_inputs and not view.get("submit")):
+            raise _SlackError("invalid_arguments")
+        stored = {
+            "id": self._next_id("V"),
+            "team_id": TEAM_ID,
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+            "hash": uuid.uuid4().hex[:16],
+            "state": {"values": {}},
+            **copy.deepcopy(view),
+        }
+        self.opened_views.append(stored)
+        return {"ok": True, "view": copy.deepcopy(stored)}
 
     def _reactions_add(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._visible(params.get("channel"))

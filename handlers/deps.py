@@ -8,6 +8,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from catalogue.store import CatalogueStore
 from digests.store import Store
 from handlers.adapter.delivery import SlackDelivery
 from handlers.adapter.pacing import ChannelLanes
@@ -32,6 +33,8 @@ class Deps:
     #: Runs the slow part of a request after Slack has been acknowledged.
     jobs: Executor
     store: Store
+    #: Every campaign and Canvas by name; searches read only this, never Braze.
+    catalogue: CatalogueStore
     #: Called after a subscription is added, changed or cancelled (the scheduler re-syncs its jobs).
     on_subscriptions_changed: Callable[[], None]
     #: Per-channel delivery queues, so pacing waits never occupy the shared job pool.

@@ -29,7 +29,11 @@ REPORT_EXAMPLE = "`/sendstats 9ef1c2d0-campaign spring-launch 7`"
 SUBSCRIBE_USAGE = "`/sendstats subscribe <campaign_id> <send_id> [at HH:MM] [time zone]`"
 SUBSCRIBE_EXAMPLE = "`/sendstats subscribe 9ef1c2d0-campaign spring-launch at 08:30 Europe/Berlin`"
 UNSUBSCRIBE_USAGE = "`/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`"
+KIND_SUBSCRIBE_USAGE = "`/sendstats subscribe campaign|canvas <id> [at HH:MM] [time zone]`"
+KIND_SUBSCRIBE_EXAMPLE = "`/sendstats subscribe canvas 0ad1e1a4-canvas at 08:30 Europe/Berlin`"
 KIND_DEFAULT_DAYS = 30
+FIND_USAGE = "`/sendstats find <words in the name>`"
+FIND_EXAMPLE = "`/sendstats find spring sale`"
 CAMPAIGN_USAGE = "`/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]`"
 CAMPAIGN_EXAMPLE = "`/sendstats campaign 3bbc4555-8fa0-4c9b-a5c0-4505edf3e064 30`"
 CANVAS_USAGE = "`/sendstats canvas <canvas_id> [days] [until YYYY-MM-DD]`"
@@ -67,9 +71,26 @@ class KindReportRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class FindRequest:
+    """Campaigns and Canvases whose name holds every word (searched in the catalogue, never in Braze)."""
+
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
 class SubscribeRequest:
     campaign_id: str
     send_id: str
+    at: time | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KindSubscribeRequest:
+    """A daily digest of a whole campaign or Canvas (``kind`` is ``"campaign"`` or ``"canvas"``)."""
+
+    kind: str
+    object_id: str
     at: time | None = None
     timezone: str | None = None
 
@@ -102,7 +123,16 @@ class UsageError:
         )
 
 
-Request = HelpRequest | ReportRequest | KindReportRequest | SubscribeRequest | UnsubscribeRequest | ListRequest
+Request = (
+    HelpRequest
+    | ReportRequest
+    | KindReportRequest
+    | FindRequest
+    | SubscribeRequest
+    | KindSubscribeRequest
+    | UnsubscribeRequest
+    | ListRequest
+)
 
 
 def _quote(word: str, limit: int = 40) -> str:
@@ -187,13 +217,22 @@ def parse_kind_report(kind: str, words: list[str], today: date) -> KindReportReq
     return KindReportRequest(kind, words[0], *span)
 
 
-def _parse_subscribe(words: list[str]) -> SubscribeRequest | UsageError:
-    usage, example = SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE
-    if len(words) < 2:
-        return UsageError("`subscribe` needs a campaign ID and a send ID.", usage, example)
-    for word, what in ((words[0], "campaign ID"), (words[1], "send ID")):
-        if error := _check_id(word, what, usage, example):
+def _parse_subscribe(words: list[str]) -> SubscribeRequest | KindSubscribeRequest | UsageError:
+    kind = words[0].lower() if words and words[0].lower() in KIND_USAGE else None
+    if kind is not None:
+        usage, example = KIND_SUBSCRIBE_USAGE, KIND_SUBSCRIBE_EXAMPLE
+        what = "campaign ID" if kind == "campaign" else "Canvas ID"
+        if len(words) < 2:
+            return UsageError(f"`subscribe {kind}` needs a {what}.", usage, example)
+        if error := _check_id(words[1], what, usage, example):
             return error
+    else:
+        usage, example = SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE
+        if len(words) < 2:
+            return UsageError("`subscribe` needs a campaign ID and a send ID.", usage, example)
+        for word, what in ((words[0], "campaign ID"), (words[1], "send ID")):
+            if error := _check_id(word, what, usage, example):
+                return error
     rest, at, zone = words[2:], None, None
     if rest and rest[0].lower() == "at":
         if len(rest) < 2:
@@ -214,6 +253,8 @@ def _parse_subscribe(words: list[str]) -> SubscribeRequest | UsageError:
             )
     if rest:
         return UsageError(f"I don't understand {_quote(' '.join(rest))} at the end.", usage, example)
+    if kind is not None:
+        return KindSubscribeRequest(kind, words[1], at, zone)
     return SubscribeRequest(words[0], words[1], at, zone)
 
 
@@ -227,6 +268,10 @@ def _parse_unsubscribe(words: list[str]) -> UnsubscribeRequest | UsageError:
             UNSUBSCRIBE_USAGE,
             example,
         )
+    if words[0].lower() in KIND_USAGE:  # unsubscribe campaign|canvas <id>
+        if error := _check_id(words[1], "ID", UNSUBSCRIBE_USAGE, example):
+            return error
+        return UnsubscribeRequest(campaign_id=words[1], send_id="")
     for word, what in ((words[0], "campaign ID"), (words[1], "send ID")):
         if error := _check_id(word, what, UNSUBSCRIBE_USAGE, example):
             return error
@@ -245,6 +290,13 @@ def parse(text: str, *, today: date) -> Request | UsageError:
         return _parse_unsubscribe(words[1:])
     if head in KIND_USAGE:
         return parse_kind_report(head, words[1:], today)
+    if head == "find":
+        query = " ".join(words[1:])
+        if not query:
+            return UsageError("`find` needs a word or two of the name.", FIND_USAGE, FIND_EXAMPLE)
+        if len(query) > 200:
+            return UsageError("That search is too long; a few words of the name are enough.", FIND_USAGE, FIND_EXAMPLE)
+        return FindRequest(query)
     if head == "list":
         return (
             ListRequest()

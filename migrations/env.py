@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from digests.tables import metadata
+from bot.db import METADATA
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=list(METADATA),
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
     compare_type=True,
 )

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from bot.db import METADATA
 from bot.runtime import Runtime, build_runtime
 from bot.server import HttpServer, make_wsgi
-from digests.tables import metadata
 from fakes.braze import SampleBraze, series_payload
 from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET, make_settings
 from fakes.signing import FORM, JSON, event_body, post_signed, slash_command_body
@@ -138,8 +138,9 @@ def bot(running_bot: BotUnderTest) -> Iterator[BotUnderTest]:
     deps.names.clear()
     deps.clock = utc_now
     with deps.store.engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
+        for metadata in METADATA:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
     yield running_bot
     running_bot.idle()
 
@@ -200,6 +201,7 @@ def make_subscription(bot: BotUnderTest, channel: str, *, send: str = SEND, crea
 
 def drop_schema(engine: Engine) -> None:
     """Drop every table and Alembic's version row, so the next upgrade starts from an empty database."""
-    metadata.drop_all(engine)
+    for metadata in METADATA:
+        metadata.drop_all(engine)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -356,6 +356,8 @@ def test_help_lists_every_command() -> None:
         UNSUBSCRIBE_USAGE,
         "`/sendstats list`",
         "`@sendstats <campaign_id> <send_id> [days]`",
+        "`/sendstats find <words in the name>`",
+        "`/sendstats` alone",
     ):
         assert usage in text
     assert "1–100" in text and "default 14" in text

@@ -246,7 +246,8 @@ def test_rerun_button_on_a_campaign_report_runs_that_range_in_the_thread(bot: Bo
     post = report_post(bot)
     [actions] = [b for b in post.params["blocks"] if b["type"] == "actions"]
     buttons = {e["action_id"]: e for e in actions["elements"]}
-    assert set(buttons) == {"sendstats_rerun_campaign_7", "sendstats_rerun_campaign_30", "sendstats_rerun_campaign_90"}
+    reruns = {"sendstats_rerun_campaign_7", "sendstats_rerun_campaign_30", "sendstats_rerun_campaign_90"}
+    assert set(buttons) == reruns | {"sendstats_subscribe_kind"}
     bot.slack.reset()
     bot.braze.reset()
     ts = post.response["ts"]

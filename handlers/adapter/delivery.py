@@ -200,6 +200,11 @@ class SlackDelivery:
         """``views.publish``: the user's App Home tab."""
         self.client.views_publish(user_id=user_id, view=view)
 
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """``views.open`` with a command's or button's ``trigger_id`` (valid for 3 s); returns the view id."""
+        response = self.client.views_open(trigger_id=trigger_id, view=view)
+        return str((response.get("view") or {}).get("id") or "")
+
     def user_timezone(self, user_id: str) -> str | None:
         """The user's Slack time zone (``users.info`` → ``tz``), or None when Slack has none or refuses."""
         try:

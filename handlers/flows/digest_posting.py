@@ -23,7 +23,9 @@ from digests.ports import Posted, SendFailed
 from digests.records import Subscription
 from handlers.adapter.delivery import INVITE_HINT, NOT_MEMBER, PERMANENT, SlackDelivery, explain, slack_error
 from handlers.layout.digest_blocks import digest_blocks, digest_text, short_day
+from handlers.layout.kind_digest_blocks import kind_digest_blocks, kind_digest_text
 from reports.daily import Digest
+from reports.kind_daily import KindDigest
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,8 +49,20 @@ def _slack(step: Callable[[], T]) -> T:
         raise SendFailed(f"no answer ({type(exc).__name__})", permanent=False, unknown=True) from exc
 
 
-def chart_filename(sub: Subscription, digest: Digest) -> str:
-    return f"sendstats-digest-{sub.send_id}-{digest.day.isoformat()}.png"[:120]
+def chart_filename(sub: Subscription, digest: Digest | KindDigest) -> str:
+    return f"sendstats-digest-{sub.object_id}-{digest.day.isoformat()}.png"[:120]
+
+
+def _what(sub: Subscription) -> str:
+    """``send `x``` / ``campaign `y``` / ``Canvas `z``` for messages about a subscription."""
+    noun = {"send": "send", "campaign": "campaign", "canvas": "Canvas"}.get(sub.kind, sub.kind)
+    return f"{noun} `{sub.object_id}`"
+
+
+def _resubscribe(sub: Subscription) -> str:
+    if sub.kind == "send":
+        return f"/sendstats subscribe {sub.campaign_id} {sub.send_id}"
+    return f"/sendstats subscribe {sub.kind} {sub.campaign_id}"
 
 
 class SlackDigestSender:
@@ -58,16 +72,28 @@ class SlackDigestSender:
         self.delivery = delivery
 
     def post_message(
-        self, sub: Subscription, digest: Digest, *, title: str, delivery_id: int, digest_date: date, chart_follows: bool
+        self,
+        sub: Subscription,
+        digest: Digest | KindDigest,
+        *,
+        title: str,
+        delivery_id: int,
+        digest_date: date,
+        chart_follows: bool,
     ) -> Posted:
-        blocks = digest_blocks(
-            digest,
-            title=title,
-            campaign_id=sub.campaign_id,
-            send_id=sub.send_id,
-            subscription_id=sub.id,
-            chart_in_thread=chart_follows,
-        )
+        if isinstance(digest, KindDigest):
+            blocks = kind_digest_blocks(digest, title=title, subscription_id=sub.id, chart_in_thread=chart_follows)
+            text = kind_digest_text(digest, title)
+        else:
+            blocks = digest_blocks(
+                digest,
+                title=title,
+                campaign_id=sub.campaign_id,
+                send_id=sub.send_id,
+                subscription_id=sub.id,
+                chart_in_thread=chart_follows,
+            )
+            text = digest_text(digest, title, sub.send_id)
         metadata = {
             "event_type": EVENT_TYPE,
             "event_payload": {
@@ -76,7 +102,6 @@ class SlackDigestSender:
                 "digest_date": digest_date.isoformat(),
             },
         }
-        text = digest_text(digest, title, sub.send_id)
         ts = _slack(
             lambda: self.delivery.joined_retry(
                 sub.channel_id, lambda: self.delivery.post(sub.channel_id, text=text, blocks=blocks, metadata=metadata)
@@ -92,7 +117,9 @@ class SlackDigestSender:
         )
         return Posted(ts=ts) if ts else None
 
-    def attach_chart(self, sub: Subscription, digest: Digest, *, ts: str, title: str, png: bytes) -> str | None:
+    def attach_chart(
+        self, sub: Subscription, digest: Digest | KindDigest, *, ts: str, title: str, png: bytes
+    ) -> str | None:
         filename = chart_filename(sub, digest)
         label = f"{title} · through {short_day(digest.day)}"
         return _slack(
@@ -102,7 +129,7 @@ class SlackDigestSender:
             )
         )
 
-    def find_chart(self, sub: Subscription, digest: Digest, *, ts: str) -> str | None:
+    def find_chart(self, sub: Subscription, digest: Digest | KindDigest, *, ts: str) -> str | None:
         return _slack(lambda: self.delivery.thread_file(sub.channel_id, ts, chart_filename(sub, digest)))
 
     def note_missing_chart(self, sub: Subscription, *, ts: str, failure: SendFailed) -> None:
@@ -114,15 +141,15 @@ class SlackDigestSender:
 
     def tell_paused(self, sub: Subscription, failure: SendFailed) -> None:
         text = (
-            f"⏸️ I paused your sendstats digest #{sub.id} (send `{sub.send_id}`) for <#{sub.channel_id}>: "
+            f"⏸️ I paused your sendstats digest #{sub.id} ({_what(sub)}) for <#{sub.channel_id}>: "
             f"{failure.explanation} To resume, invite me to the channel (`/invite @sendstats`) and run "
-            f"`/sendstats subscribe {sub.campaign_id} {sub.send_id}` there again."
+            f"`{_resubscribe(sub)}` there again."
         )
         self.delivery.post(sub.created_by, text=text)
 
     def tell_missed(self, sub: Subscription, day: date, reason: str) -> None:
         text = (
-            f"⚠️ Your sendstats digest #{sub.id} (send `{sub.send_id}`) for {short_day(day)} could not be posted "
+            f"⚠️ Your sendstats digest #{sub.id} ({_what(sub)}) for {short_day(day)} could not be posted "
             f"in <#{sub.channel_id}> before the day ended ({reason}). I kept trying all day. To post it now, an "
             f"operator can run `python -m bot digest --date {day.isoformat()}`."
         )

@@ -20,6 +20,7 @@ from handlers.deps import Deps
 from handlers.flows.reporting import Origin, tell
 from handlers.grammar import ListRequest, SubscribeRequest, UnsubscribeRequest
 from handlers.layout.digest_blocks import last_outcome, long_day, short_day
+from handlers.layout.kind_digest_blocks import ends_text, subject
 from handlers.layout.text import escape
 from reports.braze import BrazeError, BrazeNoData
 from reports.summary import RETENTION_DAYS, campaign_title, window_end
@@ -51,8 +52,8 @@ def describe(sub: Subscription, outcome: Delivery | None = None) -> str:
     if sub.status_reason and sub.status != "active":
         status += f" ({escape(sub.status_reason)})"
     return (
-        f"*#{sub.id}* · send `{escape(sub.send_id)}` (campaign `{escape(sub.campaign_id)}`) · "
-        f"{sub.hour:02d}:{sub.minute:02d} {sub.timezone} · last digest {last} · ends {short_day(sub.ends_on)}{status}"
+        f"*#{sub.id}* · {subject(sub)} · "
+        f"{sub.hour:02d}:{sub.minute:02d} {sub.timezone} · last digest {last} · {ends_text(sub)}{status}"
         f" · {last_outcome(outcome)}"
     )
 
@@ -123,7 +124,7 @@ def unsubscribe(deps: Deps, request: UnsubscribeRequest, channel: str) -> str:
         return "No such subscription in this channel. `/sendstats list` shows this channel's digests."
     deps.store.cancel(sub.id)
     deps.on_subscriptions_changed()
-    return f"🛑 Unsubscribed #{sub.id}: no more digests for send `{escape(sub.send_id)}` in this channel."
+    return f"🛑 Unsubscribed #{sub.id}: no more digests for {subject(sub)} in this channel."
 
 
 def list_text(deps: Deps, channel: str) -> str:
@@ -139,7 +140,9 @@ def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, A
     if isinstance(request, SubscribeRequest):
         deps.later(subscribe, deps, request, origin, body.get("team_id", ""))
         ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
+
     elif isinstance(request, UnsubscribeRequest):
         ack(text=unsubscribe(deps, request, origin.channel), response_type="ephemeral")
     elif isinstance(request, ListRequest):
         ack(text=list_text(deps, origin.channel), response_type="ephemeral")
+

@@ -13,13 +13,16 @@ from handlers.grammar import (
     CAMPAIGN_USAGE,
     CANVAS_USAGE,
     DEFAULT_DAYS,
+    FIND_USAGE,
     KIND_DEFAULT_DAYS,
+    KIND_SUBSCRIBE_USAGE,
     MAX_DAYS,
     REPORT_USAGE,
     SUBSCRIBE_USAGE,
     UNSUBSCRIBE_USAGE,
 )
 from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
+from reports.kind_daily import QUIET_DAYS_TO_END
 from reports.models import Metrics
 from reports.summary import RETENTION_DAYS, Breakdown, Rates, Summary, campaign_title
 
@@ -161,9 +164,13 @@ def report_blocks(summary: Summary, *, campaign_name: str | None, chart_note: st
 
 
 def help_blocks() -> list[Block]:
-    """What every command does, shown for ``/sendstats`` and ``/sendstats help``."""
+    """What every command does, shown for ``/sendstats help`` (a bare ``/sendstats`` opens the modal)."""
     text = (
         "*sendstats* brings Braze analytics (sends, campaigns, Canvases) into Slack.\n\n"
+        "• `/sendstats` alone\n  Opens a form: search any campaign or Canvas by name, add a send ID if you "
+        "want one send, pick the days; the report is posted in this channel.\n"
+        f"• {FIND_USAGE}\n  The best 10 campaigns and Canvases whose name holds every word (any case, accents "
+        "optional), with their IDs and Report and Subscribe buttons.\n"
         f"• {REPORT_USAGE}\n  A report for one send: totals, rates, breakdowns by channel and variation, and a "
         f"daily chart. `days` is 1–{MAX_DAYS} (default {DEFAULT_DAYS}, Braze's retention); "
         "`until` ends the range on that day (UTC).\n"
@@ -174,6 +181,8 @@ def help_blocks() -> list[Block]:
         f"variant, and a daily chart. `days` is 1–{MAX_DAYS} (default {KIND_DEFAULT_DAYS}).\n"
         f"• {SUBSCRIBE_USAGE}\n  A digest in this channel every day while Braze keeps the send's data "
         f"({RETENTION_DAYS} days after the send). Default time 09:00 in your Slack time zone.\n"
+        f"• {KIND_SUBSCRIBE_USAGE}\n  A daily digest of a whole campaign or Canvas. No end date: it ends by itself "
+        f"when Braze reports it archived, or after {QUIET_DAYS_TO_END} days in a row with nothing sent or entered.\n"
         f"• {UNSUBSCRIBE_USAGE}\n  Stop a digest.\n"
         "• `/sendstats list`\n  This channel's digests.\n"
         "• `@sendstats <campaign_id> <send_id> [days]`, `@sendstats campaign <id> [days]` or "

@@ -17,6 +17,8 @@ KIND_RERUN_DAYS = (7, 30, 90)
 #: ``sendstats_rerun_campaign_30``, ``sendstats_rerun_canvas_7``…
 KIND_RERUN_PREFIX = "sendstats_rerun_"
 KIND_NOUN = {"campaign": "Campaign", "canvas": "Canvas"}
+#: The Subscribe button of campaign/Canvas reports and ``find`` results (value: ``{"k", "i"}``).
+KIND_SUBSCRIBE = "sendstats_subscribe_kind"
 
 
 def day_text(d: date) -> str:
@@ -32,11 +34,12 @@ def kind_value(kind: str, object_id: str, days: int | None = None) -> str:
 
 
 def kind_actions(kind: str, object_id: str) -> Block:
-    """Re-run the report for another range (answered in the report's thread)."""
+    """Re-run the report for another range (answered in the report's thread), or subscribe the channel."""
     elements = [
         button(f"{days} days", f"{KIND_RERUN_PREFIX}{kind}_{days}", kind_value(kind, object_id, days))
         for days in KIND_RERUN_DAYS
     ]
+    elements.append(button("Subscribe this channel", KIND_SUBSCRIBE, kind_value(kind, object_id)))
     return {"type": "actions", "block_id": f"sendstats_{kind}_actions", "elements": elements}
 
 

@@ -9,23 +9,29 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
 
 from handlers.deps import Deps
+from handlers.flows.kind_subscriptions import subscribe_kind
 from handlers.flows.reporting import Origin, run_report, tell
 from handlers.flows.subscriptions import subscribe, unsubscribe
 from handlers.grammar import (
+    KIND_DEFAULT_DAYS,
     KIND_USAGE,
     MAX_DAYS,
     KindReportRequest,
+    KindSubscribeRequest,
     ReportRequest,
     SubscribeRequest,
     UnsubscribeRequest,
     valid_id,
 )
 from handlers.layout.blocks import SUBSCRIBE, UNSUBSCRIBE
+from handlers.layout.catalogue_blocks import FIND_REPORT
+from handlers.layout.kind_blocks import KIND_SUBSCRIBE
 
 log = logging.getLogger(__name__)
 RERUN = re.compile(r"^sendstats_rerun_\d+$")
@@ -92,6 +98,41 @@ def on_kind_rerun(deps: Deps, body: dict[str, Any]) -> None:
     run_report(deps, KindReportRequest(*parsed), origin)
 
 
+def on_find_report(deps: Deps, body: dict[str, Any]) -> None:
+    """Report from a ``find`` result: in the channel when the result was ephemeral (it has no thread),
+    else (a find by @mention) in the result's thread."""
+    origin = _origin(body)
+    if (body.get("container") or {}).get("is_ephemeral"):
+        origin = replace(origin, thread_ts=None)
+    action = dict((body.get("actions") or [{}])[0])
+    parsed = read_kind_value({**action, "value": _with_days(action.get("value"))})
+    if parsed is None:
+        tell(deps, origin, "⚠️ That button is out of date. Run `/sendstats find <words>` again.")
+        return
+    run_report(deps, KindReportRequest(*parsed), origin)
+
+
+def _with_days(raw: Any) -> str:
+    """A find button's ``{"k", "i"}`` value with the default days added (kept short on the button)."""
+    try:
+        value = json.loads(raw or "")
+        return json.dumps({"d": KIND_DEFAULT_DAYS, **value}) if isinstance(value, dict) else ""
+    except ValueError:
+        return ""
+
+
+def on_kind_subscribe(deps: Deps, body: dict[str, Any]) -> None:
+    """Subscribe from a campaign/Canvas report or a ``find`` result: digests in the button's channel."""
+    origin = replace(_origin(body), thread_ts=None)
+    action = dict((body.get("actions") or [{}])[0])
+    parsed = read_kind_value({**action, "value": _with_days(action.get("value"))})
+    if parsed is None:
+        tell(deps, origin, "⚠️ That button is out of date. Use `/sendstats subscribe campaign|canvas <id>`.")
+        return
+    team = (body.get("team") or {}).get("id", "")
+    subscribe_kind(deps, KindSubscribeRequest(parsed[0], parsed[1]), origin, team)
+
+
 def on_subscribe(deps: Deps, body: dict[str, Any]) -> None:
     origin = _origin(body)
     parsed = _read_value((body.get("actions") or [{}])[0])
@@ -122,5 +163,7 @@ def register(app: App, deps: Deps) -> None:
 
     app.action(RERUN)(run_later(on_rerun))
     app.action(KIND_RERUN)(run_later(on_kind_rerun))
+    app.action(FIND_REPORT)(run_later(on_find_report))
     app.action(SUBSCRIBE)(run_later(on_subscribe))
+    app.action(KIND_SUBSCRIBE)(run_later(on_kind_subscribe))
     app.action(UNSUBSCRIBE)(run_later(on_unsubscribe))

@@ -1,7 +1,8 @@
 """The ``/sendstats`` slash command: parse, acknowledge within Slack's 3 s, hand the work to the job pool.
 
-The ack path calls neither Braze nor Slack: parsing is pure, ``list``/``unsubscribe`` are one quick store
-query, and everything slow (Braze, rendering, uploads) runs after the ack.
+The ack path calls neither Braze nor Slack: parsing is pure, ``list``/``unsubscribe``/``find`` are one
+quick database query, and everything slow (Braze, rendering, uploads) runs after the ack. A bare
+``/sendstats`` opens the report modal right after the ack (its trigger_id lives only 3 s).
 """
 
 from __future__ import annotations
@@ -12,9 +13,17 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.deps import Deps
-from handlers.flows import subscriptions
+from handlers.flows import finding, kind_subscriptions, subscriptions
 from handlers.flows.reporting import Origin, run_report
-from handlers.grammar import HelpRequest, KindReportRequest, ReportRequest, UsageError, parse
+from handlers.grammar import (
+    FindRequest,
+    HelpRequest,
+    KindReportRequest,
+    KindSubscribeRequest,
+    ReportRequest,
+    UsageError,
+    parse,
+)
 from handlers.layout.blocks import help_blocks
 from handlers.layout.text import escape
 
@@ -29,6 +38,14 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         user_id=body.get("user_id", ""),
         response_url=body.get("response_url"),
     )
+    if not (body.get("text") or "").strip():
+        ack()
+        finding.open_report_modal(deps, body, origin)
+        return
+    if isinstance(request, FindRequest):
+        text, blocks = finding.find_reply(deps, request.query)
+        ack(text=text, blocks=blocks, response_type="ephemeral")
+        return
     if isinstance(request, UsageError):
         ack(text=request.text, response_type="ephemeral")
         return
@@ -51,6 +68,9 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
             "the report will appear here.",
             response_type="ephemeral",
         )
+        return
+    if isinstance(request, KindSubscribeRequest):
+        kind_subscriptions.handle(deps, ack, request, origin, body.get("team_id", ""))
         return
     subscriptions.handle(deps, ack, request, origin, body)
 

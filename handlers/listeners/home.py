@@ -13,6 +13,7 @@ from digests.schedule import next_digest
 from handlers.deps import Deps
 from handlers.layout.blocks import help_blocks
 from handlers.layout.digest_blocks import last_outcome
+from handlers.layout.kind_digest_blocks import ends_text, subject
 from handlers.layout.text import escape
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,8 @@ def home_view(subs: list[Subscription], now: datetime, outcomes: dict[int, Deliv
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"*#{sub.id}* · send `{escape(sub.send_id)}` in <#{sub.channel_id}> · {when} · "
-                    f"ends {sub.ends_on:%b} {sub.ends_on.day} · {last_outcome((outcomes or {}).get(sub.id))}",
+                    "text": f"*#{sub.id}* · {subject(sub)} in <#{sub.channel_id}> · {when} · "
+                    f"{ends_text(sub)} · {last_outcome((outcomes or {}).get(sub.id))}",
                 },
             }
         )

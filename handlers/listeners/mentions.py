@@ -15,8 +15,9 @@ from typing import Any
 from slack_bolt import App
 
 from handlers.deps import Deps
+from handlers.flows.finding import find_reply
 from handlers.flows.reporting import Origin, run_report
-from handlers.grammar import HelpRequest, KindReportRequest, ReportRequest, UsageError, parse
+from handlers.grammar import FindRequest, HelpRequest, KindReportRequest, ReportRequest, UsageError, parse
 from handlers.layout.blocks import help_blocks
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
         text, blocks = request.text.replace("`/sendstats ", "`@sendstats "), None
     elif isinstance(request, HelpRequest):
         text, blocks = "sendstats help", help_blocks()
+    elif isinstance(request, FindRequest):
+        text, blocks = find_reply(deps, request.query)
     else:
         text, blocks = SLASH_ONLY, None
     deps.lanes.submit(channel, _reply, deps, channel, thread_ts, text, blocks)

@@ -1,0 +1,142 @@
+"""``/sendstats find``, the report modal and its search box: everything that looks a name up.
+
+All of it reads the catalogue (one indexed-free query over a few thousand folded names), never Braze,
+so it answers inside Slack's 3 s (options requests included) however slow Braze is. A key without a
+list permission still works with IDs, and each answer says which permission is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from catalogue.records import KINDS, LIST_PERMISSION
+from handlers.adapter.delivery import slack_error
+from handlers.deps import Deps
+from handlers.flows.reporting import Origin, tell
+from handlers.grammar import KIND_DEFAULT_DAYS, MAX_DAYS, KindReportRequest, ReportRequest, valid_id
+from handlers.layout.catalogue_blocks import (
+    DAYS_ACTION,
+    DAYS_BLOCK,
+    SEND_ACTION,
+    SEND_BLOCK,
+    TARGET_ACTION,
+    TARGET_BLOCK,
+    entry_options,
+    find_blocks,
+    find_text,
+    report_modal,
+)
+from handlers.layout.text import escape
+from reports.braze import PERMISSIONS_HELP
+
+log = logging.getLogger(__name__)
+FIND_LIMIT = 10
+PLURAL = {"campaign": "campaigns", "canvas": "Canvases"}
+
+
+def catalogue_notes(deps: Deps) -> list[str]:
+    """Why a kind may be missing from the results: a list permission the key lacks, or not read yet."""
+    notes = []
+    for kind in KINDS:
+        state = deps.catalogue.sync_state(kind)
+        if state.missing_permission:
+            notes.append(
+                f"⚠️ The Braze API key lacks the `{LIST_PERMISSION[kind]}` permission, so {PLURAL[kind]} can't be "
+                f"found by name. Add it in {PERMISSIONS_HELP}. Reports by ID still work: `/sendstats {kind} <id>`."
+            )
+        elif not state.ever_read and state.error:
+            notes.append(f"⚠️ I could not read Braze's {kind} list yet: {escape(state.error)}")
+        elif not state.ever_read:
+            notes.append(f"⏳ I'm still reading Braze's {kind} list; try again in a minute.")
+    return notes
+
+
+def find_reply(deps: Deps, query: str) -> tuple[str, list[dict[str, Any]]]:
+    """The text and blocks answering ``/sendstats find <query>``."""
+    entries = deps.catalogue.search(query, limit=FIND_LIMIT)
+    return find_text(query, entries), find_blocks(query, entries, catalogue_notes(deps))
+
+
+def search_options(deps: Deps, typed: str) -> list[dict[str, Any]]:
+    """Options for the modal's search box. A typed ID the catalogue can't confirm (nothing matched, or the
+    key may not read that list) is offered as "Campaign ID …" / "Canvas ID …", so hand-typed IDs work."""
+    typed = typed.strip()[:200]
+    entries = deps.catalogue.search(typed, limit=20)
+    typed_ids: list[tuple[str, str]] = []
+    if valid_id(typed) and not any(e.object_id == typed for e in entries):
+        for kind in KINDS:
+            if not entries or deps.catalogue.sync_state(kind).missing_permission:
+                typed_ids.append((kind, typed))
+    return entry_options(entries, typed_ids)
+
+
+def modal_view(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
+    """The report modal for the slash command ``body`` (its channel and response_url go in the metadata)."""
+    return report_modal(
+        body.get("channel_id", ""), body.get("response_url"), catalogue_notes(deps), initial_days=KIND_DEFAULT_DAYS
+    )
+
+
+def open_report_modal(deps: Deps, body: dict[str, Any], origin: Origin) -> None:
+    """``views.open`` right after the ack (the trigger_id lives 3 s); a refusal is explained privately."""
+    try:
+        deps.delivery.open_view(str(body.get("trigger_id") or ""), modal_view(deps, body))
+    except SlackApiError as exc:
+        code = slack_error(exc)
+        log.warning("views.open failed: %s", code)
+        tell(
+            deps,
+            origin,
+            f"⚠️ I couldn't open the report form (Slack answered `{code}`). Try `/sendstats` again, "
+            "or see `/sendstats help` for the typed commands.",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A checked modal submission: the report to run and where to post it."""
+
+    request: ReportRequest | KindReportRequest
+    channel: str
+    response_url: str | None
+
+
+def _value(values: dict[str, Any], block: str, action: str) -> dict[str, Any]:
+    found = (values.get(block) or {}).get(action)
+    return found if isinstance(found, dict) else {}
+
+
+def read_submission(view: dict[str, Any]) -> Submission | dict[str, str]:
+    """The modal's values checked like user input; else Slack's ``errors`` (block id → message)."""
+    values = (view.get("state") or {}).get("values") or {}
+    errors: dict[str, str] = {}
+    chosen = (_value(values, TARGET_BLOCK, TARGET_ACTION).get("selected_option") or {}).get("value") or ""
+    kind, _, object_id = str(chosen).partition(":")
+    if kind not in KINDS or not valid_id(object_id):
+        errors[TARGET_BLOCK] = "Pick a campaign or Canvas from the list (type a few letters of its name)."
+    send = (_value(values, SEND_BLOCK, SEND_ACTION).get("value") or "").strip()
+    if send and not valid_id(send):
+        errors[SEND_BLOCK] = "A send ID is plain ASCII letters, digits and - _ . (no spaces)."
+    elif send and kind == "canvas":
+        errors[SEND_BLOCK] = "Send IDs belong to API campaigns: pick a campaign, or clear the send ID."
+    raw_days = str(_value(values, DAYS_BLOCK, DAYS_ACTION).get("value") or KIND_DEFAULT_DAYS).strip()
+    days = int(raw_days) if raw_days.isascii() and raw_days.isdigit() and len(raw_days) <= 3 else 0
+    if not 1 <= days <= MAX_DAYS:
+        errors[DAYS_BLOCK] = f"Days is a whole number from 1 to {MAX_DAYS}."
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        channel, response_url = str(metadata["c"]), str(metadata.get("r") or "") or None
+    except (ValueError, KeyError, TypeError):
+        errors[TARGET_BLOCK] = "This form is out of date; close it and run `/sendstats` again."
+        channel, response_url = "", None
+    if errors:
+        return errors
+    request: ReportRequest | KindReportRequest = (
+        ReportRequest(object_id, send, days) if send else KindReportRequest(kind, object_id, days)
+    )
+    return Submission(request, channel, response_url)

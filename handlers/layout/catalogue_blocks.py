@@ -1,0 +1,126 @@
+"""Block Kit for finding campaigns and Canvases by name: ``find`` results, the report modal, and the
+options of its search box. Pure functions over :class:`catalogue.records.Entry` values.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from catalogue.records import Entry
+from handlers.layout.blocks import Block, _md, _plain, button
+from handlers.layout.kind_blocks import KIND_NOUN, KIND_SUBSCRIBE, day_text, kind_value
+from handlers.layout.text import escape
+
+FIND_REPORT = "sendstats_find_report"
+MODAL_CALLBACK = "sendstats_report_modal"
+TARGET_BLOCK, TARGET_ACTION = "sendstats_target", "sendstats_target"
+SEND_BLOCK, SEND_ACTION = "sendstats_send", "sendstats_send"
+DAYS_BLOCK, DAYS_ACTION = "sendstats_days", "sendstats_days"
+ICON = {"campaign": "📣", "canvas": "🧭"}
+#: Slack shows at most 100 options; a short list of the best is easier to pick from.
+MAX_OPTIONS = 20
+
+
+def entry_line(entry: Entry) -> str:
+    """``📣 *Name* · Campaign `id` · edited Mar 3, 2026``, with "archived" when Braze no longer lists it."""
+    edited = f"edited {day_text(entry.last_edited.date())}" if entry.last_edited else "last edit unknown"
+    archived = " · _archived_" if entry.archived else ""
+    return (
+        f"{ICON[entry.kind]} *{escape(entry.name)}*\n{KIND_NOUN[entry.kind]} · ID `{escape(entry.object_id)}` · "
+        f"{edited}{archived}"
+    )
+
+
+def find_blocks(query: str, entries: list[Entry], notes: list[str], *, subscribe: bool = True) -> list[Block]:
+    """The best matches, each with a Report button (and Subscribe), then any notes (missing permissions…)."""
+    shown = f"“{escape(query[:80])}”"
+    if entries:
+        head = f"*{len(entries)} best match{'es' if len(entries) != 1 else ''} for {shown}*"
+    else:
+        head = f"Nothing in the catalogue matches {shown}: every word must appear in the name."
+    blocks: list[Block] = [{"type": "section", "text": _md(head)}]
+    for n, entry in enumerate(entries):
+        value = kind_value(entry.kind, entry.object_id)
+        elements = [button("Report", FIND_REPORT, value)]
+        if subscribe:
+            elements.append(button("Subscribe this channel", KIND_SUBSCRIBE, value))
+        blocks.append({"type": "section", "text": _md(entry_line(entry))})
+        blocks.append({"type": "actions", "block_id": f"sendstats_find_{n}", "elements": elements})
+    blocks += [{"type": "context", "elements": [_md(note)]} for note in notes]
+    return blocks
+
+
+def find_text(query: str, entries: list[Entry]) -> str:
+    """Fallback text (notifications, screen readers)."""
+    names = "; ".join(f"{KIND_NOUN[e.kind]} {e.name} ({e.object_id})" for e in entries)
+    return escape(f"sendstats find “{query[:80]}”: {names or 'nothing found'}")
+
+
+def option(kind: str, object_id: str, label: str) -> dict[str, Any]:
+    """One option of the search box; the value carries the kind and the ID (at most ~75 characters)."""
+    return {"text": _plain(f"{ICON[kind]} {label}", 75), "value": f"{kind}:{object_id}"}
+
+
+def entry_options(entries: list[Entry], typed_ids: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Matches first, then "use this ID" choices for a typed ID the catalogue cannot confirm."""
+    options = [
+        option(e.kind, e.object_id, f"{e.name}{' (archived)' if e.archived else ''}") for e in entries[:MAX_OPTIONS]
+    ]
+    options += [option(kind, object_id, f"{KIND_NOUN[kind]} ID {object_id}") for kind, object_id in typed_ids]
+    return options
+
+
+def report_modal(channel: str, response_url: str | None, notes: list[str], *, initial_days: int) -> dict[str, Any]:
+    """The modal of a bare ``/sendstats``: search box, optional send ID, days. ``private_metadata`` carries
+    where the command came from, so the submission posts there."""
+    metadata = json.dumps({"c": channel, "r": response_url or ""}, separators=(",", ":"))
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": TARGET_BLOCK,
+            "label": _plain("Campaign or Canvas"),
+            "element": {
+                "type": "external_select",
+                "action_id": TARGET_ACTION,
+                "placeholder": _plain("Type a few letters of the name"),
+                "min_query_length": 1,
+            },
+            "hint": _plain("Searches every campaign and Canvas by name; you can also type an ID."),
+        },
+        {
+            "type": "input",
+            "block_id": SEND_BLOCK,
+            "optional": True,
+            "label": _plain("Send ID (optional)"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": SEND_ACTION,
+                "max_length": 64,
+                "placeholder": _plain("For one API send of the campaign"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": DAYS_BLOCK,
+            "label": _plain("Days"),
+            "element": {
+                "type": "number_input",
+                "action_id": DAYS_ACTION,
+                "is_decimal_allowed": False,
+                "min_value": "1",
+                "max_value": "100",
+                "initial_value": str(initial_days),
+            },
+        },
+    ]
+    blocks += [{"type": "context", "elements": [_md(note)]} for note in notes]
+    return {
+        "type": "modal",
+        "callback_id": MODAL_CALLBACK,
+        "title": _plain("sendstats report", 24),
+        "submit": _plain("Post report", 24),
+        "close": _plain("Cancel", 24),
+        "private_metadata": metadata,
+        "blocks": blocks,
+    }
