@@ -60,7 +60,7 @@ def serve(settings: Settings) -> int:
         finally:
             runtime.close()
         return 0
-    server = HttpServer(make_wsgi(runtime.app, lambda: runtime.ready), port=settings.port)
+    server = HttpServer(make_wsgi(runtime.app, runtime.health_state), port=settings.port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         log.info("signal %s: shutting down", signum)

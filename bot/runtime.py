@@ -7,7 +7,6 @@ wiring is the shipped wiring.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +15,14 @@ from slack_sdk import WebClient
 
 from bot.app import create_app, make_slack_client
 from bot.config import Settings
+from bot.health import Health
 from bot.scheduler import DigestScheduler
 from digests.round import RoundContext
 from digests.store import Store, make_engine
 from handlers.adapter.delivery import SlackDelivery
 from handlers.deps import Deps
 from handlers.flows.digest_posting import SlackDigestSender
+from handlers.jobs import FairJobs
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
 from reports.render_pool import ChartRenderer
@@ -38,12 +39,15 @@ class Runtime:
     braze: BrazeClient
     renderer: ChartRenderer
     store: Store
-    jobs: ThreadPoolExecutor
+    jobs: FairJobs
     deps: Deps
     rounds: RoundContext
     app: App
+    health: Health
     ready: bool = False
     scheduler: DigestScheduler | None = None
+    #: How long SIGTERM waits for running jobs (a job stuck on Braze ends by the client's deadline anyway).
+    stop_wait: float = 10.0
 
     def start(self, *, scheduler: bool | None = None) -> None:
         """Slow start-up work, done before the health check says ready.
@@ -56,6 +60,11 @@ class Runtime:
             self.scheduler = DigestScheduler(self.rounds)
             self.scheduler.start()
         self.ready = True
+        self.health.started()
+
+    def health_state(self) -> str:
+        """What ``/healthz`` says: ``ok``, ``starting``, ``stopping`` or why the database is not usable."""
+        return self.health.state()
 
     def subscriptions_changed(self) -> None:
         """A subscription was added, changed or cancelled: re-sync the scheduler's slot jobs, if any."""
@@ -63,11 +72,17 @@ class Runtime:
             self.scheduler.sync()
 
     def close(self) -> None:
+        """Stop within about ``stop_wait`` s however stuck the jobs are (they are daemon threads)."""
         self.ready = False
+        self.health.stop()
         if self.scheduler is not None:
             self.scheduler.shutdown()
-        self.jobs.shutdown(wait=True, cancel_futures=False)
-        self.deps.lanes.wait_idle(timeout=60)
+        jobs = self.deps.jobs
+        if isinstance(jobs, FairJobs):
+            jobs.shutdown(wait=True, cancel_futures=True, timeout=self.stop_wait)
+        else:
+            jobs.shutdown(wait=True, cancel_futures=False)
+        self.deps.lanes.wait_idle(timeout=self.stop_wait)
         self.renderer.close()
         self.braze.close()
 
@@ -78,7 +93,7 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     braze = BrazeClient(settings.braze_rest_endpoint, settings.braze_api_key.get_secret_value())
     renderer = ChartRenderer(settings.render_processes)
     store = Store(make_engine(settings.database_url))
-    jobs = ThreadPoolExecutor(max_workers=settings.report_workers, thread_name_prefix="job")
+    jobs = FairJobs(active=settings.report_workers)
     names = CampaignNames(braze)
     delivery = SlackDelivery(slack)
     runtime: Runtime | None = None
@@ -101,5 +116,5 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
         setattr(deps, name, value)
     rounds = RoundContext(braze=braze, renderer=renderer, names=names, store=store, sender=SlackDigestSender(delivery))
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
-    runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app)
+    runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app, Health(store.ping))
     return runtime

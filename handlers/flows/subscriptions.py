@@ -133,7 +133,7 @@ def list_text(deps: Deps, channel: str) -> str:
 def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, Any]) -> None:
     """Route subscription commands; quick store operations answer in the ack itself."""
     if isinstance(request, SubscribeRequest):
-        deps.later(subscribe, deps, request, origin, body.get("team_id", ""))
+        deps.later(subscribe, deps, request, origin, body.get("team_id", ""), key=origin.user_id)
         ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
     elif isinstance(request, UnsubscribeRequest):
         ack(text=unsubscribe(deps, request, origin.channel), response_type="ephemeral")

@@ -83,7 +83,7 @@ def register(app: App, deps: Deps) -> None:
 
     def run_later(fn: Any) -> Any:
         def listener(ack: Ack, body: dict[str, Any]) -> None:
-            deps.later(fn, deps, body)
+            deps.later(fn, deps, body, key=str((body.get("user") or {}).get("id") or "") or None)
             ack()
 
         return listener

@@ -39,7 +39,7 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         span = f"{request.days} day{'s' if request.days != 1 else ''}"
         if request.until:
             span += f" until {request.until.isoformat()}"
-        deps.later(run_report, deps, request, origin)
+        deps.later(run_report, deps, request, origin, key=origin.user_id)
         ack(
             text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.",
             response_type="ephemeral",

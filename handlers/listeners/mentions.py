@@ -41,7 +41,7 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
     origin = Origin(channel=channel, user_id=user, thread_ts=thread_ts)
     request = parse(mention_text(event.get("text", "")), today=deps.clock().date())
     if isinstance(request, ReportRequest):
-        deps.later(run_report, deps, request, origin)
+        deps.later(run_report, deps, request, origin, key=origin.user_id)
         return
     if isinstance(request, UsageError):
         text, blocks = request.text.replace("`/sendstats ", "`@sendstats "), None
