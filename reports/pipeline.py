@@ -124,6 +124,12 @@ class CampaignNames:
             return name
 
 
+def first_day_with_data(raw: bytes, campaign_id: str, send_id: str) -> date | None:
+    """The send's first day with data in a ``data_series`` answer (``subscribe`` needs only this).
+    Module-level so it runs in a worker process: a large answer is decoded and parsed there."""
+    return parse_series(decode_series(raw, campaign_id, send_id), campaign_id=campaign_id, send_id=send_id).first_day
+
+
 def date_range(days: int, until: date | None, today: date) -> tuple[date, date, datetime | None]:
     """The inclusive day range and Braze's ``ending_at`` (end of ``until``, UTC; None means now)."""
     end = until or today
