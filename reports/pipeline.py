@@ -124,10 +124,11 @@ class CampaignNames:
             return name
 
 
-def first_day_with_data(raw: bytes, campaign_id: str, send_id: str) -> date | None:
-    """The send's first day with data in a ``data_series`` answer (``subscribe`` needs only this).
+def days_with_data(raw: bytes, campaign_id: str, send_id: str) -> list[date]:
+    """The days with data in a ``data_series`` answer, oldest first (``subscribe`` needs only these).
     Module-level so it runs in a worker process: a large answer is decoded and parsed there."""
-    return parse_series(decode_series(raw, campaign_id, send_id), campaign_id=campaign_id, send_id=send_id).first_day
+    series = parse_series(decode_series(raw, campaign_id, send_id), campaign_id=campaign_id, send_id=send_id)
+    return [point.day for point in series.days if point.has_data]
 
 
 def date_range(days: int, until: date | None, today: date) -> tuple[date, date, datetime | None]:

@@ -219,7 +219,8 @@ def test_conversion_events_line_is_shown_only_when_braze_reported_events() -> No
     )
     line = conversion_events_line(with_events)
     assert line == (
-        "Conversions · primary (A) by send time 5 · event B (2nd): 3 (by send time 2) · event D (4th): 1 (by send time –)"
+        "Conversions · primary (A) by send time 5 · event B (2nd): 3 (by send time 2) · "
+        "event D (4th): 1 (by send time –)"
     )
     blocks = report_blocks(summary(with_events), campaign_name=None)
     assert sum(line in t for t in mrkdwn_texts(blocks)) == 1

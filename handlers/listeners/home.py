@@ -15,6 +15,8 @@ from handlers.layout.blocks import help_blocks
 from handlers.layout.text import escape
 
 log = logging.getLogger(__name__)
+#: Digests listed in the tab; Slack allows 100 blocks in a Home view, and the help needs a few.
+HOME_LIMIT = 40
 
 
 def home_view(subs: list[Subscription], now: datetime) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def home_view(subs: list[Subscription], now: datetime) -> dict[str, Any]:
                 },
             }
         )
-    for sub in shown[:40]:
+    for sub in shown[:HOME_LIMIT]:
         upcoming = next_digest(sub, now)
         when = f"next {upcoming:%a %b %d, %H:%M} {sub.timezone}" if upcoming else "no more digests"
         if sub.status == "paused":
@@ -46,6 +48,20 @@ def home_view(subs: list[Subscription], now: datetime) -> dict[str, Any]:
                     "text": f"*#{sub.id}* · send `{escape(sub.send_id)}` in <#{sub.channel_id}> · {when} · "
                     f"ends {sub.ends_on:%b} {sub.ends_on.day}",
                 },
+            }
+        )
+    if len(shown) > HOME_LIMIT:
+        more = len(shown) - HOME_LIMIT
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"…and {more} more digest{'s' if more != 1 else ''} not shown here (Slack limits "
+                        "this tab to 100 blocks). Run `/sendstats list` in a channel to see all of its digests.",
+                    }
+                ],
             }
         )
     blocks.append({"type": "divider"})
