@@ -43,6 +43,8 @@ class SampleSend:
     seed: int = 7
     #: Day offsets from ``first_day`` on which nothing happened (Braze leaves those days out).
     quiet_days: frozenset[int] = frozenset()
+    #: Reuse the send ID for a new send every this many days (Braze allows it); 0: a single send.
+    resend_every: int = 0
 
 
 @dataclass
@@ -146,6 +148,8 @@ def series_payload(send: SampleSend, *, length: int, ending: date) -> dict[str, 
     for offset in range(length - 1, -1, -1):
         day = ending - timedelta(days=offset)
         index = (day - send.first_day).days
+        if send.resend_every and index >= 0:
+            index %= send.resend_every
         if index < 0 or index > RETENTION_DAYS or index in send.quiet_days:
             continue
         messages, totals = _day_rows(send, index)

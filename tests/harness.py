@@ -28,6 +28,9 @@ from handlers.jobs import FairJobs
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
 
+#: The in-process bot's overall Braze deadline: short, so hang and trickle tests end quickly.
+BRAZE_DEADLINE = 4.0
+
 
 def fast_braze(runtime: Runtime) -> None:
     """Swap in a Braze client with millisecond backoff so retry tests stay quick (same code path)."""
@@ -38,6 +41,7 @@ def fast_braze(runtime: Runtime) -> None:
         backoff_initial=0.01,
         backoff_max=0.05,
         max_rate_limit_wait=5.0,
+        deadline_seconds=BRAZE_DEADLINE,
     )
     runtime.deps.braze = braze
     runtime.deps.names = CampaignNames(braze)
