@@ -7,6 +7,7 @@ leave ``/healthz`` and real commands answered.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -97,10 +98,8 @@ class Drippers:
         while not self._stop.wait(self._every):
             n += 1
             for sock in self.sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.sendall(f"X-Drip-{n}: 1\r\n".encode())
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self._stop.set()
