@@ -67,11 +67,53 @@ def _json_object(text: str, what: str) -> dict[str, Any]:
     return value
 
 
+#: Fields Slack always sends as strings; Bolt reads them (to build its context) before any listener runs.
+_STRINGS = (
+    "type", "subtype", "user_id", "channel_id", "team_id", "enterprise_id", "api_app_id", "event_id", "ts",
+    "thread_ts", "event_ts", "message_ts", "text", "tab", "bot_id", "response_url", "trigger_id", "user_team",
+    "function_execution_id", "bot_access_token", "app_installed_team_id", "action_id", "token", "command",
+)
+#: Fields that are a string or an object with a string ``id``.
+_IDENTITIES = ("user", "channel", "team", "enterprise", "organization")
+#: Nested objects Bolt looks into.
+_NESTED = ("event", "message", "previous_message", "item", "assistant_thread", "container", "view", "function_data")
+
+
+def _check_shape(obj: dict[str, Any], where: str, depth: int = 0) -> None:
+    """Slack's field types, where Bolt relies on them (a bool ``user`` would raise inside Bolt)."""
+    for key in _STRINGS:
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise Rejected(400, f"{where}.{key} is not a string")
+    for key in _IDENTITIES:
+        value = obj.get(key)
+        if value is None or isinstance(value, str):
+            continue
+        if not isinstance(value, dict) or not isinstance(value.get("id", ""), str | None):
+            raise Rejected(400, f"{where}.{key} is malformed")
+    if obj.get("is_ext_shared_channel") is not None and not isinstance(obj["is_ext_shared_channel"], bool):
+        raise Rejected(400, f"{where}.is_ext_shared_channel is not a boolean")
+    authorizations = obj.get("authorizations")
+    if authorizations is not None:
+        if not isinstance(authorizations, list) or not all(isinstance(a, dict) for a in authorizations):
+            raise Rejected(400, f"{where}.authorizations is malformed")
+        for item in authorizations[:1]:
+            _check_shape(item, f"{where}.authorizations", depth + 1)
+    if depth < 3:
+        for key in _NESTED:
+            value = obj.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, dict):
+                raise Rejected(400, f"{where}.{key} is not an object")
+            _check_shape(value, f"{where}.{key}", depth + 1)
+
+
 def _check_payload(payload: dict[str, Any]) -> None:
     """Interactivity payloads: a type, and for block actions at least one well-formed action."""
     kind = payload.get("type")
     if not isinstance(kind, str):
         raise Rejected(400, "payload without a type")
+    _check_shape(payload, "payload")
     if kind == "block_actions":
         actions = payload.get("actions")
         if not isinstance(actions, list) or not actions:
@@ -99,6 +141,7 @@ def check_body(body: bytes, content_type: str) -> None:
             event = envelope.get("event")
             if not isinstance(event, dict) or not isinstance(event.get("type"), str):
                 raise Rejected(400, "event_callback without an event")
+        _check_shape(envelope, "body")
         return
     if kind != "application/x-www-form-urlencoded":
         raise Rejected(415, f"unsupported content type {kind or 'none'}")
@@ -110,6 +153,8 @@ def check_body(body: bytes, content_type: str) -> None:
         _check_payload(_json_object(form["payload"][-1], "payload"))
     elif "command" not in form and "ssl_check" not in form:
         raise Rejected(400, "form body is neither a command nor a payload")
+    elif any(len(values) > 1 for values in form.values()):
+        raise Rejected(400, "form body repeats a field")
 
 
 def make_wsgi(

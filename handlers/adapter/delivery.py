@@ -123,8 +123,8 @@ class SlackDelivery:
             result = WebhookClient(response_url, timeout=10).send(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
-        except Exception:
-            log.exception("response_url failed")
+        except Exception as exc:  # unreachable, expired or malformed: the caller falls back, one line is enough
+            log.warning("response_url failed: %s: %s", type(exc).__name__, str(exc)[:120])
             return False
         if result.status_code != 200:
             log.warning("response_url answered %s", result.status_code)

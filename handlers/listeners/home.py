@@ -74,6 +74,9 @@ def register(app: App, deps: Deps) -> None:
     def on_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
-        user = event.get("user", "")
+        user = event.get("user")
+        if not isinstance(user, str) or not user:
+            log.warning("app_home_opened without a user id; nothing to show")
+            return
         subs = deps.store.list_by_user(user, include_inactive=True)
         deps.delivery.publish_home(user, home_view(subs, deps.clock()))
