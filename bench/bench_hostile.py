@@ -154,7 +154,7 @@ def _fire(port: int, requests: list[Request]) -> list[Answer]:
     return [a for a in answers if a is not None]
 
 
-def start_bot(slack_url: str, braze_url: str, tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_bot(slack_url: str, braze_url: str, tmp: Path, repo: Path) -> tuple[subprocess.Popen[bytes], int]:
     from fakes.settings import BOT_TOKEN, BRAZE_KEY
 
     with socket.socket() as s:
@@ -162,7 +162,7 @@ def start_bot(slack_url: str, braze_url: str, tmp: Path) -> tuple[subprocess.Pop
         port = int(s.getsockname()[1])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRAZE_", "DATABASE_URL", "REPORT_"))}
     env.update(
-        PYTHONPATH=str(Path(__file__).resolve().parent.parent),
+        PYTHONPATH=str(repo),
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack_url,
@@ -195,6 +195,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=300)
     parser.add_argument("--hung-share", type=float, default=0.1)
     parser.add_argument("--latency", type=float, default=0.3, help="Braze answer time of the healthy send (s)")
+    parser.add_argument(
+        "--bot-repo", type=Path, default=Path(__file__).resolve().parent.parent,
+        help="run the bot from this checkout (e.g. an older commit's worktree, for a before/after figure)",
+    )
+    parser.add_argument("--wait", type=float, default=180, help="how long to wait for the healthy charts (s)")
     args = parser.parse_args()
 
     from fakes.braze import SERIES_PATH, SampleBraze
@@ -213,7 +218,7 @@ def main() -> None:
         requests = plan(args.clients, args.hung_share, slack.new_response_url)  # one response_url per command
         for channel in {r.channel for r in requests}:
             slack.add_channel(channel, name=channel.lower())
-        proc, port = start_bot(slack.base_url, braze.url, Path(tmp))
+        proc, port = start_bot(slack.base_url, braze.url, Path(tmp), args.bot_repo)
         try:
             before = read_rss(proc.pid)
             peak = [before.rss_kb]
@@ -233,7 +238,7 @@ def main() -> None:
                 answers = client.submit(_fire, port, requests).result(timeout=600)
             healthy = [a for a in answers if a.kind == "report"]
             sent_at = {a.channel: a.sent_at for a in healthy}
-            deadline = time.monotonic() + 180
+            deadline = time.monotonic() + args.wait
             while time.monotonic() < deadline:
                 shares = [c for c in slack.calls_to(UPLOAD_DONE) if c.params.get("channel_id") in sent_at]
                 if len(shares) >= len(healthy):
@@ -242,7 +247,7 @@ def main() -> None:
             hung = [a for a in answers if a.kind == "hung report"]
             hung_told = 0
             deadline = time.monotonic() + 90
-            while time.monotonic() < deadline:
+            while hung and time.monotonic() < deadline:
                 with slack.locked():
                     hung_told = sum(
                         1 for replies in slack.responses.values() for r in replies
@@ -257,7 +262,11 @@ def main() -> None:
         finally:
             proc.send_signal(signal.SIGTERM)
             stopped = time.monotonic()
-            proc.wait(timeout=60)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
             stop_seconds = time.monotonic() - stopped
 
     acks = [a.seconds * 1000 for a in answers if a.status]

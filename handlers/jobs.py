@@ -68,6 +68,7 @@ class FairJobs(Executor):
                 raise RuntimeError("the job pool is shut down")
             self._pending.append(job)
             self._pump()
+            self._lock.notify_all()  # wakes the ticker, which sleeps while nothing is pending
         return job.future
 
     def stats(self) -> tuple[int, int]:
@@ -137,4 +138,6 @@ class FairJobs(Executor):
                     return
                 if self._pending:
                     self._pump()
-                self._lock.wait(max(0.05, self._slow_after / 4))
+                    self._lock.wait(max(0.05, self._slow_after / 4))
+                else:
+                    self._lock.wait()
