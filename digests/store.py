@@ -488,7 +488,7 @@ def _check_schedule(hour: int, minute: int, timezone: str) -> None:
         raise ValueError(f"minute must be 0-59, not {minute}")
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"{timezone!r} is not an IANA time zone such as Europe/Berlin") from exc
 
 
