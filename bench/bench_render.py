@@ -4,6 +4,7 @@ Run from the repository root::
 
     python bench/bench_render.py            # 30 renders per size (default)
     python bench/bench_render.py -n 100 --out /tmp/charts   # also save one PNG per size
+    python bench/bench_render.py --compare d796636            # old and new renderer, interleaved
 
 The data mimics a real send summed over 4 channels x 3 variations: everything is sent on day 1,
 engagement peaks then decays, Braze's 14-day window ends inside the longer ranges and a few days
@@ -13,12 +14,16 @@ are missing, so the benchmark exercises the gap shading and window marker too.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -81,10 +86,59 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
+def renderer_at(rev: str) -> Callable[[ChartData], bytes]:
+    """``render_chart`` as it was at git revision ``rev`` (loaded beside the current one)."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(
+        ["git", "show", f"{rev}:reports/chart.py"], cwd=root, check=True, capture_output=True, text=True
+    ).stdout
+    path = Path(tempfile.mkdtemp(prefix="chart-")) / f"chart_{rev}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(f"chart_{rev}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module.render_chart
+
+
+def compare(rev: str, datasets: dict[int, ChartData], n: int) -> None:
+    """Old and new renders alternate, so both see the same load from other processes."""
+    old = renderer_at(rev)
+    renderers = {f"at {rev}": old, "now": render_chart}
+    for fn in renderers.values():
+        fn(datasets[SIZES[0]])  # warm-up
+    header = ("days", "renderer", "median ms", "p95 ms", "min ms", "cpu med ms", "PNG KiB")
+    print(" | ".join(f"{h:>10}" for h in header))
+    print("-+-".join("-" * 10 for _ in header))
+    for days, data in datasets.items():
+        samples: dict[str, tuple[list[float], list[float], int]] = {name: ([], [], 0) for name in renderers}
+        for _ in range(n):
+            for name, fn in renderers.items():
+                w0, c0 = time.perf_counter(), time.process_time()
+                png = fn(data)
+                wall, cpu, _ = samples[name]
+                wall.append((time.perf_counter() - w0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
+                samples[name] = (wall, cpu, len(png))
+        for name, (wall, cpu, size) in samples.items():
+            row = (
+                f"{days}",
+                name,
+                f"{statistics.median(wall):.1f}",
+                f"{percentile(wall, 95):.1f}",
+                f"{min(wall):.1f}",
+                f"{statistics.median(cpu):.1f}",
+                f"{size / 1024:.1f}",
+            )
+            print(" | ".join(f"{v:>10}" for v in row))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=30, help="renders per size (default 30)")
     parser.add_argument("--out", type=Path, help="directory to save one PNG per size")
+    parser.add_argument("--compare", metavar="GIT_REV", help="also time reports/chart.py as it was at GIT_REV")
     args = parser.parse_args()
 
     datasets = {n: realistic_chart_data(n) for n in SIZES}
@@ -93,6 +147,9 @@ def main() -> None:
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"render_chart, {args.n} renders per size, 1 thread, {os.cpu_count()} CPUs, load avg {load}")
     print("wall = time.perf_counter; cpu = time.process_time (less sensitive to other processes)")
+    if args.compare:
+        compare(args.compare, datasets, args.n)
+        return
     header = ("days", "median ms", "p95 ms", "min ms", "cpu med ms", "PNG KiB")
     print(" | ".join(f"{h:>10}" for h in header))
     print("-+-".join("-" * 10 for _ in header))

@@ -92,16 +92,10 @@ def serve(settings: Settings) -> int:
     if runtime is None:
         return 2
     if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import serve_socket_mode
 
-        if not start(runtime, settings):
-            return 2
-        log.info("sendstats ready (Socket Mode)")
-        try:
-            SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value()).start()
-        finally:
-            runtime.close()
-        return 0
+        health_port = settings.port if "port" in settings.model_fields_set else None  # only when PORT is set
+        return serve_socket_mode(runtime, settings.slack_app_token.get_secret_value(), health_port)
     server = HttpServer(make_wsgi(runtime.app, runtime.health_state), port=settings.port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -166,6 +160,29 @@ def clock(settings: Settings) -> int:
     return 0
 
 
+def database(action: str) -> int:
+    """``python -m bot db upgrade|current``: migrate by hand, or see where the schema stands."""
+    from bot import db
+    from bot.config import DatabaseSettings
+    from digests.store import make_engine
+
+    url = DatabaseSettings().database_url
+    engine = make_engine(url)
+    shown = engine.url.render_as_string(hide_password=True)
+    try:
+        if action == "upgrade":
+            before, after = db.upgrade(engine)
+            change = "already at" if before == after else f"upgraded from {before or 'empty'} to"
+            print(f"{shown}: {change} {after}")
+        else:
+            now, newest = db.current(engine), db.head()
+            state = "up to date" if now == newest else f"behind: `python -m bot db upgrade` goes to {newest}"
+            print(f"{shown}: at {now or 'no revision (empty, or made before migrations)'}; {state}")
+    finally:
+        engine.dispose()
+    return 0
+
+
 def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -181,12 +198,17 @@ def main(argv: list[str] | None = None) -> int:
     digest_parser = sub.add_parser("digest", help="run one digest round now (posts nothing twice)")
     digest_parser.add_argument("--date", type=_date, help="digest date YYYY-MM-DD (backfills, tests)")
     sub.add_parser("clock", help="run only the digest scheduler (Procfile clock process)")
+    db_parser = sub.add_parser("db", help="database schema: upgrade to the newest revision, or show the current one")
+    db_parser.add_argument("action", choices=["upgrade", "current"])
     args = parser.parse_args(argv)
     if args.command == "demo":
         from bot import demo
 
         logging.basicConfig(level=logging.WARNING)
         return demo.main()
+    if args.command == "db":
+        logging.basicConfig(level=logging.WARNING)
+        return database(args.action)
     try:
         settings = load_settings()
     except SettingsError as exc:

@@ -6,6 +6,7 @@ fixes them in one pass. Secrets are ``SecretStr`` and never appear in a repr or 
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,15 @@ HELP_POINTERS = (
 )
 
 
+#: Most chart workers started by default: each holds ~75 MB, and more than 4 has not been measured.
+MAX_DEFAULT_RENDER_PROCESSES = 4
+
+
+def default_render_processes() -> int:
+    """One chart worker per CPU core, at most :data:`MAX_DEFAULT_RENDER_PROCESSES`."""
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_RENDER_PROCESSES))
+
+
 def _check_url(value: str, name: str) -> str:
     """https everywhere, plain http only for fakes on this machine."""
     parts = urlsplit(value.strip())
@@ -30,10 +40,16 @@ def _check_url(value: str, name: str) -> str:
     return value.strip()
 
 
-class Settings(BaseSettings):
-    """Everything sendstats reads from its environment (see ``.env.example``)."""
+class DatabaseSettings(BaseSettings):
+    """The one setting ``python -m bot db`` needs, so an operator can migrate without Slack or Braze keys."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///sendstats.db"
+
+
+class Settings(DatabaseSettings):
+    """Everything sendstats reads from its environment (see ``.env.example``)."""
 
     slack_bot_token: SecretStr
     slack_signing_secret: SecretStr
@@ -41,7 +57,6 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     braze_api_key: SecretStr
     braze_rest_endpoint: str
-    database_url: str = "sqlite:///sendstats.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     port: int = Field(default=3000, ge=1, le=65535)
     #: "off" for Procfile ``web`` processes when a separate ``clock`` process runs the digests.
@@ -49,7 +64,8 @@ class Settings(BaseSettings):
     digest_timezone: str = "UTC"
     #: Processes that parse, summarise and draw reports, so that CPU work never holds the GIL of the
     #: process that acks Slack. 0 does it in the job threads (only for comparison; acks then suffer).
-    render_processes: int = Field(default=1, ge=0, le=8)
+    #: Default: one per core, at most 4.
+    render_processes: int = Field(default_factory=default_render_processes, ge=0, le=8)
     #: Threads that fetch from Braze and deliver to Slack after the ack.
     report_workers: int = Field(default=4, ge=1, le=64)
 

@@ -1,8 +1,9 @@
 """``python -m bot demo``: the real report pipeline with no accounts at all.
 
-Starts the sample Braze server on 127.0.0.1, fetches a multi-channel, multi-variation send through the
-real Braze client, summarises it, draws the chart in the real render worker, writes the PNG here and
-prints the Slack message as a person would read it.
+Starts the sample Braze server on 127.0.0.1, fetches a multi-channel, multi-variation send, a
+five-channel campaign and a three-variant Canvas through the real Braze client, summarises them, draws
+the charts in the real render worker, writes the PNGs here and prints the Slack messages as a person
+would read them.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fakes.braze import SampleBraze
-from handlers.flows.reporting import chart_note
+from handlers.flows.reporting import chart_note, kind_report_message
 from handlers.layout.blocks import blocks_to_text, report_blocks
 from reports.braze import BrazeClient
+from reports.kind_reports import KindReport, build_kind_report
 from reports.pipeline import CampaignNames, build_report
 from reports.render_pool import ChartRenderer
 
 DEMO_CAMPAIGN = "demo-campaign-7f3a"
 DEMO_SEND = "spring-launch-01"
+DEMO_MULTICHANNEL = "demo-multichannel-campaign"
+DEMO_CANVAS = "demo-onboarding-canvas"
 
 
 def run(out_dir: Path | None = None, days: int = 14) -> Path:
@@ -43,7 +47,22 @@ def run(out_dir: Path | None = None, days: int = 14) -> Path:
                 until=None,
                 today=datetime.now(UTC).date(),
             )
-        elapsed = time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            braze_server.add_campaign(DEMO_MULTICHANNEL, "Winter newsletter — all channels", days_ago=9)
+            braze_server.add_canvas(DEMO_CANVAS, "Onboarding journey (3 variants)", days_ago=45)
+            others = [
+                build_kind_report(
+                    braze,
+                    renderer,
+                    CampaignNames(braze),
+                    kind=kind,
+                    object_id=object_id,
+                    days=30,
+                    until=None,
+                    now=datetime.now(UTC),
+                )
+                for kind, object_id in (("campaign", DEMO_MULTICHANNEL), ("canvas", DEMO_CANVAS))
+            ]
     renderer.close()
     path = out_dir / f"sendstats-demo-{DEMO_SEND}.png"
     if report.chart_png:
@@ -54,7 +73,20 @@ def run(out_dir: Path | None = None, days: int = 14) -> Path:
     print()
     print(f"Report built in {elapsed * 1000:.0f} ms. Chart written to {path}")
     print("In Slack this message is posted to the channel and the chart is uploaded into its thread.")
+    for other in others:
+        show_kind(other, out_dir)
     return path
+
+
+def show_kind(report: KindReport, out_dir: Path) -> None:
+    """Print a campaign or Canvas report as Slack shows it and write its chart."""
+    chart = out_dir / f"sendstats-demo-{report.kind}.png"
+    if report.chart_png:
+        chart.write_bytes(report.chart_png)
+    _text, blocks = kind_report_message(report, chart_note(report, False))
+    print()
+    print(blocks_to_text(blocks))
+    print(f"Chart written to {chart}")
 
 
 def main() -> int:

@@ -13,6 +13,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot import db
 from bot.app import create_app, make_slack_client
 from bot.config import Settings
 from bot.health import Health
@@ -54,7 +55,7 @@ class Runtime:
 
         ``scheduler`` defaults to the SCHEDULER setting; ``web`` processes run with it off.
         """
-        self.store.create_schema()
+        db.upgrade(self.store.engine)
         self.renderer.start()
         if self.settings.scheduler == "on" if scheduler is None else scheduler:
             self.scheduler = DigestScheduler(self.rounds)

@@ -14,25 +14,12 @@ Every datetime is timezone-aware UTC going in and coming out (SQLite stores naiv
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, get_args
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    Date,
-    DateTime,
-    Dialect,
     Engine,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     and_,
     create_engine,
     delete,
@@ -40,100 +27,14 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.types import TypeDecorator
 
-from digests.records import DONE_STATUSES, Delivery, DeliveryStatus, Subscription, SubscriptionStatus
-
-#: Arbitrary constant key for the PostgreSQL advisory lock that serialises concurrent create_schema calls.
-_SCHEMA_LOCK_KEY = 0x5E_5D_57_A7
-#: SQLSTATEs PostgreSQL raises when two sessions create the same table/type/index at once.
-_DUPLICATE_DDL_SQLSTATES = {"42P07", "42710", "23505"}
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """TIMESTAMPTZ on PostgreSQL, naive-UTC text on SQLite; aware UTC in Python either way.
-
-    Naive datetimes are refused on the way in: a naive value is a bug (whose local time?), not data.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        value = _as_utc(value)
-        # SQLite keeps no offset; storing naive UTC keeps its text comparisons (claimed_at < cutoff) right.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-metadata = MetaData()
-
-subscriptions = Table(
-    "subscriptions",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("team_id", String, nullable=False),
-    Column("channel_id", String, nullable=False),  # Slack channel ID (C…/G…), never a name
-    Column("campaign_id", String, nullable=False),
-    Column("send_id", String, nullable=False),
-    Column("hour", Integer, nullable=False),
-    Column("minute", Integer, nullable=False),
-    Column("timezone", String, nullable=False),  # IANA name, e.g. Europe/Berlin
-    Column("created_by", String, nullable=False),  # Slack user ID
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("first_day", Date, nullable=False),  # the send's first day with data
-    Column("ends_on", Date, nullable=False),  # last day Braze still has data for the send
-    Column("status", String, nullable=False),
-    Column("status_reason", Text),
-    Column("last_digest_on", Date),
-    UniqueConstraint("channel_id", "campaign_id", "send_id", name="uq_subscriptions_key"),
-    CheckConstraint("hour BETWEEN 0 AND 23", name="ck_subscriptions_hour"),
-    CheckConstraint("minute BETWEEN 0 AND 59", name="ck_subscriptions_minute"),
-    CheckConstraint("ends_on >= first_day", name="ck_subscriptions_days"),
-    CheckConstraint(_in("status", get_args(SubscriptionStatus)), name="ck_subscriptions_status"),
-    Index("ix_subscriptions_created_by", "created_by"),
-)
-
-digest_deliveries = Table(
-    "digest_deliveries",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), nullable=False),
-    Column("digest_date", Date, nullable=False),
-    Column("status", String, nullable=False),
-    Column("attempts", Integer, nullable=False),
-    Column("detail", Text),  # the Slack/Braze error, or why the digest was skipped
-    Column("message_ts", String),
-    Column("claimed_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-    UniqueConstraint("subscription_id", "digest_date", name="uq_deliveries_day"),
-    CheckConstraint(_in("status", get_args(DeliveryStatus)), name="ck_deliveries_status"),
-)
-
-processed_events = Table(
-    "processed_events",
-    metadata,
-    Column("event_id", String, primary_key=True),
-    Column("received_at", UTCDateTime, nullable=False),
-    Index("ix_processed_events_received_at", "received_at"),
-)
-
+from digests.records import DONE_STATUSES, Delivery, Subscription, SubscriptionStatus
+from digests.tables import as_utc, digest_deliveries, processed_events, subscriptions
 
 #: Seconds to wait for a PostgreSQL connection: a "black hole" server would otherwise hang start-up forever.
 CONNECT_TIMEOUT = 5
@@ -206,25 +107,6 @@ class Store:
         with self.engine.connect() as conn:
             conn.execute(select(subscriptions.c.id).limit(1)).all()
 
-    # -- schema --------------------------------------------------------------------------------------
-
-    def create_schema(self) -> None:
-        """Create missing tables. Idempotent, and safe when several processes start at once.
-
-        On PostgreSQL an advisory lock serialises the DDL; should two creators still collide (e.g. an
-        older process without the lock), the duplicate-table error is caught and the check repeated.
-        """
-        for attempt in range(3):
-            try:
-                with self.engine.begin() as conn:
-                    if conn.dialect.name == "postgresql":
-                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-                    metadata.create_all(conn)
-                return
-            except DBAPIError as exc:
-                if attempt == 2 or not _is_duplicate_ddl(exc):
-                    raise
-
     # -- subscriptions -------------------------------------------------------------------------------
 
     def upsert_subscription(
@@ -272,7 +154,7 @@ class Store:
                         channel_id=channel_id,
                         campaign_id=campaign_id,
                         send_id=send_id,
-                        created_at=_as_utc(now),
+                        created_at=as_utc(now),
                         **changes,
                     )
                 )
@@ -350,7 +232,7 @@ class Store:
         """
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        now = _as_utc(now)
+        now = as_utc(now)
         d = digest_deliveries.c
         key = and_(d.subscription_id == sub_id, d.digest_date == digest_date)
         try:
@@ -403,7 +285,7 @@ class Store:
             result = conn.execute(
                 update(digest_deliveries)
                 .where(d.id == delivery_id, d.status == "claimed")
-                .values(status=status, detail=detail, message_ts=message_ts, updated_at=_as_utc(now))
+                .values(status=status, detail=detail, message_ts=message_ts, updated_at=as_utc(now))
             )
             if result.rowcount != 1:
                 return False
@@ -432,7 +314,7 @@ class Store:
         """True the first time this Slack event id is seen; False for Slack's retries of it."""
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(processed_events).values(event_id=event_id, received_at=_as_utc(now)))
+                conn.execute(insert(processed_events).values(event_id=event_id, received_at=as_utc(now)))
         except IntegrityError:
             return False
         return True
@@ -440,7 +322,7 @@ class Store:
     def forget_events_before(self, cutoff: datetime) -> int:
         """Prune event ids received before ``cutoff`` (Slack retries only for minutes); returns how many."""
         with self.engine.begin() as conn:
-            result = conn.execute(delete(processed_events).where(processed_events.c.received_at < _as_utc(cutoff)))
+            result = conn.execute(delete(processed_events).where(processed_events.c.received_at < as_utc(cutoff)))
             return result.rowcount
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -472,15 +354,6 @@ def _delivery(row: Any) -> Delivery:
     return Delivery(**row._mapping)
 
 
-def _as_utc(value: datetime | None) -> datetime:
-    """``value`` (default: now) as aware UTC; naive datetimes are refused, not guessed."""
-    if value is None:
-        return datetime.now(UTC)
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: pass a timezone-aware (UTC) datetime")
-    return value.astimezone(UTC)
-
-
 def _check_schedule(hour: int, minute: int, timezone: str) -> None:
     if not 0 <= hour <= 23:
         raise ValueError(f"hour must be 0-23, not {hour}")
@@ -490,9 +363,3 @@ def _check_schedule(hour: int, minute: int, timezone: str) -> None:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"{timezone!r} is not an IANA time zone such as Europe/Berlin") from exc
-
-
-def _is_duplicate_ddl(exc: DBAPIError) -> bool:
-    """Whether ``exc`` is another process having just created the same table/index/type."""
-    sqlstate = getattr(exc.orig, "sqlstate", None)
-    return sqlstate in _DUPLICATE_DDL_SQLSTATES or "already exists" in str(exc.orig)

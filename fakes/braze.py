@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fakes.braze_kinds import KIND_PATHS, KindEndpoints, SampleCampaign, SampleCanvas
+
 RETENTION_DAYS = 14
 SERIES_PATH = "/sends/data_series"
 CHANNELS = ("ios_push", "android_push", "email", "webhook")
@@ -157,7 +159,7 @@ def series_payload(send: SampleSend, *, length: int, ending: date) -> dict[str, 
     return {"data": data, "message": "success"}
 
 
-class SampleBraze:
+class SampleBraze(KindEndpoints):
     """Threaded HTTP server holding sample sends, with fault injection and a request log."""
 
     def __init__(self, api_key: str = "sample-braze-key", *, today: date | None = None) -> None:
@@ -167,6 +169,10 @@ class SampleBraze:
         self.requests: list[Recorded] = []
         self.latency = 0.0
         self.campaign_details_status = 200
+        self.campaigns: dict[str, SampleCampaign] = {}
+        self.canvases: dict[str, SampleCanvas] = {}
+        #: Name-only list entries (no analytics), so the list endpoints have several pages.
+        self.listed: list[dict[str, Any]] = []
         self._faults: list[Fault] = []
         self._misbehaviours: list[Misbehaviour] = []
         #: Set to let hanging and trickling answers go (on reset and stop), so no thread outlives a test.
@@ -272,9 +278,13 @@ class SampleBraze:
             if self.campaign_details_status != 200:
                 return self.campaign_details_status, b'{"message": "Insufficient permissions"}', {}
             send = next((s for (c, _), s in self.sends.items() if c == query.get("campaign_id")), None)
+            if send is None and query.get("campaign_id", "") in self.campaigns:
+                return self._campaign_details(self.campaigns[query["campaign_id"]])
             if send is None:
                 return 400, b'{"message": "Invalid campaign_id"}', {}
             return 200, json.dumps({"name": send.campaign_name, "message": "success"}).encode(), {}
+        if path in KIND_PATHS:
+            return self._kind_response(path, query)
         return 404, b'{"message": "Not found"}', {}
 
     def _data_series(self, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
@@ -360,3 +370,4 @@ class SampleBraze:
                 pass
 
         return Handler
+

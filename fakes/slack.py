@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import math
 import threading
 import time
 import uuid
@@ -34,6 +35,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
+
+from fakes.slack_socket import SocketModeFake
 
 DEFAULT_TOKEN = "xoxb-test-token"
 BOT_USER_ID = "UBOT"
@@ -48,6 +51,9 @@ UPLOAD = "upload"
 RESPONSE_URL = "response_url"
 """Pseudo-method name for POSTs to a ``response_url``."""
 
+#: Methods called with the app-level (``xapp-``) token rather than the bot token; see the Socket Mode section.
+APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
+
 RESPONSE_URL_MAX_USES = 5
 RESPONSE_URL_TTL_SECONDS = 30 * 60
 
@@ -58,6 +64,56 @@ JSON_FIELDS = frozenset(
 )
 
 ChannelKind = Literal["public", "private", "im"]
+
+#: Slack's published tiers as (calls per second, burst) per method per workspace: Tier 4 is "100+ per
+#: minute" with "generous burst behavior", Tier 3 "50+" with "sporadic bursts", Tier 2 "20+".
+FAKE_TIERS: dict[int, tuple[float, float]] = {2: (20 / 60, 5), 3: (50 / 60, 10), 4: (100 / 60, 20)}
+#: Each method's documented tier (https://api.slack.com/methods/<method>, "Rate limits").
+FAKE_METHOD_TIERS: dict[str, int] = {
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
+    "users.info": 4,
+    "views.publish": 4,
+    "chat.postEphemeral": 4,
+    "auth.test": 4,
+    "conversations.join": 3,
+    "conversations.open": 3,
+    "conversations.info": 3,
+    "conversations.history": 3,
+    "chat.update": 3,
+    "reactions.add": 3,
+}
+
+
+@dataclass
+class TierLimits:
+    """The opt-in rate limits of :meth:`SlackFake.enable_tiers`.
+
+    ``chat.postMessage`` is "1 per second per channel, short bursts allowed": ``post_rate`` per second
+    with ``post_burst`` at once, per channel per workspace. Beyond a bucket: HTTP 429, ``ratelimited``
+    and ``Retry-After`` (whole seconds until the next token, as Slack sends it).
+    """
+
+    tiers: dict[int, tuple[float, float]] = field(default_factory=lambda: dict(FAKE_TIERS))
+    method_tiers: dict[str, int] = field(default_factory=lambda: dict(FAKE_METHOD_TIERS))
+    post_rate: float = 1.0
+    post_burst: float = 6
+
+
+class _FakeBucket:
+    """Slack's side of a token bucket (the fake does not share the bot's code on purpose)."""
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        self.rate, self.burst, self.tokens, self.at = rate, burst, burst, now
+
+    def take(self, now: float) -> float:
+        """0 and one token taken, or the seconds until a token will be there (nothing taken)."""
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
 
 
 @dataclass
@@ -204,6 +260,8 @@ class SlackFake:
         self.clock = clock
         self.default_tz = DEFAULT_TZ
         self.user_tz: dict[str, str] = {}
+        #: None: no rate limits (the default, keeps the suite fast); see :meth:`enable_tiers`.
+        self.tier_limits: TierLimits | None = None
 
         self._cond = threading.Condition(threading.RLock())
         self._server: _Server | None = None
@@ -251,6 +309,7 @@ class SlackFake:
         self._uploads: dict[str, _PendingUpload] = {}
         self._response_urls: dict[str, _ResponseUrlState] = {}
         self._faults: dict[str, list[_Fault]] = {}
+        self._tier_buckets: dict[tuple[str, ...], _FakeBucket] = {}
 
     def start(self) -> SlackFake:
         """Bind an ephemeral port on 127.0.0.1 and serve from a daemon thread."""
@@ -268,6 +327,7 @@ class SlackFake:
 
     def stop(self) -> None:
         """Shut the server down and release the port."""
+        self._stop_socket_mode()
         if self._server is None:
             return
         self._server.shutdown()
@@ -353,6 +413,48 @@ class SlackFake:
             queue = self._faults.setdefault(method, [])
             queue.extend(_Fault(error, status, retry_after) for _ in range(times))
 
+    def enable_tiers(self, limits: TierLimits | None = None) -> TierLimits:
+        """Enforce Slack's rate limits from now on (token buckets per method per workspace, posts per
+        channel); ``disable_tiers`` or a new fake turns them off. Survives ``reset()``; buckets do not."""
+        with self._cond:
+            self.tier_limits = limits or TierLimits()
+            self._tier_buckets = {}
+            return self.tier_limits
+
+    def disable_tiers(self) -> None:
+        with self._cond:
+            self.tier_limits = None
+
+    def rate_limited_share(self) -> tuple[int, int]:
+        """(calls answered 429, all Web API calls) so far."""
+        with self._cond:
+            api = [c for c in self.calls if c.method not in (UPLOAD, RESPONSE_URL)]
+            return sum(1 for c in api if c.status == 429), len(api)
+
+    def _tier_reply(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> _Reply | None:
+        """A 429 when tier mode is on and this call's bucket is empty; None to go on."""
+        limits = self.tier_limits
+        if limits is None or method in (UPLOAD, RESPONSE_URL):
+            return None
+        workspace = headers.get("authorization", "") or str(params.get("token", ""))
+        if method == "chat.postMessage":
+            key: tuple[str, ...] = (workspace, method, str(params.get("channel", "")))
+            rate, burst = limits.post_rate, limits.post_burst
+        elif method in limits.method_tiers:
+            key = (workspace, method)
+            rate, burst = limits.tiers[limits.method_tiers[method]]
+        else:
+            return None
+        now = time.monotonic()
+        with self._cond:
+            bucket = self._tier_buckets.get(key)
+            if bucket is None:
+                bucket = self._tier_buckets[key] = _FakeBucket(rate, burst, now)
+            wait = bucket.take(now)
+        if not wait:
+            return None
+        return _json_reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(max(1, math.ceil(wait)))})
+
     def new_response_url(self) -> str:
         """Issue a ``response_url`` accepting 5 posts within 30 minutes, like Slack."""
         url = f"{self.root_url}/response/{uuid.uuid4().hex}"
@@ -432,7 +534,7 @@ class SlackFake:
         with self._cond:
             faults = self._faults.get(method)
             fault = faults.pop(0) if faults else None
-        reply = self._fault_reply(method, fault) if fault else handle()
+        reply = self._fault_reply(method, fault) if fault else self._tier_reply(method, params, headers) or handle()
         call.status = reply.status
         call.response = self._decode_reply(reply)
         with self._cond:
@@ -457,6 +559,8 @@ class SlackFake:
     def _handle_api(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> _Reply:
         auth = headers.get("authorization", "")
         token = auth[len("bearer ") :].strip() if auth.lower().startswith("bearer ") else params.get("token")
+        if method in APP_LEVEL_METHODS:
+            return _json_reply(self._app_level(method, token))
         if not token:
             return _json_reply({"ok": False, "error": "not_authed"})
         if token != self.token:
@@ -742,6 +846,28 @@ class SlackFake:
                 message["thread_ts"] = thread_ts
             self.messages.setdefault(target, []).append(message)
         return {"ok": True, "files": [{"id": u.file_id, "name": u.filename, "title": t} for u, t in uploads]}
+
+    # -------------------------------------------------------------- Socket Mode (fakes/slack_socket.py)
+
+    @property
+    def socket_mode(self) -> SocketModeFake:
+        """The Socket Mode side: started on first use, answers ``apps.connections.open``, stopped with the fake."""
+        with self._cond:
+            socket: SocketModeFake | None = getattr(self, "_socket_mode", None)
+            if socket is None:
+                socket = self._socket_mode = SocketModeFake().start()
+            return socket
+
+    def _app_level(self, method: str, token: str | None) -> dict[str, Any]:
+        if getattr(self, "_socket_mode", None) is None:
+            return {"ok": False, "error": "invalid_auth"}  # Socket Mode never switched on: no token is valid
+        return self.socket_mode.open_connection(token)
+
+    def _stop_socket_mode(self) -> None:
+        socket: SocketModeFake | None = getattr(self, "_socket_mode", None)
+        if socket is not None:
+            socket.stop()
+            self._socket_mode = None
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -12,9 +12,10 @@ from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.layout.text import escape
+from reports.summary import RETENTION_DAYS
 
 MAX_ID_LENGTH = 64
-DEFAULT_DAYS = 14
+DEFAULT_DAYS = RETENTION_DAYS  # the whole window Braze keeps
 MAX_DAYS = 100
 _ID = re.compile(r"[!-~]{1,64}")  # printable ASCII without spaces: Braze's rule for send IDs
 _FORBIDDEN_IN_ID = set("<>&`*|")
@@ -32,6 +33,16 @@ REPORT_EXAMPLE = "`/sendstats 9ef1c2d0-campaign spring-launch 7`"
 SUBSCRIBE_USAGE = "`/sendstats subscribe <campaign_id> <send_id> [at HH:MM] [time zone]`"
 SUBSCRIBE_EXAMPLE = "`/sendstats subscribe 9ef1c2d0-campaign spring-launch at 08:30 Europe/Berlin`"
 UNSUBSCRIBE_USAGE = "`/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`"
+KIND_DEFAULT_DAYS = 30
+CAMPAIGN_USAGE = "`/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]`"
+CAMPAIGN_EXAMPLE = "`/sendstats campaign 3bbc4555-8fa0-4c9b-a5c0-4505edf3e064 30`"
+CANVAS_USAGE = "`/sendstats canvas <canvas_id> [days] [until YYYY-MM-DD]`"
+CANVAS_EXAMPLE = "`/sendstats canvas 0ad1e1a4-canvas 60 until 2026-03-31`"
+#: usage and example per report kind (``campaign``, ``canvas``).
+KIND_USAGE: dict[str, tuple[str, str]] = {
+    "campaign": (CAMPAIGN_USAGE, CAMPAIGN_EXAMPLE),
+    "canvas": (CANVAS_USAGE, CANVAS_EXAMPLE),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +56,17 @@ class ReportRequest:
     send_id: str
     days: int = DEFAULT_DAYS
     #: Last day of the range (Braze's ``ending_at`` is the end of this day, UTC); None means now.
+    until: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KindReportRequest:
+    """A campaign or Canvas report (``kind`` is ``"campaign"`` or ``"canvas"``)."""
+
+    kind: str
+    object_id: str
+    days: int = KIND_DEFAULT_DAYS
+    #: Last day of the range (end of this day, UTC); None means now.
     until: date | None = None
 
 
@@ -84,7 +106,7 @@ class UsageError:
         )
 
 
-Request = HelpRequest | ReportRequest | SubscribeRequest | UnsubscribeRequest | ListRequest
+Request = HelpRequest | ReportRequest | KindReportRequest | SubscribeRequest | UnsubscribeRequest | ListRequest
 
 
 def _quote(word: str, limit: int = 40) -> str:
@@ -142,7 +164,15 @@ def _parse_report(words: list[str], today: date) -> ReportRequest | UsageError:
     for word, what in ((campaign_id, "campaign ID"), (send_id, "send ID")):
         if error := _check_id(word, what, REPORT_USAGE, REPORT_EXAMPLE):
             return error
-    days, until = DEFAULT_DAYS, None
+    span = _parse_span(rest, today, DEFAULT_DAYS)
+    if isinstance(span, UsageError):
+        return span
+    return ReportRequest(campaign_id, send_id, *span)
+
+
+def _parse_span(rest: list[str], today: date, default_days: int) -> tuple[int, date | None] | UsageError:
+    """``[days] [until YYYY-MM-DD]`` (the same for every report kind)."""
+    days, until = default_days, None
     if rest and rest[0].lower() != "until":
         word = rest.pop(0)
         if not _DAYS.fullmatch(word) or not 1 <= int(word) <= MAX_DAYS:
@@ -162,7 +192,21 @@ def _parse_report(words: list[str], today: date) -> ReportRequest | UsageError:
             )
     if rest:
         return UsageError(f"I don't understand {_quote(' '.join(rest))} at the end.")
-    return ReportRequest(campaign_id, send_id, days, until)
+    return days, until
+
+
+def parse_kind_report(kind: str, words: list[str], today: date) -> KindReportRequest | UsageError:
+    """``campaign <campaign_id> [days] [until YYYY-MM-DD]`` or the same for ``canvas``."""
+    usage, example = KIND_USAGE[kind]
+    what = "campaign ID" if kind == "campaign" else "Canvas ID"
+    if not words:
+        return UsageError(f"`{kind}` needs a {what}.", usage, example)
+    if error := _check_id(words[0], what, usage, example):
+        return error
+    span = _parse_span(words[1:], today, KIND_DEFAULT_DAYS)
+    if isinstance(span, UsageError):
+        return UsageError(span.problem, usage, example)
+    return KindReportRequest(kind, words[0], *span)
 
 
 def _parse_subscribe(words: list[str]) -> SubscribeRequest | UsageError:
@@ -219,6 +263,8 @@ def parse(text: str, *, today: date) -> Request | UsageError:
         return _parse_subscribe(words[1:])
     if head == "unsubscribe":
         return _parse_unsubscribe(words[1:])
+    if head in KIND_USAGE:
+        return parse_kind_report(head, words[1:], today)
     if head == "list":
         return (
             ListRequest()

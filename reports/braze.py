@@ -1,4 +1,4 @@
-"""A small typed client for the two Braze REST endpoints sendstats reads.
+"""A small typed client for the Braze REST endpoints sendstats reads (sends, campaigns, Canvases, lists).
 
 Every failure becomes a :class:`BrazeError` whose ``user_message`` tells a marketer what to do next;
 callers never see httpx exceptions. The API key travels only in the Authorization header and is never
@@ -16,8 +16,9 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,8 +26,20 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from reports import deadline
+from reports.listing import (
+    PAGE_SIZE,
+    CampaignDetails,
+    CanvasDetails,
+    Kind,
+    ListedItem,
+    parse_campaign_details,
+    parse_canvas_details,
+    parse_list_page,
+    raw_page_length,
+)
 from reports.models import SendSeries
 from reports.parse import parse_series
+from reports.summary import RETENTION_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +66,43 @@ class BrazeNoData(BrazeError):
     """Braze answered fine but has no data for the send in the range asked."""
 
 
+#: Braze's Canvas data_series takes ``length`` 1..14; longer ranges are fetched in pieces this long.
+MAX_CANVAS_PIECE = 14
+
+
+def no_kind_data(kind: str, object_id: str) -> BrazeNoData:
+    """No data for a campaign or Canvas in the range (Braze knows the ID, or answers as if it did)."""
+    return BrazeNoData(
+        f"Braze has no data for {kind} `{object_id}` in this range: check the ID (the {kind}'s API identifier, "
+        f"shown on its page in the Braze dashboard), or try more days."
+    )
+
+
+@contextmanager
+def _explain_unknown(kind: str, object_id: str) -> Iterator[None]:
+    """Braze answers an unknown ID with 400 and a terse message; say which ID and where to find it."""
+    try:
+        yield
+    except BrazeError as exc:
+        if exc.status != 400:
+            raise
+        said = exc.user_message.split("): ", 1)[1] if "): " in exc.user_message else ""
+        said = said.split(". Check the", 1)[0].rstrip(".")
+        raise BrazeError(
+            f"Braze does not know {kind} `{object_id}`{f' ({said})' if said else ''}. "
+            f"Check the ID: it is the {kind}'s API identifier, shown on its page in the Braze dashboard.",
+            status=400,
+        ) from None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 def no_data(campaign_id: str, send_id: str) -> BrazeNoData:
     return BrazeNoData(
         f"Braze has no data for campaign `{campaign_id}`, send `{send_id}` in this range: "
-        "check both IDs, or the send is older than Braze's 14-day analytics window."
+        f"check both IDs, or the send is older than Braze's {RETENTION_DAYS}-day analytics window."
     )
 
 
@@ -217,6 +263,117 @@ class BrazeClient:
             return None
         name = body.get("name")
         return name.strip()[:150] if isinstance(name, str) and name.strip() else None
+
+    # -- campaigns and Canvases -------------------------------------------------------------------
+
+    def campaign_series_payload(
+        self, campaign_id: str, *, length: int, ending_at: datetime | None = None
+    ) -> dict[str, Any]:
+        """``GET /campaigns/data_series`` as Braze's JSON (checked, not parsed: parsing runs in a worker).
+        Raises :class:`BrazeNoData` when ``data`` is empty, :class:`BrazeError` naming the campaign when
+        Braze does not know the ID."""
+        if not 1 <= length <= 100:
+            raise ValueError("length must be within 1..100 (Braze's bounds)")
+        params: dict[str, str | int] = {"campaign_id": campaign_id, "length": length}
+        if ending_at is not None:
+            params["ending_at"] = _iso(ending_at)
+        with _explain_unknown("campaign", campaign_id):
+            body = self._get_json("/campaigns/data_series", params, permission="campaigns.data_series")
+        if not isinstance(body.get("data"), list) or not body["data"]:
+            raise no_kind_data("campaign", campaign_id)
+        return body
+
+    def canvas_series_payload(self, canvas_id: str, *, length: int, ending_at: datetime) -> dict[str, Any]:
+        """``GET /canvas/data_series`` for ``length`` days (1..100) ending at ``ending_at``, with the
+        variant breakdown and without the step breakdown.
+
+        Braze allows ``length`` 1..14 here, so longer ranges are fetched in consecutive pieces of at most
+        14 days (newest first, each ending where the previous one began) and joined into one answer of
+        Braze's own shape: ``{"data": {"name", "stats": [...]}, "message": "success"}``.
+        """
+        if not 1 <= length <= 100:
+            raise ValueError("length must be within 1..100")
+        stats: list[Any] = []
+        name: Any = None
+        remaining, end = length, ending_at
+        while remaining > 0:
+            piece = min(MAX_CANVAS_PIECE, remaining)
+            params = {
+                "canvas_id": canvas_id,
+                "ending_at": _iso(end),
+                "length": piece,
+                "include_variant_breakdown": "true",
+            }
+            with _explain_unknown("Canvas", canvas_id):
+                body = self._get_json("/canvas/data_series", params, permission="canvas.data_series")
+            data = body.get("data")
+            if isinstance(data, dict):
+                name = name or data.get("name")
+                if isinstance(data.get("stats"), list):
+                    stats = data["stats"] + stats
+            remaining -= piece
+            end -= timedelta(days=piece)
+        if not stats:
+            raise no_kind_data("Canvas", canvas_id)
+        return {"data": {"name": name, "stats": stats}, "message": "success"}
+
+    def campaign_details(self, campaign_id: str) -> CampaignDetails:
+        """``GET /campaigns/details``, typed (name, archived, draft, first/last sent, channels)."""
+        with _explain_unknown("campaign", campaign_id):
+            body = self._get_json("/campaigns/details", {"campaign_id": campaign_id}, permission="campaigns.details")
+        return parse_campaign_details(body, campaign_id)
+
+    def canvas_details(self, canvas_id: str) -> CanvasDetails:
+        """``GET /canvas/details``, typed (name, archived, enabled, variants…)."""
+        with _explain_unknown("Canvas", canvas_id):
+            body = self._get_json("/canvas/details", {"canvas_id": canvas_id}, permission="canvas.details")
+        return parse_canvas_details(body, canvas_id)
+
+    def canvas_name(self, canvas_id: str) -> str | None:
+        """The Canvas's name from ``/canvas/details``, or None when the key may not read it."""
+        try:
+            return self.canvas_details(canvas_id).name
+        except BrazeError as exc:
+            log.info("Canvas name unavailable for %s: %s", canvas_id, exc.status or exc.user_message)
+            return None
+
+    def campaign_list_pages(
+        self, *, edited_after: datetime | None = None, include_archived: bool = False, max_pages: int = 1000
+    ) -> Iterator[tuple[ListedItem, ...]]:
+        """Every page of ``GET /campaigns/list`` (100 per page, ``page=0,1,…``), one page per step, so a
+        catalogue can store as it reads. ``edited_after`` asks only for campaigns edited since then
+        (``last_edit.time[gt]``), for an incremental refresh."""
+        extra: dict[str, str] = {}
+        if edited_after is not None:
+            extra["last_edit.time[gt]"] = edited_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return self._pages("/campaigns/list", "campaign", "campaigns.list", extra, include_archived, max_pages)
+
+    def canvas_list_pages(
+        self, *, include_archived: bool = False, max_pages: int = 1000
+    ) -> Iterator[tuple[ListedItem, ...]]:
+        """Every page of ``GET /canvas/list`` (100 per page, ``page=0,1,…``)."""
+        return self._pages("/canvas/list", "canvas", "canvas.list", {}, include_archived, max_pages)
+
+    def campaign_list(self, **kwargs: Any) -> list[ListedItem]:
+        """All campaigns (see :meth:`campaign_list_pages`)."""
+        return [item for page in self.campaign_list_pages(**kwargs) for item in page]
+
+    def canvas_list(self, **kwargs: Any) -> list[ListedItem]:
+        """All Canvases (see :meth:`canvas_list_pages`)."""
+        return [item for page in self.canvas_list_pages(**kwargs) for item in page]
+
+    def _pages(
+        self, path: str, kind: Kind, permission: str, extra: dict[str, str], include_archived: bool, max_pages: int
+    ) -> Iterator[tuple[ListedItem, ...]]:
+        for page in range(max_pages):
+            params: dict[str, Any] = {"page": page, **extra}
+            if include_archived:
+                params["include_archived"] = "true"
+            body = self._get_json(path, params, permission=permission)
+            yield parse_list_page(body, kind)
+            if raw_page_length(body, kind) < PAGE_SIZE:
+                return
+        log.warning("%s: stopped after %d pages", path, max_pages)
 
     # -- internals ------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from reports.models import EMPTY, Metrics, SendSeries
-from reports.summary import RETENTION_DAYS, Summary, day_totals, summarise, window_end_from
+from reports.summary import RETENTION_DAYS, Summary, day_totals, summarise, window_end, window_end_from
 
 #: Metrics a digest compares day over day, in display order.
 DELTA_METRICS: tuple[str, ...] = ("sent", "delivered", "total_opens", "body_clicks", "conversions", "revenue")
@@ -50,11 +50,6 @@ def change(today: float | None, before: float | None) -> float | None:
     if today is None or not before:
         return None
     return (today - before) / before
-
-
-def window_end(first_day: date) -> date:
-    """The last day Braze keeps the send's analytics."""
-    return first_day + timedelta(days=RETENTION_DAYS)
 
 
 def fetch_span(first_day: date, digest_date: date) -> tuple[int, date]:

@@ -143,5 +143,76 @@ class ChartData:
     opens: tuple[int | None, ...]
     clicks: tuple[int | None, ...]
     conversions: tuple[int | None, ...]
-    #: Last day Braze keeps this send's analytics (first day with data + 14 days), if known.
+    #: Last day Braze keeps this send's analytics (``reports.summary.window_end``), if known.
     window_end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Named counters of one Braze object, for shapes whose metric set depends on the channel.
+
+    Campaign channels each report their own metrics (email ``unique_opens``, SMS ``delivery_failed``,
+    in-app ``impressions``…), and Braze adds new ones, so a fixed field list would drop numbers. A
+    name absent from ``items`` means Braze did not report it (not the same as 0). Stored as a sorted
+    tuple so it stays frozen, hashable and picklable.
+    """
+
+    items: tuple[tuple[str, int | float], ...] = ()
+
+    def get(self, name: str) -> int | float | None:
+        for key, value in self.items:
+            if key == name:
+                return value
+        return None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.items)
+
+    def as_dict(self) -> dict[str, int | float]:
+        return dict(self.items)
+
+    def __add__(self, other: Counts) -> Counts:
+        return sum_counts((self, other))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def counts_of(values: dict[str, int | float]) -> Counts:
+    return Counts(tuple(sorted(values.items())))
+
+
+def sum_counts(bags: Iterable[Counts]) -> Counts:
+    """Sum many bags; a name missing everywhere stays missing, revenue keeps cents."""
+    totals: dict[str, int | float] = {}
+    for bag in bags:
+        for key, value in bag.items:
+            totals[key] = totals.get(key, 0) + value
+    if isinstance(totals.get("revenue"), float):
+        totals["revenue"] = round(totals["revenue"], 2)
+    return counts_of(totals)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSpec:
+    """One line (or bar series) of a :class:`PanelChartData` panel; ``None`` values are gaps."""
+
+    label: str
+    values: tuple[int | None, ...]
+    bars: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PanelChartData:
+    """A two-panel daily chart whose series are chosen by the report kind (campaign, Canvas).
+
+    Small and picklable, like :class:`ChartData`, so it can be drawn in a worker process.
+    """
+
+    title: str
+    days: tuple[date, ...]
+    top_title: str
+    top: tuple[SeriesSpec, ...]
+    bottom_title: str
+    bottom: tuple[SeriesSpec, ...]

@@ -111,3 +111,8 @@ def parse_series(payload: Any, *, campaign_id: str, send_id: str) -> SendSeries:
             point = DayPoint(day=day, rows=old.rows + point.rows, send_level=old.send_level + point.send_level)
         by_day[day] = point
     return SendSeries(campaign_id=campaign_id, send_id=send_id, days=tuple(by_day[d] for d in sorted(by_day)))
+
+
+def parse_number(value: Any) -> float | None:
+    """Public name of the number rule every parser shares (campaign and Canvas parsers use it)."""
+    return _number(value)

@@ -85,13 +85,13 @@ def analyse(
 
 
 class CampaignNames:
-    """Caches campaign names for an hour: a name rarely changes, and each lookup costs a Braze call."""
+    """Caches campaign and Canvas names for an hour: a name rarely changes, and each lookup costs a Braze call."""
 
     def __init__(self, braze: BrazeClient, ttl: float = 3600.0) -> None:
         self._braze = braze
         self._ttl = ttl
-        self._cache: dict[str, tuple[float, str | None]] = {}
-        self._flights: dict[str, threading.Lock] = {}
+        self._cache: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._flights: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
         # Enough threads that one campaign whose lookup hangs (until the client's deadline) leaves room.
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="names")
@@ -105,22 +105,38 @@ class CampaignNames:
         """Look the name up beside the data fetch, so a cold cache doesn't add a second round trip."""
         return self._pool.submit(self.get, campaign_id)
 
+    def prefetch_canvas(self, canvas_id: str) -> Future[str | None]:
+        """Like :meth:`prefetch`, for a Canvas (``/canvas/details``)."""
+        return self._pool.submit(self.get_canvas, canvas_id)
+
     def get(self, campaign_id: str) -> str | None:
-        """The cached name, or one Braze lookup however many threads ask for it at once."""
+        """The cached campaign name, or one Braze lookup however many threads ask for it at once."""
+        return self._cached(("campaign", campaign_id), self._braze.campaign_name)
+
+    def get_canvas(self, canvas_id: str) -> str | None:
+        """The cached Canvas name (``/canvas/details``), looked up once however many threads ask."""
+        return self._cached(("canvas", canvas_id), self._braze.canvas_name)
+
+    def remember(self, kind: str, object_id: str, name: str | None) -> None:
+        """Store a name learnt elsewhere (a list page, a Canvas series answer) so no lookup is needed."""
         with self._lock:
-            flight = self._flights.setdefault(campaign_id, threading.Lock())
+            self._cache[(kind, object_id)] = (time.monotonic(), name)
+
+    def _cached(self, key: tuple[str, str], lookup: Callable[[str], str | None]) -> str | None:
+        with self._lock:
+            flight = self._flights.setdefault(key, threading.Lock())
         with flight:
             now = time.monotonic()
             with self._lock:
-                hit = self._cache.get(campaign_id)
+                hit = self._cache.get(key)
             if hit and now - hit[0] < self._ttl:
                 return hit[1]
-            name = self._braze.campaign_name(campaign_id)
+            name = lookup(key[1])
             with self._lock:
                 if len(self._cache) > 5000:
                     self._cache.clear()
                     self._flights.clear()
-                self._cache[campaign_id] = (now, name)
+                self._cache[key] = (now, name)
             return name
 
 

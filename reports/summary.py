@@ -14,6 +14,12 @@ from reports.models import COUNT_METRICS, ChartData, DayPoint, Metrics, SendSeri
 
 #: Braze keeps send analytics for this many days after the send.
 RETENTION_DAYS = 14
+
+
+def window_end(first_day: date) -> date:
+    """The last day Braze keeps the analytics of a send that began on ``first_day``."""
+    return first_day + timedelta(days=RETENTION_DAYS)
+
 #: Send-level fields Braze reports beside ``messages``; used when the rows leave them out.
 _SEND_LEVEL = ("unique_recipients", "revenue", *(m for m in COUNT_METRICS if m.startswith("conversions")))
 
@@ -130,7 +136,7 @@ def window_start_known(first_day: date | None, start: date, *, until_given: bool
     """Whether the first day with data is the send's first day, not just where our range began.
 
     True when an empty day precedes it in the range, or when the range reaches back over Braze's
-    whole retention window from today: data lives for the send day plus 14 days, so 15 days or more
+    whole retention window from today: data lives for the send day plus RETENTION_DAYS days, so more than that
     (anything older has been deleted by Braze).
     """
     if first_day is None:

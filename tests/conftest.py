@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-from digests.store import Store, make_engine, metadata
+from bot import db
+from digests.store import Store, make_engine
 
 pytest_plugins = ["tests.harness"]
 
@@ -62,10 +63,12 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     else:
         url = request.getfixturevalue("pg_url")
     store = Store(make_engine(url))
-    store.create_schema()
+    db.upgrade(store.engine)
     try:
         yield store
     finally:
         if request.param == "postgresql":
-            metadata.drop_all(store.engine)  # the database is shared by the session: leave it empty
+            from tests.harness import drop_schema  # a plugin module: imported once pytest has loaded it
+
+            drop_schema(store.engine)  # the database is shared by the session: leave it empty
         store.dispose()

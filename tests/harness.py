@@ -15,10 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine, text
 
 from bot.runtime import Runtime, build_runtime
 from bot.server import HttpServer, make_wsgi
-from digests.store import metadata
+from digests.tables import metadata
 from fakes.braze import SampleBraze, series_payload
 from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET, make_settings
 from fakes.signing import FORM, JSON, event_body, post_signed, slash_command_body
@@ -130,9 +131,15 @@ def bot(running_bot: BotUnderTest) -> Iterator[BotUnderTest]:
     running_bot.slack.reset()
     running_bot.braze.reset()
     running_bot.braze.sends.clear()
+    running_bot.braze.campaigns.clear()
+    running_bot.braze.canvases.clear()
+    running_bot.braze.listed.clear()
     running_bot.braze.add_send(CAMPAIGN, SEND, days_ago=4)
     deps = running_bot.runtime.deps
     deps.delivery.pacer.reset()
+    limits = getattr(deps.delivery.client, "limits", None)
+    if limits is not None:  # the per-method buckets too, so no test inherits another's spent tokens
+        limits.reset()
     deps.names.clear()
     deps.clock = utc_now
     with deps.store.engine.begin() as conn:
@@ -194,3 +201,10 @@ def make_subscription(bot: BotUnderTest, channel: str, *, send: str = SEND, crea
         now=created or datetime.now(UTC) - timedelta(days=2),
     )
     return sub
+
+
+def drop_schema(engine: Engine) -> None:
+    """Drop every table and Alembic's version row, so the next upgrade starts from an empty database."""
+    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -18,10 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib import get_data_path
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont
 from PIL import Image
 
+from reports import chart
 from reports.chart import FONT_FAMILY, render_chart
 from reports.models import ChartData
 
@@ -173,6 +175,28 @@ def test_concurrent_renders_from_threads_match_serial_renders() -> None:
     for name, png in zip(jobs, results, strict=True):
         assert_valid_png(png)
         assert png == expected[name], f"{name} rendered differently under concurrency"
+
+
+def in_fresh_thread(data: ChartData) -> bytes:
+    """A render on a new thread, so on a newly built card with an empty glyph cache."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(render_chart, data).result()
+
+
+def test_a_reused_card_draws_exactly_what_a_fresh_one_draws() -> None:
+    """The card is kept between renders: nothing of the chart before may show in the next one."""
+    fresh = {name: in_fresh_thread(data) for name, data in CASES.items()}
+    for _ in range(2):
+        for name, data in reversed(CASES.items()):
+            assert render_chart(data) == fresh[name], f"{name} differs after other charts on the same card"
+
+
+def test_cached_glyphs_are_exactly_what_freetype_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    names = ("two_weeks", "hundred_days", "awkward_title", "crosses_year")
+    cached = {name: in_fresh_thread(CASES[name]) for name in names}
+    monkeypatch.setattr(chart._GlyphCachingRenderer, "draw_text", RendererAgg.draw_text)
+    for name in names:
+        assert in_fresh_thread(CASES[name]) == cached[name], name
 
 
 def test_renders_in_a_process_pool() -> None:

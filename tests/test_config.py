@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.config import Settings, SettingsError, describe, load_settings
+from bot.config import Settings, SettingsError, default_render_processes, describe, load_settings
 
 BOT_TOKEN = "xoxb-1111-2222-SECRETBOT"
 SIGNING_SECRET = "signing-SECRET-0123456789abcdef"
@@ -57,7 +57,15 @@ def test_minimal_valid_settings_and_defaults() -> None:
     assert s.slack_app_token is None
     assert (s.port, s.log_level, s.scheduler, s.digest_timezone) == (3000, "INFO", "on", "UTC")
     assert s.database_url == "sqlite:///sendstats.db"
-    assert (s.render_processes, s.report_workers) == (1, 4)
+    assert (s.render_processes, s.report_workers) == (default_render_processes(), 4)
+
+
+@pytest.mark.parametrize(("cores", "expected"), [(None, 1), (1, 1), (2, 2), (4, 4), (64, 4)])
+def test_render_processes_default_to_the_cores_capped(
+    monkeypatch: pytest.MonkeyPatch, cores: int | None, expected: int
+) -> None:
+    monkeypatch.setattr("bot.config.os.cpu_count", lambda: cores)
+    assert Settings(_env_file=None, **valid()).render_processes == expected
 
 
 def test_values_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

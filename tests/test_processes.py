@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot import db
 from digests.store import Store, make_engine
 from fakes.braze import SampleBraze
 from fakes.signing import FORM, post_signed, slash_command_body
@@ -174,7 +175,7 @@ def test_restarted_bot_posts_the_missed_digest_once(fakes: tuple[SlackFake, Samp
     slack, braze = fakes
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     store = Store(make_engine(url))
-    store.create_schema()
+    db.upgrade(store.engine)
     sub_id = _due_subscription(store, "C_PUBLIC", SEND, braze.sends[(CAMPAIGN, SEND)].first_day)
     env = bot_env(slack, braze, url, SCHEDULER="on")
     first = BotProcess(env, tmp_path, tmp_path / "log1")
@@ -203,9 +204,9 @@ def test_two_processes_on_postgresql_post_each_digest_once(
 ) -> None:
     slack, braze = fakes
     store = Store(make_engine(pg_url))
-    store.create_schema()
+    db.upgrade(store.engine)
     with store.engine.begin() as conn:
-        from digests.store import metadata
+        from digests.tables import metadata
 
         for table in reversed(metadata.sorted_tables):
             conn.execute(table.delete())
@@ -264,9 +265,12 @@ def test_demo_needs_no_accounts(tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    [png] = list(tmp_path.glob("sendstats-demo-*.png"))
-    assert png.read_bytes().startswith(PNG)
+    pngs = sorted(p.name for p in tmp_path.glob("sendstats-demo-*.png"))
+    assert pngs == ["sendstats-demo-campaign.png", "sendstats-demo-canvas.png", "sendstats-demo-spring-launch-01.png"]
+    assert all((tmp_path / name).read_bytes().startswith(PNG) for name in pngs)
     for words in ("*Sent*", "By channel", "By variation", "ios_push", "Variant A", "Chart written to"):
+        assert words in run.stdout
+    for words in ("*Email*", "click-to-open", "*Webhook*", "*In-app message*", "By variant", "Discount path"):
         assert words in run.stdout
 
 

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy.pool import StaticPool
 
-from digests.store import Delivery, Store, Subscription, make_engine, metadata
+from bot import db
+from digests.store import Delivery, Store, Subscription, make_engine
+from tests.harness import drop_schema
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DAY = date(2025, 3, 2)
@@ -53,7 +55,7 @@ def test_postgres_urls_get_the_psycopg_driver(url: str) -> None:
 
 def test_sqlite_memory_is_one_shared_connection() -> None:
     store = Store(make_engine("sqlite://"))
-    store.create_schema()
+    db.upgrade(store.engine)
     assert isinstance(store.engine.pool, StaticPool)
     sub, _ = subscribe(store)
     # Another thread sees the same in-memory database.
@@ -79,9 +81,9 @@ def test_unsupported_url() -> None:
 # -- schema and subscriptions --------------------------------------------------------------------------
 
 
-def test_create_schema_is_idempotent(store: Store) -> None:
+def test_upgrade_is_idempotent(store: Store) -> None:
     sub, _ = subscribe(store)
-    store.create_schema()
+    db.upgrade(store.engine)
     assert store.get_subscription(sub.id) == sub
 
 
@@ -348,7 +350,7 @@ def _claim_in_process(url: str, pairs: list[tuple[int, date]], barrier: Any, res
 
 def test_concurrent_claims_postgres_processes(pg_url: str) -> None:
     store = Store(make_engine(pg_url))
-    store.create_schema()
+    db.upgrade(store.engine)
     try:
         expected = seed_race(store)
         ctx = multiprocessing.get_context("spawn")
@@ -367,13 +369,13 @@ def test_concurrent_claims_postgres_processes(pg_url: str) -> None:
         won = [item for outcome in outcomes for item in outcome]
         check_race(store, expected, won)
     finally:
-        metadata.drop_all(store.engine)
+        drop_schema(store.engine)
         store.dispose()
 
 
 def test_concurrent_claims_sqlite_threads(tmp_path: Any) -> None:
     store = Store(make_engine(f"sqlite:///{tmp_path / 'race.db'}"))
-    store.create_schema()
+    db.upgrade(store.engine)
     expected = seed_race(store)
     barrier = threading.Barrier(8)
 
@@ -388,15 +390,15 @@ def test_concurrent_claims_sqlite_threads(tmp_path: Any) -> None:
     store.dispose()
 
 
-def test_concurrent_create_schema_postgres(pg_url: str) -> None:
+def test_concurrent_upgrades_postgres(pg_url: str) -> None:
     stores = [Store(make_engine(pg_url)) for _ in range(4)]
-    metadata.drop_all(stores[0].engine)
+    drop_schema(stores[0].engine)
     barrier = threading.Barrier(len(stores))
 
     def create(store: Store) -> None:
         store.engine.connect().close()
         barrier.wait(timeout=30)
-        store.create_schema()
+        db.upgrade(store.engine)
 
     try:
         with ThreadPoolExecutor(len(stores)) as pool:
@@ -405,6 +407,6 @@ def test_concurrent_create_schema_postgres(pg_url: str) -> None:
         sub, created = subscribe(stores[1])
         assert created and stores[2].get_subscription(sub.id) == sub
     finally:
-        metadata.drop_all(stores[0].engine)
+        drop_schema(stores[0].engine)
         for s in stores:
             s.dispose()

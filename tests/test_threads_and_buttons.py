@@ -1,8 +1,7 @@
-"""Mentions in threads, Slack event retries, report/digest buttons, App Home, per-channel pacing."""
+"""Mentions in threads, Slack event retries, report/digest buttons, App Home (pacing: test_rate_limits.py)."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -190,17 +189,3 @@ def sub_zone(sub):
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(sub.timezone)
-
-
-def test_burst_of_reruns_in_one_channel_is_paced_not_dropped(bot: BotUnderTest) -> None:
-    value = json.dumps({"c": CAMPAIGN, "s": SEND, "d": 7})
-    for n in range(4):
-        payload = block_actions_payload("sendstats_rerun_7", value=value, message_ts=f"1764400000.00010{n}")
-        post_signed(f"{bot.url}/slack/events", block_action_body(payload), SIGNING_SECRET, FORM)
-    posts = bot.slack.wait_for("chat.postMessage", count=4, timeout=30)
-    bot.slack.wait_for("files.completeUploadExternal", count=4, timeout=30)
-    bot.idle()
-    times = sorted(c.time for c in posts)
-    gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert len(posts) == 4 and all(c.response["ok"] for c in posts)
-    assert min(gaps) >= 0.9, gaps  # ~1 message per second per channel

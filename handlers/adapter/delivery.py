@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from handlers.adapter.pacing import ChannelPacer
+from handlers.adapter.ratelimit import PacedWebClient, patience
 
 log = logging.getLogger(__name__)
 Block = dict[str, Any]
@@ -69,20 +70,43 @@ class Delivered:
     file_id: str | None = None
     private_fallback: bool = False
     problems: list[str] = field(default_factory=list)
+    #: A chart was given to deliver; with ``file_id`` None it did not land (Slack's error is in ``problems``).
+    chart_wanted: bool = False
+
+    @property
+    def chart_missing(self) -> bool:
+        """The summary is posted but its chart is not: the delivery is unfinished (retry the chart alone)."""
+        return self.chart_wanted and self.file_id is None
+
+
+#: How long one report or digest may wait out Slack's rate limits before its chart counts as failed.
+#: Long on purpose: a chart that arrives late beats a chart that never does.
+DELIVERY_PATIENCE = 600.0
+#: How long a subscribe waits out rate limits on ``users.info`` before using ``DIGEST_TIMEZONE``.
+USER_INFO_PATIENCE = 10.0
 
 
 class SlackDelivery:
-    """Posts messages and charts with pacing, channel joins and private fallbacks."""
+    """Posts messages and charts with pacing, channel joins and private fallbacks.
 
-    def __init__(self, client: WebClient, pacer: ChannelPacer | None = None) -> None:
+    With a :class:`PacedWebClient` (what the bot runs) every call is paced by the client's token
+    buckets and 429s are waited out there; ``pacer`` is then the client's per-channel pacer.
+    """
+
+    def __init__(
+        self, client: WebClient, pacer: ChannelPacer | None = None, *, patience: float = DELIVERY_PATIENCE
+    ) -> None:
         self.client = client
-        self.pacer = pacer or ChannelPacer()
+        self._self_paced = isinstance(client, PacedWebClient)
+        self.pacer: ChannelPacer = client.pacer if isinstance(client, PacedWebClient) else pacer or ChannelPacer()
+        self.patience = patience
 
     # -- small pieces ---------------------------------------------------------------------------
 
     def post(self, channel: str, *, text: str, blocks: list[Block] | None = None, thread_ts: str | None = None) -> str:
         """``chat.postMessage`` (paced); returns the message ts."""
-        self.pacer.wait(channel)
+        if not self._self_paced:
+            self.pacer.wait(channel)
         response = self.client.chat_postMessage(
             channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False
         )
@@ -155,7 +179,8 @@ class SlackDelivery:
     def user_timezone(self, user_id: str) -> str | None:
         """The user's Slack time zone (``users.info`` → ``tz``), or None when Slack has none or refuses."""
         try:
-            tz = self.client.users_info(user=user_id)["user"].get("tz")
+            with patience(USER_INFO_PATIENCE):  # a fallback zone exists; the subscriber is waiting
+                tz = self.client.users_info(user=user_id)["user"].get("tz")
         except (SlackApiError, KeyError, TypeError) as exc:
             log.info("no Slack time zone for %s (%s)", user_id, type(exc).__name__)
             return None
@@ -185,8 +210,26 @@ class SlackDelivery:
         response_url: str | None = None,
     ) -> Delivered:
         """Summary message, then the chart in its thread. Raises :class:`DeliveryError` only when
-        nothing could be delivered anywhere (no ``response_url`` to fall back on)."""
-        result = Delivered(channel=channel)
+        nothing could be delivered anywhere (no ``response_url`` to fall back on).
+
+        Rate limits are waited out for up to ``self.patience`` seconds in all. A chart that still
+        fails leaves ``chart_missing`` set: the summary is never posted again for it.
+        """
+        with patience(self.patience):
+            return self._deliver(channel, text, blocks, png, filename, title, thread_ts, response_url)
+
+    def _deliver(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[Block],
+        png: bytes | None,
+        filename: str,
+        title: str,
+        thread_ts: str | None,
+        response_url: str | None,
+    ) -> Delivered:
+        result = Delivered(channel=channel, chart_wanted=png is not None)
         try:
             result.ts = self._joined_retry(
                 channel, lambda: self.post(channel, text=text, blocks=blocks, thread_ts=thread_ts)

@@ -1,7 +1,9 @@
-"""Per-channel pacing for ``chat.postMessage`` (Slack allows about one message per second per channel).
+"""Pacing Slack calls with token buckets: per channel for ``chat.postMessage``, per method for the rest.
 
-A burst of reports in one channel is queued behind this pacer instead of being dropped or tripping 429s;
-Slack's own 429s are still retried by slack_sdk's RateLimitErrorRetryHandler.
+Slack allows about one message per second per channel "with short bursts" and, per method and
+workspace, a tier's calls per minute (https://api.slack.com/apis/rate-limits). Waiting for a token here,
+before Slack has to say no, is cheaper than a 429; when a 429 comes anyway, the whole bucket is held for
+``Retry-After`` so the calls queued behind it wait too instead of each collecting its own 429.
 """
 
 from __future__ import annotations
@@ -10,46 +12,112 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from typing import Any
 
+from handlers.adapter.bucket import TokenBucket
+
 log = logging.getLogger(__name__)
 
+#: Posts in one channel: the first 5 back to back go at once, then one per second.
+POST_RATE = 1.0
+POST_BURST = 5
 
-class ChannelPacer:
-    """Hands out posting slots at least ``interval`` seconds apart per channel."""
+
+class RateLimitWait(Exception):
+    """Waiting for a token would run past the caller's deadline (``seconds`` is the wait it needed)."""
+
+    def __init__(self, key: Hashable, seconds: float) -> None:
+        super().__init__(f"{key}: {seconds:.1f} s until the next slot, past the deadline")
+        self.key = key
+        self.seconds = seconds
+
+
+class Buckets:
+    """Token buckets by key, created on first use, with blocking :meth:`acquire` and 429 :meth:`hold`."""
 
     def __init__(
         self,
-        interval: float = 1.0,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._interval = interval
         self._clock = clock
         self._sleep = sleep
-        self._next: dict[str, float] = {}
+        self._buckets: dict[Hashable, TokenBucket] = {}
         self._lock = threading.Lock()
 
     def reset(self) -> None:
-        """Forget every channel's next slot (a fresh start, as after a restart)."""
+        """Forget every bucket (a fresh start, as after a restart)."""
         with self._lock:
-            self._next.clear()
+            self._buckets.clear()
 
-    def wait(self, channel: str) -> float:
-        """Block until this caller's slot for ``channel``; returns the seconds waited."""
+    def _bucket(self, key: Hashable, rate: float, burst: float, now: float) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) > 10_000:  # forget keys idle long enough to be full again
+                self._buckets = {k: b for k, b in self._buckets.items() if not b.idle(now)}
+            bucket = self._buckets[key] = TokenBucket(rate, burst, now=now)
+        return bucket
+
+    def acquire(self, key: Hashable, rate: float, burst: float, *, deadline: float | None = None) -> float:
+        """Block until a token for ``key`` is ours; returns the seconds waited.
+
+        Raises :class:`RateLimitWait` (taking nothing) when the wait would end after ``deadline``
+        (a ``clock()`` time). A 429 arriving while we sleep voids our slot and we queue again.
+        """
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                bucket = self._bucket(key, rate, burst, now)
+                delay = bucket.reserve(now)
+                holds = bucket.holds
+                if deadline is not None and now + delay > deadline:
+                    bucket.refund(now)
+                    raise RateLimitWait(key, delay)
+            if delay <= 0:
+                return waited
+            self._sleep(delay)
+            waited += delay
+            with self._lock:
+                if bucket.holds == holds:
+                    return waited
+
+    def hold(self, key: Hashable, rate: float, burst: float, seconds: float) -> None:
+        """Slack answered 429 with ``Retry-After: seconds``: hold ``key``'s bucket shut that long."""
         with self._lock:
             now = self._clock()
-            slot = max(now, self._next.get(channel, now))
-            self._next[channel] = slot + self._interval
-            if len(self._next) > 10_000:  # forget channels idle for a while
-                self._next = {c: t for c, t in self._next.items() if t > now}
-        delay = slot - now
-        if delay > 0:
-            self._sleep(delay)
-        return delay
+            self._bucket(key, rate, burst, now).hold(now, seconds)
+
+
+class ChannelPacer:
+    """Per-channel token buckets for ``chat.postMessage``: ``burst`` posts at once, then ``rate``/s."""
+
+    def __init__(
+        self,
+        rate: float = POST_RATE,
+        burst: int = POST_BURST,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets = Buckets(clock=clock, sleep=sleep)
+
+    def reset(self) -> None:
+        """Forget every channel's bucket (a fresh start, as after a restart)."""
+        self._buckets.reset()
+
+    def wait(self, channel: str, deadline: float | None = None) -> float:
+        """Block until this caller may post in ``channel``; returns the seconds waited."""
+        return self._buckets.acquire(channel, self.rate, self.burst, deadline=deadline)
+
+    def hold(self, channel: str, seconds: float) -> None:
+        """A post in ``channel`` got a 429: nothing more there for ``seconds``."""
+        self._buckets.hold(channel, self.rate, self.burst, seconds)
 
 
 class ChannelLanes:

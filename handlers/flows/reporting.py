@@ -1,4 +1,8 @@
-"""The slow half of an on-demand report: runs on the job pool after Slack has been acknowledged."""
+"""The slow half of an on-demand report: runs on the job pool after Slack has been acknowledged.
+
+One flow for every report kind: a send (``ReportRequest``), a campaign or a Canvas (``KindReportRequest``).
+Only I/O happens here; parsing, summing and drawing run in the render worker process.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,14 @@ from dataclasses import dataclass
 
 from handlers.adapter.delivery import DeliveryError, explain
 from handlers.deps import Deps
-from handlers.grammar import ReportRequest
-from handlers.layout.blocks import notice_blocks, report_blocks, report_text
+from handlers.grammar import KindReportRequest, ReportRequest
+from handlers.layout.blocks import Block, notice_blocks, report_blocks, report_text
+from handlers.layout.campaign_blocks import campaign_blocks, campaign_text
+from handlers.layout.canvas_blocks import canvas_blocks, canvas_text
 from handlers.layout.text import escape
 from reports.braze import BrazeError
+from reports.campaigns import CampaignSummary
+from reports.kind_reports import KindReport, build_kind_report
 from reports.pipeline import Report, build_report
 
 log = logging.getLogger(__name__)
@@ -48,25 +56,41 @@ def tell(deps: Deps, origin: Origin, text: str) -> None:
     log.warning("could not tell %s privately: %s", origin.user_id, text[:80])
 
 
-def chart_note(report: Report, in_thread: bool) -> str | None:
+def chart_note(report: Report | KindReport, in_thread: bool) -> str | None:
     if report.chart_png is None:
         return f"⚠️ {report.chart_error or 'No chart this time.'}"
     return None if in_thread else "📈 Daily chart in the thread ↓"
 
 
-def run_report(deps: Deps, request: ReportRequest, origin: Origin) -> None:
-    """Fetch, summarise, draw and deliver; every failure ends as a message the user can act on."""
-    try:
-        report = build_report(
+def build(deps: Deps, request: ReportRequest | KindReportRequest) -> Report | KindReport:
+    """Fetch (here) and analyse (in a worker) the report ``request`` asks for."""
+    if isinstance(request, KindReportRequest):
+        return build_kind_report(
             deps.braze,
             deps.renderer,
             deps.names,
-            campaign_id=request.campaign_id,
-            send_id=request.send_id,
+            kind="campaign" if request.kind == "campaign" else "canvas",
+            object_id=request.object_id,
             days=request.days,
             until=request.until,
-            today=deps.clock().date(),
+            now=deps.clock(),
         )
+    return build_report(
+        deps.braze,
+        deps.renderer,
+        deps.names,
+        campaign_id=request.campaign_id,
+        send_id=request.send_id,
+        days=request.days,
+        until=request.until,
+        today=deps.clock().date(),
+    )
+
+
+def run_report(deps: Deps, request: ReportRequest | KindReportRequest, origin: Origin) -> None:
+    """Fetch, summarise, draw and deliver; every failure ends as a message the user can act on."""
+    try:
+        report = build(deps, request)
     except BrazeError as exc:
         tell(deps, origin, f"⚠️ {escape(exc.user_message)}")
         return
@@ -75,24 +99,40 @@ def run_report(deps: Deps, request: ReportRequest, origin: Origin) -> None:
         log.exception("report failed (ref %s)", ref)
         tell(deps, origin, f"⚠️ Something went wrong on our side building this report (ref `{ref}`). Try again.")
         return
-    deps.lanes.submit(origin.channel, deliver, deps, report, origin)
+    if isinstance(report, KindReport):
+        deps.lanes.submit(origin.channel, deliver_kind, deps, report, origin)
+    else:
+        deps.lanes.submit(origin.channel, deliver, deps, report, origin)
 
 
-def deliver(deps: Deps, report: Report, origin: Origin) -> None:
-    """Post a built report to ``origin`` and explain anything that went wrong."""
+def kind_report_message(report: KindReport, chart_note: str | None) -> tuple[str, list[Block]]:
+    """Fallback text and blocks for a campaign or Canvas report."""
     summary = report.summary
-    blocks = report_blocks(
-        summary, campaign_name=report.campaign_name, chart_note=chart_note(report, origin.thread_ts is not None)
-    )
-    filename = f"sendstats-{summary.campaign_id}-{summary.send_id}-{summary.end.isoformat()}.png"
+    if isinstance(summary, CampaignSummary):
+        return campaign_text(summary, report.title), campaign_blocks(summary, title=report.title, chart_note=chart_note)
+    return canvas_text(summary, report.title), canvas_blocks(summary, title=report.title, chart_note=chart_note)
+
+
+def deliver_kind(deps: Deps, report: KindReport, origin: Origin) -> None:
+    """Post a campaign or Canvas report like a send report: summary first, chart in its thread."""
+    summary = report.summary
+    text, blocks = kind_report_message(report, chart_note(report, origin.thread_ts is not None))
+    filename = f"sendstats-{report.kind}-{report.object_id}-{summary.end.isoformat()}.png"
+    title = f"{report.title} · {summary.start:%b %d} – {summary.end:%b %d}"
+    _post(deps, origin, text, blocks, report.chart_png, filename, title)
+
+
+def _post(
+    deps: Deps, origin: Origin, text: str, blocks: list[Block], png: bytes | None, filename: str, title: str
+) -> None:
     try:
         delivered = deps.delivery.deliver_report(
             origin.channel,
-            text=report_text(summary, report.campaign_name),
+            text=text,
             blocks=blocks,
-            png=report.chart_png,
+            png=png,
             filename=filename[:120],
-            title=f"{report.title} · {summary.start:%b %d} – {summary.end:%b %d}",
+            title=title,
             thread_ts=origin.thread_ts,
             response_url=origin.response_url,
         )
@@ -100,5 +140,18 @@ def deliver(deps: Deps, report: Report, origin: Origin) -> None:
         log.warning("report for %s could not be delivered: %s", origin.channel, exc.code)
         tell(deps, origin, f"⚠️ I couldn't post the report: {explain(exc.code)}")
         return
+    if delivered.chart_missing:  # the thread already says why; the summary is never posted again
+        log.warning("report in %s is missing its chart: %s", origin.channel, ", ".join(delivered.problems))
     if delivered.problems and not delivered.private_fallback and origin.response_url:
         tell(deps, origin, f"⚠️ The report is posted, but: {explain(delivered.problems[0])}")
+
+
+def deliver(deps: Deps, report: Report, origin: Origin) -> None:
+    """Post a built send report to ``origin`` and explain anything that went wrong."""
+    summary = report.summary
+    blocks = report_blocks(
+        summary, campaign_name=report.campaign_name, chart_note=chart_note(report, origin.thread_ts is not None)
+    )
+    filename = f"sendstats-{summary.campaign_id}-{summary.send_id}-{summary.end.isoformat()}.png"
+    title = f"{report.title} · {summary.start:%b %d} – {summary.end:%b %d}"
+    _post(deps, origin, report_text(summary, report.campaign_name), blocks, report.chart_png, filename, title)

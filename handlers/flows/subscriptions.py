@@ -38,7 +38,10 @@ ACK_BUDGET = 2.0
 #: Store operations answered in the ack run here, apart from the job pool, so a user's queued reports
 #: never delay their ``list``; daemon threads, so a stuck database never blocks shutdown.
 _ACK_PATH = FairJobs(active=8, max_threads=16, name="ack-db")
-NO_DATA = "no data in the last 14 days: wrong IDs, or the send's analytics window has closed. Nothing was stored."
+NO_DATA = (
+    f"no data in the last {RETENTION_DAYS} days: wrong IDs, or the send's analytics window has closed. "
+    "Nothing was stored."
+)
 
 
 def user_timezone(deps: Deps, user_id: str) -> str:

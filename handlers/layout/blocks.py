@@ -10,14 +10,23 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from handlers.grammar import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
+from handlers.grammar import (
+    CAMPAIGN_USAGE,
+    CANVAS_USAGE,
+    DEFAULT_DAYS,
+    KIND_DEFAULT_DAYS,
+    MAX_DAYS,
+    REPORT_USAGE,
+    SUBSCRIBE_USAGE,
+    UNSUBSCRIBE_USAGE,
+)
 from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
 from reports.models import Metrics
 from reports.summary import RETENTION_DAYS, Breakdown, Rates, Summary, campaign_title
 
 Block = dict[str, Any]
 MAX_TABLE_ROWS = 12
-RERUN_DAYS = (7, 14, 30)
+RERUN_DAYS = (7, RETENTION_DAYS, 30)
 SUBSCRIBE = "sendstats_subscribe"
 UNSUBSCRIBE = "sendstats_unsubscribe"
 RATE_FORMULAS = (
@@ -230,16 +239,24 @@ def report_blocks(summary: Summary, *, campaign_name: str | None, chart_note: st
 def help_blocks() -> list[Block]:
     """What every command does, shown for ``/sendstats`` and ``/sendstats help``."""
     text = (
-        "*sendstats* brings Braze send analytics into Slack.\n\n"
+        "*sendstats* brings Braze analytics (sends, campaigns, Canvases) into Slack.\n\n"
         f"• {REPORT_USAGE}\n  A report for one send: totals, rates, breakdowns by channel and variation, and a "
-        "daily chart. `days` is 1–100 (default 14, Braze's retention); `until` ends the range on that day (UTC).\n"
+        f"daily chart. `days` is 1–{MAX_DAYS} (default {DEFAULT_DAYS}, Braze's retention); "
+        "`until` ends the range on that day (UTC).\n"
+        f"• {CAMPAIGN_USAGE}\n  A campaign report (any campaign: scheduled, action-based, API): each channel with "
+        "its own metrics and rates, variations, conversions and a daily chart. "
+        f"`days` is 1–{MAX_DAYS} (default {KIND_DEFAULT_DAYS}).\n"
+        f"• {CANVAS_USAGE}\n  A Canvas report: entries, conversions and conversion rate overall and per "
+        f"variant, and a daily chart. `days` is 1–{MAX_DAYS} (default {KIND_DEFAULT_DAYS}).\n"
         f"• {SUBSCRIBE_USAGE}\n  A digest in this channel every day while Braze keeps the send's data "
-        "(14 days after the send). Default time 09:00 in your Slack time zone.\n"
+        f"({RETENTION_DAYS} days after the send). Default time 09:00 in your Slack time zone.\n"
         f"• {UNSUBSCRIBE_USAGE}\n  Stop a digest.\n"
         "• `/sendstats list`\n  This channel's digests.\n"
-        "• `@sendstats <campaign_id> <send_id> [days]` in a thread\n  The report, in that thread "
+        "• `@sendstats <campaign_id> <send_id> [days]`, `@sendstats campaign <id> [days]` or "
+        "`@sendstats canvas <id> [days]` in a thread\n  The report, in that thread "
         "(Slack does not allow slash commands in threads).\n\n"
-        "Find the IDs in Braze: the campaign's API identifier and the `send_id` your API call used."
+        "Find the IDs in Braze: the campaign's or Canvas's API identifier (on its page in the dashboard) "
+        "and the `send_id` your API call used."
     )
     return [{"type": "section", "text": _md(text)}]
 

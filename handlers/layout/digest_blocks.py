@@ -106,7 +106,9 @@ def digest_blocks(
     if chart_in_thread:
         footer += " · 📈 chart of the series so far in the thread ↓"
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
-    elements = [button("Full report (14 days)", "sendstats_rerun_14", report_value(campaign_id, send_id, 14))]
+    days = RETENTION_DAYS
+    full = button(f"Full report ({days} days)", f"sendstats_rerun_{days}", report_value(campaign_id, send_id, days))
+    elements = [full]
     if not digest.final:
         elements.append(button("Unsubscribe", UNSUBSCRIBE, str(subscription_id)))
     blocks.append({"type": "actions", "block_id": "sendstats_digest_actions", "elements": elements})

@@ -1,4 +1,4 @@
-"""Buttons on reports and digests: re-run for 7/14/30 days, subscribe this channel, unsubscribe.
+"""Buttons on reports and digests: re-run (7/14/30 days; 7/30/90 for campaigns and Canvases), subscribe, unsubscribe.
 
 Button payloads arrive on the same signed ``/slack/events`` endpoint and are verified like every
 request. Work happens after the ack, answers that concern only the presser are ephemeral.
@@ -16,11 +16,20 @@ from slack_bolt import Ack, App
 from handlers.deps import Deps
 from handlers.flows.reporting import Origin, run_report, tell
 from handlers.flows.subscriptions import subscribe, unsubscribe
-from handlers.grammar import MAX_DAYS, ReportRequest, SubscribeRequest, UnsubscribeRequest, valid_id
+from handlers.grammar import (
+    KIND_USAGE,
+    MAX_DAYS,
+    KindReportRequest,
+    ReportRequest,
+    SubscribeRequest,
+    UnsubscribeRequest,
+    valid_id,
+)
 from handlers.layout.blocks import SUBSCRIBE, UNSUBSCRIBE
 
 log = logging.getLogger(__name__)
 RERUN = re.compile(r"^sendstats_rerun_\d+$")
+KIND_RERUN = re.compile(r"^sendstats_rerun_(campaign|canvas)_\d+$")
 
 
 def _read_value(action: dict[str, Any]) -> tuple[str, str, int | None] | None:
@@ -71,6 +80,29 @@ def on_rerun(deps: Deps, body: dict[str, Any]) -> None:
     run_report(deps, ReportRequest(campaign, send, days), origin)
 
 
+def read_kind_value(action: dict[str, Any]) -> tuple[str, str, int] | None:
+    """A campaign/Canvas button value ``{"k", "i", "d"}``, checked like user input."""
+    try:
+        value = json.loads(action.get("value") or "")
+        kind, object_id, days = value["k"], value["i"], value["d"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if kind not in KIND_USAGE or not (isinstance(object_id, str) and valid_id(object_id)):
+        return None
+    if not (isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= MAX_DAYS):
+        return None
+    return kind, object_id, days
+
+
+def on_kind_rerun(deps: Deps, body: dict[str, Any]) -> None:
+    origin = _origin(body)
+    parsed = read_kind_value((body.get("actions") or [{}])[0])
+    if parsed is None:
+        tell(deps, origin, "⚠️ That button is out of date. Run `/sendstats campaign <id>` or `/sendstats canvas <id>`.")
+        return
+    run_report(deps, KindReportRequest(*parsed), origin)
+
+
 def on_subscribe(deps: Deps, body: dict[str, Any]) -> None:
     origin = _origin(body)
     parsed = _read_value(_first_action(body))
@@ -100,5 +132,6 @@ def register(app: App, deps: Deps) -> None:
         return listener
 
     app.action(RERUN)(run_later(on_rerun))
+    app.action(KIND_RERUN)(run_later(on_kind_rerun))
     app.action(SUBSCRIBE)(run_later(on_subscribe))
     app.action(UNSUBSCRIBE)(run_later(on_unsubscribe))

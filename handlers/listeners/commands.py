@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 from handlers.deps import Deps
 from handlers.flows import subscriptions
 from handlers.flows.reporting import Origin, run_report
-from handlers.grammar import HelpRequest, ReportRequest, UsageError, parse
+from handlers.grammar import HelpRequest, KindReportRequest, ReportRequest, UsageError, parse
 from handlers.layout.blocks import help_blocks
 from handlers.layout.text import escape
 
@@ -36,16 +36,28 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         ack(text="sendstats help", blocks=help_blocks(), response_type="ephemeral")
         return
     if isinstance(request, ReportRequest):
-        span = f"{request.days} day{'s' if request.days != 1 else ''}"
-        if request.until:
-            span += f" until {request.until.isoformat()}"
+        span = span_text(request)
         deps.later(run_report, deps, request, origin, key=origin.user_id)
         ack(
             text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.",
             response_type="ephemeral",
         )
         return
+    if isinstance(request, KindReportRequest):
+        deps.later(run_report, deps, request, origin)
+        noun = "campaign" if request.kind == "campaign" else "Canvas"
+        ack(
+            text=f"⏳ Fetching {noun} `{escape(request.object_id)}` from Braze ({span_text(request)}); "
+            "the report will appear here.",
+            response_type="ephemeral",
+        )
+        return
     subscriptions.handle(deps, ack, request, origin, body)
+
+
+def span_text(request: ReportRequest | KindReportRequest) -> str:
+    span = f"{request.days} day{'s' if request.days != 1 else ''}"
+    return span + (f" until {request.until.isoformat()}" if request.until else "")
 
 
 def register(app: App, deps: Deps) -> None:

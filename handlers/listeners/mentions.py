@@ -1,4 +1,5 @@
-"""``@sendstats <campaign> <send> [days] [until …]`` in a thread (slash commands can't be used there).
+"""``@sendstats <campaign> <send> [days] [until …]`` (or ``campaign …``, ``canvas …``) in a thread
+(slash commands can't be used there).
 
 The answer goes into the mention's thread, or starts one under a top-level mention. Slack retries an
 event whose ack was slow or lost; the event id is remembered in the store first, so a retry (even
@@ -17,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.adapter.delivery import slack_error
 from handlers.deps import Deps
 from handlers.flows.reporting import Origin, run_report
-from handlers.grammar import HelpRequest, ReportRequest, UsageError, parse
+from handlers.grammar import HelpRequest, KindReportRequest, ReportRequest, UsageError, parse
 from handlers.layout.blocks import help_blocks
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
         return
     origin = Origin(channel=channel, user_id=user, thread_ts=thread_ts)
     request = parse(mention_text(event.get("text", "")), today=deps.clock().date())
-    if isinstance(request, ReportRequest):
+    if isinstance(request, ReportRequest | KindReportRequest):
         deps.later(run_report, deps, request, origin, key=origin.user_id)
         return
     if isinstance(request, UsageError):

@@ -1,0 +1,338 @@
+"""Under Slack's rate limits (the Slack fake's tier mode): one digest round, and back-to-back reports in one
+channel; a script, not a test.
+
+Run from the repository root::
+
+    python -m bench.bench_tiers                 # every part, before and after
+    python -m bench.bench_tiers --part burst    # 48 reports over 12 channels at once
+    python -m bench.bench_tiers --part round --subscriptions 100 --sends 10
+    python -m bench.bench_tiers --part channel --runs 10
+
+**Round.** 100 subscriptions over 10 sends in 100 channels, one ``run_round`` (as ``python -m bot digest``)
+against the fake with ``enable_tiers()``: ``files.*`` Tier 4 = 100/min per method with a burst of 20,
+``chat.postMessage`` 1/s per channel with a burst of 6, 429 + ``Retry-After`` beyond. "before" swaps the
+delivery's client for the client shipped before this change (a plain ``WebClient`` whose
+``RateLimitErrorRetryHandler(max_retry_count=3)`` retries each call alone, no buckets); "after" is the shipped
+``PacedWebClient``. The floor is what the fake's buckets allow at best: for each method, (calls - burst) / rate.
+
+**Channel.** ``--runs`` reports one after another in one channel (each starts when the previous chart has
+landed), Braze answering at once, against the fake in tier mode. The pacing delay is the time the bot's
+per-channel pacer made the post wait; "before" is the old pacer (exactly 1 s between posts, no burst).
+
+**Burst.** 48 reports (14 and 100 days alternating) over 12 channels fired at once by 12 threads, with the
+tier mode off (what the CPU allows) and on (what Slack allows): seconds from the first command to the last
+chart landing, with 1 chart worker and with the default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.common import (
+    CAMPAIGN,
+    DAYS_AGO,
+    SEND,
+    UPLOAD_DONE,
+    BotBench,
+    Command,
+    machine_note,
+    post_command,
+    running_bot,
+    table,
+)
+
+MODES = ("before", "after")
+
+
+def old_client(bench: BotBench) -> Any:
+    """The Slack client as shipped before: slack_sdk retry handlers only, 429s retried 3 times per call."""
+    from slack_sdk import WebClient
+    from slack_sdk.http_retry.builtin_handlers import (
+        ConnectionErrorRetryHandler,
+        RateLimitErrorRetryHandler,
+        ServerErrorRetryHandler,
+    )
+
+    return WebClient(
+        token=bench.slack.token,
+        base_url=bench.slack.base_url,
+        timeout=20,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def use_mode(bench: BotBench, mode: str, shipped: Any) -> None:
+    """Point the bot's delivery at the old or the shipped client and pacer."""
+    from handlers.adapter.pacing import ChannelPacer
+
+    delivery = bench.runtime.deps.delivery  # type: ignore[union-attr]
+    if mode == "before":
+        delivery.client = old_client(bench)
+        delivery._self_paced = False
+        delivery.pacer = ChannelPacer(rate=1.0, burst=1)  # the old pacer: exactly 1 s apart
+    else:
+        delivery.client = shipped
+        delivery._self_paced = True
+        delivery.pacer = shipped.pacer
+        shipped.pacer.reset()
+        shipped.limits.reset()
+
+
+# -- the round ---------------------------------------------------------------------------------------------
+
+
+def subscribe(bench: BotBench, subscriptions: int, sends: int) -> None:
+    runtime = bench.runtime
+    assert runtime is not None
+    send_ids = [SEND] + [f"send-{i:04d}" for i in range(1, sends)]
+    for send_id in send_ids[1:]:
+        bench.braze.add_send(CAMPAIGN, send_id, days_ago=DAYS_AGO)
+    made = datetime.now(UTC) - timedelta(days=2)
+    for i in range(subscriptions):
+        send_id = send_ids[i % sends]
+        first_day = bench.braze.sends[(CAMPAIGN, send_id)].first_day
+        channel = bench.channels[i % len(bench.channels)]
+        runtime.store.upsert_subscription(
+            "T1", channel, CAMPAIGN, send_id, 0, 0, "UTC", "U1", first_day, first_day + timedelta(days=14), now=made
+        )
+
+
+def clear_deliveries(bench: BotBench) -> None:
+    from sqlalchemy import update
+
+    from digests.store import digest_deliveries, subscriptions
+
+    with bench.runtime.store.engine.begin() as conn:  # type: ignore[union-attr]
+        conn.execute(digest_deliveries.delete())
+        conn.execute(update(subscriptions).values(last_digest_on=None))
+
+
+def floor_seconds(calls: list[Any], limits: Any) -> tuple[float, str]:
+    """The least time the fake's buckets allow for the calls that got through: (n - burst) / rate, worst one."""
+    counts: dict[tuple[str, str], int] = {}
+    for call in calls:
+        if call.status != 200:
+            continue
+        if call.method == "chat.postMessage":
+            key = (call.method, str(call.params.get("channel")))
+        elif call.method in limits.method_tiers:
+            key = (call.method, "")
+        else:
+            continue
+        counts[key] = counts.get(key, 0) + 1
+    worst, why = 0.0, "none"
+    for (method, channel), n in counts.items():
+        if method == "chat.postMessage":
+            rate, burst = limits.post_rate, limits.post_burst
+        else:
+            rate, burst = limits.tiers[limits.method_tiers[method]]
+        floor = max(0.0, n - burst) / rate
+        if floor > worst:
+            worst, why = floor, f"{n} {method}{' in ' + channel if channel else ''}"
+    return worst, why
+
+
+def one_round(bench: BotBench, mode: str, shipped: Any) -> list[object]:
+    from digests.round import run_round
+    from fakes.slack import UPLOAD
+
+    runtime = bench.runtime
+    assert runtime is not None
+    use_mode(bench, mode, shipped)
+    clear_deliveries(bench)
+    bench.reset_fakes()
+    limits = bench.slack.enable_tiers()  # fresh buckets on Slack's side too
+    start = time.perf_counter()
+    result = run_round(runtime.rounds, runtime.store.active_subscriptions(), digest_date=datetime.now(UTC).date())
+    wall = time.perf_counter() - start
+    with bench.slack.locked():
+        calls = list(bench.slack.calls)
+        files = list(bench.slack.files)
+    posts = {
+        (c.params["channel"], c.response["ts"])  # type: ignore[index]
+        for c in calls
+        if c.method == "chat.postMessage"
+        and c.status == 200
+        and c.params.get("channel") in bench.channels
+        and not c.params.get("thread_ts")  # not a "chart could not be attached" note in a thread
+    }
+    with_chart = posts & {(f.channel, f.thread_ts) for f in files}
+    refused, api_calls = bench.slack.rate_limited_share()
+    uploads = sum(1 for c in calls if c.method == UPLOAD)
+    floor, why = floor_seconds(calls, limits)
+    digests = max(1, len(posts))
+    return [
+        mode,
+        f"{wall:.1f} s",
+        f"{floor:.1f} s ({why})",
+        f"{wall / floor:.2f}x" if floor else "-",
+        result.posted,
+        len(posts),
+        len(with_chart),
+        f"{refused} / {api_calls} ({100 * refused / max(1, api_calls):.1f}%)",
+        f"{(api_calls + uploads) / digests:.2f}",
+        f"{(api_calls - refused + uploads) / digests:.2f}",
+    ]
+
+
+# -- back to back in one channel -----------------------------------------------------------------------------
+
+
+def channel_runs(bench: BotBench, mode: str, shipped: Any, runs: int) -> list[tuple[float, float]]:
+    """(command-to-chart seconds, pacing wait seconds) for ``runs`` reports back to back in one channel."""
+    use_mode(bench, mode, shipped)
+    bench.slack.enable_tiers()
+    delivery = bench.runtime.deps.delivery  # type: ignore[union-attr]
+    waits: list[float] = []
+    pacer = delivery.pacer
+    original = pacer.wait
+
+    def timed_wait(channel: str, deadline: float | None = None) -> float:
+        waited = original(channel, deadline)
+        waits.append(waited)
+        return waited
+
+    pacer.wait = timed_wait  # type: ignore[method-assign]
+    channel = bench.channels[-1]
+    out = []
+    try:
+        for _ in range(runs):
+            bench.reset_fakes()
+            before = len(waits)
+            sent = time.time()
+            ack = post_command(bench.url, Command(f"{CAMPAIGN} {SEND} 14", channel, bench.slack.new_response_url()))
+            if not ack.ok:
+                raise RuntimeError(f"not acked: {ack.status}")
+            bench.slack.wait_for(UPLOAD_DONE, timeout=60)
+            out.append((time.time() - sent, sum(waits[before:])))
+    finally:
+        pacer.wait = original  # type: ignore[method-assign]
+    return out
+
+
+# -- a burst of reports over a few channels -------------------------------------------------------------------
+
+
+def burst(reports: int, channels: int, render_processes: int, *, tiers: bool) -> tuple[float, int]:
+    """Seconds from the first command of a burst to the last chart landing, and the 429s on the way.
+
+    Without ``tiers`` neither Slack (the fake) nor the bot's own buckets limit anything: what the CPU allows.
+    """
+
+    import handlers.adapter.ratelimit as ratelimit
+
+    shipped_tiers = dict(ratelimit.METHOD_TIERS)
+    if not tiers:
+        ratelimit.METHOD_TIERS.clear()
+    try:
+        return _burst(reports, channels, render_processes, tiers=tiers)
+    finally:
+        ratelimit.METHOD_TIERS.update(shipped_tiers)
+
+
+def _burst(reports: int, channels: int, render_processes: int, *, tiers: bool) -> tuple[float, int]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with running_bot(channels=channels, render_processes=render_processes, report_workers=4) as bench:
+        bench.slack.enable_tiers()
+        warm = Command(f"{CAMPAIGN} {SEND} 14", bench.channels[0], bench.slack.new_response_url())
+        post_command(bench.url, warm)
+        bench.slack.wait_for(UPLOAD_DONE, timeout=60)
+        time.sleep(5)  # let the warm-up's post token come back
+        bench.reset_fakes()
+        if tiers:
+            bench.slack.enable_tiers()
+        else:
+            bench.slack.disable_tiers()
+        bench.runtime.deps.delivery.pacer.reset()  # type: ignore[union-attr]
+        bench.runtime.deps.delivery.client.limits.reset()  # type: ignore[union-attr]
+        commands = [
+            Command(f"{CAMPAIGN} {SEND} {days}", bench.channels[i % channels], bench.slack.new_response_url())
+            for i, days in enumerate([14, 100] * (reports // 2))
+        ]
+        start = time.time()
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            acks = list(pool.map(lambda c: post_command(bench.url, c), commands))
+        assert all(a.ok for a in acks)
+        shares = bench.slack.wait_for(UPLOAD_DONE, count=reports, timeout=120)
+        return max(c.time for c in shares) - start, bench.slack.rate_limited_share()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("round", "channel", "burst", "all"), default="all")
+    parser.add_argument("--subscriptions", type=int, default=100)
+    parser.add_argument("--sends", type=int, default=10)
+    parser.add_argument("--channels", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=10, help="back-to-back reports in one channel")
+    args = parser.parse_args()
+
+    print(f"bench_tiers: {machine_note()}")
+    if args.part in ("burst", "all"):
+        from bot.config import default_render_processes
+
+        rows = []
+        for processes in sorted({1, default_render_processes()}):
+            for tiers in (False, True):
+                seconds, refused = burst(48, 12, processes, tiers=tiers)
+                mode = "on (bot paced)" if tiers else "off (bot unpaced)"
+                rows.append([processes, mode, f"{seconds:.2f} s", refused])
+        print("\n48 reports (14/100 days alternating) over 12 channels, fired by 12 threads\n")
+        print(table(["RENDER_PROCESSES", "tier mode", "first command -> last chart", "429s"], rows))
+        print("(with tiers, 48 uploads at Tier 4's 100/min after the bot's burst of 15 take at least 20 s)")
+        if args.part == "burst":
+            return
+    with running_bot(channels=args.channels + 1) as bench:
+        shipped = bench.runtime.deps.delivery.client  # type: ignore[union-attr]
+        if args.part in ("round", "all"):
+            round_channels = bench.channels[: args.channels]
+            everything = bench.channels
+            bench.channels = round_channels
+            subscribe(bench, args.subscriptions, args.sends)
+            rows = [one_round(bench, mode, shipped) for mode in MODES]
+            bench.channels = everything
+            print(
+                f"\nOne digest round under Slack's tiers: {args.subscriptions} subscriptions, {args.sends} sends, "
+                f"{args.channels} channels\n"
+            )
+            headers = [
+                "client",
+                "wall",
+                "floor (tiers)",
+                "wall/floor",
+                "round says posted",
+                "digests in Slack",
+                "with chart",
+                "429 / API calls",
+                "calls/digest",
+                "answered calls/digest",
+            ]
+            print(table(headers, rows))
+            print("(calls per digest count every HTTP request, the upload POST included)")
+        if args.part in ("channel", "all"):
+            print(f"\n{args.runs} reports back to back in one channel (tier mode on, Braze answering at once)\n")
+            rows = []
+            for mode in MODES:
+                results = channel_runs(bench, mode, shipped, args.runs)
+                waits = [round(w * 1000) for _, w in results]
+                rows.append(
+                    [
+                        mode,
+                        statistics.median(t for t, _ in results[:5]) * 1000,
+                        statistics.median(t for t, _ in results[5:]) * 1000 if len(results) > 5 else "-",
+                        " ".join(map(str, waits)),
+                    ]
+                )
+            print(table(["pacer", "runs 1-5 p50 ms", "runs 6+ p50 ms", "pacing wait per run, ms"], rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Campaigns and Canvases for the sample Braze server: ``/campaigns/data_series``, ``/canvas/data_series``,
+``/canvas/details``, ``/campaigns/list`` and ``/canvas/list`` in the shapes of Braze's docs.
+
+Kept apart from :mod:`fakes.braze` (whose ``SampleBraze`` mixes this in) so that file's fault machinery
+and this data can change independently.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+CAMPAIGN_SERIES_PATH = "/campaigns/data_series"
+CANVAS_SERIES_PATH = "/canvas/data_series"
+KIND_PATHS = frozenset({CAMPAIGN_SERIES_PATH, CANVAS_SERIES_PATH, "/canvas/details", "/campaigns/list", "/canvas/list"})
+#: What each channel of a sample campaign reports, as Braze documents it for /campaigns/data_series.
+CAMPAIGN_CHANNELS = ("email", "ios_push", "android_push", "sms", "webhook", "trigger_in_app_message")
+LIST_PAGE = 100
+
+
+@dataclass
+class SampleCampaign:
+    """A campaign with analytics: one row per channel × variation per day from ``first_day`` on."""
+
+    campaign_id: str
+    name: str
+    first_day: date
+    channels: tuple[str, ...] = CAMPAIGN_CHANNELS
+    variations: tuple[tuple[str, str], ...] = (("Variant 1", "var-1"), ("Variant 2", "var-2"))
+    audience: int = 40_000
+    seed: int = 11
+    last_edited: str = "2026-01-05T10:00:00+00:00"
+    archived: bool = False
+    #: Day offsets from ``first_day`` with no activity at all (Braze leaves those days out).
+    quiet_days: frozenset[int] = frozenset()
+
+
+@dataclass
+class SampleCanvas:
+    """A Canvas with several variants; entries every day from ``first_day`` on."""
+
+    canvas_id: str
+    name: str
+    first_day: date
+    variants: tuple[tuple[str, str], ...] = (("cv-a", "Control"), ("cv-b", "Discount path"), ("cv-c", "Content path"))
+    daily_entries: int = 900
+    seed: int = 5
+    last_edited: str = "2026-01-07T12:00:00+00:00"
+    archived: bool = False
+
+
+def _campaign_row(channel: str, rng: random.Random, audience: int, decay: float) -> dict[str, Any]:
+    sent = int(audience * decay * rng.uniform(0.8, 1.0))
+    if channel == "email":
+        delivered = sent - int(sent * rng.uniform(0.01, 0.03))
+        unique_opens = int(delivered * rng.uniform(0.2, 0.35))
+        unique_clicks = int(unique_opens * rng.uniform(0.1, 0.3))
+        return {
+            "sent": sent, "delivered": delivered, "opens": int(unique_opens * 1.4), "unique_opens": unique_opens,
+            "clicks": int(unique_clicks * 1.3), "unique_clicks": unique_clicks,
+            "unsubscribes": int(delivered * 0.002), "bounces": sent - delivered,
+            "reported_spam": int(delivered * 0.0004),
+        }
+    if channel.endswith("_push"):
+        direct = int(sent * rng.uniform(0.03, 0.08))
+        return {"sent": sent, "direct_opens": direct, "total_opens": int(direct * 1.5),
+                "bounces": int(sent * 0.01), "body_clicks": int(direct * 0.4)}
+    if channel == "sms":
+        delivered = int(sent * rng.uniform(0.9, 0.98))
+        failed = int((sent - delivered) * 0.3)
+        return {"sent": sent, "delivered": delivered, "undelivered": sent - delivered - failed,
+                "delivery_failed": failed}
+    if channel == "webhook":
+        return {"sent": sent, "errors": int(sent * rng.uniform(0.0, 0.02))}
+    if channel.endswith("in_app_message"):
+        impressions = int(audience * decay * rng.uniform(0.3, 0.5))
+        clicks = int(impressions * rng.uniform(0.05, 0.15))
+        return {"impressions": impressions, "clicks": clicks, "first_button_clicks": int(clicks * 0.6),
+                "second_button_clicks": int(clicks * 0.2)}
+    return {"sent": sent}
+
+
+def campaign_series_payload(campaign: SampleCampaign, *, length: int, ending: date) -> dict[str, Any]:
+    """The ``/campaigns/data_series`` answer: per day, ``messages`` by channel with one row per variation
+    (``variation_name`` + ``variation_api_id``), and campaign-level conversions beside them."""
+    data = []
+    for offset in range(length - 1, -1, -1):
+        day = ending - timedelta(days=offset)
+        index = (day - campaign.first_day).days
+        if index < 0 or index in campaign.quiet_days:
+            continue
+        rng = random.Random(f"{campaign.seed}:{campaign.campaign_id}:{index}")
+        decay = 1.0 if index == 0 else 0.08 * 0.8**index
+        messages: dict[str, list[dict[str, Any]]] = {}
+        for channel in campaign.channels:
+            rows = []
+            for name, api_id in campaign.variations:
+                row = _campaign_row(channel, rng, campaign.audience // len(campaign.variations), decay)
+                rows.append({"variation_name": name, "variation_api_id": api_id, **row})
+            messages[channel] = rows
+        unique = int(campaign.audience * decay * 0.9)
+        conversions = int(unique * rng.uniform(0.01, 0.04))
+        data.append({
+            "time": day.isoformat(),
+            "messages": messages,
+            "unique_recipients": unique,
+            "conversions": conversions,
+            "conversions_by_send_time": int(conversions * 0.85),
+            "conversions1": int(conversions * 0.5),
+            "conversions1_by_send_time": int(conversions * 0.45),
+            "revenue": round(conversions * rng.uniform(15, 45), 2),
+        })
+    return {"message": "success", "data": data}
+
+
+def canvas_series_payload(canvas: SampleCanvas, *, length: int, ending: date) -> dict[str, Any]:
+    """The ``/canvas/data_series`` answer with ``variant_stats`` (``include_variant_breakdown=true``)."""
+    stats = []
+    for offset in range(length - 1, -1, -1):
+        day = ending - timedelta(days=offset)
+        index = (day - canvas.first_day).days
+        if index < 0:
+            continue
+        rng = random.Random(f"{canvas.seed}:{canvas.canvas_id}:{index}")
+        variant_stats, totals = {}, {"entries": 0, "conversions": 0, "conversions_by_entry_time": 0, "revenue": 0.0}
+        for v_index, (variant_id, name) in enumerate(canvas.variants):
+            entries = int(canvas.daily_entries / len(canvas.variants) * rng.uniform(0.7, 1.3))
+            conversions = int(entries * (0.04 + 0.02 * v_index) * rng.uniform(0.8, 1.2))
+            item = {"name": name, "entries": entries, "conversions": conversions,
+                    "conversions_by_entry_time": int(conversions * 0.9),
+                    "revenue": round(conversions * rng.uniform(10, 30), 2)}
+            variant_stats[variant_id] = item
+            for key in totals:
+                totals[key] += item[key]
+        totals["revenue"] = round(totals["revenue"], 2)
+        stats.append({"time": day.isoformat(), "total_stats": totals, "variant_stats": variant_stats})
+    return {"data": {"name": canvas.name, "stats": stats}, "message": "success"}
+
+
+def _bad(message: str) -> tuple[int, bytes, dict[str, str]]:
+    return 400, json.dumps({"message": message}).encode(), {}
+
+
+def _ending(query: dict[str, str], default: date) -> date | None:
+    if not query.get("ending_at"):
+        return default
+    try:
+        return datetime.fromisoformat(query["ending_at"].replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+class KindEndpoints:
+    """Campaign/Canvas state and endpoints; :class:`fakes.braze.SampleBraze` provides the HTTP server,
+    the request log, ``current_day`` and ``_lock``."""
+
+    campaigns: dict[str, SampleCampaign]
+    canvases: dict[str, SampleCanvas]
+    listed: list[dict[str, Any]]
+    requests: list[Any]
+    _lock: threading.Lock
+
+    def current_day(self) -> date:  # pragma: no cover - provided by SampleBraze
+        raise NotImplementedError
+
+    def add_campaign(self, campaign_id: str, name: str, *, days_ago: int = 20, **kwargs: Any) -> SampleCampaign:
+        campaign = SampleCampaign(campaign_id, name, self.current_day() - timedelta(days=days_ago), **kwargs)
+        self.campaigns[campaign_id] = campaign
+        return campaign
+
+    def add_canvas(self, canvas_id: str, name: str, *, days_ago: int = 40, **kwargs: Any) -> SampleCanvas:
+        canvas = SampleCanvas(canvas_id, name, self.current_day() - timedelta(days=days_ago), **kwargs)
+        self.canvases[canvas_id] = canvas
+        return canvas
+
+    def fill_lists(self, campaigns: int = 230, canvases: int = 120) -> None:
+        """Name-only entries so the lists span several pages of 100."""
+        self.listed = [
+            {"kind": "campaign", "id": f"listed-campaign-{i:04d}", "name": f"Weekly newsletter #{i}",
+             "last_edited": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T08:00:00+00:00", "tags": ["newsletter"]}
+            for i in range(campaigns)
+        ] + [
+            {"kind": "canvas", "id": f"listed-canvas-{i:04d}", "name": f"Onboarding journey {i}",
+             "last_edited": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T09:00:00+00:00", "tags": []}
+            for i in range(canvases)
+        ]
+
+    def kind_requests(self, path: str) -> list[Any]:
+        with self._lock:
+            return [r for r in self.requests if r.path == path]
+
+    def _kind_response(self, path: str, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        if path == CAMPAIGN_SERIES_PATH:
+            return self._campaign_series(query)
+        if path == CANVAS_SERIES_PATH:
+            return self._canvas_series(query)
+        if path == "/canvas/details":
+            canvas = self.canvases.get(query.get("canvas_id", ""))
+            if canvas is None:
+                return _bad("Invalid canvas_id")
+            body = {
+                "name": canvas.name, "archived": canvas.archived, "draft": False, "enabled": not canvas.archived,
+                "created_at": f"{canvas.first_day.isoformat()}T00:00:00+00:00", "updated_at": canvas.last_edited,
+                "first_entry": f"{canvas.first_day.isoformat()}T00:00:00+00:00", "channels": ["email", "push"],
+                "variants": [{"name": n, "id": i, "first_step_ids": []} for i, n in canvas.variants],
+                "tags": [], "steps": [], "message": "success",
+            }
+            return 200, json.dumps(body).encode(), {}
+        return self._list(path, query)
+
+    def _campaign_details(self, campaign: SampleCampaign) -> tuple[int, bytes, dict[str, str]]:
+        body = {
+            "name": campaign.name, "archived": campaign.archived, "draft": False, "enabled": not campaign.archived,
+            "created_at": f"{campaign.first_day.isoformat()}T00:00:00+00:00", "updated_at": campaign.last_edited,
+            "first_sent": f"{campaign.first_day.isoformat()}T09:00:00+00:00", "schedule_type": "time_based",
+            "channels": list(campaign.channels),
+            "description": "", "tags": [], "teams": [], "messages": {}, "conversion_behaviors": [],
+            "message": "success",
+        }
+        return 200, json.dumps(body).encode(), {}
+
+    def _campaign_series(self, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        if not query.get("campaign_id") or not query.get("length"):
+            return _bad("campaign_id and length are required")
+        if not query["length"].isdigit() or not 1 <= int(query["length"]) <= 100:
+            return _bad("length must be between 1 and 100")
+        ending = _ending(query, self.current_day())
+        if ending is None:
+            return _bad("ending_at must be ISO 8601")
+        campaign = self.campaigns.get(query["campaign_id"])
+        if campaign is None:
+            return _bad("Invalid campaign_id")
+        body = campaign_series_payload(campaign, length=int(query["length"]), ending=ending)
+        return 200, json.dumps(body).encode(), {}
+
+    def _canvas_series(self, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        if not query.get("canvas_id"):
+            return _bad("canvas_id is required")
+        if not query.get("ending_at"):
+            return _bad("ending_at is required")
+        length = query.get("length", "")
+        if not length.isdigit() or not 1 <= int(length) <= 14:
+            return _bad("length must be between 1 and 14")
+        ending = _ending(query, self.current_day())
+        if ending is None:
+            return _bad("ending_at must be ISO 8601")
+        canvas = self.canvases.get(query["canvas_id"])
+        if canvas is None:
+            return _bad("Invalid canvas_id")
+        body = canvas_series_payload(canvas, length=int(length), ending=ending)
+        if query.get("include_variant_breakdown") != "true":
+            for item in body["data"]["stats"]:
+                item.pop("variant_stats")
+        return 200, json.dumps(body).encode(), {}
+
+    def _list(self, path: str, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        kind = "campaign" if path == "/campaigns/list" else "canvas"
+        page = query.get("page", "0")
+        if not page.isdigit():
+            return _bad("page must be a non-negative integer")
+        if kind == "campaign":
+            own = [{"kind": "campaign", "id": c.campaign_id, "name": c.name, "last_edited": c.last_edited,
+                    "tags": [], "is_api_campaign": False} for c in self.campaigns.values()]
+        else:
+            own = [{"kind": "canvas", "id": c.canvas_id, "name": c.name, "last_edited": c.last_edited, "tags": []}
+                   for c in self.canvases.values() if not c.archived or query.get("include_archived") == "true"]
+        entries = [e for e in [*self.listed, *own] if e["kind"] == kind]
+        since = query.get("last_edit.time[gt]")
+        if since and kind == "campaign":
+            cutoff = datetime.fromisoformat(since).replace(tzinfo=UTC)
+            entries = [e for e in entries if datetime.fromisoformat(e["last_edited"]) > cutoff]
+        chunk = entries[int(page) * LIST_PAGE : (int(page) + 1) * LIST_PAGE]
+        key = "campaigns" if kind == "campaign" else "canvases"
+        items = [{k: v for k, v in e.items() if k != "kind"} for e in chunk]
+        return 200, json.dumps({key: items, "message": "success"}).encode(), {}

@@ -1,0 +1,57 @@
+"""Block Kit for a Canvas report: entries, conversions and revenue, overall and per variant."""
+
+from __future__ import annotations
+
+from handlers.layout.blocks import Block, _md
+from handlers.layout.kind_blocks import footer_block, head_blocks, kind_actions
+from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
+from reports.canvases import CanvasSummary
+
+MAX_VARIANTS = 12
+CANVAS_FOOTER = "Conversion rate = conversions ÷ entries. By entry time: conversions credited to the day users entered."
+
+
+def canvas_text(summary: CanvasSummary, title: str) -> str:
+    t = summary.totals
+    return escape(
+        f"{title}: {fmt_count(t.entries)} entries, {fmt_count(t.conversions)} conversions "
+        f"({fmt_rate(summary.conversion_rate)})"
+    )
+
+
+def _variant_table(summary: CanvasSummary) -> Block:
+    head = f"{'':<22}{'entries':>10}{'conv.':>8}{'rate':>8}{'revenue':>13}"
+    lines = [head]
+    for v in summary.variants[:MAX_VARIANTS]:
+        label = v.name if len(v.name) <= 21 else v.name[:20] + "…"
+        s = v.stats
+        lines.append(
+            f"{label:<22}{fmt_count(s.entries):>10}{fmt_count(s.conversions):>8}"
+            f"{fmt_rate(v.conversion_rate):>8}{fmt_usd(s.revenue):>13}"
+        )
+    if len(summary.variants) > MAX_VARIANTS:
+        lines.append(f"… and {len(summary.variants) - MAX_VARIANTS} more")
+    body = escape("\n".join(lines)).replace("```", "'''")
+    return {"type": "section", "text": _md(f"*By variant*\n```{body}```")}
+
+
+def canvas_blocks(summary: CanvasSummary, *, title: str, chart_note: str | None = None) -> list[Block]:
+    t = summary.totals
+    blocks = head_blocks("canvas", title, summary.canvas_id, summary.start, summary.end, summary.days_with_data)
+    blocks.append(
+        {
+            "type": "section",
+            "fields": [
+                _md(f"*Entries*\n{fmt_count(t.entries)}"),
+                _md(f"*Conversions*\n{fmt_count(t.conversions)}  (conv. {fmt_rate(summary.conversion_rate)})"),
+                _md(f"*Conversions by entry time*\n{fmt_count(t.conversions_by_entry_time)}"),
+                _md(f"*Revenue*\n{fmt_usd(t.revenue)}"),
+            ],
+        }
+    )
+    blocks.append({"type": "divider"})
+    if summary.variants:
+        blocks.append(_variant_table(summary))
+    blocks.append(footer_block(CANVAS_FOOTER, chart_note))
+    blocks.append(kind_actions("canvas", summary.canvas_id))
+    return blocks

@@ -1,0 +1,84 @@
+"""Helpers to run ``python -m bot`` as a real process against the fakes (not a test module).
+
+The bot reaches the fakes only through the settings a deployment uses (SLACK_API_URL, BRAZE_REST_ENDPOINT,
+DATABASE_URL, SLACK_APP_TOKEN), so what these tests see is what an operator's process does.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from fakes.braze import SampleBraze
+from fakes.settings import BOT_TOKEN, BRAZE_KEY, SIGNING_SECRET
+from fakes.slack import SlackFake
+
+REPO = Path(__file__).resolve().parent.parent
+#: Prefixes of every variable sendstats reads; a developer's own values must not leak into the process.
+OURS = ("SLACK_", "BRAZE_", "DATABASE_URL", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_")
+
+
+def process_env(slack: SlackFake, braze: SampleBraze, database_url: str, **extra: str) -> dict[str, str]:
+    """This machine's environment minus anything sendstats reads, plus settings pointing at the fakes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
+    env["PYTHONPATH"] = str(REPO)
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.base_url,
+        BRAZE_API_KEY=BRAZE_KEY,
+        BRAZE_REST_ENDPOINT=braze.url,
+        DATABASE_URL=database_url,
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServedBot:
+    """``python -m bot`` in a subprocess on a free $PORT, its log kept for assertions."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, log: Path) -> None:
+        self.port = free_port()
+        self.log = log
+        self._out = log.open("ab")
+        env = {**env, "PORT": str(self.port)}
+        out = self._out
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot"], env=env, cwd=cwd, stdout=out, stderr=out)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until ``GET /healthz`` answers 200 (fails at once if the process exits)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"bot exited early:\n{self.log.read_text()}"
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"bot not ready in {timeout}s:\n{self.log.read_text()}")
+
+    def stop(self) -> int:
+        """SIGTERM, as a platform stops a process; the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self._out.close()

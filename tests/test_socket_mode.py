@@ -1,0 +1,113 @@
+"""Socket Mode as a real ``python -m bot`` process: connect, take Slack's envelopes, ack them, post reports.
+
+The Slack fake answers ``apps.connections.open`` with a ``ws://127.0.0.1`` URL and serves that websocket
+(fakes/slack_socket.py); the bot uses its shipped Socket Mode client, exactly as in production.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+
+from fakes.braze import SampleBraze
+from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
+from fakes.signing import block_actions_payload, event_body, slash_command_body
+from fakes.slack import SlackFake
+from tests.harness import PNG_SIGNATURE, message_text
+from tests.processes import ServedBot, process_env
+
+BOLT_TOKEN_WARNING = "will be unused"
+
+
+@pytest.fixture
+def fakes(slack_fake: SlackFake, braze_server: SampleBraze) -> Iterator[tuple[SlackFake, SampleBraze]]:
+    slack_fake.reset()
+    braze_server.reset()
+    braze_server.sends.clear()
+    braze_server.add_send(CAMPAIGN, SEND, days_ago=4)
+    yield slack_fake, braze_server
+
+
+def posts_in_thread(slack: SlackFake, thread_ts: str, count: int) -> list[dict]:
+    """Wait for ``count`` successful posts in ``thread_ts`` (text or file) and return the text posts."""
+    slack.wait_for("files.completeUploadExternal", count=count, timeout=30)
+    posts = [c.params for c in slack.calls_to("chat.postMessage") if c.response["ok"]]
+    return [p for p in posts if p.get("thread_ts") == thread_ts]
+
+
+def test_socket_mode_bot_acks_command_mention_and_button_and_posts_reports(
+    fakes: tuple[SlackFake, SampleBraze], tmp_path: Path
+) -> None:
+    slack, braze = fakes
+    socket = slack.socket_mode
+    env = process_env(
+        slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SLACK_APP_TOKEN=socket.app_token, SCHEDULER="off"
+    )
+    bot = ServedBot(env, tmp_path, tmp_path / "log")
+    try:
+        bot.wait_ready()  # /healthz on $PORT says ok only once warm and connected
+        socket.wait_connected()
+        assert httpx.get(f"{bot.url}/healthz").text == "ok\n"
+        assert httpx.post(f"{bot.url}/slack/events", content=b"{}").status_code == 404  # no HTTP door
+
+        # a slash command: the ack carries the bot's ephemeral answer, the report is posted in the channel
+        body = slash_command_body(f"{CAMPAIGN} {SEND} 7", response_url=slack.new_response_url())
+        command = socket.deliver("slash_commands", dict(parse_qsl(body.decode())))
+        ack = socket.wait_ack(command)
+        assert ack["envelope_id"] == command and "Fetching" in ack["payload"]["text"]
+        slack.wait_for("files.completeUploadExternal", timeout=30)
+        [report] = [c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]
+        assert report.params["channel"] == "C_PUBLIC" and CAMPAIGN in message_text(report.params)
+        assert slack.files[0].content.startswith(PNG_SIGNATURE)
+        report_ts = report.response["ts"]
+
+        # an app_mention in a thread: acked with the bare envelope id, answered in that thread
+        event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {CAMPAIGN} {SEND} 14", "channel": "C_PUBLIC"}
+        event |= {"ts": "1764400001.000200", "thread_ts": "1764400000.000100"}
+        mention = socket.deliver("events_api", json.loads(event_body(event)))
+        assert socket.wait_ack(mention) == {"envelope_id": mention}
+        [answer] = posts_in_thread(slack, "1764400000.000100", count=2)
+        assert CAMPAIGN in message_text(answer)
+
+        # a re-run button on the report: acked, the 30-day report goes into the report's thread
+        value = json.dumps({"c": CAMPAIGN, "s": SEND, "d": 30})
+        button = block_actions_payload(
+            "sendstats_rerun_30", value=value, message_ts=report_ts, response_url=slack.new_response_url()
+        )
+        click = socket.deliver("interactive", button)
+        assert socket.wait_ack(click) == {"envelope_id": click}
+        [rerun] = posts_in_thread(slack, report_ts, count=3)
+        assert CAMPAIGN in message_text(rerun)
+        assert [r.query["length"] for r in braze.series_requests()] == ["7", "14", "30"]
+    finally:
+        assert bot.stop() == 0
+    log = bot.log.read_text()
+    assert "sendstats ready (Socket Mode)" in log
+    assert BOLT_TOKEN_WARNING not in log and "Traceback" not in log
+    for secret in (BOT_TOKEN, SIGNING_SECRET, BRAZE_KEY, socket.app_token):
+        assert secret not in log
+
+
+def test_rejected_app_token_is_explained_in_one_line(fakes: tuple[SlackFake, SampleBraze], tmp_path: Path) -> None:
+    slack, braze = fakes
+    socket = slack.socket_mode  # Socket Mode on; the token below is not the app's
+    issued = socket.opened
+    env = process_env(
+        slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SLACK_APP_TOKEN="xapp-1-A1-1-revoked", SCHEDULER="off"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 2, run.stderr
+    [line] = [line for line in run.stderr.splitlines() if "SLACK_APP_TOKEN" in line]
+    assert line.startswith("sendstats cannot start: Slack rejected SLACK_APP_TOKEN (invalid_auth)")
+    assert "connections:write" in line
+    assert "Traceback" not in run.stderr and "xapp-1-A1-1-revoked" not in run.stderr
+    assert socket.opened == issued  # no websocket URL for a rejected token
