@@ -95,7 +95,13 @@ def serve(settings: Settings) -> int:
         from bot.socket_mode import serve_socket_mode
 
         health_port = settings.port if "port" in settings.model_fields_set else None  # only when PORT is set
-        return serve_socket_mode(runtime, settings.slack_app_token.get_secret_value(), health_port)
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return serve_socket_mode(runtime, settings.slack_app_token.get_secret_value(), health_port)
+        except SQLAlchemyError as exc:  # the database failed at start-up (the runtime is closed by then)
+            print(f"sendstats cannot start: {database_problem(settings.database_url, exc)}", file=sys.stderr)
+            return 2
     server = HttpServer(make_wsgi(runtime.app, runtime.health_state), port=settings.port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
