@@ -22,6 +22,41 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot")
 
 
+def database_problem(url: str, exc: BaseException) -> str:
+    """One line naming DATABASE_URL (password hidden) and the database's own reason, without a traceback."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        shown = "(unparsable)"
+    reason = getattr(exc, "orig", None) or exc
+    text = " ".join(str(reason).split()) or type(reason).__name__
+    try:
+        password = make_url(url).password
+    except Exception:
+        password = None
+    if password:
+        text = text.replace(str(password), "***")
+    return (
+        f"the database at DATABASE_URL={shown} is not usable: {text[:300]}. "
+        "Check DATABASE_URL and that the database server is up."
+    )
+
+
+def start(runtime: Runtime, settings: Settings, **kwargs: bool) -> bool:
+    """``runtime.start``; a database that refuses, is missing or never answers is one line, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        runtime.start(**kwargs)
+        return True
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"sendstats cannot start: {database_problem(settings.database_url, exc)}", file=sys.stderr)
+        runtime.close()
+        return False
+
+
 def build(settings: Settings) -> Runtime | None:
     """Wire the bot; Bolt checks the token with ``auth.test``, and a failure is explained, not thrown."""
     from slack_bolt.error import BoltError
@@ -41,6 +76,12 @@ def build(settings: Settings) -> Runtime | None:
             f"could not reach Slack at {settings.slack_api_url} ({type(exc).__name__}). "
             "Check the network and SLACK_API_URL."
         )
+    except Exception as exc:  # an unusable DATABASE_URL (unknown scheme, unparsable) fails here
+        from sqlalchemy.exc import ArgumentError
+
+        if not isinstance(exc, ArgumentError | ValueError):
+            raise
+        problem = database_problem(settings.database_url, exc)
     print(f"sendstats cannot start: {problem}", file=sys.stderr)
     return None
 
@@ -56,8 +97,14 @@ def serve(settings: Settings) -> int:
         from bot.socket_mode import serve_socket_mode
 
         health_port = settings.port if "port" in settings.model_fields_set else None  # only when PORT is set
-        return serve_socket_mode(runtime, settings.slack_app_token.get_secret_value(), health_port)
-    server = HttpServer(make_wsgi(runtime.app, lambda: runtime.ready), port=settings.port)
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return serve_socket_mode(runtime, settings.slack_app_token.get_secret_value(), health_port)
+        except SQLAlchemyError as exc:  # the database failed at start-up (the runtime is closed by then)
+            print(f"sendstats cannot start: {database_problem(settings.database_url, exc)}", file=sys.stderr)
+            return 2
+    server = HttpServer(make_wsgi(runtime.app, runtime.health_state), port=settings.port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         log.info("signal %s: shutting down", signum)
@@ -67,7 +114,9 @@ def serve(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, stop)
     server.start_background()
     log.info("listening on :%d (POST /slack/events, GET /healthz)", server.port)
-    runtime.start()
+    if not start(runtime, settings):
+        server.stop()
+        return 2
     log.info("sendstats ready")
     try:
         server.wait()
@@ -119,9 +168,9 @@ def digest(settings: Settings, day: date | None) -> int:
         exit_after_grace(143)
 
     signal.signal(signal.SIGTERM, stop)
-    subs = []
+    if not start(runtime, settings, scheduler=False):
+        return 2
     try:
-        runtime.start(scheduler=False)
         subs = runtime.store.active_subscriptions()
         result = run_round(rounds, subs, digest_date=day, ignore_time=True)
         deadline = time.monotonic() + settings.digest_wait_seconds
@@ -154,7 +203,8 @@ def clock(settings: Settings) -> int:
     runtime = build(settings)
     if runtime is None:
         return 2
-    runtime.start(scheduler=True)
+    if not start(runtime, settings, scheduler=True):
+        return 2
     log.info("clock process running the digest scheduler")
     stopped = threading.Event()
 

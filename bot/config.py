@@ -117,7 +117,7 @@ class Settings(DatabaseSettings):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"DIGEST_TIMEZONE {value!r} is not an IANA time zone such as Europe/Berlin") from exc
         return value
 

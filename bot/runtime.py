@@ -7,7 +7,6 @@ wiring is the shipped wiring.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from bot import db
 from bot.app import create_app, make_slack_client
 from bot.catalogue_jobs import schedule_refresh
 from bot.config import Settings
+from bot.health import Health
 from bot.scheduler import DigestScheduler
 from catalogue.refresh import CatalogueRefresher
 from catalogue.store import CatalogueStore
@@ -28,6 +28,7 @@ from handlers.adapter.delivery import SlackDelivery
 from handlers.adapter.ratelimit import PacedWebClient
 from handlers.deps import Deps
 from handlers.flows.digest_posting import SlackDigestSender
+from handlers.jobs import FairJobs
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
 from reports.render_pool import ChartRenderer
@@ -44,14 +45,17 @@ class Runtime:
     braze: BrazeClient
     renderer: ChartRenderer
     store: Store
-    jobs: ThreadPoolExecutor
+    jobs: FairJobs
     deps: Deps
     rounds: RoundContext
     app: App
+    health: Health
     ready: bool = False
     scheduler: DigestScheduler | None = None
     #: Reads Braze's campaign and Canvas lists into the catalogue (scheduled where the scheduler runs).
     catalogue: CatalogueRefresher | None = None
+    #: How long SIGTERM waits for running jobs (a job stuck on Braze ends by the client's deadline anyway).
+    stop_wait: float = 10.0
 
     def start(self, *, scheduler: bool | None = None) -> None:
         """Slow start-up work, done before the health check says ready.
@@ -68,6 +72,11 @@ class Runtime:
                     self.scheduler.scheduler, self.catalogue, minutes=self.settings.catalogue_refresh_minutes
                 )
         self.ready = True
+        self.health.started()
+
+    def health_state(self) -> str:
+        """What ``/healthz`` says: ``ok``, ``starting``, ``stopping`` or why the database is not usable."""
+        return self.health.state()
 
     def subscriptions_changed(self) -> None:
         """A subscription was added, changed or cancelled: re-sync the scheduler's slot jobs, if any."""
@@ -75,15 +84,21 @@ class Runtime:
             self.scheduler.sync()
 
     def close(self) -> None:
+        """Stop within about ``stop_wait`` s however stuck the jobs are (they are daemon threads)."""
         self.ready = False
+        self.health.stop()
         self.rounds.stopping.set()  # rounds finish the post in hand and leave the rest resumable
         if self.catalogue is not None:
             self.catalogue.stopping.set()  # a list read stops between pages
         if self.scheduler is not None:
             self.scheduler.shutdown()
         self.rounds.keeper.close()
-        self.jobs.shutdown(wait=True, cancel_futures=False)
-        self.deps.lanes.wait_idle(timeout=60)
+        jobs = self.deps.jobs
+        if isinstance(jobs, FairJobs):
+            jobs.shutdown(wait=True, cancel_futures=True, timeout=self.stop_wait)
+        else:
+            jobs.shutdown(wait=True, cancel_futures=False)
+        self.deps.lanes.wait_idle(timeout=self.stop_wait)
         self.renderer.close()
         self.braze.close()
 
@@ -109,7 +124,7 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     renderer = ChartRenderer(settings.render_processes)
     store = Store(make_engine(settings.database_url))
     catalogue = CatalogueStore(store.engine)
-    jobs = ThreadPoolExecutor(max_workers=settings.report_workers, thread_name_prefix="job")
+    jobs = FairJobs(active=settings.report_workers)
     names = CampaignNames(braze)
     delivery = SlackDelivery(slack)
     runtime: Runtime | None = None
@@ -140,6 +155,6 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
         lease=LeaseKeeper(store, lease_seconds=settings.digest_lease_seconds),
     )
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
-    runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app)
+    runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app, Health(store.ping))
     runtime.catalogue = CatalogueRefresher(braze, catalogue)
     return runtime

@@ -48,19 +48,31 @@ from digests.records import (
 )
 from digests.tables import as_utc, digest_deliveries, processed_events, subscriptions
 
+#: Seconds to wait for a PostgreSQL connection: a "black hole" server would otherwise hang start-up forever.
+CONNECT_TIMEOUT = 5
 
-def make_engine(url: str) -> Engine:
+
+def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
     """Engine for ``sqlite:///path``, ``sqlite://`` (memory), ``postgresql://…`` or ``postgres://…``.
 
-    PostgreSQL URLs always get the psycopg 3 driver (the one we ship; Heroku hands out ``postgres://``).
+    PostgreSQL URLs always get the psycopg 3 driver (the one we ship; Heroku hands out ``postgres://``),
+    with a ``connect_timeout`` (unless the URL sets one) so an unreachable server fails fast.
     """
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend in ("postgres", "postgresql"):
         # pre_ping: managed Postgres drops idle connections; the scheduler is idle most of the day.
         # Pool sized for a digest round's worker threads plus the web and job threads.
+        connect_args: dict[str, Any] = {}
+        if "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT
         return create_engine(
-            parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True, pool_size=10, max_overflow=30
+            parsed.set(drivername="postgresql+psycopg"),
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=30,
+            pool_timeout=10,
+            connect_args=connect_args,
         )
     if backend != "sqlite":
         raise ValueError(f"unsupported database URL scheme {parsed.drivername!r}; use sqlite or postgresql")
@@ -75,7 +87,8 @@ def make_engine(url: str) -> Engine:
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute("PRAGMA busy_timeout=5000")  # first, so the WAL switch itself waits for locks
+            # first, so the WAL switch itself waits for locks
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
             cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
         finally:
@@ -100,6 +113,11 @@ class Store:
     def dispose(self) -> None:
         """Close pooled connections (at shutdown, or in a child process after fork)."""
         self.engine.dispose()
+
+    def ping(self) -> None:
+        """Raise unless the database answers a read of our own table (the health check's probe)."""
+        with self.engine.connect() as conn:
+            conn.execute(select(subscriptions.c.id).limit(1)).all()
 
     # -- subscriptions -------------------------------------------------------------------------------
 
@@ -560,5 +578,5 @@ def _check_schedule(hour: int, minute: int, timezone: str) -> None:
         raise ValueError(f"minute must be 0-59, not {minute}")
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"{timezone!r} is not an IANA time zone such as Europe/Berlin") from exc

@@ -45,6 +45,8 @@ class SampleSend:
     seed: int = 7
     #: Day offsets from ``first_day`` on which nothing happened (Braze leaves those days out).
     quiet_days: frozenset[int] = frozenset()
+    #: Reuse the send ID for a new send every this many days (Braze allows it); 0: a single send.
+    resend_every: int = 0
 
 
 @dataclass
@@ -55,6 +57,26 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]
     at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Misbehaviour:
+    """A hostile answer: ``hang`` (never answer), ``trickle`` (headers, then one body byte every
+    ``interval`` s), ``huge`` (a valid answer padded to ``size`` bytes) or ``nested`` (``size`` ``[``)."""
+
+    mode: str
+    path: str | None = None
+    send_id: str | None = None
+    campaign_id: str | None = None
+    interval: float = 2.0
+    size: int = 100_000
+
+    def matches(self, path: str, query: dict[str, str]) -> bool:
+        return (
+            self.path in (None, path)
+            and self.send_id in (None, query.get("send_id"))
+            and self.campaign_id in (None, query.get("campaign_id"))
+        )
 
 
 @dataclass
@@ -128,6 +150,8 @@ def series_payload(send: SampleSend, *, length: int, ending: date) -> dict[str, 
     for offset in range(length - 1, -1, -1):
         day = ending - timedelta(days=offset)
         index = (day - send.first_day).days
+        if send.resend_every and index >= 0:
+            index %= send.resend_every
         if index < 0 or index > RETENTION_DAYS or index in send.quiet_days:
             continue
         messages, totals = _day_rows(send, index)
@@ -152,6 +176,9 @@ class SampleBraze(KindEndpoints):
         #: Name-only list entries (no analytics), so the list endpoints have several pages.
         self.listed: list[dict[str, Any]] = []
         self._faults: list[Fault] = []
+        self._misbehaviours: list[Misbehaviour] = []
+        #: Set to let hanging and trickling answers go (on reset and stop), so no thread outlives a test.
+        self._release = threading.Event()
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread: threading.Thread | None = None
@@ -167,6 +194,7 @@ class SampleBraze(KindEndpoints):
         return self
 
     def stop(self) -> None:
+        self._release.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -200,9 +228,21 @@ class SampleBraze(KindEndpoints):
         with self._lock:
             self._faults.extend(Fault(status, raw, dict(headers or {}), path) for _ in range(times))
 
+    def misbehave(self, mode: str, **kwargs: Any) -> Misbehaviour:
+        """Answer matching requests with a hostile :class:`Misbehaviour` until :meth:`reset`."""
+        if mode not in ("hang", "trickle", "huge", "nested"):
+            raise ValueError(f"unknown mode {mode!r}")
+        item = Misbehaviour(mode, **kwargs)
+        with self._lock:
+            self._release.clear()
+            self._misbehaviours.append(item)
+        return item
+
     def reset(self) -> None:
+        self._release.set()
         with self._lock:
             self._faults.clear()
+            self._misbehaviours.clear()
             self.requests.clear()
         self.latency = 0.0
         self.send_latency = {}
@@ -271,6 +311,39 @@ class SampleBraze(KindEndpoints):
             return 200, b'{"data": [], "message": "success"}', {}
         return 200, json.dumps(series_payload(send, length=length, ending=ending)).encode(), {}
 
+    def _misbehave(self, handler: BaseHTTPRequestHandler, bad: Misbehaviour, path: str, query: dict[str, str]) -> None:
+        release = self._release
+        if bad.mode == "hang":
+            release.wait(300)
+            return
+        if bad.mode == "nested":
+            body = b"[" * bad.size
+        elif path == SERIES_PATH:
+            status, body, _ = self._data_series(query)
+            if status != 200:
+                body = b'{"data": [], "message": "success"}'
+        else:
+            body = json.dumps({"name": "a name", "message": "success"}).encode()
+        if bad.mode == "huge":
+            pad = max(0, bad.size - len(body) - 20)
+            body = body[:-1] + b', "padding": "' + b"x" * pad + b'"}'
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            if bad.mode != "trickle":
+                handler.wfile.write(body)
+                return
+            handler.wfile.flush()
+            for i in range(len(body)):
+                if release.wait(bad.interval):
+                    return
+                handler.wfile.write(body[i : i + 1])
+                handler.wfile.flush()
+        except OSError:
+            return  # the client gave up, as it should
+
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         owner = self
 
@@ -284,6 +357,11 @@ class SampleBraze(KindEndpoints):
                     time.sleep(owner.latency)
                 if parts.path == SERIES_PATH and owner.send_latency.get(query.get("send_id", "")):
                     time.sleep(owner.send_latency[query["send_id"]])
+                with owner._lock:
+                    bad = next((m for m in owner._misbehaviours if m.matches(parts.path, query)), None)
+                if bad is not None:
+                    owner._misbehave(self, bad, parts.path, query)
+                    return
                 status, body, headers = owner._respond(parts.path, query, self.headers.get("Authorization", ""))
                 self.send_response(status)
                 headers = {"Content-Type": "application/json", **headers}

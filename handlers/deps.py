@@ -42,8 +42,13 @@ class Deps:
     clock: Callable[[], datetime] = utc_now
     default_timezone: str = "UTC"
 
-    def later(self, fn: Callable[..., object], *args: object) -> Future[object]:
-        """Run ``fn`` on the job pool after the ack; a crash is logged, never lost silently."""
-        future = self.jobs.submit(fn, *args)
+    def later(self, fn: Callable[..., object], *args: object, key: str | None = None) -> Future[object]:
+        """Run ``fn`` on the job pool after the ack; a crash is logged, never lost silently.
+
+        ``key`` (the requesting user) lets a fair pool (:class:`handlers.jobs.FairJobs`) keep one user's
+        stuck reports from holding up anyone else's.
+        """
+        keyed = getattr(self.jobs, "submit_keyed", None)
+        future = keyed(key, fn, *args) if keyed is not None and key else self.jobs.submit(fn, *args)
         future.add_done_callback(lambda f: f.exception() and log.error("background job failed", exc_info=f.exception()))
         return future

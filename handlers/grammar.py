@@ -23,6 +23,10 @@ _DAYS = re.compile(r"\d{1,3}", re.ASCII)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _TIME = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 _NUMBER = re.compile(r"\d{1,9}", re.ASCII)
+_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2}", re.ASCII)
+MAX_ZONE_LENGTH = 64
+#: Braze has no analytics older than this; earlier ``until`` dates are typos (and would overflow).
+EARLIEST_DAY = date(2000, 1, 1)
 
 REPORT_USAGE = "`/sendstats <campaign_id> <send_id> [days] [until YYYY-MM-DD]`"
 REPORT_EXAMPLE = "`/sendstats 9ef1c2d0-campaign spring-launch 7`"
@@ -158,6 +162,19 @@ def _check_id(word: str, what: str, usage: str, example: str) -> UsageError | No
     return None
 
 
+def known_zone(zone: str) -> bool:
+    """Whether ``zone`` is an IANA time zone. ``ZoneInfo`` reads a file named after it, so a region like
+    ``Europe`` (a directory) or a 300-character word raises ``OSError``, not ``ZoneInfoNotFoundError``;
+    the shape is checked first so no user text becomes a path."""
+    if len(zone) > MAX_ZONE_LENGTH or not _ZONE.fullmatch(zone) or ".." in zone:
+        return False
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
 def _parse_date(word: str, today: date) -> date | UsageError:
     if not _DATE.fullmatch(word):
         return UsageError(f"{_quote(word)} is not a date; write it as YYYY-MM-DD.")
@@ -198,6 +215,11 @@ def _parse_span(rest: list[str], today: date, default_days: int) -> tuple[int, d
         if isinstance(parsed, UsageError):
             return parsed
         until, rest = parsed, rest[2:]
+        if until.toordinal() - (days - 1) < EARLIEST_DAY.toordinal():
+            return UsageError(
+                f"{until.isoformat()} with {days} days reaches back before {EARLIEST_DAY.year}; "
+                "Braze has no analytics that old. Check the date."
+            )
     if rest:
         return UsageError(f"I don't understand {_quote(' '.join(rest))} at the end.")
     return days, until
@@ -243,9 +265,7 @@ def _parse_subscribe(words: list[str]) -> SubscribeRequest | KindSubscribeReques
         at, rest = time(int(match[1]), int(match[2])), rest[2:]
     if rest:
         zone = rest.pop(0)
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not known_zone(zone):
             return UsageError(
                 f"{_quote(zone)} is not a time zone I know; use an IANA name such as Europe/Berlin.",
                 usage,

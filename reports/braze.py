@@ -3,10 +3,16 @@
 Every failure becomes a :class:`BrazeError` whose ``user_message`` tells a marketer what to do next;
 callers never see httpx exceptions. The API key travels only in the Authorization header and is never
 part of an exception, a log line or a message.
+
+Every call has an overall deadline (retries and waits included). httpx's timeouts are per read, so a
+server that trickles one byte every few seconds would otherwise hold a thread forever; here every socket
+read and connect is bounded by the time left (:mod:`reports.deadline`). Answers are capped in size, and
+JSON nested too deeply to read is a clean :class:`BrazeError`, not a ``RecursionError``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -19,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from reports import deadline
 from reports.listing import (
     PAGE_SIZE,
     CampaignDetails,
@@ -37,6 +44,12 @@ from reports.summary import RETENTION_DAYS
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+#: Longest any one Braze call may take, retries and waits included.
+DEFAULT_DEADLINE = 30.0
+#: Largest answer we read: 100 days of a many-channel, many-variation send is far below this.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+#: Error answers are short; we read no more of them than this.
+MAX_ERROR_BODY = 64 * 1024
 PERMISSIONS_HELP = "Braze dashboard → Settings → APIs and Identifiers → your REST key"
 
 
@@ -93,6 +106,14 @@ def no_data(campaign_id: str, send_id: str) -> BrazeNoData:
     )
 
 
+class _GaveUp(Exception):
+    """Internal: stop now with ``final`` (past the deadline, or an answer too big to read)."""
+
+    def __init__(self, final: BrazeError) -> None:
+        super().__init__(final.user_message)
+        self.final = final
+
+
 class _Retryable(Exception):
     """Internal: a failure worth another attempt (5xx, 429, transport error)."""
 
@@ -102,14 +123,46 @@ class _Retryable(Exception):
         self.wait_until = wait_until
 
 
-def _braze_message(response: httpx.Response, secret: str) -> str | None:
-    """Braze's ``{"message": ...}``, shortened and with the API key masked should a server echo it."""
+def _loads(raw: bytes) -> Any:
+    """JSON, or None when it isn't JSON; ``RecursionError`` (JSON nested thousands deep) is not JSON here."""
     try:
-        body = response.json()
-    except ValueError:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
         return None
+
+
+def _braze_message(raw: bytes, secret: str) -> str | None:
+    """Braze's ``{"message": ...}``, shortened and with the API key masked should a server echo it."""
+    body = _loads(raw[:MAX_ERROR_BODY])
     message = body.get("message") if isinstance(body, dict) else None
     return _clean(str(message), secret) if message else None
+
+
+def _not_json(status: int, content_type: str) -> BrazeError:
+    return BrazeError(
+        f"Braze answered with something that is not JSON sendstats can read (HTTP {status}, {content_type}). "
+        "BRAZE_REST_ENDPOINT may point at a web page or proxy instead of the REST API.",
+        status=status,
+    )
+
+
+def decode_json(raw: bytes, *, status: int = 200, content_type: str = "application/json") -> dict[str, Any]:
+    """Braze's JSON object, checked: not JSON, not an object, or ``message`` other than success is a
+    :class:`BrazeError`. Runs wherever the parsing should happen (a worker process for reports)."""
+    body = _loads(raw)
+    if not isinstance(body, dict):
+        raise _not_json(status, content_type)
+    if body.get("message") not in (None, "success"):
+        raise BrazeError(f"Braze answered: {str(body.get('message'))[:300]}", status=status)
+    return body
+
+
+def decode_series(raw: bytes, campaign_id: str, send_id: str) -> dict[str, Any]:
+    """A ``/sends/data_series`` answer as JSON; :class:`BrazeNoData` when ``data`` is empty."""
+    body = decode_json(raw)
+    if not isinstance(body.get("data"), list) or not body["data"]:
+        raise no_data(campaign_id, send_id)
+    return body
 
 
 def _clean(text: str, secret: str) -> str:
@@ -137,6 +190,8 @@ class BrazeClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        deadline_seconds: float = DEFAULT_DEADLINE,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self._host = urlsplit(base_url).netloc or base_url
         self._api_key = api_key
@@ -144,9 +199,11 @@ class BrazeClient:
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
             timeout=timeout,
-            transport=transport,
+            transport=transport or deadline.transport(),
             follow_redirects=False,
         )
+        self.deadline_seconds = deadline_seconds
+        self._max_body = max_body_bytes
         self._max_attempts = max_attempts
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
@@ -178,24 +235,31 @@ class BrazeClient:
     def data_series_payload(
         self, campaign_id: str, send_id: str, *, length: int, ending_at: datetime | None = None
     ) -> dict[str, Any]:
-        """``GET /sends/data_series`` as Braze's JSON, checked but not parsed, so the parsing can run in a
-        worker process. Raises :class:`BrazeNoData` when ``data`` is empty."""
+        """``GET /sends/data_series`` as Braze's JSON, checked but not parsed. Raises :class:`BrazeNoData`
+        when ``data`` is empty."""
+        return decode_series(self.data_series_raw(campaign_id, send_id, length=length, ending_at=ending_at),
+                             campaign_id, send_id)
+
+    def data_series_raw(
+        self, campaign_id: str, send_id: str, *, length: int, ending_at: datetime | None = None
+    ) -> bytes:
+        """``GET /sends/data_series`` as the bytes of a 2xx answer, so that even the JSON decoding runs in a
+        worker process (:func:`decode_series`): a 10 MB answer costs the acking process no CPU."""
         if not 1 <= length <= 100:
             raise ValueError("length must be within 1..100 (Braze's bounds)")
         params: dict[str, str | int] = {"campaign_id": campaign_id, "send_id": send_id, "length": length}
         if ending_at is not None:
             params["ending_at"] = ending_at.astimezone(UTC).isoformat(timespec="seconds")
-        body = self._get_json("/sends/data_series", params, permission="sends.data_series")
-        if not isinstance(body.get("data"), list) or not body["data"]:
-            raise no_data(campaign_id, send_id)
-        return body
+        return self._get("/sends/data_series", params, permission="sends.data_series")
 
     def campaign_name(self, campaign_id: str) -> str | None:
-        """The campaign's name from ``/campaigns/details``, or None when the key may not read it."""
+        """The campaign's name from ``/campaigns/details``, or None when the key may not read it or Braze's
+        answer is unusable: a name is a nicety, and the ID is a fine title."""
         try:
-            body = self._get_json("/campaigns/details", {"campaign_id": campaign_id}, permission="campaigns.details")
+            raw = self._get("/campaigns/details", {"campaign_id": campaign_id}, permission="campaigns.details")
+            body = decode_json(raw)
         except BrazeError as exc:
-            log.info("campaign name unavailable for %s: %s", campaign_id, exc.status or exc.user_message)
+            log.info("campaign name unavailable for %s: %s", campaign_id, exc.status or exc.user_message[:120])
             return None
         name = body.get("name")
         return name.strip()[:150] if isinstance(name, str) and name.strip() else None
@@ -314,6 +378,11 @@ class BrazeClient:
     # -- internals ------------------------------------------------------------------------------
 
     def _get_json(self, path: str, params: dict[str, Any], *, permission: str) -> dict[str, Any]:
+        return decode_json(self._get(path, params, permission=permission))
+
+    def _get(self, path: str, params: dict[str, Any], *, permission: str) -> bytes:
+        """The body of a 2xx answer, with retries, all within ``deadline_seconds``."""
+        ends = time.monotonic() + self.deadline_seconds
         retrying = Retrying(
             retry=retry_if_exception_type(_Retryable),
             stop=stop_after_attempt(self._max_attempts),
@@ -322,22 +391,42 @@ class BrazeClient:
             reraise=True,
         )
         try:
-            return retrying(self._attempt, path, params, permission)
+            with deadline.until(ends):
+                return retrying(self._attempt, path, params, permission, ends)
         except _Retryable as exc:
+            raise exc.final from None
+        except _GaveUp as exc:
             raise exc.final from None
 
     def _wait(self, state: RetryCallState) -> float:
-        """Until ``X-RateLimit-Reset`` after a 429; else exponential backoff with full jitter."""
+        """Until ``X-RateLimit-Reset`` after a 429; else exponential backoff with full jitter. A wait that
+        would run past the call's deadline ends the call instead, with the last error."""
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Retryable) and exc.wait_until is not None:
-            return max(0.0, exc.wait_until - self._clock()) + random.uniform(0, 0.25)
-        ceiling = min(self._backoff_max, self._backoff_initial * 2 ** (state.attempt_number - 1))
-        return random.uniform(0, ceiling)
+            wait = max(0.0, exc.wait_until - self._clock()) + random.uniform(0, 0.25)
+        else:
+            ceiling = min(self._backoff_max, self._backoff_initial * 2 ** (state.attempt_number - 1))
+            wait = random.uniform(0, ceiling)
+        left = deadline.remaining()
+        if left is not None and wait >= left and isinstance(exc, _Retryable):
+            raise _GaveUp(exc.final)
+        return wait
 
-    def _attempt(self, path: str, params: dict[str, Any], permission: str) -> dict[str, Any]:
+    def _too_late(self) -> BrazeError:
+        return BrazeError(
+            f"Braze at {self._host} did not finish answering within {self.deadline_seconds:.0f} s, so I stopped "
+            "waiting. Try again in a few minutes; if it keeps happening, Braze may be having trouble."
+        )
+
+    def _attempt(self, path: str, params: dict[str, Any], permission: str, ends: float) -> bytes:
+        if time.monotonic() >= ends:
+            raise _GaveUp(self._too_late())
         try:
-            response = self._http.get(path, params=params)
+            with self._http.stream("GET", path, params=params) as response:
+                raw = self._body(response)
         except httpx.TimeoutException as exc:
+            if time.monotonic() >= ends - 0.05:
+                raise _GaveUp(self._too_late()) from exc
             raise _Retryable(
                 BrazeError(f"Braze at {self._host} did not answer in time. Try again in a few minutes.")
             ) from exc
@@ -348,11 +437,35 @@ class BrazeClient:
                     "Check BRAZE_REST_ENDPOINT, or try again in a few minutes."
                 )
             ) from exc
-        return self._read(response, permission)
+        return self._read(response, raw, permission)
 
-    def _read(self, response: httpx.Response, permission: str) -> dict[str, Any]:
+    def _body(self, response: httpx.Response) -> bytes:
+        """The answer's bytes, refusing more than the cap (an error answer gets a much smaller one)."""
+        cap = self._max_body if 200 <= response.status_code < 300 else MAX_ERROR_BODY
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap and cap == self._max_body:
+            raise _GaveUp(self._too_big(int(declared)))
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > cap:
+                if cap == self._max_body:
+                    raise _GaveUp(self._too_big(size))
+                break  # an error answer: its first bytes say enough
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_big(self, size: int) -> BrazeError:
+        return BrazeError(
+            f"Braze's answer was larger than {self._max_body // (1024 * 1024)} MB "
+            f"({'at least ' if size else ''}{size / (1024 * 1024):.0f} MB), far more than any send's analytics, "
+            "so I did not read it. Check BRAZE_REST_ENDPOINT points at Braze's REST API."
+        )
+
+    def _read(self, response: httpx.Response, raw: bytes, permission: str) -> bytes:
         status = response.status_code
-        message = _braze_message(response, self._api_key)
+        message = _braze_message(raw, self._api_key) if status >= 400 else None
         if status == 429:
             raise self._rate_limited(response)
         if status >= 500:
@@ -387,20 +500,11 @@ class BrazeClient:
                 f"Braze rejected the request (HTTP {status}){detail}. Check the campaign and send IDs.",
                 status=status,
             )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            kind = response.headers.get("content-type", "no content type")
-            raise BrazeError(
-                f"Braze answered with something that is not JSON (HTTP {status}, {kind}). "
-                "BRAZE_REST_ENDPOINT may point at a web page or proxy instead of the REST API.",
-                status=status,
-            )
-        if body.get("message") not in (None, "success"):
-            raise BrazeError(f"Braze answered: {_clean(str(body.get('message')), self._api_key)}", status=status)
-        return body
+        kind = response.headers.get("content-type", "no content type")
+        if raw.lstrip()[:1] not in (b"{", b"["):
+            raise _not_json(status, kind)
+        # Should a server echo the key, it must not reach a message (the decoding happens elsewhere).
+        return raw.replace(self._api_key.encode(), b"[redacted]") if self._api_key else raw
 
     def _rate_limited(self, response: httpx.Response) -> _Retryable | BrazeError:
         now = self._clock()

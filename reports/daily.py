@@ -10,10 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from reports.models import EMPTY, Metrics, SendSeries
-from reports.summary import Summary, day_totals, summarise, window_end
+from reports.summary import RETENTION_DAYS, Summary, day_totals, summarise, window_end, window_end_from
 
 #: Metrics a digest compares day over day, in display order.
 DELTA_METRICS: tuple[str, ...] = ("sent", "delivered", "total_opens", "body_clicks", "conversions", "revenue")
+#: Days in one analytics window: the send day plus RETENTION_DAYS.
+WINDOW_DAYS = RETENTION_DAYS + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,16 @@ class Digest:
     cumulative: Summary
     #: True on the day Braze's analytics window closes: the last digest of the subscription.
     final: bool
+
+    @property
+    def day_in_window(self) -> int | None:
+        """Which day of the current analytics window ``day`` is (1 = the send day; the window is the
+        send day plus 14 days, so 15 days), or None before the window."""
+        end = self.cumulative.window_end
+        if end is None:
+            return None
+        number = (self.day - (end - timedelta(days=RETENTION_DAYS))).days + 1
+        return number if 1 <= number <= WINDOW_DAYS else None
 
     @property
     def has_activity(self) -> bool:
@@ -52,11 +64,13 @@ def build_digest(series: SendSeries, *, first_day: date, digest_date: date) -> D
     day = digest_date - timedelta(days=1)
     by_day = {p.day: day_totals(p) for p in series.days if p.has_data}
     start = min(first_day, day)
-    # The subscription recorded the send's first day, so the window is known even if the range isn't.
+    # The subscription recorded the send's first day, so the window is known even if the range isn't;
+    # data past that window means the send ID was reused, and the window moves with the data.
+    ends = window_end_from([first_day, *(day for day in by_day if day >= first_day)]) or window_end(first_day)
     cumulative = replace(
         summarise(series, start=start, end=day, until_given=True),
         first_day=first_day,
-        window_end=window_end(first_day),
+        window_end=ends,
     )
     return Digest(
         digest_date=digest_date,
@@ -64,5 +78,5 @@ def build_digest(series: SendSeries, *, first_day: date, digest_date: date) -> D
         day_metrics=by_day.get(day),
         previous_metrics=by_day.get(day - timedelta(days=1)),
         cumulative=cumulative,
-        final=digest_date >= window_end(first_day),
+        final=digest_date >= ends,
     )

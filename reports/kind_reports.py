@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from reports.braze import BrazeClient, BrazeError, no_kind_data
+from reports.braze import BrazeClient, no_kind_data
 from reports.campaigns import CampaignSummary, campaign_chart_data, parse_campaign_series, summarise_campaign
 from reports.canvases import CanvasSummary, canvas_chart_data, parse_canvas_series, summarise_canvas
 from reports.panel_chart import render_panel_chart
@@ -104,7 +104,7 @@ def build_kind_report(
     payload = fetch_payload(braze, kind, object_id, days=days, until=until, now=now)
     try:
         name = lookup.result(timeout=NAME_TIMEOUT)
-    except (TimeoutError, BrazeError):
+    except Exception:  # slow, refused or unreadable: the ID is a fine title, the numbers matter more
         name = None
     if name is None and kind == "canvas":
         data = payload.get("data")

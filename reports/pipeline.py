@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from reports.braze import BrazeClient, BrazeError, no_data
+from reports.braze import BrazeClient, decode_series, no_data
 from reports.chart import render_chart
 from reports.models import ChartData
 from reports.parse import parse_series
@@ -24,7 +24,7 @@ from reports.summary import Summary, campaign_title, chart_data, summarise
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: How long a report waits for the campaign name once its numbers are ready.
-NAME_TIMEOUT = 5.0
+NAME_TIMEOUT = 3.0
 
 
 class Workers(Protocol):
@@ -59,12 +59,20 @@ class Report:
 
 
 def analyse(
-    payload: dict[str, Any], *, campaign_id: str, send_id: str, start: date, end: date, until_given: bool, title: str
+    raw: bytes | dict[str, Any],
+    *,
+    campaign_id: str,
+    send_id: str,
+    start: date,
+    end: date,
+    until_given: bool,
+    title: str,
 ) -> Analysis:
-    """Parse, summarise and draw: every CPU-heavy step of a report, in one call a worker process can run.
-
-    Kept out of the process that acknowledges Slack, where it would hold the GIL while acks wait.
+    """Decode, parse, summarise and draw: every CPU-heavy step of a report, in one call a worker process
+    can run. Kept out of the process that acknowledges Slack, where it would hold the GIL while acks wait.
+    Braze's answer arrives as bytes, so even the JSON decoding of a large answer happens here.
     """
+    payload = decode_series(raw, campaign_id, send_id) if isinstance(raw, bytes) else raw
     series = parse_series(payload, campaign_id=campaign_id, send_id=send_id)
     summary = summarise(series, start=start, end=end, until_given=until_given)
     if not summary.has_data:
@@ -85,7 +93,8 @@ class CampaignNames:
         self._cache: dict[tuple[str, str], tuple[float, str | None]] = {}
         self._flights: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="names")
+        # Enough threads that one campaign whose lookup hangs (until the client's deadline) leaves room.
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="names")
 
     def clear(self) -> None:
         """Forget every cached name (the next lookup asks Braze again)."""
@@ -131,6 +140,13 @@ class CampaignNames:
             return name
 
 
+def days_with_data(raw: bytes, campaign_id: str, send_id: str) -> list[date]:
+    """The days with data in a ``data_series`` answer, oldest first (``subscribe`` needs only these).
+    Module-level so it runs in a worker process: a large answer is decoded and parsed there."""
+    series = parse_series(decode_series(raw, campaign_id, send_id), campaign_id=campaign_id, send_id=send_id)
+    return [point.day for point in series.days if point.has_data]
+
+
 def date_range(days: int, until: date | None, today: date) -> tuple[date, date, datetime | None]:
     """The inclusive day range and Braze's ``ending_at`` (end of ``until``, UTC; None means now)."""
     end = until or today
@@ -153,14 +169,15 @@ def build_report(
     :class:`reports.braze.BrazeError`."""
     start, end, ending_at = date_range(days, until, today)
     name_lookup = names.prefetch(campaign_id)
-    payload = braze.data_series_payload(campaign_id, send_id, length=days, ending_at=ending_at)
+    raw = braze.data_series_raw(campaign_id, send_id, length=days, ending_at=ending_at)
     try:
         name = name_lookup.result(timeout=NAME_TIMEOUT)
-    except (TimeoutError, BrazeError):
-        name = None  # the ID in the header is fine; the numbers matter more than the name
+    except Exception:  # a slow or bad name lookup: the ID in the header is fine; the numbers matter more
+        log.info("campaign name for %s not available in time; using the ID", campaign_id)
+        name = None
     analysis = workers.run(
         analyse,
-        payload,
+        raw,
         campaign_id=campaign_id,
         send_id=send_id,
         start=start,

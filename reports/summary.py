@@ -30,6 +30,26 @@ def campaign_title(name: str | None, campaign_id: str) -> str:
     return name or f"Campaign {campaign_id}"
 
 
+def window_end_from(days: Iterable[date]) -> date | None:
+    """The last day Braze keeps analytics for, derived from the days that have data.
+
+    Braze keeps a send's analytics for the send day plus 14 days. A send ID may be reused for later sends
+    (Braze allows it): data past one window's end can only come from a later send, so such a day opens
+    a new window. Every day with data therefore lies inside the window we derive, never after it.
+    """
+    end: date | None = None
+    for day in sorted(days):
+        if end is None or day > end:
+            end = day + timedelta(days=RETENTION_DAYS)
+    return end
+
+
+def reused(days: Iterable[date]) -> bool:
+    """Whether the data spans more than one window: the send ID was used for several sends."""
+    ordered = sorted(days)
+    return bool(ordered) and ordered[-1] > ordered[0] + timedelta(days=RETENTION_DAYS)
+
+
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     """``numerator / denominator``, or None when either is unknown or the denominator is zero."""
     if numerator is None or not denominator:
@@ -82,8 +102,10 @@ class Summary:
     by_variation: tuple[Breakdown, ...]
     #: First day with data, when the range proves it is the send's first day.
     first_day: date | None
-    #: Last day Braze keeps this send's analytics, when ``first_day`` is known.
+    #: Last day Braze keeps this send's analytics, when ``first_day`` is known (derived from the data).
     window_end: date | None
+    #: The send ID has data over more than one window: it was reused for several sends.
+    repeated: bool = False
 
     @property
     def has_data(self) -> bool:
@@ -130,6 +152,7 @@ def summarise(series: SendSeries, *, start: date, end: date, until_given: bool =
     length = (end - start).days + 1
     known = window_start_known(first, start, until_given=until_given, length=length)
     first_day = first if known else None
+    data_days = [point.day for point in points]
     return Summary(
         campaign_id=series.campaign_id,
         send_id=series.send_id,
@@ -141,7 +164,8 @@ def summarise(series: SendSeries, *, start: date, end: date, until_given: bool =
         by_channel=_group(points, lambda channel, _variation: channel),
         by_variation=_group(points, lambda _channel, variation: variation),
         first_day=first_day,
-        window_end=window_end(first_day) if first_day else None,
+        window_end=window_end_from(data_days) if first_day else None,
+        repeated=reused(data_days),
     )
 
 

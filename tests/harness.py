@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,8 +25,12 @@ from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET,
 from fakes.signing import FORM, JSON, event_body, post_signed, slash_command_body
 from fakes.slack import SlackFake
 from handlers.deps import utc_now
+from handlers.jobs import FairJobs
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
+
+#: The in-process bot's overall Braze deadline: short, so hang and trickle tests end quickly.
+BRAZE_DEADLINE = 4.0
 
 
 def fast_braze(runtime: Runtime) -> None:
@@ -38,20 +42,21 @@ def fast_braze(runtime: Runtime) -> None:
         backoff_initial=0.01,
         backoff_max=0.05,
         max_rate_limit_wait=5.0,
+        deadline_seconds=BRAZE_DEADLINE,
     )
     runtime.deps.braze = braze
     runtime.deps.names = CampaignNames(braze)
 
 
-class TrackingExecutor(ThreadPoolExecutor):
-    """The job pool, remembering its futures so a test can wait for all background work to end."""
+class TrackingExecutor(FairJobs):
+    """The shipped job pool, remembering its futures so a test can wait for all background work to end."""
 
     def __init__(self, max_workers: int) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="job")
+        super().__init__(active=max_workers)
         self.futures: list[Future[Any]] = []
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future = super().submit(fn, *args, **kwargs)
+    def submit_keyed(self, key: Any, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = super().submit_keyed(key, fn, *args, **kwargs)
         self.futures.append(future)
         return future
 
@@ -113,7 +118,7 @@ def running_bot(
     fast_braze(runtime)
     runtime.deps.jobs = TrackingExecutor(max_workers=4)
     runtime.start()
-    server = HttpServer(make_wsgi(runtime.app, lambda: runtime.ready), host="127.0.0.1", port=0).start_background()
+    server = HttpServer(make_wsgi(runtime.app, runtime.health_state), host="127.0.0.1", port=0).start_background()
     yield BotUnderTest(f"http://127.0.0.1:{server.port}", runtime, slack_fake, braze_server)
     server.stop()
     runtime.deps.jobs.shutdown(wait=True)  # type: ignore[union-attr]

@@ -204,7 +204,7 @@ def test_long_labels_are_cut_and_code_fences_cannot_be_closed() -> None:
     variations = (row("A" * 30, 5), row("x```y", 3))
     blocks = report_blocks(summary(by_variation=variations), campaign_name=None)
     lines = table_lines(blocks, "*By variation*")
-    assert lines[0].split()[0] == "A" * 16 + "…"
+    assert lines[0].split()[0] == "A" * 11 + "…" + "A" * 5  # start and end kept
     assert lines[1].split()[0] == "x'''y"
 
 
@@ -218,7 +218,10 @@ def test_conversion_events_line_is_shown_only_when_braze_reported_events() -> No
         conversions=10, conversions_by_send_time=5, conversions1=3, conversions1_by_send_time=2, conversions3=1
     )
     line = conversion_events_line(with_events)
-    assert line == "Conversions · primary by send time 5 · event 1: 3 (by send time 2) · event 3: 1 (by send time –)"
+    assert line == (
+        "Conversions · primary (A) by send time 5 · event B (2nd): 3 (by send time 2) · "
+        "event D (4th): 1 (by send time –)"
+    )
     blocks = report_blocks(summary(with_events), campaign_name=None)
     assert sum(line in t for t in mrkdwn_texts(blocks)) == 1
 

@@ -466,4 +466,7 @@ def test_braze_shaped_junk_never_crashes_and_invariants_hold(
     assert 0 <= s.days_with_data <= length
     assert sum(v is not None for v in c.sent) <= s.days_with_data
     if s.window_end is not None:
-        assert s.first_day is not None and s.window_end == s.first_day + timedelta(days=RETENTION_DAYS)
+        assert s.first_day is not None and s.window_end >= s.first_day + timedelta(days=RETENTION_DAYS)
+        assert s.repeated or s.window_end == s.first_day + timedelta(days=RETENTION_DAYS)
+        # the window is derived from the data: no day with data ever falls after it
+        assert all(p.day <= s.window_end for p in series.days if p.has_data and start <= p.day <= end)

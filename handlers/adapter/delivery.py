@@ -189,12 +189,30 @@ class SlackDelivery:
             result = WebhookClient(response_url, timeout=10).send(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=False
             )
-        except Exception:
-            log.exception("response_url failed")
+        except Exception as exc:  # unreachable, expired or malformed: the caller falls back, one line is enough
+            log.warning("response_url failed: %s: %s", type(exc).__name__, str(exc)[:120])
             return False
         if result.status_code != 200:
             log.warning("response_url answered %s", result.status_code)
         return result.status_code == 200
+
+    def post_ephemeral(self, channel: str, user_id: str, *, text: str, thread_ts: str | None = None) -> bool:
+        """``chat.postEphemeral``: only ``user_id`` sees it. False when Slack refuses (e.g. not in channel)."""
+        try:
+            self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, thread_ts=thread_ts)
+            return True
+        except SlackApiError as exc:
+            log.info("ephemeral to %s in %s refused: %s", user_id, channel, slack_error(exc))
+            return False
+
+    def direct_message(self, user_id: str, *, text: str) -> bool:
+        """A DM from the app (posting to a user ID opens the app's DM with them). False when Slack refuses."""
+        try:
+            self.post(user_id, text=text)
+            return True
+        except SlackApiError as exc:
+            log.info("DM to %s refused: %s", user_id, slack_error(exc))
+            return False
 
     def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         """``views.publish``: the user's App Home tab."""

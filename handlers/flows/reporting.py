@@ -37,15 +37,23 @@ class Origin:
 
 
 def tell(deps: Deps, origin: Origin, text: str) -> None:
-    """Tell the requester something: privately when we can, else in the request's thread."""
+    """Tell the requester something, and only the requester: through the command's ``response_url``;
+    when that has expired (30 minutes, 5 uses) or there is none (mentions), with ``chat.postEphemeral``
+    in the conversation; when the bot can't post there, by DM. Never in the channel for all to see."""
     if origin.response_url and deps.delivery.respond_privately(
         origin.response_url, text=text, blocks=notice_blocks(text)
     ):
         return
     try:
-        deps.delivery.post(origin.channel, text=text, thread_ts=origin.thread_ts)
+        if origin.channel and origin.user_id and deps.delivery.post_ephemeral(
+            origin.channel, origin.user_id, text=text, thread_ts=origin.thread_ts
+        ):
+            return
+        if origin.user_id and deps.delivery.direct_message(origin.user_id, text=text):
+            return
     except Exception:
-        log.warning("could not tell %s in %s: %s", origin.user_id, origin.channel, text[:80])
+        log.exception("telling %s privately failed", origin.user_id)
+    log.warning("could not tell %s privately: %s", origin.user_id, text[:80])
 
 
 def chart_note(report: Report | KindReport, in_thread: bool) -> str | None:
@@ -130,8 +138,7 @@ def _post(
         )
     except DeliveryError as exc:
         log.warning("report for %s could not be delivered: %s", origin.channel, exc.code)
-        if origin.response_url:
-            tell(deps, origin, f"⚠️ I couldn't post the report: {explain(exc.code)}")
+        tell(deps, origin, f"⚠️ I couldn't post the report: {explain(exc.code)}")
         return
     if delivered.chart_missing:  # the thread already says why; the summary is never posted again
         log.warning("report in %s is missing its chart: %s", origin.channel, ", ".join(delivered.problems))

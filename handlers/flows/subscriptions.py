@@ -7,8 +7,11 @@ fixes the day the digests end. Channels are stored by ID, so renames never break
 from __future__ import annotations
 
 import logging
+import uuid
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
@@ -18,15 +21,24 @@ from digests.schedule import next_digest
 from handlers.adapter.delivery import NOT_MEMBER, slack_error
 from handlers.deps import Deps
 from handlers.flows.reporting import Origin, tell
-from handlers.grammar import ListRequest, SubscribeRequest, UnsubscribeRequest
+from handlers.grammar import ListRequest, SubscribeRequest, UnsubscribeRequest, known_zone
+from handlers.jobs import FairJobs
 from handlers.layout.digest_blocks import last_outcome, long_day, short_day
 from handlers.layout.kind_digest_blocks import ends_text, subject
 from handlers.layout.text import escape
 from reports.braze import BrazeError, BrazeNoData
-from reports.summary import RETENTION_DAYS, campaign_title, window_end
+from reports.pipeline import days_with_data
+from reports.summary import RETENTION_DAYS, campaign_title, window_end_from
 
 log = logging.getLogger(__name__)
 DEFAULT_AT = (9, 0)
+#: How far back ``subscribe`` looks (Braze's maximum), to see every window of a reused send ID.
+HISTORY_DAYS = 100
+#: Longest an ack may wait on the database: Slack gives up at 3 s.
+ACK_BUDGET = 2.0
+#: Store operations answered in the ack run here, apart from the job pool, so a user's queued reports
+#: never delay their ``list``; daemon threads, so a stuck database never blocks shutdown.
+_ACK_PATH = FairJobs(active=8, max_threads=16, name="ack-db")
 NO_DATA = (
     f"no data in the last {RETENTION_DAYS} days: wrong IDs, or the send's analytics window has closed. "
     "Nothing was stored."
@@ -37,11 +49,9 @@ def user_timezone(deps: Deps, user_id: str) -> str:
     """The user's Slack time zone (``users.info`` → ``tz``), else DIGEST_TIMEZONE."""
     tz = deps.delivery.user_timezone(user_id)
     if tz:
-        try:
-            ZoneInfo(tz)
+        if known_zone(tz):
             return tz
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            log.info("Slack time zone %r of %s is unknown here; using %s", tz, user_id, deps.default_timezone)
+        log.info("Slack time zone %r of %s is unknown here; using %s", tz, user_id, deps.default_timezone)
     return deps.default_timezone
 
 
@@ -59,22 +69,39 @@ def describe(sub: Subscription, outcome: Delivery | None = None) -> str:
 
 
 def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: str) -> None:
-    """The slow half of ``subscribe``: Braze check, store, confirmation in the channel."""
+    """The slow half of ``subscribe``. Every way it can fail ends in a message to the requester: Braze
+    errors in Braze's words, anything else (a locked database, a bug) with a reference for the logs."""
+    try:
+        _subscribe(deps, request, origin, team_id)
+    except Exception as exc:
+        ref = uuid.uuid4().hex[:8]
+        log.error("subscribe failed (ref %s): %s", ref, " ".join(str(exc).split())[:300], exc_info=True)
+        busy = "locked" in str(exc).lower() or "timeout" in type(exc).__name__.lower()
+        why = "the database is busy" if busy else "something went wrong on our side"
+        tell(deps, origin, f"⚠️ Not subscribed: {why} (ref `{ref}`). Nothing was changed; try again in a minute.")
+
+
+def _subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: str) -> None:
     zone = request.timezone or user_timezone(deps, origin.user_id)
     hour, minute = (request.at.hour, request.at.minute) if request.at else DEFAULT_AT
     try:
-        series = deps.braze.data_series(request.campaign_id, request.send_id, length=RETENTION_DAYS + 1)
+        # 100 days, so a send ID reused for several sends shows its later windows too; the answer is
+        # decoded and parsed in a worker process, never in the one that acks Slack.
+        raw = deps.braze.data_series_raw(request.campaign_id, request.send_id, length=HISTORY_DAYS)
+        days = deps.renderer.run(days_with_data, raw, request.campaign_id, request.send_id)
     except BrazeNoData:
         tell(deps, origin, f"⚠️ Not subscribed to send `{escape(request.send_id)}`: {NO_DATA}")
         return
     except BrazeError as exc:
         tell(deps, origin, f"⚠️ Not subscribed: {escape(exc.user_message)}")
         return
-    first_day = series.first_day
     now = deps.clock()
-    if first_day is None or window_end(first_day) < now.astimezone(ZoneInfo(zone)).date():
+    ends_on = window_end_from(days)
+    if not days or ends_on is None or ends_on < now.astimezone(ZoneInfo(zone)).date():
         tell(deps, origin, f"⚠️ Not subscribed to send `{escape(request.send_id)}`: {NO_DATA}")
         return
+    # The current window's first day: with a reused send ID, the latest send's, not the first one's.
+    first_day = min(day for day in days if day >= ends_on - timedelta(days=RETENTION_DAYS))
     sub, created = deps.store.upsert_subscription(
         team_id=team_id,
         channel_id=origin.channel,
@@ -85,7 +112,7 @@ def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: st
         timezone=zone,
         created_by=origin.user_id,
         first_day=first_day,
-        ends_on=window_end(first_day),
+        ends_on=ends_on,
         now=now,
     )
     name = deps.names.get(request.campaign_id)
@@ -135,14 +162,36 @@ def list_text(deps: Deps, channel: str) -> str:
     return "*Digests in this channel*\n" + "\n".join(describe(s, outcomes.get(s.id)) for s in subs)
 
 
+def _store_answer(deps: Deps, fn: Any, *args: Any) -> str:
+    """Run a store operation for the user; a failure is a message, not silence."""
+    try:
+        return str(fn(*args))
+    except Exception as exc:
+        ref = uuid.uuid4().hex[:8]
+        log.error("store operation failed (ref %s): %s", ref, " ".join(str(exc).split())[:300], exc_info=True)
+        return f"⚠️ The database is not answering right now (ref `{ref}`). Nothing was changed; try again in a minute."
+
+
+def _answer_quickly(deps: Deps, ack: Ack, origin: Origin, fn: Any, *args: Any) -> None:
+    """Answer in the ack when the store is quick; when it is slow (a locked SQLite file, a PostgreSQL
+    lock wait), ack within Slack's 3 s anyway and tell the user the outcome privately once it is known."""
+    future = _ACK_PATH.submit(_store_answer, deps, fn, *args)
+    try:
+        text = str(future.result(timeout=ACK_BUDGET))
+    except FutureTimeout:
+        ack(text="⏳ The database is slow right now; I'll tell you here when this is done.", response_type="ephemeral")
+        future.add_done_callback(lambda f: deps.later(tell, deps, origin, str(f.result())))
+        return
+    ack(text=text, response_type="ephemeral")
+
+
 def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, Any]) -> None:
     """Route subscription commands; quick store operations answer in the ack itself."""
     if isinstance(request, SubscribeRequest):
-        deps.later(subscribe, deps, request, origin, body.get("team_id", ""))
+        deps.later(subscribe, deps, request, origin, body.get("team_id", ""), key=origin.user_id)
         ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
 
     elif isinstance(request, UnsubscribeRequest):
-        ack(text=unsubscribe(deps, request, origin.channel), response_type="ephemeral")
+        _answer_quickly(deps, ack, origin, unsubscribe, deps, request, origin.channel)
     elif isinstance(request, ListRequest):
-        ack(text=list_text(deps, origin.channel), response_type="ephemeral")
-
+        _answer_quickly(deps, ack, origin, list_text, deps, origin.channel)

@@ -6,6 +6,7 @@ Every piece of text that came from a user or from Braze goes through :func:`hand
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -71,33 +72,103 @@ def metric_fields(m: Metrics, r: Rates) -> list[dict[str, str]]:
     ]
 
 
+#: Braze's docs: ``conversions`` is the campaign's primary conversion event ("A"); ``conversions1..3``
+#: are its 2nd to 4th conversion events, which the dashboard labels "B", "C" and "D".
+CONVERSION_LABELS = {1: "B (2nd)", 2: "C (3rd)", 3: "D (4th)"}
+
+
 def conversion_events_line(m: Metrics) -> str | None:
-    """Conversion events 1–3 with their by-send-time twins, only those Braze reported."""
+    """The other conversion events ("B"–"D") with their by-send-time twins, only those Braze reported."""
     parts = []
     if m.conversions_by_send_time is not None:
-        parts.append(f"primary by send time {fmt_count(m.conversions_by_send_time)}")
+        parts.append(f"primary (A) by send time {fmt_count(m.conversions_by_send_time)}")
     for n in (1, 2, 3):
         value, twin = m.get(f"conversions{n}"), m.get(f"conversions{n}_by_send_time")
         if value is None and twin is None:
             continue
-        parts.append(f"event {n}: {fmt_count(value)} (by send time {fmt_count(twin)})")
+        parts.append(f"event {CONVERSION_LABELS[n]}: {fmt_count(value)} (by send time {fmt_count(twin)})")
     return "Conversions · " + " · ".join(parts) if parts else None
+
+
+LABEL_WIDTH = 17
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospace font: wide (CJK, most emoji) count 2, combining and
+    format characters (zero-width joiners) count 0."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Cf", "Mn", "Me"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _cut(text: str, width: int) -> str:
+    """The longest prefix of ``text`` that fits in ``width`` columns."""
+    out, used = [], 0
+    for char in text:
+        w = display_width(char)
+        if used + w > width:
+            break
+        out.append(char)
+        used += w
+    return "".join(out)
+
+
+def _cut_end(text: str, width: int) -> str:
+    return _cut(text[::-1], width)[::-1]
+
+
+def table_labels(labels: list[str]) -> list[str]:
+    """One line each, at most LABEL_WIDTH columns, and told apart: a long name keeps its start and its
+    end (variation names often differ only at the end), and names that still collide get ``#n``."""
+    flat = [" ".join("".join(c if c.isprintable() else " " for c in label).split()) or "(blank)" for label in labels]
+    shown = []
+    for label in flat:
+        if display_width(label) <= LABEL_WIDTH:
+            shown.append(label)
+        else:
+            tail = _cut_end(label, 5)
+            shown.append(_cut(label, LABEL_WIDTH - 1 - display_width(tail)) + "…" + tail)
+    counts: dict[str, int] = {}
+    for label in shown:
+        counts[label] = counts.get(label, 0) + 1
+    seen: dict[str, int] = {}
+    for i, label in enumerate(shown):
+        if counts[label] > 1:
+            seen[label] = seen.get(label, 0) + 1
+            mark = f"#{seen[label]}"
+            shown[i] = _cut(label, LABEL_WIDTH - 1 - len(mark)) + "…" + mark
+    return shown
+
+
+def _cell(text: str, width: int, *, left: bool = False) -> str:
+    """Escape first, then pad by what Slack shows (``&amp;`` is one column), so the columns line up.
+    Backticks become quotes so a name can never close the code block."""
+    pad = " " * max(0, width - display_width(text))
+    safe = escape(text.replace("`", "'"))
+    return safe + pad if left else pad + safe
 
 
 def _table(title: str, rows: tuple[Breakdown, ...]) -> Block:
     """A monospace table; Block Kit has no table block that every client renders."""
-    head = f"{'':<18}{'sent':>10}{'deliv.':>8}{'open':>8}{'CTR':>7}{'conv.':>8}"
-    lines = [head]
-    for row in rows[:MAX_TABLE_ROWS]:
-        label = row.label if len(row.label) <= 17 else row.label[:16] + "…"
+    columns = (("sent", 10), ("deliv.", 8), ("open", 8), ("CTR", 7), ("conv.", 8))
+    lines = [_cell("", 18, left=True) + "".join(_cell(name, width) for name, width in columns)]
+    shown = rows[:MAX_TABLE_ROWS]
+    for row, label in zip(shown, table_labels([row.label for row in shown]), strict=True):
         r = row.rates
         lines.append(
-            f"{label:<18}{fmt_count(row.metrics.sent):>10}{fmt_rate(r.delivery):>8}"
-            f"{fmt_rate(r.open):>8}{fmt_rate(r.click):>7}{fmt_count(row.metrics.conversions):>8}"
+            _cell(label, 18, left=True)
+            + _cell(fmt_count(row.metrics.sent), 10)
+            + _cell(fmt_rate(r.delivery), 8)
+            + _cell(fmt_rate(r.open), 8)
+            + _cell(fmt_rate(r.click), 7)
+            + _cell(fmt_count(row.metrics.conversions), 8)
         )
     if len(rows) > MAX_TABLE_ROWS:
         lines.append(f"… and {len(rows) - MAX_TABLE_ROWS} more")
-    body = escape("\n".join(lines)).replace("```", "'''")
+    body = "\n".join(lines)
     return {"type": "section", "text": _md(f"*{title}*\n```{body}```")}
 
 
@@ -143,7 +214,12 @@ def report_blocks(summary: Summary, *, campaign_name: str | None, chart_note: st
     span = f"{_day(summary.start)} – {_day(summary.end)} ({days} day{'s' if days != 1 else ''}"
     span += f", {summary.days_with_data} with data)"
     context = [where, span]
-    if summary.window_end is not None:
+    if summary.repeated:
+        context.append(
+            "this send ID was used for several sends; Braze keeps each send's analytics for the send day plus "
+            f"{RETENTION_DAYS} days" + (f" (the latest until {_day(summary.window_end)})" if summary.window_end else "")
+        )
+    elif summary.window_end is not None:
         context.append(f"Braze keeps this send's analytics until {_day(summary.window_end)}")
     blocks: list[Block] = [
         {"type": "header", "text": _plain(f"📊 {report_title(summary, campaign_name)}")},

@@ -8,7 +8,7 @@ from typing import Any
 from digests.records import Delivery
 from handlers.layout.blocks import UNSUBSCRIBE, button, conversion_events_line, metric_fields, report_value
 from handlers.layout.text import escape, fmt_count, fmt_usd
-from reports.daily import DELTA_METRICS, Digest, change
+from reports.daily import DELTA_METRICS, WINDOW_DAYS, Digest, change
 from reports.summary import RETENTION_DAYS
 
 Block = dict[str, Any]
@@ -54,11 +54,11 @@ def digest_blocks(
 ) -> list[Block]:
     """The daily message: yesterday, its change against the day before, totals since the send."""
     window_end = digest.cumulative.window_end
-    day_number = (digest.day - digest.cumulative.first_day).days + 1 if digest.cumulative.first_day else None
+    day_number = digest.day_in_window
     kind = "🏁 Final digest" if digest.final else "🗞 Daily digest"
     context = [f"Send `{escape(send_id)}`", f"{long_day(digest.day)}"]
-    if day_number is not None and day_number > 0:
-        context.append(f"day {day_number} of Braze's {RETENTION_DAYS}-day window")
+    if day_number is not None:
+        context.append(f"day {day_number} of {WINDOW_DAYS} in Braze's analytics window (send day + {RETENTION_DAYS})")
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"{kind} · {title}"[:150], "emoji": True}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]},

@@ -52,22 +52,33 @@ def _read_value(action: dict[str, Any]) -> tuple[str, str, int | None] | None:
     return campaign, send, days
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(*values: Any) -> str | None:
+    """The first non-empty string: a payload is checked like user input, signed or not."""
+    return next((v for v in values if isinstance(v, str) and v), None)
+
+
 def _origin(body: dict[str, Any]) -> Origin:
-    message = body.get("message") or {}
-    container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id", "")
-    thread_ts = message.get("thread_ts") or message.get("ts") or container.get("message_ts")
+    message, container = _dict(body.get("message")), _dict(body.get("container"))
     return Origin(
-        channel=channel,
-        user_id=(body.get("user") or {}).get("id", ""),
-        thread_ts=thread_ts,
-        response_url=body.get("response_url"),
+        channel=_str(_dict(body.get("channel")).get("id"), container.get("channel_id")) or "",
+        user_id=_str(_dict(body.get("user")).get("id")) or "",
+        thread_ts=_str(message.get("thread_ts"), message.get("ts"), container.get("message_ts")),
+        response_url=_str(body.get("response_url")),
     )
+
+
+def _first_action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions")
+    return _dict(actions[0]) if isinstance(actions, list) and actions else {}
 
 
 def on_rerun(deps: Deps, body: dict[str, Any]) -> None:
     origin = _origin(body)
-    parsed = _read_value((body.get("actions") or [{}])[0])
+    parsed = _read_value(_first_action(body))
     if parsed is None or parsed[2] is None:
         tell(deps, origin, "⚠️ That button is out of date. Run `/sendstats <campaign_id> <send_id> [days]` instead.")
         return
@@ -135,16 +146,16 @@ def on_kind_subscribe(deps: Deps, body: dict[str, Any]) -> None:
 
 def on_subscribe(deps: Deps, body: dict[str, Any]) -> None:
     origin = _origin(body)
-    parsed = _read_value((body.get("actions") or [{}])[0])
+    parsed = _read_value(_first_action(body))
     if parsed is None:
         tell(deps, origin, "⚠️ That button is out of date. Use `/sendstats subscribe <campaign_id> <send_id>`.")
         return
-    subscribe(deps, SubscribeRequest(parsed[0], parsed[1]), origin, (body.get("team") or {}).get("id", ""))
+    subscribe(deps, SubscribeRequest(parsed[0], parsed[1]), origin, _str(_dict(body.get("team")).get("id")) or "")
 
 
 def on_unsubscribe(deps: Deps, body: dict[str, Any]) -> None:
     origin = _origin(body)
-    raw = str((body.get("actions") or [{}])[0].get("value") or "")
+    raw = str(_first_action(body).get("value") or "")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         tell(deps, origin, "⚠️ That button is out of date. `/sendstats list` shows this channel's digests.")
         return
@@ -156,7 +167,7 @@ def register(app: App, deps: Deps) -> None:
 
     def run_later(fn: Any) -> Any:
         def listener(ack: Ack, body: dict[str, Any]) -> None:
-            deps.later(fn, deps, body)
+            deps.later(fn, deps, body, key=_str(_dict(body.get("user")).get("id")))
             ack()
 
         return listener

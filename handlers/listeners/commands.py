@@ -54,7 +54,7 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         return
     if isinstance(request, ReportRequest):
         span = span_text(request)
-        deps.later(run_report, deps, request, origin)
+        deps.later(run_report, deps, request, origin, key=origin.user_id)
         ack(
             text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.",
             response_type="ephemeral",

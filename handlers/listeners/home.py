@@ -17,6 +17,8 @@ from handlers.layout.kind_digest_blocks import ends_text, subject
 from handlers.layout.text import escape
 
 log = logging.getLogger(__name__)
+#: Digests listed in the tab; Slack allows 100 blocks in a Home view, and the help needs a few.
+HOME_LIMIT = 40
 
 
 def home_view(subs: list[Subscription], now: datetime, outcomes: dict[int, Delivery] | None = None) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def home_view(subs: list[Subscription], now: datetime, outcomes: dict[int, Deliv
                 },
             }
         )
-    for sub in shown[:40]:
+    for sub in shown[:HOME_LIMIT]:
         upcoming = next_digest(sub, now)
         when = f"next {upcoming:%a %b %d, %H:%M} {sub.timezone}" if upcoming else "no more digests"
         if sub.status == "paused":
@@ -50,6 +52,20 @@ def home_view(subs: list[Subscription], now: datetime, outcomes: dict[int, Deliv
                 },
             }
         )
+    if len(shown) > HOME_LIMIT:
+        more = len(shown) - HOME_LIMIT
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"…and {more} more digest{'s' if more != 1 else ''} not shown here (Slack limits "
+                        "this tab to 100 blocks). Run `/sendstats list` in a channel to see all of its digests.",
+                    }
+                ],
+            }
+        )
     blocks.append({"type": "divider"})
     blocks.extend(help_blocks())
     return {"type": "home", "blocks": blocks}
@@ -60,7 +76,10 @@ def register(app: App, deps: Deps) -> None:
     def on_home(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
             return
-        user = event.get("user", "")
+        user = event.get("user")
+        if not isinstance(user, str) or not user:
+            log.warning("app_home_opened without a user id; nothing to show")
+            return
         subs = deps.store.list_by_user(user, include_inactive=True)
         outcomes = deps.store.last_outcomes([s.id for s in subs])
         deps.delivery.publish_home(user, home_view(subs, deps.clock(), outcomes))

@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
+from handlers.adapter.delivery import slack_error
 from handlers.deps import Deps
 from handlers.flows.finding import find_reply
 from handlers.flows.reporting import Origin, run_report
@@ -38,12 +40,16 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
     if event_id and not deps.store.remember_event(str(event_id)):
         log.info("event %s already handled (Slack retry); not posting again", event_id)
         return
-    channel, user = event.get("channel", ""), event.get("user", "")
+    channel, user = event.get("channel") or "", event.get("user") or ""
     thread_ts = event.get("thread_ts") or event.get("ts")
+    user = user if isinstance(user, str) else ""
+    if not isinstance(channel, str) or not channel:
+        log.warning("mention %s without a channel; nothing to answer", event_id)
+        return
     origin = Origin(channel=channel, user_id=user, thread_ts=thread_ts)
     request = parse(mention_text(event.get("text", "")), today=deps.clock().date())
     if isinstance(request, ReportRequest | KindReportRequest):
-        deps.later(run_report, deps, request, origin)
+        deps.later(run_report, deps, request, origin, key=origin.user_id)
         return
     if isinstance(request, UsageError):
         text, blocks = request.text.replace("`/sendstats ", "`@sendstats "), None
@@ -59,6 +65,8 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
 def _reply(deps: Deps, channel: str, thread_ts: str | None, text: str, blocks: list[dict[str, Any]] | None) -> None:
     try:
         deps.delivery.post(channel, text=text, blocks=blocks, thread_ts=thread_ts)
+    except SlackApiError as exc:
+        log.warning("could not answer a mention in %s: %s", channel, slack_error(exc))
     except Exception:
         log.exception("could not answer a mention in %s", channel)
 

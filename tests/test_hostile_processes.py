@@ -1,0 +1,222 @@
+"""The bot as a real process in a hostile world: hung Braze, SIGTERM with stuck jobs, a database that
+refuses, is missing or never answers, and a database lost while running (``/healthz`` says so).
+
+Every wait is a generous timeout on an outcome (a chart arriving, a process exiting), never a timing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from fakes.braze import SampleBraze
+from fakes.signing import FORM, post_signed, slash_command_body
+from fakes.slack import SlackFake
+from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
+
+REPO = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+OURS = ("SLACK_", "BRAZE_", "DATABASE_URL", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_")
+
+
+def env_for(slack: SlackFake, braze: SampleBraze, database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
+    env.update(
+        PYTHONPATH=str(REPO),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.base_url,
+        BRAZE_API_KEY=BRAZE_KEY,
+        BRAZE_REST_ENDPOINT=braze.url,
+        DATABASE_URL=database_url,
+        SCHEDULER="off",
+        **extra,
+    )
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Bot:
+    """``python -m bot`` with its log in a file."""
+
+    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+        self.port = free_port()
+        self.log = tmp / f"bot-{self.port}.log"
+        self._out = self.log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot"], env={**env, "PORT": str(self.port)}, cwd=tmp, stdout=self._out,
+            stderr=self._out,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log.read_text()
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"not ready:\n{self.log.read_text()}")
+
+    def command(self, text: str, user: str, response_url: str) -> httpx.Response:
+        body = slash_command_body(text, user_id=user, response_url=response_url)
+        return post_signed(f"{self.url}/slack/events", body, SIGNING_SECRET, FORM)
+
+    def stop(self, timeout: float = 20) -> int:
+        """SIGTERM, then wait for the exit; a bot still running after ``timeout`` fails the test."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self._out.close()
+
+
+@pytest.fixture
+def fakes(slack_fake: SlackFake, braze_server: SampleBraze) -> Iterator[tuple[SlackFake, SampleBraze]]:
+    slack_fake.reset()
+    braze_server.reset()
+    braze_server.sends.clear()
+    braze_server.add_send(CAMPAIGN, SEND, days_ago=4)
+    yield slack_fake, braze_server
+    braze_server.reset()  # lets hung answers go
+
+
+def hung_requests(braze: SampleBraze, send: str) -> int:
+    return sum(1 for r in list(braze.requests) if r.query.get("send_id") == send)
+
+
+def test_five_reports_stuck_on_a_hung_braze_never_block_another_users_report_nor_sigterm(
+    fakes: tuple[SlackFake, SampleBraze], tmp_path: Path
+) -> None:
+    slack, braze = fakes
+    braze.add_send(CAMPAIGN, "hung-send", days_ago=4)
+    braze.misbehave("hang", send_id="hung-send")
+    bot = Bot(env_for(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", REPORT_WORKERS="4"), tmp_path)
+    try:
+        bot.wait_ready()
+        for n in range(5):
+            assert bot.command(f"{CAMPAIGN} hung-send 7", f"U_STUCK{n}", slack.new_response_url()).status_code == 200
+        deadline = time.monotonic() + 20
+        while hung_requests(braze, "hung-send") < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert hung_requests(braze, "hung-send") >= 5  # five jobs now wait on Braze (30 s deadline)
+        bot.command(f"{CAMPAIGN} {SEND} 7", "U_HEALTHY", slack.new_response_url())
+        # Generous, yet well inside the 30 s that the stuck jobs hold their threads for.
+        slack.wait_for("files.completeUploadExternal", timeout=15)
+        assert [f.channel for f in slack.files] == ["C_PUBLIC"]
+    finally:
+        code = bot.stop(timeout=20)  # with five jobs still stuck, SIGTERM must not hang
+    assert code == 0, bot.log.read_text()
+
+
+def black_hole() -> socket.socket:
+    """A server that accepts TCP connections (the kernel does) and never says a word."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    return sock
+
+
+@pytest.mark.parametrize("kind", ["refused", "wrong database", "black hole", "sqlite in a missing folder"])
+def test_unusable_database_is_one_line_naming_database_url_and_exits_non_zero(
+    fakes: tuple[SlackFake, SampleBraze], tmp_path: Path, kind: str
+) -> None:
+    slack, braze = fakes
+    hole = black_hole()
+    admin = make_url(PG_ADMIN_URL)
+    urls = {
+        "refused": f"postgresql://postgres:hunter2@127.0.0.1:{free_port()}/sendstats",
+        "wrong database": admin.set(password="hunter2", database=f"no_such_db_{uuid.uuid4().hex[:8]}").render_as_string(
+            hide_password=False
+        ),
+        "black hole": f"postgresql://postgres:hunter2@127.0.0.1:{hole.getsockname()[1]}/sendstats",
+        "sqlite in a missing folder": f"sqlite:///{tmp_path / 'missing' / 'db.sqlite'}",
+    }
+    if kind == "wrong database" and not _postgres_up():
+        hole.close()
+        pytest.skip("PostgreSQL is not reachable here")
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "bot"],
+            env=env_for(slack, braze, urls[kind], PORT=str(free_port())),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,  # the requirement: a verdict within 30 s, even from a server that never answers
+        )
+    finally:
+        hole.close()
+    assert run.returncode == 2
+    [line] = [x for x in run.stderr.splitlines() if "sendstats cannot start" in x]
+    assert "DATABASE_URL=" in line and "Traceback" not in run.stderr
+    assert "hunter2" not in run.stderr and "hunter2" not in run.stdout
+
+
+def _postgres_up() -> bool:
+    engine = create_engine(
+        make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg"), poolclass=NullPool,
+        connect_args={"connect_timeout": 3},
+    )
+    try:
+        with engine.connect():
+            return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def test_healthz_says_when_the_database_is_gone(fakes: tuple[SlackFake, SampleBraze], tmp_path: Path) -> None:
+    if not _postgres_up():
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail("REQUIRE_POSTGRES=1 but PostgreSQL is not reachable")
+        pytest.skip("PostgreSQL is not reachable here")
+    slack, braze = fakes
+    admin_url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"sendstats_h_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    bot = Bot(env_for(slack, braze, admin_url.set(drivername="postgresql", database=name).render_as_string(False)),
+              tmp_path)
+    try:
+        bot.wait_ready()
+        assert httpx.get(f"{bot.url}/healthz", timeout=5).text == "ok\n"
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        deadline = time.monotonic() + 30
+        answer = httpx.get(f"{bot.url}/healthz", timeout=5)
+        while answer.status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            answer = httpx.get(f"{bot.url}/healthz", timeout=5)
+        assert answer.status_code == 503 and answer.text == "database unavailable\n"
+    finally:
+        assert bot.stop() == 0
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
