@@ -18,9 +18,8 @@ DELTA_METRICS: tuple[str, ...] = ("sent", "delivered", "total_opens", "body_clic
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """One digest. ``day`` is the latest complete day (the day before ``digest_date``)."""
+    """One digest. ``day`` is the latest complete day (the day before the digest is posted)."""
 
-    digest_date: date
     day: date
     day_metrics: Metrics | None  # None: no activity that day
     previous_metrics: Metrics | None
@@ -59,12 +58,11 @@ def build_digest(series: SendSeries, *, first_day: date, digest_date: date) -> D
     start = min(first_day, day)
     # The subscription recorded the send's first day, so the window is known even if the range isn't.
     cumulative = replace(
-        summarise(series, start=start, end=day, until_given=True),
+        summarise(series, start=start, end=day),
         first_day=first_day,
         window_end=window_end(first_day),
     )
     return Digest(
-        digest_date=digest_date,
         day=day,
         day_metrics=by_day.get(day),
         previous_metrics=by_day.get(day - timedelta(days=1)),
