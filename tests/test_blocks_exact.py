@@ -242,6 +242,26 @@ def test_conversion_events_line_covers_events_1_2_and_3() -> None:
     )
 
 
+def test_conversion_events_sit_in_a_context_block_under_the_headline_numbers() -> None:
+    totals = Metrics(sent=10, conversions1=2)
+    s = Summary(
+        campaign_id="c",
+        send_id="s",
+        start=date(2024, 3, 10),
+        end=date(2024, 3, 10),
+        days_with_data=1,
+        totals=totals,
+        rates=Rates.of(totals),
+        by_channel=(),
+        by_variation=(),
+        first_day=None,
+        window_end=None,
+    )
+    blocks = report_blocks(s, campaign_name=None)
+    assert [b["type"] for b in blocks] == ["header", "context", "section", "context", "divider", "context", "actions"]
+    assert blocks[3] == {"type": "context", "elements": [md("Conversions · event 1: 2 (by send time –)")]}
+
+
 # -- help ------------------------------------------------------------------------------------------------
 
 
