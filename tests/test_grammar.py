@@ -420,3 +420,20 @@ def test_valid_ids(word: str) -> None:
 )
 def test_invalid_ids(word: str) -> None:
     assert not valid_id(word)
+
+
+# -- the examples shown in usage errors work as written --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("example", "expected"),
+    [
+        (REPORT_EXAMPLE, ReportRequest("9ef1c2d0-campaign", "spring-launch", 7)),
+        (SUBSCRIBE_EXAMPLE, SubscribeRequest("9ef1c2d0-campaign", "spring-launch", time(8, 30), "Europe/Berlin")),
+        ("`/sendstats unsubscribe 3`", UnsubscribeRequest(subscription_id=3)),
+        ("`/sendstats list`", ListRequest()),
+    ],
+)
+def test_every_example_is_a_command_that_works(example: str, expected: object) -> None:
+    assert example.startswith("`/sendstats ") and example.endswith("`")
+    assert p(example.removeprefix("`/sendstats ").removesuffix("`")) == expected
