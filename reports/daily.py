@@ -20,9 +20,8 @@ WINDOW_DAYS = RETENTION_DAYS + 1
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """One digest. ``day`` is the latest complete day (the day before ``digest_date``)."""
+    """One digest. ``day`` is the latest complete day (the day before the digest is posted)."""
 
-    digest_date: date
     day: date
     day_metrics: Metrics | None  # None: no activity that day
     previous_metrics: Metrics | None
@@ -68,12 +67,11 @@ def build_digest(series: SendSeries, *, first_day: date, digest_date: date) -> D
     # data past that window means the send ID was reused, and the window moves with the data.
     ends = window_end_from([first_day, *(day for day in by_day if day >= first_day)]) or window_end(first_day)
     cumulative = replace(
-        summarise(series, start=start, end=day, until_given=True),
+        summarise(series, start=start, end=day),
         first_day=first_day,
         window_end=ends,
     )
     return Digest(
-        digest_date=digest_date,
         day=day,
         day_metrics=by_day.get(day),
         previous_metrics=by_day.get(day - timedelta(days=1)),

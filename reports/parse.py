@@ -66,7 +66,7 @@ def parse_day(value: Any) -> date | None:
         return None
     text = value.strip()
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        return datetime.fromisoformat(text).date()
     except ValueError:
         pass
     try:

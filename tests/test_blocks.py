@@ -11,6 +11,7 @@ import pytest
 from handlers.grammar import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
 from handlers.layout.blocks import (
     MAX_TABLE_ROWS,
+    RATE_FORMULAS,
     blocks_to_text,
     conversion_events_line,
     help_blocks,
@@ -82,12 +83,20 @@ def fields(blocks: list[dict[str, Any]]) -> dict[str, str]:
     return dict(f["text"].split("\n", 1) for f in section["fields"])
 
 
+TABLE_HEADER = f"{'':<18}{'sent':>10}{'deliv.':>8}{'open':>8}{'CTR':>7}{'conv.':>8}"
+
+
 def table_lines(blocks: list[dict[str, Any]], title: str) -> list[str]:
+    """The rows of a table, after checking its title and column headings."""
     (block,) = [b for b in blocks if b["type"] == "section" and b.get("text", {}).get("text", "").startswith(title)]
     text = block["text"]["text"]
     assert text.count("```") == 2
-    body = text.split("```")[1]
-    return body.split("\n")[1:]  # without the header line
+    head, body, tail = text.split("```")
+    assert (head, tail) == (f"{title}\n", "")
+    header, *rows = body.split("\n")
+    assert header == TABLE_HEADER
+    assert header.split() == ["sent", "deliv.", "open", "CTR", "conv."]
+    return rows
 
 
 # -- escape and formatting -------------------------------------------------------------------------------
@@ -242,8 +251,10 @@ def test_header_context_and_footer() -> None:
     )
     assert blocks[-1]["type"] == "actions"  # re-run and subscribe buttons close the message
     footer = blocks[-2]["elements"][0]["text"]
-    assert "delivery = delivered ÷ sent" in footer and "conversion = conversions ÷ unique recipients" in footer
-    assert footer.endswith("\nChart below")
+    assert footer == (
+        "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · click = body clicks ÷ delivered · "
+        "bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients\nChart below"
+    )
 
 
 def test_single_day_without_window_and_default_title() -> None:
@@ -340,11 +351,23 @@ def test_report_text_summarises_the_headline() -> None:
 
 
 def test_blocks_to_text_reads_like_slack() -> None:
-    blocks = report_blocks(summary(Metrics(sent=1500), by_channel=(row("A & B", 1500),)), campaign_name="Spring")
+    blocks = report_blocks(summary(Metrics(sent=1500), by_channel=(row("email", 1500),)), campaign_name="Spring <3")
     text = blocks_to_text(blocks)
-    assert text.splitlines()[0] == "📊 SPRING"
-    assert "*Sent*: 1,500" in text
-    assert "A & B" in text and "&amp;" not in text
+    assert text.split("\n") == [
+        "📊 SPRING <3",
+        "  Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 3 with data)",
+        f"{'*Sent*: 1,500':<44}  *Delivered*: –  (delivery –)",
+        f"{'*Opens*: – total · – direct  (–)':<44}  *Body clicks*: –  (CTR –)",
+        f"{'*Conversions*: –  (conv. –)':<44}  *Revenue*: –",
+        f"{'*Bounces*: –  (bounce –)':<44}  *Not delivered*: – undelivered · – failed",
+        "*Unique recipients*: –",
+        "─" * 60,
+        "*By channel*",
+        TABLE_HEADER,
+        f"{'email':<18}{'1,500':>10}{'–':>8}{'–':>8}{'–':>7}{'–':>8}",
+        "  " + RATE_FORMULAS,
+        "[7 days]  [14 days]  [30 days]  [Subscribe this channel]",
+    ]
 
 
 # -- help and notices -----------------------------------------------------------------------------------

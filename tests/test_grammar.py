@@ -19,6 +19,7 @@ from handlers.grammar import (
     UnsubscribeRequest,
     UsageError,
     parse,
+    valid_id,
 )
 
 TODAY = date(2024, 3, 31)
@@ -282,7 +283,8 @@ def test_unsubscribe_checks_ids() -> None:
 
 
 def test_unsubscribe_with_a_superscript_digit_is_a_usage_error_not_a_crash() -> None:
-    assert isinstance(p("unsubscribe ²"), UsageError)
+    """``str.isdigit("²")`` is true but ``int("²")`` raises; the grammar must never get that far."""
+    assert error("unsubscribe ²").problem == "`unsubscribe` needs a campaign ID and a send ID, or an id from `list`."
 
 
 # -- list ----------------------------------------------------------------------------------------------
@@ -302,22 +304,136 @@ def test_list_takes_no_arguments() -> None:
 # -- never an exception --------------------------------------------------------------------------------
 
 
+NOT_AN_ID = (
+    "is not a Braze ID: IDs are plain ASCII letters, digits and punctuation such as - _ . "
+    "(no spaces, mentions or links)."
+)
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "expected"),
     [
-        "\x00",
-        "cmp\x00 send",
-        "\u202ecmp send",
-        "a b c d e f g h i j",
-        "subscribe a b at 08:00 Europe/Berlin x y",
-        "until 2024-01-01",
-        "7 7 7",
-        "cmp send 99999999999999999999",
-        "subscribe a b at 99999999999:00",
+        ("\x00", UsageError("A report needs both a campaign ID and a send ID.")),
+        ("cmp\x00 send", UsageError(f"The campaign ID “cmp\x00” {NOT_AN_ID}")),
+        ("\u202ecmp send", UsageError(f"The campaign ID “\u202ecmp” {NOT_AN_ID}")),
+        ("a b c d e f g h i j", UsageError("“c” is not a number of days; use a whole number from 1 to 100.")),
+        (
+            "subscribe a b at 08:00 Europe/Berlin x y",
+            UsageError("I don't understand “x y” at the end.", SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE),
+        ),
+        ("until 2024-01-01", ReportRequest("until", "2024-01-01")),  # both are fine IDs
+        ("7 7 7", ReportRequest("7", "7", 7)),
+        (
+            "cmp send 99999999999999999999",
+            UsageError("“99999999999999999999” is not a number of days; use a whole number from 1 to 100."),
+        ),
+        (
+            "subscribe a b at 99999999999:00",
+            UsageError("“99999999999:00” is not a time of day; use 24-hour HH:MM.", SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE),
+        ),
+    ],
+    ids=repr,
+)
+def test_odd_input_gives_the_right_request_or_usage_error(text: str, expected: object) -> None:
+    assert p(text) == expected
+
+
+# -- usage errors name the right command ---------------------------------------------------------------
+
+UNSUBSCRIBE_EXAMPLE = "`/sendstats unsubscribe 3`"
+
+
+@pytest.mark.parametrize(
+    ("command", "usage", "example"),
+    [
+        ("", REPORT_USAGE, REPORT_EXAMPLE),
+        ("subscribe ", SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE),
+        ("unsubscribe ", UNSUBSCRIBE_USAGE, UNSUBSCRIBE_EXAMPLE),
     ],
 )
-def test_odd_input_gives_a_request_or_a_usage_error(text: str) -> None:
-    result = p(text)
-    assert isinstance(
-        result, HelpRequest | ReportRequest | SubscribeRequest | UnsubscribeRequest | ListRequest | UsageError
+@pytest.mark.parametrize(
+    ("ids", "problem"),
+    [
+        ("cämp send-1", f"The campaign ID “cämp” {NOT_AN_ID}"),
+        ("cmp-1 sénd", f"The send ID “sénd” {NOT_AN_ID}"),
+        (f"{ID65} send-1", "The campaign ID is 65 characters long; Braze IDs have at most 64."),
+        (f"cmp-1 {ID65}", "The send ID is 65 characters long; Braze IDs have at most 64."),
+    ],
+)
+def test_a_bad_id_shows_the_usage_and_example_of_its_own_command(
+    command: str, usage: str, example: str, ids: str, problem: str
+) -> None:
+    e = error(command + ids)
+    assert (e.problem, e.usage, e.example) == (problem, usage, example)
+    assert e.text == (f"{problem}\nUsage: {usage}\nFor example: {example}\nSee `/sendstats help` for every command.")
+    assert "None" not in e.text
+
+
+def test_list_with_arguments_shows_the_list_usage() -> None:
+    e = error("list everything")
+    assert e.text == (
+        "`list` takes no arguments.\nUsage: `/sendstats list`\nFor example: `/sendstats list`\n"
+        "See `/sendstats help` for every command."
     )
+
+
+# -- quoting -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("word", "shown"),
+    [("x" * 39, "x" * 39), ("x" * 40, "x" * 40), ("x" * 41, "x" * 40 + "…"), ("x" * 60, "x" * 40 + "…")],
+    ids=lambda v: str(len(v)),
+)
+def test_echoed_words_are_cut_after_40_characters(word: str, shown: str) -> None:
+    assert error(f"cmp-1 send-1 7 {word}").problem == f"I don't understand “{shown}” at the end."
+    assert (
+        error(f"cmp-1 send-1 {word}").problem == f"“{shown}” is not a number of days; use a whole number from 1 to 100."
+    )
+
+
+# -- ASCII digits only ---------------------------------------------------------------------------------
+
+
+def test_digits_from_other_scripts_are_not_numbers() -> None:
+    """``\\d`` matches "٣" (Arabic-Indic three) unless the pattern is ASCII-only, and int("٣") is 3."""
+    assert error("cmp-1 send-1 ٣").problem == "“٣” is not a number of days; use a whole number from 1 to 100."
+    assert error("cmp-1 send-1 until ٢٠٢٤-٠٣-١٥").problem == "“٢٠٢٤-٠٣-١٥” is not a date; write it as YYYY-MM-DD."
+    assert error("subscribe cmp-1 send-1 at ٠٨:٣٠").problem == "“٠٨:٣٠” is not a time of day; use 24-hour HH:MM."
+    assert error("unsubscribe ٣").problem == ("`unsubscribe` needs a campaign ID and a send ID, or an id from `list`.")
+
+
+# -- valid_id (button payloads are checked with it too) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "word", ["a", "!", "~", "cmp-1", "spring_launch.v2", "9ef1c2d0-f1a5", "a" * 64, "!#$%'()+,-./:;=?@[]^_{}~"]
+)
+def test_valid_ids(word: str) -> None:
+    assert valid_id(word)
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["", "a b", " a", "a\tb", "a" * 65, "a\x7f", "a\x00", "é", "a<b", "a>b", "a&b", "a`b", "a*b", "a|b", "٣"],
+    ids=repr,
+)
+def test_invalid_ids(word: str) -> None:
+    assert not valid_id(word)
+
+
+# -- the examples shown in usage errors work as written --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("example", "expected"),
+    [
+        (REPORT_EXAMPLE, ReportRequest("9ef1c2d0-campaign", "spring-launch", 7)),
+        (SUBSCRIBE_EXAMPLE, SubscribeRequest("9ef1c2d0-campaign", "spring-launch", time(8, 30), "Europe/Berlin")),
+        ("`/sendstats unsubscribe 3`", UnsubscribeRequest(subscription_id=3)),
+        ("`/sendstats list`", ListRequest()),
+    ],
+)
+def test_every_example_is_a_command_that_works(example: str, expected: object) -> None:
+    assert example.startswith("`/sendstats ") and example.endswith("`")
+    assert p(example.removeprefix("`/sendstats ").removesuffix("`")) == expected

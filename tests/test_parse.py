@@ -274,6 +274,19 @@ def test_channel_values_and_list_items_that_are_junk_are_skipped() -> None:
     assert day.rows == (MessageRow("android_push", "B", Metrics(sent=3)),)
 
 
+def test_a_nameless_channel_is_skipped_wherever_it_comes() -> None:
+    payload = {
+        "data": [
+            {
+                "time": "2024-03-10",
+                "messages": {"": [{"sent": 99}], "email": [{"sent": 1}], "sms": [{"sent": 2}]},
+            }
+        ]
+    }
+    (day,) = series(payload).days
+    assert [(r.channel, r.metrics.sent) for r in day.rows] == [("email", 1), ("sms", 2)]
+
+
 def test_unknown_channel_names_are_kept_as_they_are() -> None:
     payload = {
         "data": [
@@ -480,6 +493,9 @@ def test_aliases_inside_a_real_email_row() -> None:
         ("2024-03-10T01:00:00+09:00", date(2024, 3, 10)),
         ("2024-02-29T00:00:00Z", date(2024, 2, 29)),
         ("  2024-03-10  ", date(2024, 3, 10)),
+        # Timestamps Python cannot read whole still name their day in the first ten characters.
+        ("2024-03-10 00:00:00 UTC", date(2024, 3, 10)),
+        ("2024-03-10T00:00:00.000000000+0000 junk", date(2024, 3, 10)),
     ],
 )
 def test_parse_day_accepts_dates_and_datetimes(value: str, expected: date) -> None:

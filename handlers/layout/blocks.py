@@ -224,7 +224,7 @@ def report_blocks(summary: Summary, *, campaign_name: str | None, chart_note: st
     blocks: list[Block] = [
         {"type": "header", "text": _plain(f"📊 {report_title(summary, campaign_name)}")},
         {"type": "context", "elements": [_md(" · ".join(context))]},
-        {"type": "section", "fields": metric_fields(summary.totals, summary.rates)[:10]},
+        {"type": "section", "fields": metric_fields(summary.totals, summary.rates)},
     ]
     if line := conversion_events_line(summary.totals):
         blocks.append({"type": "context", "elements": [_md(line)]})

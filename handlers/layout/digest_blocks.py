@@ -86,7 +86,7 @@ def digest_blocks(
     if cumulative.has_data:
         since = f"*Since the send began* ({short_day(cumulative.start)} – {short_day(cumulative.end)})"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": since}})
-        blocks.append({"type": "section", "fields": metric_fields(cumulative.totals, cumulative.rates)[:10]})
+        blocks.append({"type": "section", "fields": metric_fields(cumulative.totals, cumulative.rates)})
         if line := conversion_events_line(cumulative.totals):
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
     if digest.final and window_end is not None:

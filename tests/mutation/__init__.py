@@ -1,0 +1,1 @@
+"""Mutation testing helpers (not collected by pytest): see README "## Test"."""

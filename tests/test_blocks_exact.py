@@ -1,0 +1,314 @@
+"""Report blocks compared whole: every word, number, button value and action ID that Slack is sent.
+
+tests/test_blocks.py checks the rules piece by piece (escaping, limits, dashes); this file pins the
+exact message, so a changed label, a lost column heading or a wrong button value fails a test.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from handlers.layout.blocks import (
+    RATE_FORMULAS,
+    blocks_to_text,
+    button,
+    conversion_events_line,
+    help_blocks,
+    report_actions,
+    report_blocks,
+    report_value,
+)
+from reports.models import Metrics
+from reports.summary import Breakdown, Rates, Summary
+
+NO_RATES = Rates(None, None, None, None, None)
+TOTALS = Metrics(
+    sent=2605,
+    delivered=2505,
+    total_opens=440,
+    direct_opens=200,
+    body_clicks=101,
+    bounces=40,
+    conversions=19,
+    unique_recipients=2600,
+    revenue=120.5,
+)
+HEAD = "                        sent  deliv.    open    CTR   conv."
+
+
+def md(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def summary(
+    *,
+    by_channel: tuple[Breakdown, ...] = (),
+    by_variation: tuple[Breakdown, ...] = (),
+    window_end: date | None = date(2024, 3, 24),
+) -> Summary:
+    return Summary(
+        campaign_id="cmp-spring",
+        send_id="send-0001",
+        start=date(2024, 3, 10),
+        end=date(2024, 3, 14),
+        days_with_data=3,
+        totals=TOTALS,
+        rates=Rates.of(TOTALS),
+        by_channel=by_channel,
+        by_variation=by_variation,
+        first_day=None if window_end is None else date(2024, 3, 10),
+        window_end=window_end,
+    )
+
+
+def table_text(blocks: list[dict[str, Any]], title: str) -> str:
+    (text,) = [b["text"]["text"] for b in blocks if b.get("text", {}).get("text", "").startswith(f"*{title}*")]
+    return text
+
+
+EMAIL = Breakdown(
+    "email",
+    Metrics(sent=2605, delivered=2505, total_opens=440, body_clicks=101, conversions=19),
+    Rates(delivery=2505 / 2605, open=440 / 2505, click=101 / 2505, bounce=None, conversion=None),
+)
+
+
+def test_a_report_block_by_block() -> None:
+    variations = (
+        Breakdown("Variant A", Metrics(sent=2000), NO_RATES),
+        Breakdown("Control", Metrics(sent=605), NO_RATES),
+    )
+    blocks = report_blocks(
+        summary(by_channel=(EMAIL,), by_variation=variations), campaign_name="Spring", chart_note="📈 Chart below"
+    )
+    assert blocks == [
+        {"type": "header", "text": plain("📊 Spring")},
+        {
+            "type": "context",
+            "elements": [
+                md(
+                    "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 3 with data) · "
+                    "Braze keeps this send's analytics until Mar 24, 2024"
+                )
+            ],
+        },
+        {
+            "type": "section",
+            "fields": [
+                md("*Sent*\n2,605"),
+                md("*Delivered*\n2,505  (delivery 96.2%)"),  # 2505 / 2605
+                md("*Opens*\n440 total · 200 direct  (17.6%)"),  # 440 / 2505
+                md("*Body clicks*\n101  (CTR 4.0%)"),  # 101 / 2505
+                md("*Conversions*\n19  (conv. 0.7%)"),  # 19 / 2600
+                md("*Revenue*\n$120.50"),
+                md("*Bounces*\n40  (bounce 1.5%)"),  # 40 / 2605
+                md("*Not delivered*\n– undelivered · – failed"),
+                md("*Unique recipients*\n2,600"),
+            ],
+        },
+        {"type": "divider"},
+        {
+            "type": "section",
+            "text": md(f"*By channel*\n```{HEAD}\nemail                  2,605   96.2%   17.6%   4.0%      19```"),
+        },
+        {
+            "type": "section",
+            "text": md(
+                f"*By variation*\n```{HEAD}\n"
+                "Variant A              2,000       –       –      –       –\n"
+                "Control                  605       –       –      –       –```"
+            ),
+        },
+        {
+            "type": "context",
+            "elements": [
+                md(
+                    "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · click = body clicks ÷ "
+                    "delivered · bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients\n📈 Chart below"
+                )
+            ],
+        },
+        report_actions("cmp-spring", "send-0001"),
+    ]
+
+
+def test_without_a_chart_note_the_footer_is_the_formulas_alone() -> None:
+    blocks = report_blocks(summary(), campaign_name=None)
+    assert blocks[-2] == {"type": "context", "elements": [md(RATE_FORMULAS)]}
+    assert RATE_FORMULAS == (
+        "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · click = body clicks ÷ delivered · "
+        "bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients"
+    )
+    for empty in ("", None):
+        assert not blocks_to_text(report_blocks(summary(), campaign_name=None, chart_note=empty)).endswith("None")
+        assert report_blocks(summary(), campaign_name=None, chart_note=empty)[-2]["elements"][0]["text"] == (
+            RATE_FORMULAS
+        )
+
+
+@pytest.mark.parametrize(
+    ("label", "shown"),
+    [
+        ("A" * 16, "A" * 16),
+        ("A" * 17, "A" * 17),  # 17 characters fit the 18-wide column with a space to spare
+        ("A" * 18, "A" * 16 + "…"),  # one more and it is cut to 16 plus an ellipsis
+        ("A" * 40, "A" * 16 + "…"),
+    ],
+)
+def test_labels_are_cut_between_17_and_18_characters(label: str, shown: str) -> None:
+    blocks = report_blocks(summary(by_variation=(Breakdown(label, Metrics(sent=5), NO_RATES),)), campaign_name=None)
+    row = table_text(blocks, "By variation").split("\n")[2]
+    assert row == f"{shown:<18}{'5':>10}{'–':>8}{'–':>8}{'–':>7}{'–':>8}```"
+
+
+def test_table_columns_line_up_under_their_headings() -> None:
+    text = table_text(report_blocks(summary(by_channel=(EMAIL,)), campaign_name=None), "By channel")
+    header, email = text.split("```")[1].split("\n")
+    assert header == HEAD
+    assert header.split() == ["sent", "deliv.", "open", "CTR", "conv."]
+    for heading, value in zip(header.split(), email.split()[1:], strict=True):
+        assert header.index(heading) + len(heading) == email.index(value) + len(value), heading  # right-aligned
+
+
+# -- buttons -------------------------------------------------------------------------------------------
+
+
+def test_report_actions_rerun_for_7_14_30_days_and_subscribe() -> None:
+    assert report_actions("cmp-1", "send-1") == {
+        "type": "actions",
+        "block_id": "sendstats_report_actions",
+        "elements": [
+            {
+                "type": "button",
+                "text": plain("7 days"),
+                "action_id": "sendstats_rerun_7",
+                "value": '{"c":"cmp-1","s":"send-1","d":7}',
+            },
+            {
+                "type": "button",
+                "text": plain("14 days"),
+                "action_id": "sendstats_rerun_14",
+                "value": '{"c":"cmp-1","s":"send-1","d":14}',
+            },
+            {
+                "type": "button",
+                "text": plain("30 days"),
+                "action_id": "sendstats_rerun_30",
+                "value": '{"c":"cmp-1","s":"send-1","d":30}',
+            },
+            {
+                "type": "button",
+                "text": plain("Subscribe this channel"),
+                "action_id": "sendstats_subscribe",
+                "value": '{"c":"cmp-1","s":"send-1"}',
+            },
+        ],
+    }
+
+
+def test_button_values_are_compact_json_the_action_handlers_read_back() -> None:
+    assert report_value("c" * 64, "s" * 64, 100) == '{"c":"' + "c" * 64 + '","s":"' + "s" * 64 + '","d":100}'
+    assert json.loads(report_value("cmp-1", "send-1")) == {"c": "cmp-1", "s": "send-1"}
+    assert report_value("cmp-1", "send-1", 0) == '{"c":"cmp-1","s":"send-1","d":0}'
+
+
+def test_button_text_is_cut_to_slacks_75_characters() -> None:
+    b = button("x" * 100, "act", "val")
+    assert b == {"type": "button", "text": plain("x" * 75), "action_id": "act", "value": "val"}
+
+
+# -- conversion events -----------------------------------------------------------------------------------
+
+
+def test_conversion_events_line_covers_events_1_2_and_3() -> None:
+    assert conversion_events_line(Metrics(conversions2=4)) == "Conversions · event 2: 4 (by send time –)"
+    assert conversion_events_line(Metrics(conversions3_by_send_time=1)) == "Conversions · event 3: – (by send time 1)"
+    assert conversion_events_line(Metrics(conversions_by_send_time=0)) == "Conversions · primary by send time 0"
+    line = conversion_events_line(
+        Metrics(
+            conversions1=1, conversions2=2, conversions2_by_send_time=2, conversions3=3, conversions3_by_send_time=1
+        )
+    )
+    assert line == (
+        "Conversions · event 1: 1 (by send time –) · event 2: 2 (by send time 2) · event 3: 3 (by send time 1)"
+    )
+
+
+def test_conversion_events_sit_in_a_context_block_under_the_headline_numbers() -> None:
+    totals = Metrics(sent=10, conversions1=2)
+    s = Summary(
+        campaign_id="c",
+        send_id="s",
+        start=date(2024, 3, 10),
+        end=date(2024, 3, 10),
+        days_with_data=1,
+        totals=totals,
+        rates=Rates.of(totals),
+        by_channel=(),
+        by_variation=(),
+        first_day=None,
+        window_end=None,
+    )
+    blocks = report_blocks(s, campaign_name=None)
+    assert [b["type"] for b in blocks] == ["header", "context", "section", "context", "divider", "context", "actions"]
+    assert blocks[3] == {"type": "context", "elements": [md("Conversions · event 1: 2 (by send time –)")]}
+
+
+# -- help ------------------------------------------------------------------------------------------------
+
+
+def test_help_text_word_for_word() -> None:
+    assert help_blocks() == [
+        {
+            "type": "section",
+            "text": md(
+                "*sendstats* brings Braze send analytics into Slack.\n\n"
+                "• `/sendstats <campaign_id> <send_id> [days] [until YYYY-MM-DD]`\n"
+                "  A report for one send: totals, rates, breakdowns by channel and variation, and a daily chart. "
+                "`days` is 1–100 (default 14, Braze's retention); `until` ends the range on that day (UTC).\n"
+                "• `/sendstats subscribe <campaign_id> <send_id> [at HH:MM] [time zone]`\n"
+                "  A digest in this channel every day while Braze keeps the send's data (14 days after the send). "
+                "Default time 09:00 in your Slack time zone.\n"
+                "• `/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`\n"
+                "  Stop a digest.\n"
+                "• `/sendstats list`\n  This channel's digests.\n"
+                "• `@sendstats <campaign_id> <send_id> [days]` in a thread\n"
+                "  The report, in that thread (Slack does not allow slash commands in threads).\n\n"
+                "Find the IDs in Braze: the campaign's API identifier and the `send_id` your API call used."
+            ),
+        }
+    ]
+
+
+# -- blocks_to_text --------------------------------------------------------------------------------------
+
+
+def test_blocks_to_text_renders_every_block_kind() -> None:
+    blocks = [
+        {"type": "header", "text": plain("Spring & co")},
+        {"type": "context", "elements": [md("Send `a` &lt;1&gt;"), {"type": "image", "image_url": "u"}, md("b")]},
+        {"type": "divider"},
+        {"type": "section", "text": md("*By channel*\n```x &amp; y```")},
+        {"type": "section", "fields": [md("*A*\n1\n2"), md("*B*\n22"), md("*C*\n3")]},
+        {"type": "image", "image_url": "u", "alt_text": "ignored"},
+        {"type": "actions", "elements": [button("7 days", "a7", "v"), button("Go", "g", "v")]},
+    ]
+    assert blocks_to_text(blocks).split("\n") == [
+        "SPRING & CO",
+        "  Send `a` <1>    b",  # an image element has no text: an empty slot between the two
+        "─" * 60,
+        "*By channel*",
+        "x & y",
+        "*A*: 1",  # only the first line break of a field becomes ": "
+        "2" + " " * 36 + "  *B*: 22",  # fields two to a line, each padded to 44
+        "*C*: 3",
+        "[7 days]  [Go]",
+    ]

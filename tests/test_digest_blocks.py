@@ -1,0 +1,253 @@
+"""Block Kit of daily digests, checked block by block against what Slack is sent.
+
+Digests are built with :func:`reports.daily.build_digest` from hand-written rows; every expected
+number below is worked out from those rows in the comments.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from handlers.layout.digest_blocks import digest_blocks, digest_text, long_day, short_day
+from reports.daily import Digest, build_digest
+from reports.models import DayPoint, MessageRow, Metrics, SendSeries
+
+FIRST = date(2024, 3, 10)  # a Sunday
+
+
+def day(n: int) -> date:
+    return FIRST + timedelta(days=n)
+
+
+def point(n: int, **metrics: int | float) -> DayPoint:
+    return DayPoint(day=day(n), rows=(MessageRow("email", "A", Metrics(**metrics)),))
+
+
+def md(text: str) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def digest(*points: DayPoint, digest_date: date) -> Digest:
+    return build_digest(SendSeries("cmp", "snd", points), first_day=FIRST, digest_date=digest_date)
+
+
+def blocks(d: Digest, *, title: str = "Spring", chart_in_thread: bool = False, sub: int = 7) -> list[dict[str, Any]]:
+    return digest_blocks(
+        d, title=title, campaign_id="cmp", send_id="snd", subscription_id=sub, chart_in_thread=chart_in_thread
+    )
+
+
+def texts(bs: list[dict[str, Any]]) -> str:
+    return json.dumps(bs, ensure_ascii=False)
+
+
+TWO_DAYS = (
+    point(
+        0, sent=1000, delivered=900, total_opens=90, body_clicks=9, conversions=10, revenue=50.0, unique_recipients=1000
+    ),
+    point(
+        1, sent=1500, delivered=900, total_opens=45, body_clicks=9, conversions=20, revenue=25.5, unique_recipients=1500
+    ),
+)
+FULL_REPORT = {
+    "type": "button",
+    "text": plain("Full report (14 days)"),
+    "action_id": "sendstats_rerun_14",
+    "value": '{"c":"cmp","s":"snd","d":14}',
+}
+
+
+def test_a_daily_digest_block_by_block() -> None:
+    bs = blocks(digest(*TWO_DAYS, digest_date=day(2)), chart_in_thread=True)
+    assert bs == [
+        {"type": "header", "text": plain("🗞 Daily digest · Spring")},
+        {"type": "context", "elements": [md("Send `snd` · Monday, Mar 11 · day 2 of Braze's 14-day window")]},
+        {
+            "type": "section",
+            "text": md("*Mar 11*, change against the day before"),
+            "fields": [
+                md("*Sent*\n1,500  ▲ 50%"),  # 1500 against 1000
+                md("*Delivered*\n900  ＝ 0%"),
+                md("*Opens*\n45  ▼ 50%"),  # 45 against 90
+                md("*Body clicks*\n9  ＝ 0%"),
+                md("*Conversions*\n20  ▲ 100%"),
+                md("*Revenue*\n$25.50  ▼ 49%"),  # 25.50 against 50.00
+            ],
+        },
+        {"type": "section", "text": md("*Since the send began* (Mar 10 – Mar 11)")},
+        {
+            "type": "section",
+            "fields": [
+                md("*Sent*\n2,500"),
+                md("*Delivered*\n1,800  (delivery 72.0%)"),  # 1800 / 2500
+                md("*Opens*\n135 total · – direct  (7.5%)"),  # 135 / 1800
+                md("*Body clicks*\n18  (CTR 1.0%)"),
+                md("*Conversions*\n30  (conv. 1.2%)"),  # 30 / 2500
+                md("*Revenue*\n$75.50"),
+                md("*Bounces*\n–  (bounce –)"),
+                md("*Not delivered*\n– undelivered · – failed"),
+                md("*Unique recipients*\n2,500"),
+            ],
+        },
+        {
+            "type": "context",
+            "elements": [
+                md(
+                    "Subscription #7 · `/sendstats unsubscribe 7` stops it · "
+                    "📈 chart of the series so far in the thread ↓"
+                )
+            ],
+        },
+        {
+            "type": "actions",
+            "block_id": "sendstats_digest_actions",
+            "elements": [
+                FULL_REPORT,
+                {"type": "button", "text": plain("Unsubscribe"), "action_id": "sendstats_unsubscribe", "value": "7"},
+            ],
+        },
+    ]
+
+
+def test_digest_text_names_the_send_and_the_day() -> None:
+    d = digest(*TWO_DAYS, digest_date=day(2))
+    assert digest_text(d, "Spring", "snd") == "Spring · send snd: 1,500 sent, 20 conversions on Mar 11"
+    assert digest_text(d, "<!here> & co", "@channel") == (
+        "&lt;!here&gt; &amp; co · send @\u2060channel: 1,500 sent, 20 conversions on Mar 11"
+    )
+
+
+def test_a_day_listed_with_rows_but_no_numbers_says_no_activity() -> None:
+    empty = DayPoint(day=day(1), rows=(MessageRow("email", "A", Metrics()),))
+    d = digest(point(0, sent=5), empty, digest_date=day(2))
+    bs = blocks(d)
+    assert bs[2] == {"type": "section", "text": md("No activity on Mar 11.")}
+    assert digest_text(d, "Spring", "snd") == "Spring · send snd: no activity on Mar 11"
+    assert "change against" not in texts(bs)
+
+
+def test_no_activity_still_shows_totals_since_the_send() -> None:
+    bs = blocks(digest(point(0, sent=5, conversions1=2), digest_date=day(2)))
+    assert [b["type"] for b in bs] == [
+        "header",
+        "context",
+        "section",
+        "section",
+        "section",
+        "context",
+        "context",
+        "actions",
+    ]
+    assert bs[2] == {"type": "section", "text": md("No activity on Mar 11.")}
+    assert bs[3] == {"type": "section", "text": md("*Since the send began* (Mar 10 – Mar 11)")}
+    assert bs[4]["fields"][0] == md("*Sent*\n5")
+    assert bs[5] == {
+        "type": "context",
+        "elements": [md("Conversions · event 1: 2 (by send time –)")],
+    }
+    assert bs[6] == {"type": "context", "elements": [md("Subscription #7 · `/sendstats unsubscribe 7` stops it")]}
+
+
+def test_no_totals_section_before_any_data() -> None:
+    bs = blocks(digest(point(3, sent=5), digest_date=day(2)))
+    assert [b["type"] for b in bs] == ["header", "context", "section", "context", "actions"]
+    assert "Since the send began" not in texts(bs)
+
+
+def test_the_final_digest_says_so_and_offers_no_unsubscribe() -> None:
+    bs = blocks(digest(point(0, sent=5), point(13, sent=8), digest_date=day(14)), sub=12)
+    assert bs[0] == {"type": "header", "text": plain("🏁 Final digest · Spring")}
+    assert bs[1] == {
+        "type": "context",
+        "elements": [md("Send `snd` · Saturday, Mar 23 · day 14 of Braze's 14-day window")],
+    }
+    assert bs[-3] == {
+        "type": "section",
+        "text": md(
+            "*This is the last digest.* Braze keeps send analytics for 14 days after the send, and this send's "
+            "window closes Mar 24. The subscription has ended; `/sendstats list` keeps its history."
+        ),
+    }
+    assert bs[-2] == {"type": "context", "elements": [md("Subscription #12 · `/sendstats unsubscribe 12` stops it")]}
+    assert bs[-1] == {"type": "actions", "block_id": "sendstats_digest_actions", "elements": [FULL_REPORT]}
+
+
+def test_a_daily_digest_has_no_last_digest_note() -> None:
+    assert "last digest" not in texts(blocks(digest(point(0, sent=5), digest_date=day(13))))
+
+
+@pytest.mark.parametrize(
+    ("digest_date", "line"),
+    [
+        (day(1), "day 1 of Braze's 14-day window"),
+        (day(15), "day 15 of Braze's 14-day window"),  # a backfill past the close still counts on
+        (day(0), None),  # "yesterday" is the day before the send: day 0 is no day of the window
+        (day(-3), None),
+    ],
+)
+def test_the_day_of_the_window(digest_date: date, line: str | None) -> None:
+    (context,) = blocks(digest(point(0, sent=5), digest_date=digest_date))[1]["elements"]
+    parts = context["text"].split(" · ")
+    assert parts[:2] == ["Send `snd`", long_day(digest_date - timedelta(days=1))]
+    assert parts[2:] == ([line] if line else [])
+
+
+def test_no_day_of_the_window_when_the_first_day_is_unknown() -> None:
+    d = digest(point(0, sent=5), digest_date=day(2))
+    d = replace(d, cumulative=replace(d.cumulative, first_day=None))
+    assert blocks(d)[1]["elements"] == [md("Send `snd` · Monday, Mar 11")]
+
+
+@pytest.mark.parametrize(
+    ("today", "before", "shown"),
+    [
+        (110, 100, "110  ▲ 10%"),
+        (90, 100, "90  ▼ 10%"),
+        (100, 100, "100  ＝ 0%"),
+        (0, 100, "0  ▼ 100%"),
+        (1, 3, "1  ▼ 67%"),  # rounded, not cut
+        (100, 0, "100"),  # nothing sound to compare with: no arrow
+        (100, None, "100"),
+    ],
+)
+def test_change_against_the_day_before(today: int, before: int | None, shown: str) -> None:
+    days = (point(0, sent=before), point(1, sent=today)) if before is not None else (point(1, sent=today),)
+    bs = blocks(digest(*days, digest_date=day(2)))
+    assert bs[2]["fields"][0] == md(f"*Sent*\n{shown}")
+
+
+def test_unreported_metrics_show_a_dash_and_no_change() -> None:
+    bs = blocks(digest(point(0, sent=10, revenue=5.0), point(1, sent=10), digest_date=day(2)))
+    assert [f["text"] for f in bs[2]["fields"]] == [
+        "*Sent*\n10  ＝ 0%",
+        "*Delivered*\n–",
+        "*Opens*\n–",
+        "*Body clicks*\n–",
+        "*Conversions*\n–",
+        "*Revenue*\n–",
+    ]
+
+
+def test_the_header_is_cut_to_slacks_150_characters_and_the_send_is_escaped() -> None:
+    d = digest(point(0, sent=5), digest_date=day(1))
+    bs = digest_blocks(
+        d, title="N" * 400, campaign_id="cmp", send_id="<!here>", subscription_id=1, chart_in_thread=False
+    )
+    assert bs[0]["text"]["text"] == ("🗞 Daily digest · " + "N" * 400)[:150]
+    assert len(bs[0]["text"]["text"]) == 150
+    assert bs[1]["elements"][0]["text"].startswith("Send `&lt;!here&gt;` · ")
+
+
+def test_day_names() -> None:
+    assert long_day(date(2024, 3, 5)) == "Tuesday, Mar 5"
+    assert short_day(date(2024, 3, 5)) == "Mar 5"
+    assert short_day(date(2024, 12, 25)) == "Dec 25"
