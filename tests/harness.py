@@ -109,6 +109,17 @@ def braze_server() -> Iterator[SampleBraze]:
         yield server
 
 
+@pytest.fixture
+def fakes(slack_fake: SlackFake, braze_server: SampleBraze) -> Iterator[tuple[SlackFake, SampleBraze]]:
+    """Both fakes reset with one known send, for tests that run the bot as its own process."""
+    slack_fake.reset()
+    braze_server.reset()
+    braze_server.sends.clear()
+    braze_server.add_send(CAMPAIGN, SEND, days_ago=4)
+    yield slack_fake, braze_server
+    braze_server.reset()  # lets hung answers go
+
+
 @pytest.fixture(scope="session")
 def running_bot(
     slack_fake: SlackFake, braze_server: SampleBraze, tmp_path_factory: pytest.TempPathFactory

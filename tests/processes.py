@@ -18,6 +18,7 @@ import httpx
 
 from fakes.braze import SampleBraze
 from fakes.settings import BOT_TOKEN, BRAZE_KEY, SIGNING_SECRET
+from fakes.signing import FORM, post_signed, slash_command_body
 from fakes.slack import SlackFake
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,12 +81,19 @@ class ServedBot:
             time.sleep(0.2)
         raise AssertionError(f"bot not ready in {timeout}s:\n{self.log.read_text()}")
 
-    def stop(self) -> int:
-        """SIGTERM, as a platform stops a process; the exit code."""
+    def command(self, text: str, user: str = "U1", response_url: str | None = None) -> httpx.Response:
+        """A signed ``/sendstats`` to this process, as Slack sends it."""
+        body = slash_command_body(text, user_id=user, response_url=response_url or "https://hooks.invalid/none")
+        return post_signed(f"{self.url}/slack/events", body, SIGNING_SECRET, FORM)
+
+    def stop(self, timeout: float = 20) -> int:
+        """SIGTERM, as a platform stops a process; the exit code (a process still running after
+        ``timeout`` is killed, and the test sees a non-zero code)."""
         self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(timeout=20)
+            return self.proc.wait(timeout=timeout)
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
+                self.proc.wait()
             self._out.close()

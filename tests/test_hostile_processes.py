@@ -7,13 +7,11 @@ Every wait is a generous timeout on an outcome (a chart arriving, a process exit
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -24,86 +22,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from fakes.braze import SampleBraze
-from fakes.signing import FORM, post_signed, slash_command_body
 from fakes.slack import SlackFake
-from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
+from tests.harness import CAMPAIGN, SEND
+from tests.processes import ServedBot, free_port, process_env
 
-REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-OURS = ("SLACK_", "BRAZE_", "DATABASE_URL", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_")
-
-
-def env_for(slack: SlackFake, braze: SampleBraze, database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
-    env.update(
-        PYTHONPATH=str(REPO),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.base_url,
-        BRAZE_API_KEY=BRAZE_KEY,
-        BRAZE_REST_ENDPOINT=braze.url,
-        DATABASE_URL=database_url,
-        SCHEDULER="off",
-        **extra,
-    )
-    return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Bot:
-    """``python -m bot`` with its log in a file."""
-
-    def __init__(self, env: dict[str, str], tmp: Path) -> None:
-        self.port = free_port()
-        self.log = tmp / f"bot-{self.port}.log"
-        self._out = self.log.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot"], env={**env, "PORT": str(self.port)}, cwd=tmp, stdout=self._out,
-            stderr=self._out,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"not ready:\n{self.log.read_text()}")
-
-    def command(self, text: str, user: str, response_url: str) -> httpx.Response:
-        body = slash_command_body(text, user_id=user, response_url=response_url)
-        return post_signed(f"{self.url}/slack/events", body, SIGNING_SECRET, FORM)
-
-    def stop(self, timeout: float = 20) -> int:
-        """SIGTERM, then wait for the exit; a bot still running after ``timeout`` fails the test."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            self._out.close()
-
-
-@pytest.fixture
-def fakes(slack_fake: SlackFake, braze_server: SampleBraze) -> Iterator[tuple[SlackFake, SampleBraze]]:
-    slack_fake.reset()
-    braze_server.reset()
-    braze_server.sends.clear()
-    braze_server.add_send(CAMPAIGN, SEND, days_ago=4)
-    yield slack_fake, braze_server
-    braze_server.reset()  # lets hung answers go
 
 
 def hung_requests(braze: SampleBraze, send: str) -> int:
@@ -116,7 +39,8 @@ def test_five_reports_stuck_on_a_hung_braze_never_block_another_users_report_nor
     slack, braze = fakes
     braze.add_send(CAMPAIGN, "hung-send", days_ago=4)
     braze.misbehave("hang", send_id="hung-send")
-    bot = Bot(env_for(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", REPORT_WORKERS="4"), tmp_path)
+    env = process_env(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", REPORT_WORKERS="4", SCHEDULER="off")
+    bot = ServedBot(env, tmp_path, tmp_path / "bot.log")
     try:
         bot.wait_ready()
         for n in range(5):
@@ -163,7 +87,7 @@ def test_unusable_database_is_one_line_naming_database_url_and_exits_non_zero(
     try:
         run = subprocess.run(
             [sys.executable, "-m", "bot"],
-            env=env_for(slack, braze, urls[kind], PORT=str(free_port())),
+            env=process_env(slack, braze, urls[kind], PORT=str(free_port()), SCHEDULER="off"),
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -202,8 +126,8 @@ def test_healthz_says_when_the_database_is_gone(fakes: tuple[SlackFake, SampleBr
     name = f"sendstats_h_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    bot = Bot(env_for(slack, braze, admin_url.set(drivername="postgresql", database=name).render_as_string(False)),
-              tmp_path)
+    url = admin_url.set(drivername="postgresql", database=name).render_as_string(False)
+    bot = ServedBot(process_env(slack, braze, url, SCHEDULER="off"), tmp_path, tmp_path / "bot.log")
     try:
         bot.wait_ready()
         assert httpx.get(f"{bot.url}/healthz", timeout=5).text == "ok\n"

@@ -10,11 +10,8 @@ import http.client
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot import db
 from digests.store import Store, make_engine
@@ -25,15 +22,6 @@ from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
 from tests.processes import ServedBot, clean_env, free_port, process_env
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-def fakes(slack_fake: SlackFake, braze_server: SampleBraze) -> Iterator[tuple[SlackFake, SampleBraze]]:
-    slack_fake.reset()
-    braze_server.reset()
-    braze_server.sends.clear()
-    braze_server.add_send(CAMPAIGN, SEND, days_ago=4)
-    yield slack_fake, braze_server
 
 
 def test_without_settings_it_names_them_and_points_to_the_docs(tmp_path: Path) -> None:

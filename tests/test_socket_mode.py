@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import httpx
-import pytest
 
 from fakes.braze import SampleBraze
 from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
@@ -24,15 +22,6 @@ from tests.harness import PNG_SIGNATURE, message_text
 from tests.processes import ServedBot, process_env
 
 BOLT_TOKEN_WARNING = "will be unused"
-
-
-@pytest.fixture
-def fakes(slack_fake: SlackFake, braze_server: SampleBraze) -> Iterator[tuple[SlackFake, SampleBraze]]:
-    slack_fake.reset()
-    braze_server.reset()
-    braze_server.sends.clear()
-    braze_server.add_send(CAMPAIGN, SEND, days_ago=4)
-    yield slack_fake, braze_server
 
 
 def posts_in_thread(slack: SlackFake, thread_ts: str, count: int) -> list[dict]:
