@@ -159,8 +159,9 @@ def test_without_a_chart_note_the_footer_is_the_formulas_alone() -> None:
     [
         ("A" * 16, "A" * 16),
         ("A" * 17, "A" * 17),  # 17 characters fit the 18-wide column with a space to spare
-        ("A" * 18, "A" * 16 + "…"),  # one more and it is cut to 16 plus an ellipsis
-        ("A" * 40, "A" * 16 + "…"),
+        # one more and it keeps its start and its last 5 (names often differ only at the end): 11 + "…" + 5
+        ("A" * 18, "A" * 11 + "…" + "A" * 5),
+        ("B" * 30 + "1234567890", "B" * 11 + "…67890"),
     ],
 )
 def test_labels_are_cut_between_17_and_18_characters(label: str, shown: str) -> None:
@@ -229,16 +230,19 @@ def test_button_text_is_cut_to_slacks_75_characters() -> None:
 
 
 def test_conversion_events_line_covers_events_1_2_and_3() -> None:
-    assert conversion_events_line(Metrics(conversions2=4)) == "Conversions · event 2: 4 (by send time –)"
-    assert conversion_events_line(Metrics(conversions3_by_send_time=1)) == "Conversions · event 3: – (by send time 1)"
-    assert conversion_events_line(Metrics(conversions_by_send_time=0)) == "Conversions · primary by send time 0"
+    # Braze's conversions1..3 are the 2nd to 4th conversion events, labelled B-D as in the dashboard (issue 9)
+    assert conversion_events_line(Metrics(conversions2=4)) == "Conversions · event C (3rd): 4 (by send time –)"
+    line = conversion_events_line(Metrics(conversions3_by_send_time=1))
+    assert line == "Conversions · event D (4th): – (by send time 1)"
+    assert conversion_events_line(Metrics(conversions_by_send_time=0)) == "Conversions · primary (A) by send time 0"
     line = conversion_events_line(
         Metrics(
             conversions1=1, conversions2=2, conversions2_by_send_time=2, conversions3=3, conversions3_by_send_time=1
         )
     )
     assert line == (
-        "Conversions · event 1: 1 (by send time –) · event 2: 2 (by send time 2) · event 3: 3 (by send time 1)"
+        "Conversions · event B (2nd): 1 (by send time –) · event C (3rd): 2 (by send time 2) · "
+        "event D (4th): 3 (by send time 1)"
     )
 
 
@@ -259,7 +263,7 @@ def test_conversion_events_sit_in_a_context_block_under_the_headline_numbers() -
     )
     blocks = report_blocks(s, campaign_name=None)
     assert [b["type"] for b in blocks] == ["header", "context", "section", "context", "divider", "context", "actions"]
-    assert blocks[3] == {"type": "context", "elements": [md("Conversions · event 1: 2 (by send time –)")]}
+    assert blocks[3] == {"type": "context", "elements": [md("Conversions · event B (2nd): 2 (by send time –)")]}
 
 
 # -- help ------------------------------------------------------------------------------------------------
@@ -270,19 +274,36 @@ def test_help_text_word_for_word() -> None:
         {
             "type": "section",
             "text": md(
-                "*sendstats* brings Braze send analytics into Slack.\n\n"
+                "*sendstats* brings Braze analytics (sends, campaigns, Canvases) into Slack.\n\n"
+                "• `/sendstats` alone\n"
+                "  Opens a form: search any campaign or Canvas by name, add a send ID if you want one send, "
+                "pick the days; the report is posted in this channel.\n"
+                "• `/sendstats find <words in the name>`\n"
+                "  The best 10 campaigns and Canvases whose name holds every word (any case, accents optional), "
+                "with their IDs and Report and Subscribe buttons.\n"
                 "• `/sendstats <campaign_id> <send_id> [days] [until YYYY-MM-DD]`\n"
                 "  A report for one send: totals, rates, breakdowns by channel and variation, and a daily chart. "
                 "`days` is 1–100 (default 14, Braze's retention); `until` ends the range on that day (UTC).\n"
+                "• `/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]`\n"
+                "  A campaign report (any campaign: scheduled, action-based, API): each channel with its own "
+                "metrics and rates, variations, conversions and a daily chart. `days` is 1–100 (default 30).\n"
+                "• `/sendstats canvas <canvas_id> [days] [until YYYY-MM-DD]`\n"
+                "  A Canvas report: entries, conversions and conversion rate overall and per variant, and a daily "
+                "chart. `days` is 1–100 (default 30).\n"
                 "• `/sendstats subscribe <campaign_id> <send_id> [at HH:MM] [time zone]`\n"
                 "  A digest in this channel every day while Braze keeps the send's data (14 days after the send). "
                 "Default time 09:00 in your Slack time zone.\n"
+                "• `/sendstats subscribe campaign|canvas <id> [at HH:MM] [time zone]`\n"
+                "  A daily digest of a whole campaign or Canvas. No end date: it ends by itself when Braze reports "
+                "it archived, or after 14 days in a row with nothing sent or entered.\n"
                 "• `/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`\n"
                 "  Stop a digest.\n"
                 "• `/sendstats list`\n  This channel's digests.\n"
-                "• `@sendstats <campaign_id> <send_id> [days]` in a thread\n"
+                "• `@sendstats <campaign_id> <send_id> [days]`, `@sendstats campaign <id> [days]` or "
+                "`@sendstats canvas <id> [days]` in a thread\n"
                 "  The report, in that thread (Slack does not allow slash commands in threads).\n\n"
-                "Find the IDs in Braze: the campaign's API identifier and the `send_id` your API call used."
+                "Find the IDs in Braze: the campaign's or Canvas's API identifier (on its page in the dashboard) "
+                "and the `send_id` your API call used."
             ),
         }
     ]

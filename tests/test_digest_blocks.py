@@ -58,6 +58,7 @@ TWO_DAYS = (
         1, sent=1500, delivered=900, total_opens=45, body_clicks=9, conversions=20, revenue=25.5, unique_recipients=1500
     ),
 )
+IN_WINDOW = "in Braze's analytics window (send day + 14)"
 FULL_REPORT = {
     "type": "button",
     "text": plain("Full report (14 days)"),
@@ -70,7 +71,7 @@ def test_a_daily_digest_block_by_block() -> None:
     bs = blocks(digest(*TWO_DAYS, digest_date=day(2)), chart_in_thread=True)
     assert bs == [
         {"type": "header", "text": plain("🗞 Daily digest · Spring")},
-        {"type": "context", "elements": [md("Send `snd` · Monday, Mar 11 · day 2 of Braze's 14-day window")]},
+        {"type": "context", "elements": [md(f"Send `snd` · Monday, Mar 11 · day 2 of 15 {IN_WINDOW}")]},
         {
             "type": "section",
             "text": md("*Mar 11*, change against the day before"),
@@ -152,7 +153,7 @@ def test_no_activity_still_shows_totals_since_the_send() -> None:
     assert bs[4]["fields"][0] == md("*Sent*\n5")
     assert bs[5] == {
         "type": "context",
-        "elements": [md("Conversions · event 1: 2 (by send time –)")],
+        "elements": [md("Conversions · event B (2nd): 2 (by send time –)")],
     }
     assert bs[6] == {"type": "context", "elements": [md("Subscription #7 · `/sendstats unsubscribe 7` stops it")]}
 
@@ -168,7 +169,8 @@ def test_the_final_digest_says_so_and_offers_no_unsubscribe() -> None:
     assert bs[0] == {"type": "header", "text": plain("🏁 Final digest · Spring")}
     assert bs[1] == {
         "type": "context",
-        "elements": [md("Send `snd` · Saturday, Mar 23 · day 14 of Braze's 14-day window")],
+        # posted on the window's last day (Mar 24), about the day before: the 14th of the 15 days
+        "elements": [md(f"Send `snd` · Saturday, Mar 23 · day 14 of 15 {IN_WINDOW}")],
     }
     assert bs[-3] == {
         "type": "section",
@@ -188,8 +190,9 @@ def test_a_daily_digest_has_no_last_digest_note() -> None:
 @pytest.mark.parametrize(
     ("digest_date", "line"),
     [
-        (day(1), "day 1 of Braze's 14-day window"),
-        (day(15), "day 15 of Braze's 14-day window"),  # a backfill past the close still counts on
+        (day(1), f"day 1 of 15 {IN_WINDOW}"),
+        (day(15), f"day 15 of 15 {IN_WINDOW}"),  # a backfill of the window's last day
+        (day(16), None),  # past the window (send day + 14) there is no day of it
         (day(0), None),  # "yesterday" is the day before the send: day 0 is no day of the window
         (day(-3), None),
     ],
@@ -201,9 +204,9 @@ def test_the_day_of_the_window(digest_date: date, line: str | None) -> None:
     assert parts[2:] == ([line] if line else [])
 
 
-def test_no_day_of_the_window_when_the_first_day_is_unknown() -> None:
+def test_no_day_of_the_window_when_the_window_is_unknown() -> None:
     d = digest(point(0, sent=5), digest_date=day(2))
-    d = replace(d, cumulative=replace(d.cumulative, first_day=None))
+    d = replace(d, cumulative=replace(d.cumulative, window_end=None))
     assert blocks(d)[1]["elements"] == [md("Send `snd` · Monday, Mar 11")]
 
 

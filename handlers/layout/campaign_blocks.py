@@ -6,7 +6,7 @@ and a metric a channel does not report is simply not shown.
 
 from __future__ import annotations
 
-from handlers.layout.blocks import Block, _md
+from handlers.layout.blocks import CONVERSION_LABELS, Block, _md
 from handlers.layout.kind_blocks import footer_block, head_blocks, kind_actions
 from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
 from reports.campaigns import CampaignSummary, ChannelSummary
@@ -35,14 +35,14 @@ def channel_block(channel: ChannelSummary) -> Block:
 
 
 def conversions_line(totals: Counts) -> str | None:
-    """Conversion events 1–3 and the by-send-time twins Braze reported."""
+    """The other conversion events ("B"–"D", Braze's ``conversions1..3``) and the by-send-time twins reported."""
     parts = []
     if (value := totals.get("conversions_by_send_time")) is not None:
-        parts.append(f"primary by send time {fmt_count(value)}")
+        parts.append(f"primary (A) by send time {fmt_count(value)}")
     for n in (1, 2, 3):
         value, twin = totals.get(f"conversions{n}"), totals.get(f"conversions{n}_by_send_time")
         if value is not None or twin is not None:
-            parts.append(f"event {n}: {fmt_count(value)} (by send time {fmt_count(twin)})")
+            parts.append(f"event {CONVERSION_LABELS[n]}: {fmt_count(value)} (by send time {fmt_count(twin)})")
     return "Conversions · " + " · ".join(parts) if parts else None
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from queue import Queue
 
 ROOT = Path(__file__).resolve().parents[2]
-COPIED = ("bot", "digests", "fakes", "handlers", "reports", "tests", "pyproject.toml")
+COPIED = ("bot", "catalogue", "digests", "fakes", "handlers", "reports", "tests", "pyproject.toml")
 
 
 @dataclass(frozen=True)
@@ -97,10 +97,12 @@ MUTATIONS: tuple[Mutation, ...] = (
     # -- reports/daily.py
     M("reports/daily.py", '"conversions", "revenue")', '"conversions")', "revenue vanishes from digests"),
     M("reports/daily.py", '("sent", "delivered", ', '("delivered", "sent", ', "digest order sent/delivered swapped"),
+    M("reports/daily.py", "WINDOW_DAYS = RETENTION_DAYS + 1", "WINDOW_DAYS = RETENTION_DAYS", "window of 14 days"),
+    M("reports/daily.py", "WINDOW_DAYS = RETENTION_DAYS + 1", "WINDOW_DAYS = RETENTION_DAYS + 2", "window of 16 days"),
     # -- handlers/grammar.py
     M("handlers/grammar.py", "MAX_ID_LENGTH = 64", "MAX_ID_LENGTH = 63", "ID limit 63"),
     M("handlers/grammar.py", "MAX_ID_LENGTH = 64", "MAX_ID_LENGTH = 65", "ID limit 65"),
-    M("handlers/grammar.py", "DEFAULT_DAYS = 14", "DEFAULT_DAYS = 7", "default range 7 days"),
+    M("handlers/grammar.py", "DEFAULT_DAYS = RETENTION_DAYS ", "DEFAULT_DAYS = 7 ", "default range 7 days"),
     M("handlers/grammar.py", "MAX_DAYS = 100", "MAX_DAYS = 99", "days up to 99"),
     M("handlers/grammar.py", "MAX_DAYS = 100", "MAX_DAYS = 101", "days up to 101"),
     M("handlers/grammar.py", 'r"[!-~]{1,64}"', 'r"[ -~]{1,64}"', "IDs may contain spaces"),
@@ -162,9 +164,14 @@ MUTATIONS: tuple[Mutation, ...] = (
         '_NUMBER = re.compile(r"\\d{1,8}", re.ASCII)',
         "id: 8 digits",
     ),
-    M("handlers/grammar.py", "[days] [until YYYY-MM-DD]`", "[days]`", "report usage without until"),
+    M("handlers/grammar.py", "<send_id> [days] [until YYYY-MM-DD]`", "<send_id> [days]`", "report usage without until"),
     M("handlers/grammar.py", "9ef1c2d0-campaign spring-launch 7`", "9ef1c2d0-campaign 7`", "report example invalid"),
-    M("handlers/grammar.py", "[at HH:MM] [time zone]`", "[at HH:MM]`", "subscribe usage without zone"),
+    M(
+        "handlers/grammar.py",
+        "<send_id> [at HH:MM] [time zone]`",
+        "<send_id> [at HH:MM]`",
+        "subscribe usage without zone",
+    ),
     M(
         "handlers/grammar.py",
         "spring-launch at 08:30 Europe/Berlin`",
@@ -172,6 +179,69 @@ MUTATIONS: tuple[Mutation, ...] = (
         "subscribe example invalid",
     ),
     M("handlers/grammar.py", "or `/sendstats unsubscribe <id from list>`", "", "unsubscribe usage without id form"),
+    M("handlers/grammar.py", '{0,2}", re.ASCII)', '{0,2}")', "zone: any letter"),
+    M("handlers/grammar.py", '{0,2}", re.ASCII)', '{0,1}", re.ASCII)', "zone: one slash only"),
+    M(
+        "handlers/grammar.py",
+        'r"[A-Za-z][A-Za-z0-9_+',
+        'r"[A-Za-z0-9_+\\-][A-Za-z0-9_+',
+        "zone: may start with a digit",
+    ),
+    M("handlers/grammar.py", "_+\\-]*(?:/", "_+]*(?:/", "zone: no hyphen (America/Port-au-Prince)"),
+    M("handlers/grammar.py", "MAX_ZONE_LENGTH = 64", "MAX_ZONE_LENGTH = 8", "zone length 8"),
+    M(
+        "handlers/grammar.py",
+        "EARLIEST_DAY = date(2000, 1, 1)",
+        "EARLIEST_DAY = date(2000, 1, 2)",
+        "earliest day later",
+    ),
+    M(
+        "handlers/grammar.py",
+        "EARLIEST_DAY = date(2000, 1, 1)",
+        "EARLIEST_DAY = date(1999, 12, 31)",
+        "earliest day sooner",
+    ),
+    M("handlers/grammar.py", "KIND_DEFAULT_DAYS = 30", "KIND_DEFAULT_DAYS = 14", "kind default 14 days"),
+    M(
+        "handlers/grammar.py",
+        'campaign|canvas <id> [at HH:MM] [time zone]`"',
+        'campaign <id>`"',
+        "kind subscribe usage",
+    ),
+    M(
+        "handlers/grammar.py",
+        "subscribe canvas 0ad1e1a4-canvas at 08:30",
+        "subscribe canvas at 08:30",
+        "kind subscribe example",
+    ),
+    M("handlers/grammar.py", '"`/sendstats find <words in the name>`"', '"`/sendstats find`"', "find usage"),
+    M("handlers/grammar.py", '"`/sendstats find spring sale`"', '"`/sendstats find`"', "find example"),
+    M(
+        "handlers/grammar.py",
+        "`/sendstats campaign <campaign_id> [days]",
+        "`/sendstats campaign <campaign_id>",
+        "campaign usage",
+    ),
+    M("handlers/grammar.py", "4505edf3e064 30`", "4505edf3e064 thirty`", "campaign example invalid"),
+    M("handlers/grammar.py", "canvas <canvas_id> [days] [until", "canvas <canvas_id> [until", "canvas usage"),
+    M(
+        "handlers/grammar.py",
+        "0ad1e1a4-canvas 60 until 2026-03-31`",
+        "0ad1e1a4-canvas 60 until 2026-3-31`",
+        "canvas example invalid",
+    ),
+    M(
+        "handlers/grammar.py",
+        '"campaign": (CAMPAIGN_USAGE, CAMPAIGN_EXAMPLE)',
+        '"campaign": (CANVAS_USAGE, CAMPAIGN_EXAMPLE)',
+        "campaign errors show canvas usage",
+    ),
+    M(
+        "handlers/grammar.py",
+        '"canvas": (CANVAS_USAGE, CANVAS_EXAMPLE)',
+        '"canvas": (CANVAS_USAGE, CAMPAIGN_EXAMPLE)',
+        "canvas errors show campaign example",
+    ),
     M(
         "handlers/grammar.py",
         "    usage: str = REPORT_USAGE",
@@ -200,8 +270,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     # -- handlers/layout/blocks.py
     M("handlers/layout/blocks.py", "MAX_TABLE_ROWS = 12", "MAX_TABLE_ROWS = 11", "11 table rows"),
     M("handlers/layout/blocks.py", "MAX_TABLE_ROWS = 12", "MAX_TABLE_ROWS = 13", "13 table rows"),
-    M("handlers/layout/blocks.py", "RERUN_DAYS = (7, 14, 30)", "RERUN_DAYS = (7, 14)", "no 30-day button"),
-    M("handlers/layout/blocks.py", "RERUN_DAYS = (7, 14, 30)", "RERUN_DAYS = (7, 15, 30)", "15-day button"),
+    M("handlers/layout/blocks.py", "RERUN_DAYS = (7, RETENTION_DAYS, 30)", "RERUN_DAYS = (7, 14)", "no 30-day button"),
+    M("handlers/layout/blocks.py", "RERUN_DAYS = (7, RETENTION_DAYS, 30)", "RERUN_DAYS = (7, 15, 30)", "15-day button"),
     M(
         "handlers/layout/blocks.py",
         'SUBSCRIBE = "sendstats_subscribe"',
@@ -229,15 +299,21 @@ MUTATIONS: tuple[Mutation, ...] = (
         "conversion = conversions ÷ sent",
         "conversion formula",
     ),
-    M("handlers/layout/blocks.py", "{'':<18}", "{'':<17}", "header label column 17"),
-    M("handlers/layout/blocks.py", "{label:<18}", "{label:<17}", "row label column 17"),
+    M("handlers/layout/blocks.py", '_cell("", 18, left=True)', '_cell("", 17, left=True)', "header label column 17"),
+    M("handlers/layout/blocks.py", "_cell(label, 18, left=True)", "_cell(label, 17, left=True)", "row label column 17"),
+    M("handlers/layout/blocks.py", '("sent", 10), ("deliv.", 8)', '("sent", 9), ("deliv.", 8)', "sent heading 9"),
     M(
         "handlers/layout/blocks.py",
-        "{fmt_count(row.metrics.sent):>10}",
-        "{fmt_count(row.metrics.sent):>9}",
+        "_cell(fmt_count(row.metrics.sent), 10)",
+        "_cell(fmt_count(row.metrics.sent), 9)",
         "sent column 9",
     ),
-    M("handlers/layout/blocks.py", "{fmt_rate(r.click):>7}", "{fmt_rate(r.click):>8}", "CTR column 8"),
+    M("handlers/layout/blocks.py", "_cell(fmt_rate(r.click), 7)", "_cell(fmt_rate(r.click), 8)", "CTR column 8"),
+    M("handlers/layout/blocks.py", "LABEL_WIDTH = 17", "LABEL_WIDTH = 16", "labels cut at 16"),
+    M("handlers/layout/blocks.py", "LABEL_WIDTH = 17", "LABEL_WIDTH = 18", "labels fill the column"),
+    M("handlers/layout/blocks.py", '1: "B (2nd)"', '1: "1"', "2nd conversion event unlabelled"),
+    M("handlers/layout/blocks.py", '2: "C (3rd)"', '2: "B (3rd)"', "3rd conversion event as B"),
+    M("handlers/layout/blocks.py", '3: "D (4th)"', '3: "D (3rd)"', "4th conversion event as 3rd"),
     # -- handlers/layout/digest_blocks.py
     M("handlers/layout/digest_blocks.py", '"total_opens": "Opens"', '"total_opens": "Total opens"', "opens label"),
     M("handlers/layout/digest_blocks.py", '"revenue": "Revenue"', '"revenue": "Revenue (USD)"', "revenue label"),
@@ -268,8 +344,8 @@ NAMED_BUGS: tuple[Mutation, ...] = (
     ),
     M(
         "handlers/layout/digest_blocks.py",
-        '        context.append(f"day {day_number} of Braze\'s {RETENTION_DAYS}-day window")\n',
-        "        pass\n",
+        'context.append(f"day {day_number} of {WINDOW_DAYS} in',
+        'context.count(f"day {day_number} of {WINDOW_DAYS} in',
         "issue 12: day N of the window vanishes",
     ),
     M(
