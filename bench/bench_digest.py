@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
     from bot.runtime import Runtime
-    from digests.round import RoundResult
+    from digests.context import RoundResult
 
 SLOW_ROUND_S = 60.0
 SLACK_METHODS = ("chat.postMessage", "files.getUploadURLExternal", "upload", "files.completeUploadExternal")
@@ -295,6 +295,7 @@ class Timers:
 
 
 def instrument(runtime: Runtime) -> Timers:
+    import digests.posting as steps
     import digests.round as digests
     import handlers.flows.digest_posting as posting
 
@@ -303,10 +304,10 @@ def instrument(runtime: Runtime) -> Timers:
     timers.wrap(deps.store, "finish", "store.finish")
     timers.wrap(deps.braze, "data_series", "braze.data_series")
     timers.wrap(deps.names, "get", "names.get (campaign name)")
-    timers.wrap(digests, "_post_one", "_post_one (one digest, whole)")
-    timers.wrap(digests, "build_digest", "build_digest")
+    timers.wrap(digests, "post_one", "post_one (one digest, whole)")
+    timers.wrap(steps, "build_digest", "build_digest")
     timers.wrap(posting, "digest_blocks", "digest_blocks")
-    timers.wrap(digests._ChartCache, "get", "chart (render or wait for it)")
+    timers.wrap(steps.ChartCache, "get", "chart (render or wait for it)")
     timers.wrap(deps.renderer, "render", "renderer.render (pool)")
     timers.wrap(deps.delivery, "deliver_report", "deliver_report")
     timers.wrap(deps.delivery.pacer, "wait", "pacer.wait (1 msg/s/channel)")
@@ -651,7 +652,7 @@ def phases(outcome: Outcome) -> str:
     spans = outcome.spans
     claim = spans.get("store.claim")
     fetch = spans.get("braze.data_series")
-    post = spans.get("_post_one (one digest, whole)")
+    post = spans.get("post_one (one digest, whole)")
     parts = []
     if claim:
         parts.append(f"claims {claim.by_main:.1f} s ({claim.calls} sequential store.claim calls on the caller)")

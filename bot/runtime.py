@@ -21,8 +21,8 @@ from bot.health import Health
 from bot.scheduler import DigestScheduler
 from catalogue.refresh import CatalogueRefresher
 from catalogue.store import CatalogueStore
+from digests.context import RoundContext
 from digests.lease import LeaseKeeper
-from digests.round import RoundContext
 from digests.store import Store, make_engine
 from handlers.adapter.delivery import SlackDelivery
 from handlers.adapter.ratelimit import PacedWebClient

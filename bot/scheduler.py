@@ -23,8 +23,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from digests.context import RoundContext, RoundResult
 from digests.records import Subscription
-from digests.round import RoundContext, RoundResult, close_out_days, resume_past_days, run_round
+from digests.round import close_out_days, resume_past_days, run_round
 from digests.store import Store
 
 log = logging.getLogger(__name__)
