@@ -13,14 +13,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack
-from slack_sdk.errors import SlackApiError
 
 from digests.records import OPEN_END
 from digests.schedule import next_digest
-from handlers.adapter.delivery import NOT_MEMBER, slack_error
 from handlers.deps import Deps
 from handlers.flows.reporting import Origin, tell
-from handlers.flows.subscriptions import DEFAULT_AT, user_timezone
+from handlers.flows.subscriptions import DEFAULT_AT, confirm_or_cancel, user_timezone
 from handlers.grammar import KindSubscribeRequest
 from handlers.layout.digest_blocks import long_day
 from handlers.layout.text import escape
@@ -93,15 +91,7 @@ def subscribe_kind(deps: Deps, request: KindSubscribeRequest, origin: Origin, te
         f"{WINDOW_DAYS} days. {first}It has no end date: it ends by itself, with a last notice, when Braze "
         f"reports the {noun} archived or after {QUIET_DAYS_TO_END} days in a row with {nothing}."
     )
-    try:
-        deps.delivery.post_joining(origin.channel, text=text)
-    except SlackApiError as exc:
-        code = slack_error(exc)
-        deps.store.cancel(sub.id)
-        hint = "invite me with `/invite @sendstats` first" if code in NOT_MEMBER else f"Slack answered `{code}`"
-        tell(deps, origin, f"⚠️ Not subscribed: I can't post in this conversation; {hint}.")
-        return
-    deps.on_subscriptions_changed()
+    confirm_or_cancel(deps, origin, sub, text)
 
 
 def handle(deps: Deps, ack: Ack, request: KindSubscribeRequest, origin: Origin, team_id: str) -> None:

@@ -128,6 +128,12 @@ def _subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: s
     )
     if upcoming is None:
         text += " (The window closes before the next digest time, so no digest will be posted.)"
+    confirm_or_cancel(deps, origin, sub, text)
+
+
+def confirm_or_cancel(deps: Deps, origin: Origin, sub: Subscription, text: str) -> None:
+    """Post the confirmation in the channel; a channel the bot cannot post in cancels the subscription
+    (it could never deliver there) and tells the requester privately how to fix it."""
     try:
         deps.delivery.post_joining(origin.channel, text=text)
     except SlackApiError as exc:
