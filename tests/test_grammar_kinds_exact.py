@@ -3,11 +3,18 @@ the usage line and the example each mistake shows (issue 12: "For example: None"
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
-from handlers.grammar import KindReportRequest, UsageError, parse
+from handlers.grammar import (
+    FindRequest,
+    KindReportRequest,
+    KindSubscribeRequest,
+    UsageError,
+    known_zone,
+    parse,
+)
 
 TODAY = date(2026, 11, 29)
 CAMPAIGN = (
@@ -76,3 +83,54 @@ def test_kind_reports(text: str, expected: KindReportRequest) -> None:
 )
 def test_kind_mistakes_exactly(text: str, expected: UsageError) -> None:
     assert parse(text, today=TODAY) == expected
+
+
+KIND_SUBSCRIBE = (
+    "`/sendstats subscribe campaign|canvas <id> [at HH:MM] [time zone]`",
+    "`/sendstats subscribe canvas 0ad1e1a4-canvas at 08:30 Europe/Berlin`",
+)
+FIND = ("`/sendstats find <words in the name>`", "`/sendstats find spring sale`")
+
+
+@pytest.mark.parametrize(
+    ("example", "expected"),
+    [
+        (KIND_SUBSCRIBE[1], KindSubscribeRequest("canvas", "0ad1e1a4-canvas", time(8, 30), "Europe/Berlin")),
+        (FIND[1], FindRequest("spring sale")),
+        (CAMPAIGN[1], KindReportRequest("campaign", "3bbc4555-8fa0-4c9b-a5c0-4505edf3e064", 30)),
+        (CANVAS[1], KindReportRequest("canvas", "0ad1e1a4-canvas", 60, date(2026, 3, 31))),
+    ],
+)
+def test_each_example_parses_as_shown(example: str, expected: object) -> None:
+    assert parse(example.strip("`").removeprefix("/sendstats "), today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("subscribe canvas", UsageError("`subscribe canvas` needs a Canvas ID.", *KIND_SUBSCRIBE)),
+        ("subscribe campaign c at", UsageError("`at` needs a time such as 09:00.", *KIND_SUBSCRIBE)),
+        ("find", UsageError("`find` needs a word or two of the name.", *FIND)),
+        ("find " + "x" * 201, UsageError("That search is too long; a few words of the name are enough.", *FIND)),
+    ],
+)
+def test_subscribe_kind_and_find_mistakes_exactly(text: str, expected: UsageError) -> None:
+    assert parse(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["America/Argentina/Buenos_Aires", "America/Port-au-Prince", "Etc/GMT+5", "Etc/GMT-14", "UTC"],
+)
+def test_real_zones_with_two_slashes_hyphens_and_signs_are_known(zone: str) -> None:
+    assert known_zone(zone)
+    assert parse(f"subscribe campaign c {zone}", today=TODAY) == KindSubscribeRequest("campaign", "c", None, zone)
+
+
+def test_the_earliest_day_is_2000_01_01() -> None:
+    assert parse("campaign c 1 until 2000-01-01", today=TODAY) == KindReportRequest(
+        "campaign", "c", 1, date(2000, 1, 1)
+    )
+    assert parse("campaign c 2 until 2000-01-01", today=TODAY) == UsageError(
+        "2000-01-01 with 2 days reaches back before 2000; Braze has no analytics that old. Check the date.", *CAMPAIGN
+    )

@@ -179,14 +179,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         "subscribe example invalid",
     ),
     M("handlers/grammar.py", "or `/sendstats unsubscribe <id from list>`", "", "unsubscribe usage without id form"),
-    M("handlers/grammar.py", '{0,2}", re.ASCII)', '{0,2}")', "zone: any letter"),
+    # Not tried: dropping the zone regex's re.ASCII (its pattern has no \w or \d) or its letter-first rule
+    # (no IANA zone starts with a digit, so ZoneInfo refuses such a name anyway): neither can be seen.
     M("handlers/grammar.py", '{0,2}", re.ASCII)', '{0,1}", re.ASCII)', "zone: one slash only"),
-    M(
-        "handlers/grammar.py",
-        'r"[A-Za-z][A-Za-z0-9_+',
-        'r"[A-Za-z0-9_+\\-][A-Za-z0-9_+',
-        "zone: may start with a digit",
-    ),
     M("handlers/grammar.py", "_+\\-]*(?:/", "_+]*(?:/", "zone: no hyphen (America/Port-au-Prince)"),
     M("handlers/grammar.py", "MAX_ZONE_LENGTH = 64", "MAX_ZONE_LENGTH = 8", "zone length 8"),
     M(
