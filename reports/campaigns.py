@@ -107,7 +107,7 @@ def family_of(channel: str) -> Family:
     (shown with whatever counters it carries, never dropped)."""
     key = channel.lower()
     key = _ALIASES.get(key, key)
-    if key.endswith("_push") or key == "push":
+    if key.endswith("_push"):
         return PUSH
     return FAMILIES.get(key) or Family(key, channel.replace("_", " ").capitalize(), ())
 
@@ -384,7 +384,7 @@ def campaign_chart_data(series: CampaignSeries, summary: CampaignSummary, *, tit
         metric = "impressions" if channel.key == "in_app_message" else "sent"
         if channel.get(metric) is not None:
             noun = "impressions" if metric == "impressions" else "sent"
-            volume.append(SeriesSpec(f"{channel.label} {noun}", column(channel.key, metric), bars=False))
+            volume.append(SeriesSpec(f"{channel.label} {noun}", column(channel.key, metric)))
     engagement = [
         SeriesSpec(label, column(fam, metric))
         for fam, metric, label in _ENGAGEMENT

@@ -16,9 +16,6 @@ from typing import Any
 from reports.models import PanelChartData, SeriesSpec
 from reports.parse import parse_day, parse_number
 
-#: Braze's Canvas data_series accepts ``length`` 1..14 only: longer ranges are fetched in pieces.
-MAX_PIECE_DAYS = 14
-
 
 @dataclass(frozen=True, slots=True)
 class CanvasStats:

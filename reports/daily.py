@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from reports.models import EMPTY, Metrics, SendSeries
-from reports.summary import RETENTION_DAYS, Summary, day_totals, summarise, window_end, window_end_from
+from reports.summary import RETENTION_DAYS, Summary, day_totals, summarise, window_end_from
 
 #: Metrics a digest compares day over day, in display order.
 DELTA_METRICS: tuple[str, ...] = ("sent", "delivered", "total_opens", "body_clicks", "conversions", "revenue")
@@ -65,7 +65,8 @@ def build_digest(series: SendSeries, *, first_day: date, digest_date: date) -> D
     start = min(first_day, day)
     # The subscription recorded the send's first day, so the window is known even if the range isn't;
     # data past that window means the send ID was reused, and the window moves with the data.
-    ends = window_end_from([first_day, *(day for day in by_day if day >= first_day)]) or window_end(first_day)
+    ends = window_end_from(day for day in (first_day, *by_day) if day >= first_day)
+    assert ends is not None  # first_day is always among the days
     cumulative = replace(
         summarise(series, start=start, end=day),
         first_day=first_day,

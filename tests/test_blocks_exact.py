@@ -7,6 +7,7 @@ exact message, so a changed label, a lost column heading or a wrong button value
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -17,10 +18,12 @@ from handlers.layout.blocks import (
     blocks_to_text,
     button,
     conversion_events_line,
+    display_width,
     help_blocks,
     report_actions,
     report_blocks,
     report_value,
+    table_labels,
 )
 from reports.models import Metrics
 from reports.summary import Breakdown, Rates, Summary
@@ -333,3 +336,69 @@ def test_blocks_to_text_renders_every_block_kind() -> None:
         "*C*: 3",
         "[7 days]  [Go]",
     ]
+
+
+# -- reused send IDs ---------------------------------------------------------------------------------
+
+
+def test_a_reused_send_id_is_said_with_the_latest_window() -> None:
+    where = "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 3 with data) · "
+    reused = "this send ID was used for several sends; Braze keeps each send's analytics for the send day plus 14 days"
+    blocks = report_blocks(replace(summary(), repeated=True), campaign_name=None)
+    assert blocks[1] == {"type": "context", "elements": [md(where + reused + " (the latest until Mar 24, 2024)")]}
+    blocks = report_blocks(replace(summary(window_end=None), repeated=True), campaign_name=None)
+    assert blocks[1] == {"type": "context", "elements": [md(where + reused)]}
+
+
+# -- widths and labels of the monospace tables -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "width"),
+    [
+        ("abc", 3),
+        ("日本", 4),  # wide (W)
+        ("ＡＢ", 4),  # full-width (F)
+        ("a\u200db", 2),  # a zero-width joiner (Cf) takes no column, and what follows it still counts
+        ("e\u0301x", 2),  # a combining accent (Mn, combining class 230)
+        ("\u0e01\u0e31x", 2),  # Thai MAI HAN-AKAT: Mn with combining class 0
+        ("o\u20ddx", 2),  # an enclosing circle (Me)
+        ("", 0),
+    ],
+)
+def test_display_width(text: str, width: int) -> None:
+    assert display_width(text) == width
+
+
+def test_table_labels_keep_start_and_end_and_number_collisions() -> None:
+    labels = [
+        "Spring promo variant A",
+        "Spring promo variant B",
+        "Spring promo xx variant A",
+        "日本語のバリエーション名前です",
+        "a\u200db",
+        "x\ny\t z",
+        "",
+        "   ",
+        "short",
+        "short",
+    ]
+    assert table_labels(labels) == [
+        "Spring prom…an…#1",  # the same 17 columns as the third: numbered in order
+        "Spring prom…ant B",
+        "Spring prom…an…#2",
+        "日本語のバリ…です",  # 12 + 1 + 4 columns
+        "a b",
+        "x y z",
+        "(blank)…#1",
+        "(blank)…#2",
+        "short…#1",
+        "short…#2",
+    ]
+    assert [display_width(label) for label in table_labels(labels)] == [17, 17, 17, 17, 3, 5, 10, 10, 8, 8]
+
+
+def test_huge_numbers_push_the_row_instead_of_being_cut() -> None:
+    row = Breakdown("email", Metrics(sent=10**12), NO_RATES)
+    line = table_text(report_blocks(summary(by_channel=(row,)), campaign_name=None), "By channel").split("\n")[2]
+    assert line == f"{'email':<18}1,000,000,000,000{'–':>8}{'–':>8}{'–':>7}{'–':>8}```"

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from reports.daily import Digest, build_digest, change, fetch_span, window_end
+from reports.daily import Digest, build_digest, change, fetch_span
 from reports.models import EMPTY, DayPoint, MessageRow, Metrics, SendSeries
+from reports.summary import window_end
 
 FIRST = date(2024, 3, 10)  # the send's first day, as the subscription recorded it
 
@@ -114,6 +115,17 @@ def test_the_window_is_known_from_the_subscription_even_when_the_range_cannot_sh
     s = series(point(0, sent=5), point(1, sent=6))
     c = build_digest(s, first_day=FIRST, digest_date=day(2)).cumulative
     assert (c.first_day, c.window_end) == (FIRST, date(2024, 3, 24))
+
+
+def test_the_window_counts_from_the_recorded_first_day_even_when_data_starts_later() -> None:
+    s = series(point(2, sent=5))  # nothing on the first day itself
+    assert build_digest(s, first_day=FIRST, digest_date=day(3)).cumulative.window_end == date(2024, 3, 24)
+
+
+def test_data_past_the_window_moves_it_with_a_reused_send_id() -> None:
+    s = series(point(0, sent=5), point(20, sent=6))  # a later send under the same ID
+    d = build_digest(s, first_day=FIRST, digest_date=day(21))
+    assert d.cumulative.window_end == day(34) and not d.final
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from handlers.layout.digest_blocks import digest_blocks, digest_text, long_day, short_day
+from digests.records import Delivery
+from handlers.layout.digest_blocks import digest_blocks, digest_text, last_outcome, long_day, short_day
 from reports.daily import Digest, build_digest
 from reports.models import DayPoint, MessageRow, Metrics, SendSeries
 
@@ -254,3 +255,29 @@ def test_day_names() -> None:
     assert long_day(date(2024, 3, 5)) == "Tuesday, Mar 5"
     assert short_day(date(2024, 3, 5)) == "Mar 5"
     assert short_day(date(2024, 12, 25)) == "Dec 25"
+
+
+def delivery(status: str, detail: str | None = None) -> Delivery:
+    at = datetime(2024, 3, 11, 9, 0)
+    return Delivery(1, 7, day(1), status, 1, detail, None, at, at)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("status", "detail", "shown"),
+    [
+        ("posted", "ignored", "last digest: posted Mar 11"),
+        ("skipped", "no data", "last digest: skipped Mar 11 (no data)"),
+        ("skipped", None, "last digest: skipped Mar 11"),
+        ("claimed", None, "last digest: Mar 11 being posted"),
+        ("chart_pending", None, "last digest: Mar 11 posted, chart on its way"),
+        ("failed", "Braze 503", "last digest: Mar 11 failed, retrying (Braze 503)"),
+        ("missed", "Braze 503", "last digest: Mar 11 *missed* (Braze 503)"),
+        ("odd", "x", "last digest: Mar 11 odd"),
+    ],
+)
+def test_last_outcome_in_a_few_words(status: str, detail: str | None, shown: str) -> None:
+    assert last_outcome(delivery(status, detail)) == shown
+
+
+def test_no_digest_yet() -> None:
+    assert last_outcome(None) == "last digest: none yet"

@@ -234,6 +234,22 @@ def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> No
     assert len(blocks) == 20
 
 
+def test_a_variation_with_volume_and_numbers() -> None:
+    v = VariationSummary("A", "A", ("Email",), counts_of({"conversions": 2}), (("Email", counts_of({"sent": 5})),))
+    summary = CampaignSummary("c", D1, D1, 1, (), (v, VariationSummary("B", None, (), Counts())), Counts(), None)
+    assert campaign_blocks(summary, title="T")[4]["text"]["text"] == (
+        "*By variation*\n• *A*: Email 5 sent · conversions 2\n• *B*: –"  # an API ID equal to the name is not repeated
+    )
+
+
+def test_exactly_twelve_variants_need_no_more_line() -> None:
+    many = CanvasSummary(
+        "cv", D1, D1, 1, CanvasStats(), tuple(VariantSummary(f"v{i}", f"v{i}", CanvasStats()) for i in range(12))
+    )
+    rows = canvas_blocks(many, title="T")[4]["text"]["text"].split("\n")
+    assert len(rows) == 14 and rows[-1].startswith("v11 ")
+
+
 def test_exactly_twelve_channels_need_no_more_line() -> None:
     summary = CampaignSummary("c", D1, D1, 1, tuple(channel(f"ch{i:02}", i) for i in range(12)), (), Counts(), None)
     blocks = campaign_blocks(summary, title="T")
@@ -684,3 +700,22 @@ def test_the_report_modal() -> None:
         ],
     }
     assert report_modal("C2", None, [], initial_days=30)["private_metadata"] == '{"c":"C2","r":""}'
+
+
+def test_a_busy_campaign_day_without_volume() -> None:
+    day = {"time": d(0), "messages": {"in_app_message": [{"clicks": 3}]}}  # clicks, but no impressions reported
+    series = parse_campaign_series({"data": [day]}, campaign_id="c")
+    digest = build_kind_digest("campaign", series, first_day=D1, digest_date=date(2026, 3, 2), archived=False)
+    assert digest.has_activity
+    assert kind_digest_text(digest, "T") == "T (campaign): nothing sent on Mar 1"
+
+
+def test_a_digest_counts_sent_before_impressions() -> None:
+    day = {
+        "time": d(0),
+        "messages": {"in_app_message": [{"sent": 3, "impressions": 9}], "x_push": [{"impressions": 2}]},
+    }
+    series = parse_campaign_series({"data": [day]}, campaign_id="c")
+    digest = build_kind_digest("campaign", series, first_day=D1, digest_date=date(2026, 3, 2), archived=False)
+    fields = kind_digest_blocks(digest, title="T", subscription_id=1, chart_in_thread=False)[2]["fields"]
+    assert [f["text"] for f in fields[:2]] == ["*Push*\n2 impressions", "*In-app message*\n3 sent"]

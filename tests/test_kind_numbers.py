@@ -168,6 +168,7 @@ def test_each_familys_metrics_and_rates() -> None:
 
 def test_parse_counts_keeps_numbers_and_skips_the_rest() -> None:
     raw = {
+        "opens": None,  # not reported: skipped, and the fields after it still read
         "sent": "12",
         "revenue": 1.005,
         "clicks": 2.9,  # counts are whole numbers
@@ -177,7 +178,6 @@ def test_parse_counts_keeps_numbers_and_skips_the_rest() -> None:
         7: 1,
         "k" * 80: 3,
         "k" * 81: 4,
-        "opens": None,
         "junk": "many",
     }
     assert parse_counts(raw).as_dict() == {"sent": 12, "revenue": 1.0, "clicks": 2, "k" * 80: 3}
@@ -196,14 +196,14 @@ def test_campaign_rows_are_read_defensively() -> None:
                 "conversions": "3",
                 "bogus_level": 4,  # only campaign-level names are read beside ``messages``
                 "messages": {
+                    "sms": "junk",
                     "  email  ": [
+                        "junk",
                         {"variation_name": "  Spring  ", "variation_api_id": " va ", "sent": 5},
                         {"variation_api_id": "v" * 70, "sent": 6},
                         {"variation_name": "   ", "sent": 7},
-                        "junk",
                     ],
                     "ios_push": {"variation_name": "P" * 200, "sent": 8},  # one object instead of a list
-                    "sms": "junk",
                     "   ": [{"sent": 1}],
                     "c" * 70: [{"sent": 2}],
                 },
@@ -467,6 +467,7 @@ def test_canvas_stats_add_and_rate() -> None:
     b = CanvasStats(entries=None, conversions=2, conversions_by_entry_time=2, revenue=0.2)
     assert a + b == CanvasStats(10, 2, 3, 0.3)  # 0.1 + 0.2 rounded to cents
     assert CanvasStats() + CanvasStats() == CanvasStats()
+    assert CanvasStats(revenue=1.234) + CanvasStats(revenue=1.0) == CanvasStats(revenue=2.23)
     assert CanvasStats(revenue=None) + CanvasStats(revenue=1) == CanvasStats(revenue=1)
     assert CanvasStats(entries=4, conversions=1).conversion_rate == 0.25
     assert CanvasStats(entries=0, conversions=1).conversion_rate is None
@@ -487,16 +488,18 @@ def test_canvas_series_is_read_defensively() -> None:
         "data": {
             "name": "  " + "J" * 200,
             "stats": [
+                "junk",  # unreadable items are skipped, never the end of the answer
+                {"time": "junk", "total_stats": {"entries": 1}},
                 {"time": "2026-03-02", "total_stats": {"entries": 5}},
                 {
                     "time": "2026-03-01T00:00:00+00:00",
                     "total_stats": {"entries": 1},
                     "variant_stats": {
+                        "v3": "junk",
+                        "   ": {"entries": 9},
                         " v1 ": {"name": " Control ", "entries": 1},
                         "v2": {"entries": 2},
                         "w" * 70: {"name": "   ", "entries": 3},
-                        "   ": {"entries": 9},
-                        "v3": "junk",
                     },
                 },
                 {
@@ -504,8 +507,6 @@ def test_canvas_series_is_read_defensively() -> None:
                     "total_stats": {"entries": 6, "revenue": 1.5},
                     "variant_stats": {"v9": {"entries": 6}},
                 },
-                {"time": "junk", "total_stats": {"entries": 1}},
-                "junk",
             ],
         }
     }
@@ -587,6 +588,19 @@ def test_summarise_canvas() -> None:
     assert s.variants[0].conversion_rate == 0.1
     tie = summarise_canvas(canvas_series(), start=d(0), end=d(0))
     assert [v.name for v in tie.variants] == ["Alpha", "Beta"]  # 20 entries before 10
+    none_vs_one = CanvasSeries(
+        "cv",
+        None,
+        (
+            CanvasDay(
+                d(0),
+                CanvasStats(entries=1),
+                (VariantDay("a", "Aaa", CanvasStats(conversions=1)), VariantDay("z", "Zzz", CanvasStats(entries=1))),
+            ),
+        ),
+    )
+    # unknown entries sort as 0, after a variant with 1
+    assert [v.name for v in summarise_canvas(none_vs_one, start=d(0), end=d(0)).variants] == ["Zzz", "Aaa"]
     empty = summarise_canvas(canvas_series(), start=d(1), end=d(1))
     assert not empty.has_data and empty.totals == CanvasStats() and empty.variants == ()
 

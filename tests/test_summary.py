@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from fakes.braze import SampleSend, series_payload
 from reports.models import COUNT_METRICS, Metrics
 from reports.parse import parse_series
-from reports.summary import RETENTION_DAYS, Rates, chart_data, ratio, summarise, window_start_known
+from reports.summary import RETENTION_DAYS, Rates, chart_data, ratio, reused, summarise, window_start_known
 
 D = date(2024, 3, 10)
 
@@ -490,3 +490,12 @@ def test_braze_shaped_junk_never_crashes_and_invariants_hold(
         assert s.repeated or s.window_end == s.first_day + timedelta(days=RETENTION_DAYS)
         # the window is derived from the data: no day with data ever falls after it
         assert all(p.day <= s.window_end for p in series.days if p.has_data and start <= p.day <= end)
+
+
+def test_a_send_id_is_reused_only_when_data_runs_past_one_window() -> None:
+    first = date(2024, 3, 10)
+    assert not reused([])
+    assert not reused([first])
+    assert not reused([first + timedelta(days=14), first])  # the send day plus 14 days: one window
+    assert reused([first + timedelta(days=15), first])
+    assert reused([first, first + timedelta(days=3), first + timedelta(days=40)])

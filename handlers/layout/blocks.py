@@ -154,12 +154,13 @@ def _cell(text: str, width: int, *, left: bool = False) -> str:
 def _table(title: str, rows: tuple[Breakdown, ...]) -> Block:
     """A monospace table; Block Kit has no table block that every client renders."""
     columns = (("sent", 10), ("deliv.", 8), ("open", 8), ("CTR", 7), ("conv.", 8))
-    lines = [_cell("", 18, left=True) + "".join(_cell(name, width) for name, width in columns)]
+    lines = [" " * 18 + "".join(_cell(name, width) for name, width in columns)]
     shown = rows[:MAX_TABLE_ROWS]
-    for row, label in zip(shown, table_labels([row.label for row in shown]), strict=True):
+    labels = table_labels([row.label for row in shown])
+    for i, row in enumerate(shown):
         r = row.rates
         lines.append(
-            _cell(label, 18, left=True)
+            _cell(labels[i], 18, left=True)
             + _cell(fmt_count(row.metrics.sent), 10)
             + _cell(fmt_rate(r.delivery), 8)
             + _cell(fmt_rate(r.open), 8)

@@ -118,9 +118,9 @@ def report_modal(channel: str, response_url: str | None, notes: list[str], *, in
     return {
         "type": "modal",
         "callback_id": MODAL_CALLBACK,
-        "title": _plain("sendstats report", 24),
-        "submit": _plain("Post report", 24),
-        "close": _plain("Cancel", 24),
+        "title": _plain("sendstats report"),  # Slack allows 24 characters here
+        "submit": _plain("Post report"),
+        "close": _plain("Cancel"),
         "private_metadata": metadata,
         "blocks": blocks,
     }

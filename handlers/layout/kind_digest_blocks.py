@@ -33,7 +33,7 @@ def _volume(summary: CampaignSummary) -> dict[str, tuple[str, float]]:
 def _campaign_fields(today: CampaignSummary, before: CampaignSummary) -> list[Block]:
     prior = _volume(before)
     fields = []
-    for label, (metric, value) in list(_volume(today).items())[:7]:
+    for label, (metric, value) in list(_volume(today).items())[:7]:  # 7 + 2 fields: Slack allows 10
         was = prior.get(label, (metric, None))[1]
         fields.append(_md(f"*{escape(label)}*\n{fmt_count(value)} {metric}{_delta(value, was)}"))
     t, b = today.totals, before.totals
@@ -41,7 +41,7 @@ def _campaign_fields(today: CampaignSummary, before: CampaignSummary) -> list[Bl
         _md(f"*Conversions*\n{fmt_count(t.get('conversions'))}{_delta(t.get('conversions'), b.get('conversions'))}")
     )
     fields.append(_md(f"*Revenue*\n{fmt_usd(t.get('revenue'))}{_delta(t.get('revenue'), b.get('revenue'))}"))
-    return fields[:10]
+    return fields
 
 
 def _canvas_fields(today: CanvasSummary, before: CanvasSummary) -> list[Block]:
@@ -108,9 +108,9 @@ def kind_digest_blocks(digest: KindDigest, *, title: str, subscription_id: int, 
         blocks.append({"type": "section", "text": _md(quiet + ".")})
     if digest.window.has_data:
         blocks.append({"type": "section", "text": _md(_window_line(digest.window))})
-    if digest.final:
+    if digest.end_reason is not None:  # the last digest
         text = (
-            f"*This is the last digest:* {escape(digest.end_reason or '')}. The subscription has ended; "
+            f"*This is the last digest:* {escape(digest.end_reason)}. The subscription has ended; "
             f"`/sendstats list` keeps its history, and `/sendstats subscribe {digest.kind} {escape(digest.object_id)}` "
             "starts it again."
         )
