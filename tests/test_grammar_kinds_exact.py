@@ -120,7 +120,7 @@ def test_subscribe_kind_and_find_mistakes_exactly(text: str, expected: UsageErro
 
 @pytest.mark.parametrize(
     "zone",
-    ["America/Argentina/Buenos_Aires", "America/Port-au-Prince", "Etc/GMT+5", "Etc/GMT-14", "UTC"],
+    ["America/Argentina/Buenos_Aires", "America/Port-au-Prince", "Etc/GMT+5", "Etc/GMT-14", "UTC", "W-SU", "GMT-0"],
 )
 def test_real_zones_with_two_slashes_hyphens_and_signs_are_known(zone: str) -> None:
     assert known_zone(zone)

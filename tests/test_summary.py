@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakes.braze import SampleSend, series_payload
-from reports.models import COUNT_METRICS, Metrics
+from reports.models import COUNT_METRICS, DayPoint, MessageRow, Metrics, SendSeries
 from reports.parse import parse_series
 from reports.summary import RETENTION_DAYS, Rates, chart_data, ratio, reused, summarise, window_start_known
 
@@ -499,3 +499,17 @@ def test_a_send_id_is_reused_only_when_data_runs_past_one_window() -> None:
     assert not reused([first + timedelta(days=14), first])  # the send day plus 14 days: one window
     assert reused([first + timedelta(days=15), first])
     assert reused([first, first + timedelta(days=3), first + timedelta(days=40)])
+
+
+def test_summarise_says_when_the_data_spans_two_sends() -> None:
+    first = date(2024, 3, 10)
+
+    def send(*offsets: int) -> SendSeries:
+        points = tuple(
+            DayPoint(first + timedelta(days=n), (MessageRow("email", "A", Metrics(sent=1)),)) for n in offsets
+        )
+        return SendSeries("c", "s", points)
+
+    end = first + timedelta(days=40)
+    assert summarise(send(0, 14), start=first, end=end).repeated is False
+    assert summarise(send(0, 20), start=first, end=end).repeated is True
