@@ -322,9 +322,9 @@ def test_a_canvas_report_block_by_block() -> None:
             "type": "section",
             "text": md(
                 "*By variant*\n```"
-                "                         entries   conv.    rate      revenue\n"
-                "Control                       60       6   10.0%            –\n"
-                "A very long variant …         40       8   20.0%       $10.50```"
+                "                     entries   conv.    rate      revenue\n"
+                "Control                   60       6   10.0%            –\n"
+                "A very long…ndeed         40       8   20.0%       $10.50```"
             ),
         },
         {
@@ -354,9 +354,11 @@ def test_a_canvas_without_variants_has_no_table_and_many_are_cut() -> None:
     names = ["x" * 21, "y" * 22, "a&b`", *(f"v{i}" for i in range(11))]
     many = CanvasSummary("cv", D1, D1, 1, CanvasStats(), tuple(VariantSummary(n, n, CanvasStats(1, 1)) for n in names))
     rows = canvas_blocks(many, title="T")[4]["text"]["text"].split("\n")
-    assert rows[2] == f"{'x' * 21:<22}{'1':>10}{'1':>8}{'100.0%':>8}{'–':>13}"  # 21 characters fit
-    assert rows[3] == f"{'y' * 20 + '…':<22}{'1':>10}{'1':>8}{'100.0%':>8}{'–':>13}"  # 22 are cut to 20 + …
-    assert rows[4].startswith("a&amp;b`  ")
+    # As in send reports: at most 17 columns, a long name keeps its start and its last 5 characters,
+    # and a name is escaped after it is measured, so `&` costs one column like Slack shows it.
+    assert rows[2] == f"{'x' * 11 + '…' + 'x' * 5:<18}{'1':>10}{'1':>8}{'100.0%':>8}{'–':>13}"
+    assert rows[3] == f"{'y' * 11 + '…' + 'y' * 5:<18}{'1':>10}{'1':>8}{'100.0%':>8}{'–':>13}"
+    assert rows[4] == f"a&amp;b'{'':<14}{'1':>10}{'1':>8}{'100.0%':>8}{'–':>13}"
     assert rows[13].startswith("v8  ")  # 12 rows
     assert rows[14] == "… and 2 more```"
     fence = CanvasSummary("cv", D1, D1, 1, CanvasStats(), (VariantSummary("v", "a```b", CanvasStats()),))
@@ -484,7 +486,7 @@ def test_an_archived_campaigns_last_digest() -> None:
         {"type": "context", "elements": [md("Subscription #5 · `/sendstats unsubscribe 5` stops it")]},
         digest_actions("campaign", "cmp-1", None),
     ]
-    assert kind_digest_text(digest, "Spring") == "Spring (Campaign): no activity on Mar 4"
+    assert kind_digest_text(digest, "Spring") == "Spring (campaign): no activity on Mar 4"
 
 
 def test_one_quiet_day_has_no_streak_note() -> None:

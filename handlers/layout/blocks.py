@@ -143,7 +143,7 @@ def table_labels(labels: list[str]) -> list[str]:
     return shown
 
 
-def _cell(text: str, width: int, *, left: bool = False) -> str:
+def cell(text: str, width: int, *, left: bool = False) -> str:
     """Escape first, then pad by what Slack shows (``&amp;`` is one column), so the columns line up.
     Backticks become quotes so a name can never close the code block."""
     pad = " " * max(0, width - display_width(text))
@@ -154,18 +154,18 @@ def _cell(text: str, width: int, *, left: bool = False) -> str:
 def _table(title: str, rows: tuple[Breakdown, ...]) -> Block:
     """A monospace table; Block Kit has no table block that every client renders."""
     columns = (("sent", 10), ("deliv.", 8), ("open", 8), ("CTR", 7), ("conv.", 8))
-    lines = [" " * 18 + "".join(_cell(name, width) for name, width in columns)]
+    lines = [" " * 18 + "".join(cell(name, width) for name, width in columns)]
     shown = rows[:MAX_TABLE_ROWS]
     labels = table_labels([row.label for row in shown])
     for i, row in enumerate(shown):
         r = row.rates
         lines.append(
-            _cell(labels[i], 18, left=True)
-            + _cell(fmt_count(row.metrics.sent), 10)
-            + _cell(fmt_rate(r.delivery), 8)
-            + _cell(fmt_rate(r.open), 8)
-            + _cell(fmt_rate(r.click), 7)
-            + _cell(fmt_count(row.metrics.conversions), 8)
+            cell(labels[i], 18, left=True)
+            + cell(fmt_count(row.metrics.sent), 10)
+            + cell(fmt_rate(r.delivery), 8)
+            + cell(fmt_rate(r.open), 8)
+            + cell(fmt_rate(r.click), 7)
+            + cell(fmt_count(row.metrics.conversions), 8)
         )
     if len(rows) > MAX_TABLE_ROWS:
         lines.append(f"… and {len(rows) - MAX_TABLE_ROWS} more")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.layout.blocks import Block, _md
+from handlers.layout.blocks import LABEL_WIDTH, Block, _md, cell, table_labels
 from handlers.layout.kind_blocks import footer_block, head_blocks, kind_actions
 from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
 from reports.canvases import CanvasSummary
@@ -20,18 +20,22 @@ def canvas_text(summary: CanvasSummary, title: str) -> str:
 
 
 def _variant_table(summary: CanvasSummary) -> Block:
-    head = f"{'':<22}{'entries':>10}{'conv.':>8}{'rate':>8}{'revenue':>13}"
-    lines = [head]
-    for v in summary.variants[:MAX_VARIANTS]:
-        label = v.name if len(v.name) <= 21 else v.name[:20] + "…"
+    """Like the send report's tables: one line per variant, names told apart, escaped before padding."""
+    columns = (("entries", 10), ("conv.", 8), ("rate", 8), ("revenue", 13))
+    lines = [" " * (LABEL_WIDTH + 1) + "".join(cell(name, width) for name, width in columns)]
+    shown = summary.variants[:MAX_VARIANTS]
+    for label, v in zip(table_labels([v.name for v in shown]), shown, strict=True):
         s = v.stats
         lines.append(
-            f"{label:<22}{fmt_count(s.entries):>10}{fmt_count(s.conversions):>8}"
-            f"{fmt_rate(v.conversion_rate):>8}{fmt_usd(s.revenue):>13}"
+            cell(label, LABEL_WIDTH + 1, left=True)
+            + cell(fmt_count(s.entries), 10)
+            + cell(fmt_count(s.conversions), 8)
+            + cell(fmt_rate(v.conversion_rate), 8)
+            + cell(fmt_usd(s.revenue), 13)
         )
     if len(summary.variants) > MAX_VARIANTS:
         lines.append(f"… and {len(summary.variants) - MAX_VARIANTS} more")
-    body = escape("\n".join(lines)).replace("```", "'''")
+    body = "\n".join(lines)
     return {"type": "section", "text": _md(f"*By variant*\n```{body}```")}
 
 

@@ -69,19 +69,23 @@ def _window_line(window: KindSummary) -> str:
     )
 
 
+#: How a kind reads mid-sentence: "campaign" is a common noun, "Canvas" Braze's name for a product.
+IN_TEXT = {"campaign": "campaign", "canvas": "Canvas"}
+
+
 def kind_digest_text(digest: KindDigest, title: str) -> str:
     """Notification text."""
-    noun = KIND_NOUN[digest.kind]
+    noun = IN_TEXT[digest.kind]
     if not digest.has_activity:
         return escape(f"{title} ({noun}): no activity on {short_day(digest.day)}")
     if isinstance(digest.today, CanvasSummary):
         t = digest.today.totals
         return escape(
-            f"{title} (Canvas): {fmt_count(t.entries)} entries, {fmt_count(t.conversions)} conversions "
+            f"{title} ({noun}): {fmt_count(t.entries)} entries, {fmt_count(t.conversions)} conversions "
             f"on {short_day(digest.day)}"
         )
     sent = ", ".join(f"{label} {fmt_count(v)} {m}" for label, (m, v) in _volume(digest.today).items())
-    return escape(f"{title} (campaign): {sent or 'nothing sent'} on {short_day(digest.day)}")
+    return escape(f"{title} ({noun}): {sent or 'nothing sent'} on {short_day(digest.day)}")
 
 
 def kind_digest_blocks(digest: KindDigest, *, title: str, subscription_id: int, chart_in_thread: bool) -> list[Block]:
