@@ -24,10 +24,11 @@ def _variant_table(summary: CanvasSummary) -> Block:
     columns = (("entries", 10), ("conv.", 8), ("rate", 8), ("revenue", 13))
     lines = [" " * (LABEL_WIDTH + 1) + "".join(cell(name, width) for name, width in columns)]
     shown = summary.variants[:MAX_VARIANTS]
-    for label, v in zip(table_labels([v.name for v in shown]), shown, strict=True):
+    labels = table_labels([v.name for v in shown])
+    for i, v in enumerate(shown):
         s = v.stats
         lines.append(
-            cell(label, LABEL_WIDTH + 1, left=True)
+            cell(labels[i], LABEL_WIDTH + 1, left=True)
             + cell(fmt_count(s.entries), 10)
             + cell(fmt_count(s.conversions), 8)
             + cell(fmt_rate(v.conversion_rate), 8)
