@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from reports.models import Counts, PanelChartData, SeriesSpec, counts_of, sum_counts
-from reports.parse import parse_day, parse_number
+from reports.parse import by_date, parse_number
 
 DEFAULT_VARIATION = "(no variation)"
 #: Per-day fields Braze reports beside ``messages`` (and, in multivariate answers, on each row).
@@ -199,20 +199,16 @@ def _channel_rows(messages: Any) -> tuple[ChannelRow, ...]:
 def parse_campaign_series(payload: Any, *, campaign_id: str) -> CampaignSeries:
     """Parse a whole answer defensively; days merged by date and sorted, unreadable days dropped."""
     data = payload.get("data") if isinstance(payload, Mapping) else None
-    by_day: dict[date, CampaignDay] = {}
-    for item in data if isinstance(data, list) else ():
-        if not isinstance(item, Mapping):
-            continue
-        day = parse_day(item.get("time"))
-        if day is None:
-            continue
-        level = parse_counts({k: item.get(k) for k in CAMPAIGN_LEVEL if k in item})
-        point = CampaignDay(day, _channel_rows(item.get("messages")), level)
-        if day in by_day:
-            old = by_day[day]
-            point = CampaignDay(day, old.rows + point.rows, old.campaign_level + point.campaign_level)
-        by_day[day] = point
-    return CampaignSeries(campaign_id, tuple(by_day[d] for d in sorted(by_day)))
+    days = by_date(
+        data,
+        lambda day, item: CampaignDay(
+            day,
+            _channel_rows(item.get("messages")),
+            parse_counts({k: item.get(k) for k in CAMPAIGN_LEVEL if k in item}),
+        ),
+        lambda old, new: CampaignDay(old.day, old.rows + new.rows, old.campaign_level + new.campaign_level),
+    )
+    return CampaignSeries(campaign_id, days)
 
 
 # --- summary -----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from reports.models import PanelChartData, SeriesSpec
-from reports.parse import parse_day, parse_number
+from reports.parse import by_date, parse_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,20 +104,12 @@ def parse_canvas_series(payload: Any, *, canvas_id: str) -> CanvasSeries:
     data = payload.get("data") if isinstance(payload, Mapping) else None
     if not isinstance(data, Mapping):
         data = {}
-    stats = data.get("stats")
-    by_day: dict[date, CanvasDay] = {}
-    for item in stats if isinstance(stats, list) else ():
-        if not isinstance(item, Mapping):
-            continue
-        day = parse_day(item.get("time"))
-        if day is None:
-            continue
-        point = CanvasDay(day, parse_stats(item.get("total_stats")), _variants(item.get("variant_stats")))
-        if day in by_day:  # pieces overlap by design never, but Braze may repeat a day: keep both halves
-            old = by_day[day]
-            point = CanvasDay(day, old.total + point.total, old.variants + point.variants)
-        by_day[day] = point
-    return CanvasSeries(canvas_id, _text(data.get("name")), tuple(by_day[d] for d in sorted(by_day)))
+    days = by_date(  # pieces never overlap by design, but Braze may repeat a day: both halves are kept
+        data.get("stats"),
+        lambda day, item: CanvasDay(day, parse_stats(item.get("total_stats")), _variants(item.get("variant_stats"))),
+        lambda old, new: CanvasDay(old.day, old.total + new.total, old.variants + new.variants),
+    )
+    return CanvasSeries(canvas_id, _text(data.get("name")), days)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,14 @@ read instead of failing, because one odd field must never cost the user the whol
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from reports.models import DayPoint, MessageRow, Metrics, SendSeries
+
+P = TypeVar("P")
 
 _METRIC_NAMES: frozenset[str] = frozenset(f.name for f in fields(Metrics))
 #: Older email rows name two metrics differently; the documented names win when both appear.
@@ -95,22 +97,32 @@ def _rows(messages: Any) -> tuple[MessageRow, ...]:
     return tuple(rows)
 
 
-def parse_series(payload: Any, *, campaign_id: str, send_id: str) -> SendSeries:
-    """Parse a whole answer; days are merged by date and sorted, unreadable days dropped."""
-    data = payload.get("data") if isinstance(payload, Mapping) else None
-    by_day: dict[date, DayPoint] = {}
-    for item in data if isinstance(data, list) else ():
+def by_date(
+    items: Any, point: Callable[[date, Mapping[str, Any]], P], merge: Callable[[P, P], P]
+) -> tuple[P, ...]:
+    """Braze's per-day list, for every endpoint: entries that are not objects or have no readable
+    ``time`` are dropped, a day Braze repeats is merged (both halves kept), and days come sorted."""
+    found: dict[date, P] = {}
+    for item in items if isinstance(items, list) else ():
         if not isinstance(item, Mapping):
             continue
         day = parse_day(item.get("time"))
         if day is None:
             continue
-        point = DayPoint(day=day, rows=_rows(item.get("messages")), send_level=parse_metrics(item))
-        if day in by_day:  # Braze should not repeat a day; if it does, keep both halves.
-            old = by_day[day]
-            point = DayPoint(day=day, rows=old.rows + point.rows, send_level=old.send_level + point.send_level)
-        by_day[day] = point
-    return SendSeries(campaign_id=campaign_id, send_id=send_id, days=tuple(by_day[d] for d in sorted(by_day)))
+        new = point(day, item)
+        found[day] = merge(found[day], new) if day in found else new
+    return tuple(found[d] for d in sorted(found))
+
+
+def parse_series(payload: Any, *, campaign_id: str, send_id: str) -> SendSeries:
+    """Parse a whole answer; days are merged by date and sorted, unreadable days dropped."""
+    data = payload.get("data") if isinstance(payload, Mapping) else None
+    days = by_date(
+        data,
+        lambda day, item: DayPoint(day=day, rows=_rows(item.get("messages")), send_level=parse_metrics(item)),
+        lambda old, new: DayPoint(day=old.day, rows=old.rows + new.rows, send_level=old.send_level + new.send_level),
+    )
+    return SendSeries(campaign_id=campaign_id, send_id=send_id, days=days)
 
 
 def parse_number(value: Any) -> float | None:
