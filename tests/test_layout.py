@@ -66,8 +66,18 @@ def test_bench_and_fakes_never_import_tests() -> None:
 
 def test_test_modules_never_import_each_other() -> None:
     offenders = []
-    for path in sorted((ROOT / "tests").glob("test_*.py")):
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests.test_"):
-                offenders.append(f"{path.name} imports {node.module}")
+            module = node.module or "" if isinstance(node, ast.ImportFrom) else ""
+            if module.rsplit(".", 1)[-1].startswith("test_"):
+                offenders.append(f"{path.relative_to(ROOT)} imports {module}")
     assert offenders == []
+
+
+def test_test_folders_mirror_the_packages() -> None:
+    """A test lives in the folder named after the package it tests (``tests/reports/`` for ``reports``);
+    only the architecture checks stay at the top, beside the shared fixtures."""
+    shipped = {*PACKAGES, "fakes", "migrations"}
+    folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and p.name not in ("__pycache__", "mutation")}
+    assert folders <= shipped, folders - shipped
+    assert sorted(p.name for p in (ROOT / "tests").glob("test_*.py")) == ["test_layout.py"]

@@ -134,6 +134,7 @@ class Lock:
         self.conn.close()
 
 
+@pytest.mark.slow
 def test_subscribe_with_the_database_locked_ends_in_a_message(bot: BotUnderTest) -> None:
     lock = Lock(bot.runtime.store.engine.url.database)
     try:
@@ -146,6 +147,7 @@ def test_subscribe_with_the_database_locked_ends_in_a_message(bot: BotUnderTest)
     assert "Not subscribed" in text and "database is busy" in text and "ref `" in text
 
 
+@pytest.mark.slow
 def test_unsubscribe_with_the_database_locked_still_acks_then_tells_the_user(bot: BotUnderTest) -> None:
     sub = make_subscription(bot, "C_PUBLIC")
     lock = Lock(bot.runtime.store.engine.url.database)

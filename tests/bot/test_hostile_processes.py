@@ -26,6 +26,9 @@ from fakes.slack import SlackFake
 from tests.harness import CAMPAIGN, SEND
 from tests.processes import ServedBot, free_port, process_env
 
+#: Real bot processes (started, killed, stopped): left out by ``pytest -m "not slow"``.
+pytestmark = pytest.mark.slow
+
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

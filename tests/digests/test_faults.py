@@ -31,7 +31,10 @@ from fakes.slack import SlackFake
 from handlers.flows.digest_posting import EVENT_TYPE
 from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET, drop_schema
 
-REPO = Path(__file__).resolve().parent.parent
+#: Real bot processes (started, killed, stopped): left out by ``pytest -m "not slow"``.
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
 TODAY = datetime.now(UTC).date()
 
 

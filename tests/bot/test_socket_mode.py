@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 import httpx
+import pytest
 
 from fakes.braze import SampleBraze
 from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
@@ -20,6 +21,9 @@ from fakes.signing import block_actions_payload, event_body, slash_command_body
 from fakes.slack import SlackFake
 from tests.harness import PNG_SIGNATURE, message_text
 from tests.processes import ServedBot, process_env
+
+#: Real bot processes (started, killed, stopped): left out by ``pytest -m "not slow"``.
+pytestmark = pytest.mark.slow
 
 BOLT_TOKEN_WARNING = "will be unused"
 

@@ -230,6 +230,7 @@ def test_live_round_waits_for_local_time_and_skips_creation_day(bot: BotUnderTes
     assert run_round(deps, subs(bot), now=datetime(2026, 3, 3, 9, 40, tzinfo=UTC)).already_done == 1
 
 
+@pytest.mark.slow
 def test_real_scheduler_posts_each_digest_once(bot: BotUnderTest) -> None:
     sub = make_subscription(bot, "C_PUBLIC")
     sub = bot.runtime.store.upsert_subscription(

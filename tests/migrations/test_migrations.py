@@ -21,7 +21,7 @@ from digests.store import make_engine
 from tests import first_release_schema as first
 from tests.harness import drop_schema
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -96,6 +96,7 @@ def test_models_and_migrations_never_drift(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == {*tables, "alembic_version"}
 
 
+@pytest.mark.slow
 def test_db_command_upgrades_and_reports_without_slack_settings(engine: Engine) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRAZE_"))}
     env["DATABASE_URL"] = engine.url.render_as_string(hide_password=False)

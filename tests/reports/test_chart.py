@@ -27,7 +27,7 @@ from reports import chart
 from reports.chart import FONT_FAMILY, render_chart
 from reports.models import ChartData
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 START = date(2025, 3, 1)
 
@@ -199,6 +199,7 @@ def test_cached_glyphs_are_exactly_what_freetype_draws(monkeypatch: pytest.Monke
         assert in_fresh_thread(CASES[name]) == cached[name], name
 
 
+@pytest.mark.slow
 def test_renders_in_a_process_pool() -> None:
     """ChartData and render_chart must pickle; spawn is the strictest start method."""
     inputs = [CASES["two_weeks"], CASES["mixed_none"]]
@@ -220,6 +221,7 @@ def test_no_figures_leak() -> None:
     assert live_figures() == before
 
 
+@pytest.mark.slow
 def test_pyplot_is_never_imported() -> None:
     code = (
         "import sys\n"

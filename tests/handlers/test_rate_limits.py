@@ -15,6 +15,9 @@ from fakes.slack import SlackFake, TierLimits
 from handlers.adapter.ratelimit import PacedWebClient, patience
 from tests.harness import CAMPAIGN, SEND, SIGNING_SECRET, BotUnderTest, make_subscription, message_text
 
+#: Slack's tier mode makes these wait as Slack would (rounds paced to Tier 4): left out by ``-m "not slow"``.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def tiered(bot: BotUnderTest) -> Iterator[BotUnderTest]:

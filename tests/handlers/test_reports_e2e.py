@@ -181,6 +181,7 @@ def test_transient_5xx_is_retried_then_reported(bot: BotUnderTest) -> None:
     assert len(bot.braze.series_requests()) == 3
 
 
+@pytest.mark.slow
 def test_429_waits_for_rate_limit_reset(bot: BotUnderTest) -> None:
     reset = int(time.time()) + 2  # Braze sends whole epoch seconds
     bot.braze.fail_next(429, {"message": "rate limited"}, headers={"X-RateLimit-Reset": str(reset)}, path=SERIES)

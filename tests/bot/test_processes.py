@@ -13,6 +13,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot import db
 from digests.store import Store, make_engine
 from fakes.braze import SampleBraze
@@ -20,6 +22,9 @@ from fakes.signing import FORM, post_signed, slash_command_body
 from fakes.slack import SlackFake
 from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
 from tests.processes import ServedBot, clean_env, free_port, process_env
+
+#: Real bot processes (started, killed, stopped): left out by ``pytest -m "not slow"``.
+pytestmark = pytest.mark.slow
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

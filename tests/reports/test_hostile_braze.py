@@ -25,6 +25,7 @@ def report(bot: BotUnderTest, text: str = f"{CAMPAIGN} {SEND} 7") -> str:
     return url
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["hang", "trickle"])
 def test_hung_or_trickling_braze_ends_in_a_message_within_the_deadline(bot: BotUnderTest, mode: str) -> None:
     bot.braze.misbehave(mode, path=SERIES_PATH, interval=0.5)
@@ -65,6 +66,7 @@ def test_huge_answer_to_subscribe_is_a_message(bot: BotUnderTest) -> None:
     assert "Not subscribed" in text and "larger than 10 MB" in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["nested", "trickle"])
 def test_a_bad_campaign_name_answer_falls_back_to_the_id(bot: BotUnderTest, mode: str) -> None:
     bot.braze.misbehave(mode, path=DETAILS_PATH, size=100_000, interval=0.5)
@@ -74,6 +76,7 @@ def test_a_bad_campaign_name_answer_falls_back_to_the_id(bot: BotUnderTest, mode
     bot.slack.wait_for("files.completeUploadExternal", timeout=30)
 
 
+@pytest.mark.slow
 def test_the_deadline_also_bounds_a_server_that_trickles_its_status_line() -> None:
     """httpx's read timeout restarts with every byte; the client's deadline must cover the headers too."""
     import socket

@@ -392,6 +392,7 @@ def _claim_in_process(url: str, pairs: list[tuple[int, date]], barrier: Any, res
         store.dispose()
 
 
+@pytest.mark.slow
 def test_concurrent_claims_postgres_processes(pg_url: str) -> None:
     store = Store(make_engine(pg_url))
     db.upgrade(store.engine)
