@@ -76,8 +76,8 @@ def test_test_modules_never_import_each_other() -> None:
 
 def test_test_folders_mirror_the_packages() -> None:
     """A test lives in the folder named after the package it tests (``tests/reports/`` for ``reports``);
-    only the architecture checks stay at the top, beside the shared fixtures."""
+    only the architecture and documentation checks stay at the top, beside the shared fixtures."""
     shipped = {*PACKAGES, "fakes", "migrations"}
     folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and p.name not in ("__pycache__", "mutation")}
     assert folders <= shipped, folders - shipped
-    assert sorted(p.name for p in (ROOT / "tests").glob("test_*.py")) == ["test_layout.py"]
+    assert sorted(p.name for p in (ROOT / "tests").glob("test_*.py")) == ["test_docs.py", "test_layout.py"]
