@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 HELP_POINTERS = (
     "Copy .env.example to .env and fill it in (each setting is explained there). "
-    "Create the Slack app from manifest.yml to get the Slack values; README.md walks through both."
+    "Create the Slack app from manifest.yml to get the Slack values; docs/operations.md walks through both."
 )
 
 

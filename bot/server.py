@@ -221,8 +221,8 @@ class HttpServer:
     Limits, and why: waitress hands a request to a thread only once it is complete, so slow clients
     cost a connection slot, not a thread. The default ``connection_limit`` of 100 lets 100 dripping
     clients lock everyone out; 1000 slots (with ``poll``, which has no 1024-descriptor ceiling) keep
-    room for Slack. Dripping defeats any inactivity timeout, so the README says to put a buffering
-    proxy in front in production.
+    room for Slack. Dripping defeats any inactivity timeout, so docs/operations.md says to put a
+    buffering proxy in front in production.
     """
 
     def __init__(self, wsgi: WSGIApp, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16) -> None:

@@ -91,7 +91,7 @@ def test_models_and_migrations_never_drift(engine: Engine) -> None:
     db.upgrade(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), list(db.METADATA))
-    assert diff == [], "the models differ from the migrations: add a revision (see README, Migrations)"
+    assert diff == [], "the models differ from the migrations: add a revision (see docs/operations.md, Migrations)"
     tables = {name for m in db.METADATA for name in m.tables}
     assert set(inspect(engine).get_table_names()) == {*tables, "alembic_version"}
 

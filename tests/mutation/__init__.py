@@ -1,1 +1,1 @@
-"""Mutation testing helpers (not collected by pytest): see README "## Test"."""
+"""Mutation testing helpers (not collected by pytest): see docs/testing.md "## Mutation testing"."""
