@@ -150,7 +150,7 @@ def private_reply(bot: BotUnderTest, url: str) -> str:
         (200, "<html>login</html>", {}, "not JSON"),
         (200, {"message": "Something odd"}, {}, "Braze answered: Something odd"),
         (503, {"message": "down"}, {}, "having trouble (HTTP 503)"),
-        (429, {"message": "rate limited"}, {"X-RateLimit-Reset": "TOMORROW"}, "rate limit"),
+        (429, {"message": "rate limited"}, {"X-RateLimit-Reset": "TOMORROW"}, "hourly API budget"),
     ],
 )
 def test_braze_failures_are_explained_privately(
