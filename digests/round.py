@@ -158,12 +158,13 @@ def close_out_days(deps: RoundContext, *, now: datetime | None = None) -> int:
 
 def resume_past_days(deps: RoundContext, *, now: datetime | None = None) -> RoundResult:
     """Finish digests of earlier days whose holder died mid-way (a message without its chart, or a claim
-    whose post may have landed): live rounds only look at today, so the sweep resumes these."""
+    whose post may have landed), and those that wait for a Braze rate limit's reset once it has passed:
+    live rounds only look at today, so the sweep resumes these."""
     now = now or deps.clock()
     result = RoundResult()
     by_day: dict[date, list[Subscription]] = {}
-    rate_limited = [d for d in deps.store.failed_deliveries() if d.retry_at is None or d.retry_at <= now]
-    for delivery in [*deps.store.lapsed_leases(deps.keeper.lease, now=now), *rate_limited]:
+    due_failures = [d for d in deps.store.failed_deliveries() if d.retry_at is None or d.retry_at <= now]
+    for delivery in [*deps.store.lapsed_leases(deps.keeper.lease, now=now), *due_failures]:
         sub = deps.store.get_subscription(delivery.subscription_id)
         if sub is None or sub.status != "active" or delivery.digest_date >= local_due(sub, now)[0]:
             continue

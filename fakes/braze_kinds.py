@@ -53,6 +53,8 @@ def message_shape(channel: str, name: str | None) -> dict[str, Any]:
     if "name" in shape and name is not None:
         shape["name"] = name
     return shape
+
+
 #: What each channel of a sample campaign reports, as Braze documents it for /campaigns/data_series.
 CAMPAIGN_CHANNELS = ("email", "ios_push", "android_push", "sms", "webhook", "trigger_in_app_message")
 LIST_PAGE = 100

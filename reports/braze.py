@@ -77,7 +77,7 @@ MAX_ERROR_BODY = 64 * 1024
 MAX_CANVAS_PIECE = 14
 #: Where in its day each Canvas piece's ``starting_at`` and ``ending_at`` lie (see ``canvas_pieces``).
 PIECE_ANCHOR = 12
-#: Error types callers catch, re-exported so that ``reports.braze`` stays the one import for Braze.
+#: What other modules import from here (the error types live in :mod:`reports.braze_errors`).
 __all__ = [
     "PERMISSIONS_HELP",
     "BrazeClient",
@@ -271,10 +271,6 @@ class BrazeClient:
         #: Every request sent, per budget and purpose, over the last hour (see :meth:`spending`).
         self.usage = usage or CallCounter()
         self._spender = threading.local()
-
-    @property
-    def max_attempts(self) -> int:
-        return self._max_attempts
 
     @contextmanager
     def spending(self, purpose: str, *, share: float) -> Iterator[None]:
@@ -609,7 +605,8 @@ class BrazeClient:
 
     def _rate_limited(self, response: httpx.Response, budget: Budget) -> _Retryable | BrazeRateLimited:
         """Wait for a reset that falls within the call's deadline (and ``max_rate_limit_wait``); a later
-        one ends the call now, its reset in the error. Without a readable reset: backoff, as for a 5xx."""
+        one ends the call now, its reset in the error. Without a readable reset: retried after
+        ``backoff_initial`` (plus jitter), up to ``max_attempts`` tries."""
         now = self._clock()
         moment = datetime.fromtimestamp(now, UTC)
         header = response.headers.get("X-RateLimit-Reset", "").strip()
