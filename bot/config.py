@@ -11,7 +11,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -70,6 +70,12 @@ class Settings(DatabaseSettings):
     report_workers: int = Field(default=4, ge=1, le=64)
     #: How often the catalogue re-reads Braze's campaign and Canvas lists (where the scheduler runs).
     catalogue_refresh_minutes: float = Field(default=15, gt=0, le=1440)
+    #: Most of Braze's hourly API budget (250,000 calls per workspace, shared with every tool using the
+    #: workspace's REST API) catalogue refreshes may spend; a refresh that would pass it stops and goes on
+    #: later. 0.05: 12,500 calls an hour, about 1.25 million list entries.
+    braze_catalogue_budget_share: float = Field(default=0.05, gt=0, le=1)
+    #: The company's time zone as set in Braze (Company Settings): Braze aggregates Canvas days in it.
+    braze_company_timezone: str = "UTC"
     #: A digest claim is a lease renewed every third of this while its process works; a dead process's
     #: digests are taken over this long after its last heartbeat (60 s: resumed within 2 minutes).
     digest_lease_seconds: float = Field(default=60.0, gt=0, le=600)
@@ -112,13 +118,14 @@ class Settings(DatabaseSettings):
             raise ValueError("BRAZE_REST_ENDPOINT must be the bare REST endpoint, e.g. https://rest.iad-01.braze.com")
         return value
 
-    @field_validator("digest_timezone")
+    @field_validator("digest_timezone", "braze_company_timezone")
     @classmethod
-    def _zone(cls, value: str) -> str:
+    def _zone(cls, value: str, info: ValidationInfo) -> str:
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-            raise ValueError(f"DIGEST_TIMEZONE {value!r} is not an IANA time zone such as Europe/Berlin") from exc
+            name = (info.field_name or "").upper()
+            raise ValueError(f"{name} {value!r} is not an IANA time zone such as Europe/Berlin") from exc
         return value
 
     def secrets(self) -> list[str]:

@@ -120,7 +120,11 @@ def digest_slack_client(settings: Settings, shared: PacedWebClient) -> PacedWebC
 def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides: Any) -> Runtime:
     """Wire the bot. ``overrides`` replace ``Deps`` fields (tests inject clocks and small pools)."""
     slack = make_slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    braze = BrazeClient(settings.braze_rest_endpoint, settings.braze_api_key.get_secret_value())
+    braze = BrazeClient(
+        settings.braze_rest_endpoint,
+        settings.braze_api_key.get_secret_value(),
+        company_timezone=settings.braze_company_timezone,
+    )
     renderer = ChartRenderer(settings.render_processes)
     store = Store(make_engine(settings.database_url))
     catalogue = CatalogueStore(store.engine)
@@ -156,5 +160,5 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     )
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
     runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app, Health(store.ping))
-    runtime.catalogue = CatalogueRefresher(braze, catalogue)
+    runtime.catalogue = CatalogueRefresher(braze, catalogue, budget_share=settings.braze_catalogue_budget_share)
     return runtime

@@ -1,10 +1,14 @@
 """Keeps the catalogue in step with Braze's ``/campaigns/list`` and ``/canvas/list``, in the background.
 
-Every page is read (100 per page). Campaigns are read incrementally between complete reads: only those
-edited since the newest edit already known (``last_edit.time[gt]``). Braze offers no such filter for
-Canvases, so their list is always read whole. After a complete read, entries Braze no longer lists
-among the live ones are marked archived (kept, so their IDs still resolve). A key without a list
-permission is remembered per list, so ``find`` can name the permission instead of guessing.
+Every page is read (100 per page). Both lists are read incrementally between complete reads: only the
+entries edited since the newest edit already known (``last_edit.time[gt]``, which ``/campaigns/list``
+and ``/canvas/list`` both accept). After a complete read, entries Braze no longer lists among the live
+ones are marked archived (kept, so their IDs still resolve). A key without a list permission is
+remembered per list, so ``find`` can name the permission instead of guessing.
+
+Refreshes spend at most ``budget_share`` of Braze's hourly API budget (the client counts every call):
+a read that would pass it stops where it is and goes on at a later refresh (``ReadResult.deferred``),
+so reports and digests never find the budget spent on lists.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ from datetime import UTC, datetime, timedelta
 
 from catalogue.records import KINDS, LIST_PERMISSION, Kind
 from catalogue.store import CatalogueStore
-from reports.braze import BrazeClient, BrazeError
+from reports.braze import BrazeClient, BrazeDeferred, BrazeError, BrazePermissionDenied
 
 log = logging.getLogger(__name__)
-#: A complete read of the campaign list this often catches archived and deleted campaigns, which an
-#: incremental read (only edits) cannot see.
+#: A complete read of a list this often catches archived and deleted entries, which an incremental read
+#: (only edits) cannot see.
 FULL_EVERY = timedelta(hours=6)
+#: Share of Braze's hourly API budget refreshes may spend (``BRAZE_CATALOGUE_BUDGET_SHARE``).
+BUDGET_SHARE = 0.05
+#: How the refresher's calls are counted by the client.
+PURPOSE = "catalogue refresh"
 #: Re-read the newest second again: ``last_edit.time[gt]`` is strict and Braze's times have seconds.
 OVERLAP = timedelta(seconds=1)
 
@@ -38,6 +46,8 @@ class ReadResult:
     stored: dict[str, int] = field(default_factory=dict)
     full: dict[str, bool] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    #: Lists whose read stopped to stay within the budget share (why); they go on at a later refresh.
+    deferred: dict[str, str] = field(default_factory=dict)
 
 
 class CatalogueRefresher:
@@ -50,11 +60,13 @@ class CatalogueRefresher:
         *,
         clock: Callable[[], datetime] = _utc_now,
         full_every: timedelta = FULL_EVERY,
+        budget_share: float = BUDGET_SHARE,
     ) -> None:
         self.braze = braze
         self.store = store
         self.clock = clock
         self.full_every = full_every
+        self.budget_share = budget_share
         self._running = threading.Lock()
         #: Set at shutdown: a refresh stops between pages (what it stored stays; the next one goes on).
         self.stopping = threading.Event()
@@ -67,9 +79,10 @@ class CatalogueRefresher:
             return None
         try:
             result = ReadResult()
-            for kind in KINDS:
-                if not self.stopping.is_set():
-                    self._refresh(kind, full, result)
+            with self.braze.spending(PURPOSE, share=self.budget_share):
+                for kind in KINDS:
+                    if not self.stopping.is_set() and not result.deferred:
+                        self._refresh(kind, full, result)
             log.info("catalogue refreshed: %s", result)
             return result
         finally:
@@ -78,7 +91,7 @@ class CatalogueRefresher:
     def _refresh(self, kind: Kind, full: bool | None, result: ReadResult) -> None:
         started = self.clock()
         since = None
-        if kind == "campaign" and full is not True:
+        if full is not True:
             state = self.store.sync_state(kind)
             due = state.full_at is None or started - state.full_at >= self.full_every
             newest = self.store.newest_edit(kind)
@@ -86,18 +99,18 @@ class CatalogueRefresher:
                 since = newest - OVERLAP if newest is not None else None
         stored = 0
         try:
-            pages = (
-                self.braze.campaign_list_pages(edited_after=since)
-                if kind == "campaign"
-                else self.braze.canvas_list_pages()
-            )
-            for page in pages:
+            for page in self.braze.list_pages(kind, edited_after=since):
                 stored += self.store.upsert(page, now=started)
                 if self.stopping.is_set():
                     log.info("catalogue: stopping mid-read of the %s list (shutting down)", kind)
                     return
+        except BrazeDeferred as exc:  # not a failure: what was read is stored, the rest comes later
+            log.info("catalogue: %s list read deferred after %d entries: %s", kind, stored, exc.user_message)
+            result.deferred[kind] = exc.user_message
+            result.stored[kind] = stored
+            return
         except BrazeError as exc:
-            missing = LIST_PERMISSION[kind] if exc.status == 403 else None
+            missing = LIST_PERMISSION[kind] if isinstance(exc, BrazePermissionDenied) else None
             log.warning("catalogue: reading the %s list failed: %s", kind, exc.user_message)
             self.store.record_failure(
                 kind, now=started, missing_permission=missing, error=None if missing else exc.user_message[:500]

@@ -10,7 +10,7 @@ import logging
 import threading
 import time as clock_time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
@@ -73,11 +73,22 @@ def _write(step: Callable[[], bool], what: str) -> bool:
     return True
 
 
-def fail(deps: RoundContext, job: Job, reason: str, result: RoundResult, *, unknown: bool = False) -> None:
-    """Failed for now: retried after a backoff. A digest past its message step is released instead
-    (its message is out; the next holder attaches the chart)."""
+def fail(
+    deps: RoundContext,
+    job: Job,
+    reason: str,
+    result: RoundResult,
+    *,
+    unknown: bool = False,
+    not_before: datetime | None = None,
+) -> None:
+    """Failed for now: retried after a backoff, and not before ``not_before`` (a Braze rate limit's reset).
+    A digest past its message step is released instead (its message is out; the next holder attaches the
+    chart)."""
     now, keeper = job.now, deps.keeper
     retry = deps.retry_at(job.claim, now)
+    if not_before is not None:
+        retry = max(retry, not_before)
     recorded = _write(
         lambda: deps.store.record_failure(
             job.claim.id, keeper.holder, reason, retry_at=retry, outcome_unknown=unknown, now=now

@@ -14,15 +14,15 @@ import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from digests import kinds
 from digests.context import Job, RoundContext, RoundResult
 from digests.kinds import KindFetched
 from digests.posting import ChartCache, fail, post_one, release, stop_job
-from digests.records import Subscription
+from digests.records import Delivery, Subscription
 from digests.schedule import first_digest_date, local_due
-from reports.braze import BrazeError, BrazeNoData
+from reports.braze import BrazeError, BrazeNoData, BrazeRateLimited
 from reports.daily import fetch_span
 from reports.models import SendSeries
 
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 ROUND_WORKERS = 32
 #: Concurrent Braze fetches in a round (one per send); Braze's limit is shared with other tools.
 FETCH_WORKERS = 8
+#: Reason of a digest that waits for a Braze rate limit's reset: retried then (even once its day has
+#: ended, until the day after it ends), never given up as missed meanwhile.
+RATE_LIMITED = "braze (rate limited): "
 
 
 def run_round(
@@ -139,6 +142,8 @@ def close_out_days(deps: RoundContext, *, now: datetime | None = None) -> int:
         sub = deps.store.get_subscription(delivery.subscription_id)
         if sub is None or local_due(sub, now)[0] <= delivery.digest_date:
             continue
+        if _waits_for_braze(delivery, local_due(sub, now)[0]):
+            continue
         reason = delivery.detail or "unknown error"
         if not deps.store.record_missed(delivery.id, reason, now=now):
             continue
@@ -153,17 +158,27 @@ def close_out_days(deps: RoundContext, *, now: datetime | None = None) -> int:
 
 def resume_past_days(deps: RoundContext, *, now: datetime | None = None) -> RoundResult:
     """Finish digests of earlier days whose holder died mid-way (a message without its chart, or a claim
-    whose post may have landed): live rounds only look at today, so the sweep resumes these."""
+    whose post may have landed), and those that wait for a Braze rate limit's reset once it has passed:
+    live rounds only look at today, so the sweep resumes these."""
     now = now or deps.clock()
     result = RoundResult()
     by_day: dict[date, list[Subscription]] = {}
-    for delivery in deps.store.lapsed_leases(deps.keeper.lease, now=now):
+    due_failures = [d for d in deps.store.failed_deliveries() if d.retry_at is None or d.retry_at <= now]
+    for delivery in [*deps.store.lapsed_leases(deps.keeper.lease, now=now), *due_failures]:
         sub = deps.store.get_subscription(delivery.subscription_id)
-        if sub is not None and sub.status == "active" and delivery.digest_date < local_due(sub, now)[0]:
-            by_day.setdefault(delivery.digest_date, []).append(sub)
+        if sub is None or sub.status != "active" or delivery.digest_date >= local_due(sub, now)[0]:
+            continue
+        if delivery.status == "failed" and not _waits_for_braze(delivery, local_due(sub, now)[0]):
+            continue
+        by_day.setdefault(delivery.digest_date, []).append(sub)
     for day, subs in sorted(by_day.items()):
         result.absorb(run_round(deps, subs, now=now, digest_date=day))
     return result
+
+
+def _waits_for_braze(delivery: Delivery, today: date) -> bool:
+    """A digest that failed on a Braze rate limit, not yet a whole day late: it is retried at the reset."""
+    return (delivery.detail or "").startswith(RATE_LIMITED) and today <= delivery.digest_date + timedelta(days=1)
 
 
 def _fetch(deps: RoundContext, group: list[Job], result: RoundResult) -> SendSeries | BrazeError:
@@ -211,6 +226,9 @@ def _fetch_group(
             if job.claim.status == "chart_pending":  # the message is out: its chart cannot be drawn now
                 release(deps, job)
                 result.count("failed", "braze: chart data unavailable")
+                continue
+            if isinstance(fetched, BrazeRateLimited):
+                fail(deps, job, RATE_LIMITED + fetched.user_message, result, not_before=fetched.reset_at)
                 continue
             fail(deps, job, f"braze: {fetched.user_message}", result)
         return None, None

@@ -1,9 +1,16 @@
 """A sample Braze REST server on 127.0.0.1, for ``python -m bot demo`` and the test suite.
 
 It speaks the real wire format of ``/sends/data_series`` and ``/campaigns/details`` (Bearer auth,
-``length`` / ``ending_at``, ``{"message": ...}`` errors, 429 with ``X-RateLimit-Reset``) and makes up
-believable numbers for a multi-channel, multi-variation send. Faults and latency can be injected so
-tests exercise the client's real retry and error paths over real HTTP.
+``length`` / ``ending_at``, ``{"message": ...}`` errors) and makes up believable numbers for a
+multi-channel, multi-variation send. Braze's documented example answers are in
+:mod:`fakes.braze_examples`; the details and list answers here carry their keys.
+
+Like Braze (``api_limits.md``), it counts calls per workspace budget (250,000 an hour shared by six of
+its endpoints, 50,000 a minute for ``/campaigns/data_series``; :meth:`SampleBraze.set_rate_limit`
+lowers them), states them in ``X-RateLimit-Limit``/``-Remaining``/``-Reset`` on every answer and answers
+429 once one is used up. It can refuse a path with either documented 403 (:meth:`SampleBraze.refuse`).
+Faults and latency can be injected so tests exercise the client's real retry and error paths over real
+HTTP.
 """
 
 from __future__ import annotations
@@ -18,9 +25,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from fakes.braze_kinds import KIND_PATHS, KindEndpoints, SampleCampaign, SampleCanvas
+from fakes.braze_kinds import KIND_PATHS, KindEndpoints, SampleCampaign, SampleCanvas, message_shape
 
 RETENTION_DAYS = 14
+#: Braze's documented default limits (api_limits.md): budget → (calls, window in seconds). Braze counts
+#: fixed windows and names the window's end in ``X-RateLimit-Reset`` (UTC epoch seconds).
+DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {"shared": (250_000, 3600), "campaigns.data_series": (50_000, 60)}
+BUDGET_OF_PATH = {"/campaigns/data_series": "campaigns.data_series"}
+#: The two 403s of Braze's errors page ("403 Access Denied": the key lacks a permission; "403 Forbidden":
+#: the rate plan doesn't support the call, or the account is inactive). ASSUMPTION: the body's wording is
+#: not documented, so the fake sends the documented names as ``message``, as it does "Invalid campaign_id"
+#: for a 400 (the client reads both loosely and copes with neither).
+REFUSALS = {"permission": "Access Denied", "plan": "Forbidden"}
+#: ASSUMPTION: the 429 body is not documented (only "429 Rate Limited: Over rate limit").
+RATE_LIMITED_BODY = b'{"message": "Rate Limited"}'
 SERIES_PATH = "/sends/data_series"
 CHANNELS = ("ios_push", "android_push", "email", "webhook")
 VARIATIONS = ("Variant A", "Variant B", "Control")
@@ -144,6 +162,24 @@ def _day_rows(send: SampleSend, day_index: int) -> tuple[dict[str, list[dict[str
     }
 
 
+def _send_campaign_details(send: SampleSend) -> dict[str, Any]:
+    """``/campaigns/details`` of a sample send's campaign, with the keys of Braze's documented example: one
+    message per channel and variation (push and email messages carry the variation's name; webhook
+    messages have none, as documented)."""
+    first = f"{send.first_day.isoformat()}T09:00:00+00:00"
+    messages = {
+        f"{send.campaign_id}-{channel}-{index}": message_shape(channel, name)
+        for channel in send.channels
+        for index, name in enumerate(send.variations)
+    }
+    return {
+        "message": "success", "created_at": first, "updated_at": first, "archived": False, "draft": False,
+        "enabled": True, "has_post_launch_draft": False, "name": send.campaign_name, "description": "",
+        "schedule_type": "api_triggered", "channels": list(send.channels), "first_sent": first,
+        "last_sent": first, "tags": [], "teams": [], "messages": messages, "conversion_behaviors": [],
+    }
+
+
 def series_payload(send: SampleSend, *, length: int, ending: date) -> dict[str, Any]:
     """The ``data_series`` answer for ``length`` days ending on ``ending``, within Braze's retention."""
     data = []
@@ -171,10 +207,22 @@ class SampleBraze(KindEndpoints):
         #: Extra latency of one send's ``/sends/data_series`` answers, by send id (a hung send).
         self.send_latency: dict[str, float] = {}
         self.campaign_details_status = 200
+        #: Paths answered with one of the documented 403s ("permission" or "plan"), until :meth:`reset`.
+        self.refusals: dict[str, str] = {}
+        #: How an ID Braze does not know is answered. ASSUMPTION: the docs are silent; "400" answers
+        #: ``{"message": "Invalid campaign_id"}`` (as Braze's messaging endpoints document), "empty" answers
+        #: 200 with the empty shape of the endpoint. The client must cope with both.
+        self.unknown_id_answer = "400"
+        #: The company's time zone, in which Braze aggregates Canvas days (Braze → Company Settings).
+        self.company_timezone = "UTC"
+        self.rate_limits: dict[str, tuple[int, int]] = dict(DEFAULT_RATE_LIMITS)
+        self.rate_clock = time.time
+        self._spent: dict[str, tuple[int, int]] = {}  # budget → (window start, calls in it)
         self.campaigns: dict[str, SampleCampaign] = {}
         self.canvases: dict[str, SampleCanvas] = {}
         #: Name-only list entries (no analytics), so the list endpoints have several pages.
         self.listed: list[dict[str, Any]] = []
+        self.canvas_days_served: list[tuple[date, ...]] = []
         self._faults: list[Fault] = []
         self._misbehaviours: list[Misbehaviour] = []
         #: Set to let hanging and trickling answers go (on reset and stop), so no thread outlives a test.
@@ -238,15 +286,41 @@ class SampleBraze(KindEndpoints):
             self._misbehaviours.append(item)
         return item
 
+    def refuse(self, path: str, reason: str = "permission") -> None:
+        """Answer every request to ``path`` with Braze's documented 403 for ``reason``: ``"permission"``
+        (the key lacks the endpoint's permission) or ``"plan"`` (the rate plan or account doesn't allow it)."""
+        if reason not in REFUSALS:
+            raise ValueError(f"reason must be one of {sorted(REFUSALS)}")
+        self.refusals[path] = reason
+
+    def set_rate_limit(self, budget: str, calls: int, window: int | None = None) -> None:
+        """Lower (or raise) a budget: ``"shared"`` or ``"campaigns.data_series"``; calls already counted
+        in the current window stay counted."""
+        self.rate_limits[budget] = (calls, window or DEFAULT_RATE_LIMITS[budget][1])
+
+    def spent(self, budget: str = "shared") -> int:
+        """Calls counted against ``budget`` in its current window."""
+        window = self.rate_limits[budget][1]
+        start = int(self.rate_clock()) // window * window
+        with self._lock:
+            began, calls = self._spent.get(budget, (start, 0))
+        return calls if began == start else 0
+
     def reset(self) -> None:
         self._release.set()
         with self._lock:
             self._faults.clear()
             self._misbehaviours.clear()
             self.requests.clear()
+            self._spent.clear()
+            self.canvas_days_served.clear()
         self.latency = 0.0
         self.send_latency = {}
         self.campaign_details_status = 200
+        self.refusals = {}
+        self.unknown_id_answer = "400"
+        self.company_timezone = "UTC"
+        self.rate_limits = dict(DEFAULT_RATE_LIMITS)
 
     def clear_requests(self) -> None:
         """Forget recorded requests but keep faults and latency (between bench rounds)."""
@@ -275,20 +349,52 @@ class SampleBraze(KindEndpoints):
             return fault.status, fault.body, {"Content-Type": ctype, **fault.headers}
         if auth != f"Bearer {self.api_key}":
             return 401, b'{"message": "Invalid API key"}', {}
-        if path == "/sends/data_series":
+        if path != SERIES_PATH and path != "/campaigns/details" and path not in KIND_PATHS:
+            return 404, b'{"message": "Not found"}', {}
+        over, limits = self._count(path)
+        if over:
+            return 429, RATE_LIMITED_BODY, limits
+        if path == "/campaigns/details" and self.campaign_details_status != 200:
+            return self.campaign_details_status, b'{"message": "Insufficient permissions"}', limits
+        if path in self.refusals:
+            return 403, json.dumps({"message": REFUSALS[self.refusals[path]]}).encode(), limits
+        status, body, headers = self._route(path, query)
+        return status, body, {**limits, **headers}
+
+    def _route(self, path: str, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        if path == SERIES_PATH:
             return self._data_series(query)
         if path == "/campaigns/details":
-            if self.campaign_details_status != 200:
-                return self.campaign_details_status, b'{"message": "Insufficient permissions"}', {}
             send = next((s for (c, _), s in self.sends.items() if c == query.get("campaign_id")), None)
             if send is None and query.get("campaign_id", "") in self.campaigns:
                 return self._campaign_details(self.campaigns[query["campaign_id"]])
             if send is None:
-                return 400, b'{"message": "Invalid campaign_id"}', {}
-            return 200, json.dumps({"name": send.campaign_name, "message": "success"}).encode(), {}
-        if path in KIND_PATHS:
-            return self._kind_response(path, query)
-        return 404, b'{"message": "Not found"}', {}
+                return self._unknown_id("campaign_id", {"message": "success"})
+            return 200, json.dumps(_send_campaign_details(send)).encode(), {}
+        return self._kind_response(path, query)
+
+    def _unknown_id(self, name: str, empty: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
+        """An ID Braze does not know (ASSUMPTION, see ``unknown_id_answer``)."""
+        if self.unknown_id_answer == "empty":
+            return 200, json.dumps(empty).encode(), {}
+        return 400, json.dumps({"message": f"Invalid {name}"}).encode(), {}
+
+    def _count(self, path: str) -> tuple[bool, dict[str, str]]:
+        """Count one call against its budget's fixed window: (over the limit?, the X-RateLimit headers)."""
+        budget = BUDGET_OF_PATH.get(path, "shared")
+        limit, window = self.rate_limits[budget]
+        now = int(self.rate_clock())
+        start = now // window * window
+        with self._lock:
+            began, calls = self._spent.get(budget, (start, 0))
+            calls = calls + 1 if began == start else 1
+            self._spent[budget] = (start, calls)
+        headers = {
+            "X-RateLimit-Limit": str(limit),
+            "X-RateLimit-Remaining": str(max(0, limit - calls)),
+            "X-RateLimit-Reset": str(start + window),
+        }
+        return calls > limit, headers
 
     def _data_series(self, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
         for name in ("campaign_id", "send_id", "length"):
@@ -307,7 +413,7 @@ class SampleBraze(KindEndpoints):
             except ValueError:
                 return 400, b'{"message": "ending_at must be ISO 8601"}', {}
         send = self.sends.get((query["campaign_id"], query["send_id"]))
-        if send is None:
+        if send is None:  # ASSUMPTION: an unknown or expired send is an empty series (docs silent)
             return 200, b'{"data": [], "message": "success"}', {}
         return 200, json.dumps(series_payload(send, length=length, ending=ending)).encode(), {}
 

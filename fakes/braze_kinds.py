@@ -1,5 +1,10 @@
 """Campaigns and Canvases for the sample Braze server: ``/campaigns/data_series``, ``/canvas/data_series``,
-``/canvas/details``, ``/campaigns/list`` and ``/canvas/list`` in the shapes of Braze's docs.
+``/campaigns/details``, ``/canvas/details``, ``/campaigns/list`` and ``/canvas/list`` in the shapes of
+Braze's docs.
+
+The details and list answers carry exactly the keys of Braze's documented examples
+(:mod:`fakes.braze_examples`); messages are built from the example's message of the same channel. The
+series payloads are not rebuilt from the examples yet (see the README of ``fakes/braze_examples``).
 
 Kept apart from :mod:`fakes.braze` (whose ``SampleBraze`` mixes this in) so that file's fault machinery
 and this data can change independently.
@@ -7,16 +12,49 @@ and this data can change independently.
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from fakes.braze_examples import load
 
 CAMPAIGN_SERIES_PATH = "/campaigns/data_series"
 CANVAS_SERIES_PATH = "/canvas/data_series"
 KIND_PATHS = frozenset({CAMPAIGN_SERIES_PATH, CANVAS_SERIES_PATH, "/canvas/details", "/campaigns/list", "/canvas/list"})
+_CAMPAIGN_EXAMPLE = load("campaign_details.json")
+#: The documented message of each channel, from the example (push, email and Content Cards carry a
+#: ``name``; webhook, SMS, WhatsApp, in-app and control messages do not).
+_MESSAGE_SHAPES: dict[str, dict[str, Any]] = {
+    m.get("channel", "in_app_message"): m for m in _CAMPAIGN_EXAMPLE["messages"].values() if m.get("type") != "control"
+}
+_CONTROL_SHAPE = next(m for m in _CAMPAIGN_EXAMPLE["messages"].values() if m.get("type") == "control")
+#: The documented conversion behaviors, in the example's order (conversion events A, B, C, D).
+EXAMPLE_BEHAVIORS: tuple[dict[str, Any], ...] = tuple(_CAMPAIGN_EXAMPLE["conversion_behaviors"])
+
+
+def message_shape(channel: str, name: str | None) -> dict[str, Any]:
+    """A ``/campaigns/details`` message for ``channel`` with the documented keys of that channel's example.
+    ``name`` is set where the docs give the channel one; the control (``name`` "Control") is the control
+    shape. ASSUMPTION: ``*_push`` channels other than the example's two take the push shape, and
+    ``trigger_in_app_message`` the in-app shape (the docs show a survey, without ``channel`` or ``name``)."""
+    if name == "Control":
+        return {**copy.deepcopy(_CONTROL_SHAPE), "channel": channel}
+    key = "ios_push" if channel.endswith("_push") and channel not in _MESSAGE_SHAPES else channel
+    if channel.endswith("in_app_message"):
+        key = "in_app_message"
+    shape = copy.deepcopy(_MESSAGE_SHAPES.get(key, _MESSAGE_SHAPES["webhook"]))
+    if "channel" in shape:
+        shape["channel"] = channel
+    if "name" in shape and name is not None:
+        shape["name"] = name
+    return shape
+
+
 #: What each channel of a sample campaign reports, as Braze documents it for /campaigns/data_series.
 CAMPAIGN_CHANNELS = ("email", "ios_push", "android_push", "sms", "webhook", "trigger_in_app_message")
 LIST_PAGE = 100
@@ -37,6 +75,9 @@ class SampleCampaign:
     archived: bool = False
     #: Day offsets from ``first_day`` with no activity at all (Braze leaves those days out).
     quiet_days: frozenset[int] = frozenset()
+    #: ``/campaigns/details`` → ``conversion_behaviors``: events A and B, as the series reports
+    #: ``conversions`` and ``conversions1``.
+    conversion_behaviors: tuple[dict[str, Any], ...] = field(default_factory=lambda: EXAMPLE_BEHAVIORS[:2])
 
 
 @dataclass
@@ -117,9 +158,14 @@ def campaign_series_payload(campaign: SampleCampaign, *, length: int, ending: da
     return {"message": "success", "data": data}
 
 
-def canvas_series_payload(canvas: SampleCanvas, *, length: int, ending: date) -> dict[str, Any]:
-    """The ``/canvas/data_series`` answer with ``variant_stats`` (``include_variant_breakdown=true``)."""
+def canvas_series_payload(
+    canvas: SampleCanvas, *, length: int, ending: date, starting: date | None = None
+) -> dict[str, Any]:
+    """The ``/canvas/data_series`` answer with ``variant_stats`` (``include_variant_breakdown=true``): the
+    ``length`` days ending on ``ending``, or the days from ``starting`` to ``ending`` (both included)."""
     stats = []
+    if starting is not None:
+        length = (ending - starting).days + 1
     for offset in range(length - 1, -1, -1):
         day = ending - timedelta(days=offset)
         index = (day - canvas.first_day).days
@@ -154,6 +200,29 @@ def _ending(query: dict[str, str], default: date) -> date | None:
         return None
 
 
+def company_day(value: str, zone: str) -> date | None:
+    """The company-time-zone day an ISO-8601 ``starting_at``/``ending_at`` falls on: Braze normalises both
+    to midnight and aggregates Canvas days in the company's time zone. ASSUMPTION: a time without an
+    offset is the company's local time."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(ZoneInfo(zone)).date()
+
+
+def _edited_after(value: str) -> datetime | None:
+    """``last_edit.time[gt]``: documented as ``yyyy-MM-DDTHH:mm:ss``. ASSUMPTION: without an offset it is
+    UTC; the docs' own example carries one (``-5:00``), so an offset is honoured too."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 class KindEndpoints:
     """Campaign/Canvas state and endpoints; :class:`fakes.braze.SampleBraze` provides the HTTP server,
     the request log, ``current_day`` and ``_lock``."""
@@ -162,7 +231,13 @@ class KindEndpoints:
     canvases: dict[str, SampleCanvas]
     listed: list[dict[str, Any]]
     requests: list[Any]
+    company_timezone: str
     _lock: threading.Lock
+    #: The company-time-zone days each ``/canvas/data_series`` answer covered, in request order.
+    canvas_days_served: list[tuple[date, ...]]
+
+    def _unknown_id(self, name: str, empty: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
+        raise NotImplementedError  # pragma: no cover - provided by SampleBraze
 
     def current_day(self) -> date:  # pragma: no cover - provided by SampleBraze
         raise NotImplementedError
@@ -181,7 +256,8 @@ class KindEndpoints:
         """Name-only entries so the lists span several pages of 100."""
         self.listed = [
             {"kind": "campaign", "id": f"listed-campaign-{i:04d}", "name": f"Weekly newsletter #{i}",
-             "last_edited": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T08:00:00+00:00", "tags": ["newsletter"]}
+             "last_edited": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T08:00:00+00:00", "tags": ["newsletter"],
+             "is_api_campaign": False}
             for i in range(campaigns)
         ] + [
             {"kind": "canvas", "id": f"listed-canvas-{i:04d}", "name": f"Onboarding journey {i}",
@@ -201,25 +277,42 @@ class KindEndpoints:
         if path == "/canvas/details":
             canvas = self.canvases.get(query.get("canvas_id", ""))
             if canvas is None:
-                return _bad("Invalid canvas_id")
-            body = {
-                "name": canvas.name, "archived": canvas.archived, "draft": False, "enabled": not canvas.archived,
-                "created_at": f"{canvas.first_day.isoformat()}T00:00:00+00:00", "updated_at": canvas.last_edited,
-                "first_entry": f"{canvas.first_day.isoformat()}T00:00:00+00:00", "channels": ["email", "push"],
-                "variants": [{"name": n, "id": i, "first_step_ids": []} for i, n in canvas.variants],
-                "tags": [], "steps": [], "message": "success",
-            }
-            return 200, json.dumps(body).encode(), {}
+                return self._unknown_id("canvas_id", {"message": "success"})
+            return 200, json.dumps(self._canvas_details(canvas)).encode(), {}
         return self._list(path, query)
 
+    def _canvas_details(self, canvas: SampleCanvas) -> dict[str, Any]:
+        """The documented keys of the Canvas details example. The sample Canvas has no steps (``steps``
+        is empty, so its variants' ``first_step_ids`` are too)."""
+        first = f"{canvas.first_day.isoformat()}T00:00:00+00:00"
+        last = f"{self.current_day().isoformat()}T00:00:00+00:00"
+        return {
+            "message": "success", "created_at": first, "updated_at": canvas.last_edited, "name": canvas.name,
+            "description": "", "archived": canvas.archived, "draft": False, "enabled": not canvas.archived,
+            "has_post_launch_draft": False, "schedule_type": "date", "first_entry": first, "last_entry": last,
+            "channels": ["email", "push"],
+            "variants": [{"name": n, "id": i, "first_step_ids": []} for i, n in canvas.variants],
+            "tags": [], "teams": [], "steps": [],
+        }
+
     def _campaign_details(self, campaign: SampleCampaign) -> tuple[int, bytes, dict[str, str]]:
+        """The documented keys of the campaign details example, ``messages`` keyed by the series'
+        ``variation_api_id``s and ``conversion_behaviors`` in event order.
+
+        ASSUMPTION (a simplification of the sample series, not Braze's shape): the series reuses one
+        ``variation_api_id`` in every channel, so each is one message here, of the campaign's first
+        channel. In Braze each message variation ID has one channel."""
+        first = f"{campaign.first_day.isoformat()}T09:00:00+00:00"
+        channel = campaign.channels[0] if campaign.channels else "email"
         body = {
-            "name": campaign.name, "archived": campaign.archived, "draft": False, "enabled": not campaign.archived,
-            "created_at": f"{campaign.first_day.isoformat()}T00:00:00+00:00", "updated_at": campaign.last_edited,
-            "first_sent": f"{campaign.first_day.isoformat()}T09:00:00+00:00", "schedule_type": "time_based",
-            "channels": list(campaign.channels),
-            "description": "", "tags": [], "teams": [], "messages": {}, "conversion_behaviors": [],
-            "message": "success",
+            "message": "success", "created_at": f"{campaign.first_day.isoformat()}T00:00:00+00:00",
+            "updated_at": campaign.last_edited, "archived": campaign.archived, "draft": False,
+            "enabled": not campaign.archived, "has_post_launch_draft": False, "name": campaign.name,
+            "description": "", "schedule_type": "time_based", "channels": list(campaign.channels),
+            "first_sent": first, "last_sent": f"{self.current_day().isoformat()}T09:00:00+00:00",
+            "tags": [], "teams": [],
+            "messages": {api_id: message_shape(channel, name) for name, api_id in campaign.variations},
+            "conversion_behaviors": [dict(b) for b in campaign.conversion_behaviors],
         }
         return 200, json.dumps(body).encode(), {}
 
@@ -233,46 +326,65 @@ class KindEndpoints:
             return _bad("ending_at must be ISO 8601")
         campaign = self.campaigns.get(query["campaign_id"])
         if campaign is None:
-            return _bad("Invalid campaign_id")
+            return self._unknown_id("campaign_id", {"message": "success", "data": []})
         body = campaign_series_payload(campaign, length=int(query["length"]), ending=ending)
         return 200, json.dumps(body).encode(), {}
 
     def _canvas_series(self, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        """``ending_at`` is required, and ``length`` (1..14) or ``starting_at``, as documented. Both are
+        read as days of the company's time zone (Braze normalises them to midnight there). ASSUMPTIONS
+        (docs silent): with both, ``starting_at`` wins; a ``starting_at`` range has no maximum."""
         if not query.get("canvas_id"):
             return _bad("canvas_id is required")
         if not query.get("ending_at"):
             return _bad("ending_at is required")
-        length = query.get("length", "")
-        if not length.isdigit() or not 1 <= int(length) <= 14:
-            return _bad("length must be between 1 and 14")
-        ending = _ending(query, self.current_day())
+        ending = company_day(query["ending_at"], self.company_timezone)
         if ending is None:
             return _bad("ending_at must be ISO 8601")
+        starting, length = None, query.get("length", "")
+        if query.get("starting_at"):
+            starting = company_day(query["starting_at"], self.company_timezone)
+            if starting is None or starting > ending:
+                return _bad("starting_at must be an ISO 8601 time before ending_at")
+        elif not length:
+            return _bad("either length or starting_at is required")
+        elif not length.isdigit() or not 1 <= int(length) <= 14:
+            return _bad("length must be between 1 and 14")
         canvas = self.canvases.get(query["canvas_id"])
         if canvas is None:
-            return _bad("Invalid canvas_id")
-        body = canvas_series_payload(canvas, length=int(length), ending=ending)
+            return self._unknown_id("canvas_id", {"data": {"name": None, "stats": []}, "message": "success"})
+        body = canvas_series_payload(canvas, length=int(length or 1), ending=ending, starting=starting)
+        with self._lock:
+            self.canvas_days_served.append(tuple(date.fromisoformat(s["time"]) for s in body["data"]["stats"]))
         if query.get("include_variant_breakdown") != "true":
             for item in body["data"]["stats"]:
                 item.pop("variant_stats")
         return 200, json.dumps(body).encode(), {}
 
     def _list(self, path: str, query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
+        """A page of 100 in creation order (``sort_direction=desc``: newest first); archived entries only
+        with ``include_archived=true``; ``last_edit.time[gt]`` keeps those edited after it (both lists)."""
         kind = "campaign" if path == "/campaigns/list" else "canvas"
         page = query.get("page", "0")
         if not page.isdigit():
             return _bad("page must be a non-negative integer")
+        archived = query.get("include_archived") == "true"
         if kind == "campaign":
-            own = [{"kind": "campaign", "id": c.campaign_id, "name": c.name, "last_edited": c.last_edited,
-                    "tags": [], "is_api_campaign": False} for c in self.campaigns.values()]
+            own = [{"kind": "campaign", "id": c.campaign_id, "last_edited": c.last_edited, "name": c.name,
+                    "is_api_campaign": False, "tags": []}
+                   for c in self.campaigns.values() if not c.archived or archived]
         else:
-            own = [{"kind": "canvas", "id": c.canvas_id, "name": c.name, "last_edited": c.last_edited, "tags": []}
-                   for c in self.canvases.values() if not c.archived or query.get("include_archived") == "true"]
+            own = [{"kind": "canvas", "id": c.canvas_id, "last_edited": c.last_edited, "name": c.name, "tags": []}
+                   for c in self.canvases.values() if not c.archived or archived]
         entries = [e for e in [*self.listed, *own] if e["kind"] == kind]
         since = query.get("last_edit.time[gt]")
-        if since and kind == "campaign":
-            cutoff = datetime.fromisoformat(since).replace(tzinfo=UTC)
+        if since:
+            cutoff = _edited_after(since)
+            if cutoff is None:
+                return _bad("last_edit.time[gt] must be yyyy-MM-DDTHH:mm:ss")
             entries = [e for e in entries if datetime.fromisoformat(e["last_edited"]) > cutoff]
+        if query.get("sort_direction") == "desc":
+            entries.reverse()
         chunk = entries[int(page) * LIST_PAGE : (int(page) + 1) * LIST_PAGE]
         key = "campaigns" if kind == "campaign" else "canvases"
         items = [{k: v for k, v in e.items() if k != "kind"} for e in chunk]

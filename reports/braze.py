@@ -8,6 +8,12 @@ Every call has an overall deadline (retries and waits included). httpx's timeout
 server that trickles one byte every few seconds would otherwise hold a thread forever; here every socket
 read and connect is bounded by the time left (:mod:`reports.deadline`). Answers are capped in size, and
 JSON nested too deeply to read is a clean :class:`BrazeError`, not a ``RecursionError``.
+
+Rate limits (:mod:`reports.braze_limits`): a 429 whose ``X-RateLimit-Reset`` falls within the call's
+deadline is waited out; a later one ends the call at once with :class:`BrazeRateLimited`, which carries
+the reset so a digest can be retried then. Every request is counted per budget (:class:`CallCounter`),
+and calls made inside :meth:`BrazeClient.spending` are held back (:class:`BrazeDeferred`) before their
+purpose passes its share of a budget.
 """
 
 from __future__ import annotations
@@ -15,17 +21,33 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as dt_time
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from reports import deadline
+from reports.braze_errors import (
+    PERMISSIONS_HELP,
+    BrazeDeferred,
+    BrazeError,
+    BrazeForbidden,
+    BrazeNoData,
+    BrazePermissionDenied,
+    BrazePlanRefused,
+    BrazeRateLimited,
+    forbidden,
+)
+from reports.braze_limits import Budget, CallCounter, budget_for
 from reports.listing import (
     PAGE_SIZE,
     CampaignDetails,
@@ -50,24 +72,28 @@ DEFAULT_DEADLINE = 30.0
 MAX_BODY_BYTES = 10 * 1024 * 1024
 #: Error answers are short; we read no more of them than this.
 MAX_ERROR_BODY = 64 * 1024
-PERMISSIONS_HELP = "Braze dashboard → Settings → APIs and Identifiers → your REST key"
-
-
-class BrazeError(Exception):
-    """A Braze call failed; ``user_message`` is safe to show in Slack and says how to fix it."""
-
-    def __init__(self, user_message: str, *, status: int | None = None) -> None:
-        super().__init__(user_message)
-        self.user_message = user_message
-        self.status = status
-
-
-class BrazeNoData(BrazeError):
-    """Braze answered fine but has no data for the send in the range asked."""
-
-
-#: Braze's Canvas data_series takes ``length`` 1..14; longer ranges are fetched in pieces this long.
+#: Braze's Canvas data_series takes ``length`` 1..14; longer ranges are fetched in pieces of at most this
+#: many days (with ``starting_at`` no maximum is documented; the pieces stay within the documented one).
 MAX_CANVAS_PIECE = 14
+#: Where in its day each Canvas piece's ``starting_at`` and ``ending_at`` lie (see ``canvas_pieces``).
+PIECE_ANCHOR = 12
+#: What other modules import from here (the error types live in :mod:`reports.braze_errors`).
+__all__ = [
+    "PERMISSIONS_HELP",
+    "BrazeClient",
+    "BrazeDeferred",
+    "BrazeError",
+    "BrazeForbidden",
+    "BrazeNoData",
+    "BrazePermissionDenied",
+    "BrazePlanRefused",
+    "BrazeRateLimited",
+    "canvas_pieces",
+    "decode_json",
+    "decode_series",
+    "no_data",
+    "no_kind_data",
+]
 
 
 def no_kind_data(kind: str, object_id: str) -> BrazeNoData:
@@ -95,8 +121,16 @@ def _explain_unknown(kind: str, object_id: str) -> Iterator[None]:
         ) from None
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+def _iso(moment: datetime, zone: tzinfo = UTC) -> str:
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _edited_after(moment: datetime | None) -> dict[str, str]:
+    """``last_edit.time[gt]`` in the documented format ``yyyy-MM-DDTHH:mm:ss`` (no zone: UTC, an assumption
+    the docs leave open)."""
+    if moment is None:
+        return {}
+    return {"last_edit.time[gt]": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")}
 
 
 def no_data(campaign_id: str, send_id: str) -> BrazeNoData:
@@ -165,16 +199,37 @@ def decode_series(raw: bytes, campaign_id: str, send_id: str) -> dict[str, Any]:
     return body
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
 def _clean(text: str, secret: str) -> str:
-    return (text.replace(secret, "[redacted]") if secret else text)[:300]
+    """Braze's words fit to show: the key masked, control characters and runs of blanks made one space,
+    at most 300 characters."""
+    text = text.replace(secret, "[redacted]") if secret else text
+    return " ".join(_CONTROL.sub(" ", text).split())[:300]
+
+
+def canvas_pieces(length: int, last: date) -> list[tuple[date, date]]:
+    """The ``length`` days ending on ``last`` as consecutive pieces of at most :data:`MAX_CANVAS_PIECE`
+    days, newest first, each day in exactly one piece: ``(first day, last day)``."""
+    first = last - timedelta(days=length - 1)
+    pieces: list[tuple[date, date]] = []
+    end = last
+    while end >= first:
+        start = max(first, end - timedelta(days=MAX_CANVAS_PIECE - 1))
+        pieces.append((start, end))
+        end = start - timedelta(days=1)
+    return pieces
 
 
 class BrazeClient:
     """Reads send analytics from one Braze instance.
 
     ``base_url`` is the instance's REST endpoint (``https://rest.iad-01.braze.com`` and the like).
-    Retries 5xx and transport errors with exponential backoff and full jitter, and waits out a 429
-    until ``X-RateLimit-Reset`` when that is no further away than ``max_rate_limit_wait`` seconds.
+    Retries 5xx and transport errors with exponential backoff and full jitter. A 429 is waited out until
+    ``X-RateLimit-Reset`` when that falls within the call's deadline (``deadline_seconds``, and at most
+    ``max_rate_limit_wait`` when given); a later reset raises :class:`BrazeRateLimited` at once.
+    ``company_timezone`` is the zone Braze aggregates Canvas days in (the company's, set in Braze).
     """
 
     def __init__(
@@ -186,12 +241,14 @@ class BrazeClient:
         max_attempts: int = 4,
         backoff_initial: float = 0.5,
         backoff_max: float = 8.0,
-        max_rate_limit_wait: float = 60.0,
+        max_rate_limit_wait: float | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         deadline_seconds: float = DEFAULT_DEADLINE,
         max_body_bytes: int = MAX_BODY_BYTES,
+        company_timezone: tzinfo | str = UTC,
+        usage: CallCounter | None = None,
     ) -> None:
         self._host = urlsplit(base_url).netloc or base_url
         self._api_key = api_key
@@ -207,9 +264,38 @@ class BrazeClient:
         self._max_attempts = max_attempts
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
-        self._max_rate_limit_wait = max_rate_limit_wait
+        self._max_rate_limit_wait = deadline_seconds if max_rate_limit_wait is None else max_rate_limit_wait
         self._sleep = sleep
         self._clock = clock
+        self.company_timezone = ZoneInfo(company_timezone) if isinstance(company_timezone, str) else company_timezone
+        #: Every request sent, per budget and purpose, over the last hour (see :meth:`spending`).
+        self.usage = usage or CallCounter()
+        self._spender = threading.local()
+
+    @contextmanager
+    def spending(self, purpose: str, *, share: float) -> Iterator[None]:
+        """Count this thread's calls in the block as ``purpose``, and make none that would take
+        ``purpose``'s calls in a budget's window past ``share`` of its limit: such a call raises
+        :class:`BrazeDeferred` without reaching Braze (retries count, so a retried call may be held back)."""
+        if not 0 < share <= 1:
+            raise ValueError("share must be within (0, 1]")
+        previous = getattr(self._spender, "current", None)
+        self._spender.current = (purpose, share)
+        try:
+            yield
+        finally:
+            self._spender.current = previous
+
+    def _admit(self, budget: Budget) -> None:
+        """Count one request against ``budget``; held back (:class:`BrazeDeferred`) past a purpose's share."""
+        purpose, share = getattr(self._spender, "current", None) or (None, 1.0)
+        if purpose is not None:
+            allowance = int(self.usage.limit(budget) * share)
+            if self.usage.used(budget, purpose=purpose) >= allowance:
+                retry_in = self.usage.free_in(budget, purpose, allowance)
+                raise _GaveUp(BrazeDeferred(purpose, budget=budget, allowance=allowance, share=share,
+                                            retry_in=retry_in))
+        self.usage.record(budget, purpose)
 
     def close(self) -> None:
         self._http.close()
@@ -284,24 +370,30 @@ class BrazeClient:
         return body
 
     def canvas_series_payload(self, canvas_id: str, *, length: int, ending_at: datetime) -> dict[str, Any]:
-        """``GET /canvas/data_series`` for ``length`` days (1..100) ending at ``ending_at``, with the
-        variant breakdown and without the step breakdown.
+        """``GET /canvas/data_series`` for the ``length`` days (1..100) ending on ``ending_at``'s date (as
+        given, in ``ending_at``'s own zone), with the variant breakdown and without the step breakdown.
 
-        Braze allows ``length`` 1..14 here, so longer ranges are fetched in consecutive pieces of at most
-        14 days (newest first, each ending where the previous one began) and joined into one answer of
-        Braze's own shape: ``{"data": {"name", "stats": [...]}, "message": "success"}``.
+        Braze aggregates Canvas days in the company's time zone and normalises ``starting_at`` and
+        ``ending_at`` to midnight, so each piece (:func:`canvas_pieces`: at most 14 days, none sharing a
+        day) is asked for by ``starting_at`` and ``ending_at`` at noon of its first and last day in
+        ``company_timezone`` (the newest piece ends at ``ending_at`` instead when that is earlier), never
+        by ``length``, whose count around a normalised ``ending_at`` the docs leave open. Noon keeps each
+        instant inside its day even when ``company_timezone`` is left at UTC and the company's zone is
+        anything from UTC-12 to UTC+11. The pieces are joined into one answer of Braze's own shape:
+        ``{"data": {"name", "stats": [...]}, "message": "success"}``.
         """
         if not 1 <= length <= 100:
             raise ValueError("length must be within 1..100")
         stats: list[Any] = []
         name: Any = None
-        remaining, end = length, ending_at
-        while remaining > 0:
-            piece = min(MAX_CANVAS_PIECE, remaining)
+        zone = self.company_timezone
+        for start, end in canvas_pieces(length, ending_at.date()):
+            ends = min(datetime.combine(end, dt_time(PIECE_ANCHOR), zone), ending_at)
+            starts = min(datetime.combine(start, dt_time(PIECE_ANCHOR), zone), ends)
             params = {
                 "canvas_id": canvas_id,
-                "ending_at": _iso(end),
-                "length": piece,
+                "starting_at": _iso(starts, zone),
+                "ending_at": _iso(ends, zone),
                 "include_variant_breakdown": "true",
             }
             with _explain_unknown("Canvas", canvas_id):
@@ -311,8 +403,6 @@ class BrazeClient:
                 name = name or data.get("name")
                 if isinstance(data.get("stats"), list):
                     stats = data["stats"] + stats
-            remaining -= piece
-            end -= timedelta(days=piece)
         if not stats:
             raise no_kind_data("Canvas", canvas_id)
         return {"data": {"name": name, "stats": stats}, "message": "success"}
@@ -343,16 +433,23 @@ class BrazeClient:
         """Every page of ``GET /campaigns/list`` (100 per page, ``page=0,1,…``), one page per step, so a
         catalogue can store as it reads. ``edited_after`` asks only for campaigns edited since then
         (``last_edit.time[gt]``), for an incremental refresh."""
-        extra: dict[str, str] = {}
-        if edited_after is not None:
-            extra["last_edit.time[gt]"] = edited_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        extra = _edited_after(edited_after)
         return self._pages("/campaigns/list", "campaign", "campaigns.list", extra, include_archived, max_pages)
 
     def canvas_list_pages(
-        self, *, include_archived: bool = False, max_pages: int = 1000
+        self, *, edited_after: datetime | None = None, include_archived: bool = False, max_pages: int = 1000
     ) -> Iterator[tuple[ListedItem, ...]]:
-        """Every page of ``GET /canvas/list`` (100 per page, ``page=0,1,…``)."""
-        return self._pages("/canvas/list", "canvas", "canvas.list", {}, include_archived, max_pages)
+        """Every page of ``GET /canvas/list`` (100 per page, ``page=0,1,…``); ``edited_after`` asks only for
+        Canvases edited since then (``last_edit.time[gt]``, as for campaigns)."""
+        extra = _edited_after(edited_after)
+        return self._pages("/canvas/list", "canvas", "canvas.list", extra, include_archived, max_pages)
+
+    def list_pages(
+        self, kind: Kind, *, edited_after: datetime | None = None, include_archived: bool = False
+    ) -> Iterator[tuple[ListedItem, ...]]:
+        """Every page of the campaign or Canvas list (see :meth:`campaign_list_pages`)."""
+        read = {"campaign": self.campaign_list_pages, "canvas": self.canvas_list_pages}[kind]
+        return read(edited_after=edited_after, include_archived=include_archived)
 
     def campaign_list(self, **kwargs: Any) -> list[ListedItem]:
         """All campaigns (see :meth:`campaign_list_pages`)."""
@@ -421,6 +518,8 @@ class BrazeClient:
     def _attempt(self, path: str, params: dict[str, Any], permission: str, ends: float) -> bytes:
         if time.monotonic() >= ends:
             raise _GaveUp(self._too_late())
+        budget = budget_for(path)
+        self._admit(budget)
         try:
             with self._http.stream("GET", path, params=params) as response:
                 raw = self._body(response)
@@ -437,7 +536,8 @@ class BrazeClient:
                     "Check BRAZE_REST_ENDPOINT, or try again in a few minutes."
                 )
             ) from exc
-        return self._read(response, raw, permission)
+        self.usage.learn(budget, response.headers)
+        return self._read(response, raw, permission, budget)
 
     def _body(self, response: httpx.Response) -> bytes:
         """The answer's bytes, refusing more than the cap (an error answer gets a much smaller one)."""
@@ -463,11 +563,11 @@ class BrazeClient:
             "so I did not read it. Check BRAZE_REST_ENDPOINT points at Braze's REST API."
         )
 
-    def _read(self, response: httpx.Response, raw: bytes, permission: str) -> bytes:
+    def _read(self, response: httpx.Response, raw: bytes, permission: str, budget: Budget) -> bytes:
         status = response.status_code
         message = _braze_message(raw, self._api_key) if status >= 400 else None
         if status == 429:
-            raise self._rate_limited(response)
+            raise self._rate_limited(response, budget)
         if status >= 500:
             raise _Retryable(
                 BrazeError(
@@ -484,10 +584,7 @@ class BrazeClient:
                 status=status,
             )
         if status == 403:
-            raise BrazeError(
-                f"The Braze API key lacks the `{permission}` permission (403). Add it in {PERMISSIONS_HELP}.",
-                status=status,
-            )
+            raise forbidden(permission, message)
         if status == 404:
             raise BrazeError(
                 f"Braze answered 404 at {self._host}. Check BRAZE_REST_ENDPOINT: it must be the bare REST "
@@ -506,18 +603,20 @@ class BrazeClient:
         # Should a server echo the key, it must not reach a message (the decoding happens elsewhere).
         return raw.replace(self._api_key.encode(), b"[redacted]") if self._api_key else raw
 
-    def _rate_limited(self, response: httpx.Response) -> _Retryable | BrazeError:
+    def _rate_limited(self, response: httpx.Response, budget: Budget) -> _Retryable | BrazeRateLimited:
+        """Wait for a reset that falls within the call's deadline (and ``max_rate_limit_wait``); a later
+        one ends the call now, its reset in the error. Without a readable reset: retried after
+        ``backoff_initial`` (plus jitter), up to ``max_attempts`` tries."""
         now = self._clock()
+        moment = datetime.fromtimestamp(now, UTC)
+        header = response.headers.get("X-RateLimit-Reset", "").strip()
         try:
-            reset = float(response.headers.get("X-RateLimit-Reset", ""))
-        except ValueError:
-            reset = now + self._backoff_initial
-        wait = reset - now
-        when = datetime.fromtimestamp(reset, UTC).strftime("%H:%M:%S UTC")
-        final = BrazeError(
-            f"Braze's rate limit for this workspace is used up until {when}. Try again after that.",
-            status=429,
-        )
-        if wait > self._max_rate_limit_wait:
+            reset = float(header)
+            reset_at = datetime.fromtimestamp(reset, UTC)
+        except (ValueError, OverflowError, OSError):
+            return _Retryable(BrazeRateLimited(None, budget=budget, now=moment), wait_until=now + self._backoff_initial)
+        final = BrazeRateLimited(reset_at, budget=budget, now=moment)
+        wait, left = reset - now, deadline.remaining()
+        if wait > self._max_rate_limit_wait or (left is not None and wait >= left):
             return final
         return _Retryable(final, wait_until=reset)

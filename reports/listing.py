@@ -1,5 +1,6 @@
 """Campaigns and Canvases as Braze lists them (``/campaigns/list``, ``/canvas/list``) and describes
-them (``/canvas/details``): typed, parsed defensively, ready for a local catalogue.
+them (``/campaigns/details``, ``/canvas/details``): typed, parsed defensively, ready for a local catalogue
+and for naming what the series only identify (variation IDs, conversion events A–D).
 """
 
 from __future__ import annotations
@@ -49,8 +50,38 @@ class CanvasDetails:
 
 
 @dataclass(frozen=True, slots=True)
+class MessageVariation:
+    """One entry of ``/campaigns/details`` → ``messages``, keyed by its message variation ID (the
+    ``variation_api_id`` of the campaign's series rows). Braze documents a ``name`` only for push, email
+    and Content Cards messages; a control message has ``type: "control"`` and no name."""
+
+    id: str
+    channel: str | None
+    name: str | None
+    control: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionBehavior:
+    """One of ``/campaigns/details`` → ``conversion_behaviors``, in order: event A is ``conversions``,
+    B ``conversions1``, C ``conversions2``, D ``conversions3``."""
+
+    type: str
+    #: What the event is about, where Braze says: the product or the custom event's name.
+    detail: str | None = None
+    window_seconds: int | None = None
+
+    @property
+    def label(self) -> str:
+        """"Makes specific purchase: Feline Body Armor", "Clicks email"."""
+        kind = self.type[:1].upper() + self.type[1:].lower()
+        return f"{kind}: {self.detail}" if self.detail else kind
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignDetails:
-    """What ``/campaigns/details`` says that sendstats uses: the name and whether it still runs."""
+    """What ``/campaigns/details`` says that sendstats uses: the name, whether it still runs, the names
+    of its message variations and its conversion events."""
 
     campaign_id: str
     name: str | None
@@ -59,6 +90,14 @@ class CampaignDetails:
     first_sent: datetime | None = None
     last_sent: datetime | None = None
     channels: tuple[str, ...] = ()
+    messages: tuple[MessageVariation, ...] = ()
+    conversion_behaviors: tuple[ConversionBehavior, ...] = ()
+
+    def variation_names(self) -> dict[str, str]:
+        """Message variation ID → its name, for the variations Braze names (a control without a name is
+        "Control"); the rest are left to the caller."""
+        named = {m.id: m.name for m in self.messages if m.name}
+        return named | {m.id: "Control" for m in self.messages if m.control and not m.name}
 
 
 def parse_campaign_details(payload: Any, campaign_id: str) -> CampaignDetails:
@@ -73,7 +112,46 @@ def parse_campaign_details(payload: Any, campaign_id: str) -> CampaignDetails:
         first_sent=parse_time(payload.get("first_sent")),
         last_sent=parse_time(payload.get("last_sent")),
         channels=_strings(payload.get("channels")),
+        messages=_messages(payload.get("messages")),
+        conversion_behaviors=_behaviors(payload.get("conversion_behaviors")),
     )
+
+
+def _messages(value: Any, limit: int = 200) -> tuple[MessageVariation, ...]:
+    if not isinstance(value, Mapping):
+        return ()
+    out = []
+    for key, message in list(value.items())[:limit]:
+        variation_id = _text(key, 64)
+        if variation_id is None or not isinstance(message, Mapping):
+            continue
+        out.append(
+            MessageVariation(
+                id=variation_id,
+                channel=_text(message.get("channel"), 50),
+                name=_text(message.get("name"), 150),
+                control=message.get("type") == "control",
+            )
+        )
+    return tuple(out)
+
+
+def _behaviors(value: Any) -> tuple[ConversionBehavior, ...]:
+    """At most four (events A–D); an entry without a type keeps its place as "Conversion event"."""
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for item in value[:4]:
+        item = item if isinstance(item, Mapping) else {}
+        window = item.get("window")
+        out.append(
+            ConversionBehavior(
+                type=_text(item.get("type"), 60) or "Conversion event",
+                detail=_text(item.get("product"), 100) or _text(item.get("custom_event_name"), 100),
+                window_seconds=window if isinstance(window, int) and not isinstance(window, bool) else None,
+            )
+        )
+    return tuple(out)
 
 
 def parse_time(value: Any) -> datetime | None:

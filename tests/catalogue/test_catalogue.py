@@ -11,12 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalogue.fold import fold, query_words
-from catalogue.refresh import CatalogueRefresher
+from catalogue.refresh import PURPOSE, CatalogueRefresher
 from catalogue.store import CatalogueStore
 from digests.store import Store
 from fakes.braze import SampleBraze
 from fakes.settings import BRAZE_KEY
 from reports.braze import BrazeClient
+from reports.braze_limits import SHARED
 from reports.listing import ListedItem
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -121,3 +122,70 @@ def test_refresher_remembers_a_missing_permission_until_a_read_succeeds(
     assert catalogue.sync_state("canvas").missing_permission is None
     assert [e.object_id for e in catalogue.search("onboarding")] == ["cv-1"]
     client.close()
+
+
+def test_canvases_are_read_incrementally_like_campaigns(catalogue: CatalogueStore, braze: SampleBraze) -> None:
+    braze.fill_lists(campaigns=0, canvases=150)
+    canvas = braze.add_canvas("cv-x", "Welcome journey", last_edited="2026-11-20T10:00:00+00:00")
+    client = BrazeClient(braze.url, BRAZE_KEY, backoff_initial=0.01, backoff_max=0.02)
+    refresher = CatalogueRefresher(client, catalogue, clock=lambda: NOW)
+    assert refresher.refresh().full == {"campaign": True, "canvas": True}  # type: ignore[union-attr]
+    assert [r.query.get("last_edit.time[gt]") for r in braze.kind_requests("/canvas/list")] == [None, None]
+
+    braze.requests.clear()
+    canvas.name, canvas.last_edited = "Welcome journey v2", "2026-11-28T09:00:00+00:00"
+    second = refresher.refresh()
+    assert second is not None and second.full["canvas"] is False and second.stored["canvas"] == 1
+    assert [r.query for r in braze.kind_requests("/canvas/list")] == [
+        {"page": "0", "last_edit.time[gt]": "2026-11-20T09:59:59"}
+    ]
+    assert [e.name for e in catalogue.search("welcome journey")] == ["Welcome journey v2"]
+    assert catalogue.sync_state("canvas").incremental_at == NOW
+
+    later = NOW + timedelta(hours=7)  # a complete read is due again: archived Canvases are noticed
+    canvas.archived = True
+    refresher.clock = lambda: later
+    third = refresher.refresh()
+    assert third is not None and third.full["canvas"] is True
+    assert catalogue.get("canvas", "cv-x").archived is True  # type: ignore[union-attr]
+    client.close()
+
+
+def test_archived_campaigns_are_listed_only_when_asked(braze: SampleBraze) -> None:
+    braze.add_campaign("live", "Live one")
+    braze.add_campaign("old", "Archived one", archived=True)
+    with BrazeClient(braze.url, BRAZE_KEY) as client:
+        assert [c.id for c in client.campaign_list()] == ["live"]
+        assert [c.id for c in client.campaign_list(include_archived=True)] == ["live", "old"]
+
+
+def test_a_plan_refusal_is_an_error_not_a_missing_permission(catalogue: CatalogueStore, braze: SampleBraze) -> None:
+    braze.refuse("/canvas/list", "plan")
+    braze.refuse("/campaigns/list", "permission")
+    with BrazeClient(braze.url, BRAZE_KEY) as client:
+        result = CatalogueRefresher(client, catalogue, clock=lambda: NOW).refresh()
+    assert result is not None and result.failed["campaign"] == "campaigns.list"
+    assert catalogue.sync_state("campaign").missing_permission == "campaigns.list"
+    canvas = catalogue.sync_state("canvas")
+    assert canvas.missing_permission is None and "plan does not include it" in (canvas.error or "")
+
+
+def test_refreshes_never_spend_more_than_their_share_of_the_hourly_budget(
+    catalogue: CatalogueStore, braze: SampleBraze
+) -> None:
+    braze.set_rate_limit("shared", 60)  # Braze states it in every answer; the client learns it
+    braze.fill_lists(campaigns=2_000, canvases=300)  # 21 + 4 pages
+    with BrazeClient(braze.url, BRAZE_KEY) as client:
+        refresher = CatalogueRefresher(client, catalogue, clock=lambda: NOW, budget_share=0.25)  # 15 calls/hour
+        first = refresher.refresh()
+        assert first is not None and set(first.deferred) == {"campaign"} and first.failed == {}
+        assert "25% of Braze's hourly API budget (15 calls)" in first.deferred["campaign"]
+        list_calls = len(braze.kind_requests("/campaigns/list")) + len(braze.kind_requests("/canvas/list"))
+        assert list_calls == 15 and catalogue.count("campaign") == 1_500  # what was read is kept
+        assert catalogue.sync_state("campaign").full_at is None  # not a complete read: nothing archived
+        again = refresher.refresh()  # within the same hour: held back before any call
+        assert again is not None and again.deferred and len(braze.requests) == 15
+        # reports and digests still have the rest of the budget
+        braze.add_canvas("cv", "Journey")
+        assert client.canvas_details("cv").name == "Journey"
+        assert client.usage.used(SHARED, purpose=PURPOSE) == 15

@@ -149,8 +149,9 @@ def test_multivariant_canvas_reports_entries_and_conversions_per_variant(bot: Bo
         row = next(line for line in table.splitlines() if line.startswith(name))
         assert n(numbers["entries"]) in row and pct(numbers["conversions"], numbers["entries"]) in row
     [request] = bot.braze.kind_requests(CANVAS_SERIES_PATH)
-    assert request.query["include_variant_breakdown"] == "true" and request.query["length"] == "7"
-    assert request.query["ending_at"]  # required by Braze for Canvases
+    assert request.query["include_variant_breakdown"] == "true"
+    assert request.query["ending_at"] and request.query["starting_at"]  # ending_at is required for Canvases
+    assert len(bot.braze.canvas_days_served[0]) == 7
     assert png_size(bot.slack.files[0].content)[0] >= 800
 
 
@@ -160,7 +161,7 @@ def test_canvas_range_over_14_days_is_fetched_in_pieces_and_joined(bot: BotUnder
     bot.command(f"canvas {JOURNEY} 40 until {until.isoformat()}")
     post = report_post(bot)
     requests = bot.braze.kind_requests(CANVAS_SERIES_PATH)
-    assert [r.query["length"] for r in requests] == ["14", "14", "12"]
+    assert [len(days) for days in bot.braze.canvas_days_served] == [14, 14, 12]
     ends = [datetime.fromisoformat(r.query["ending_at"]).date() for r in requests]
     assert ends == [until, until - timedelta(days=14), until - timedelta(days=28)]
     total, _ = canvas_totals(canvas_series_payload(canvas, length=40, ending=until))
@@ -237,7 +238,7 @@ def test_canvas_mention_in_thread_answers_there(bot: BotUnderTest) -> None:
     post = report_post(bot)
     assert post.params["thread_ts"] == "1764401000.000100"
     assert bot.slack.files[0].thread_ts == "1764401000.000100"
-    assert bot.braze.kind_requests(CANVAS_SERIES_PATH)[0].query["length"] == "5"
+    assert [len(days) for days in bot.braze.canvas_days_served] == [5]
 
 
 def test_rerun_button_on_a_campaign_report_runs_that_range_in_the_thread(bot: BotUnderTest) -> None:

@@ -65,12 +65,15 @@ def test_campaign_and_canvas_digests_fetch_once_post_once_and_never_expire(bot: 
     assert all(s.ends_on == OPEN_END for s in subs(bot))
     bot.slack.reset()
     bot.braze.requests.clear()
+    bot.braze.canvas_days_served.clear()
 
     result = run_round(bot.runtime.rounds, subs(bot), digest_date=TODAY)
     assert (result.posted, result.failed, result.ended) == (3, 0, 0)
     series = [r for r in bot.braze.requests if r.path in ("/campaigns/data_series", "/canvas/data_series")]
     assert sorted(r.path for r in series) == ["/campaigns/data_series", "/canvas/data_series"]  # once each
-    assert all(r.query["length"] == "14" for r in series)
+    [campaign_series] = [r for r in series if r.path == "/campaigns/data_series"]
+    assert campaign_series.query["length"] == "14"
+    assert [len(days) for days in bot.braze.canvas_days_served] == [14]  # asked by starting_at, 14 days
     by_channel = {(c.params["channel"], "Onboarding flow" in message_text(c.params)): c for c in posts(bot)}
     campaign_text = message_text(by_channel[("C_PUBLIC", False)].params)
     assert "Daily digest" in campaign_text and "Multi-channel launch" in campaign_text

@@ -144,12 +144,13 @@ def private_reply(bot: BotUnderTest, url: str) -> str:
     [
         (400, {"message": "Invalid send_id"}, {}, "rejected the request (HTTP 400): Invalid send_id"),
         (401, {"message": "Invalid API key"}, {}, "wrong Braze instance"),
-        (403, {"message": "Forbidden"}, {}, "`sends.data_series` permission"),
+        (403, {"message": "Access Denied"}, {}, "`sends.data_series` permission"),
+        (403, {"message": "Forbidden"}, {}, "your Braze plan does not include it"),
         (404, "<html>not found</html>", {}, "bare REST endpoint"),
         (200, "<html>login</html>", {}, "not JSON"),
         (200, {"message": "Something odd"}, {}, "Braze answered: Something odd"),
         (503, {"message": "down"}, {}, "having trouble (HTTP 503)"),
-        (429, {"message": "rate limited"}, {"X-RateLimit-Reset": "TOMORROW"}, "rate limit"),
+        (429, {"message": "rate limited"}, {"X-RateLimit-Reset": "TOMORROW"}, "hourly API budget"),
     ],
 )
 def test_braze_failures_are_explained_privately(

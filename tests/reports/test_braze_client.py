@@ -18,7 +18,7 @@ import pytest
 
 import reports.braze as braze_module
 from fakes.braze import SampleBraze, series_payload
-from reports.braze import BrazeClient, BrazeError, BrazeNoData
+from reports.braze import BrazeClient, BrazeError, BrazeNoData, BrazeRateLimited
 
 KEY = "brz-SECRET-key-0f3c9a7e-do-not-leak"
 TODAY = date(2024, 3, 20)
@@ -212,7 +212,7 @@ def test_403_names_the_permission(server: SampleBraze, make_client: Any) -> None
     with pytest.raises(BrazeError) as info:
         make_client().data_series(CAMPAIGN, SEND, length=14)
     assert info.value.status == 403
-    assert "`sends.data_series` permission (403)" in info.value.user_message
+    assert "`sends.data_series` permission (403, Braze said: “Insufficient permissions”)" in info.value.user_message
     assert "Settings → APIs and Identifiers" in info.value.user_message
     assert len(server.requests) == 1
 
@@ -377,8 +377,11 @@ def test_429_with_a_far_reset_gives_up_immediately(server: SampleBraze, make_cli
     assert waits == []
     assert info.value.status == 429
     # NOW + 120 s = 2023-11-14 22:15:20 UTC
+    assert isinstance(info.value, BrazeRateLimited)
+    assert info.value.reset_at == datetime(2023, 11, 14, 22, 15, 20, tzinfo=UTC)
     assert info.value.user_message == (
-        "Braze's rate limit for this workspace is used up until 22:15:20 UTC. Try again after that."
+        "Braze's hourly API budget for this workspace is used up until 22:15:20 UTC (every tool using the "
+        "workspace's REST API counts). Try again after that."
     )
     assert_no_key(info.value)
 

@@ -219,8 +219,7 @@ def test_hundred_day_canvas_is_eight_pieces_joined(braze: SampleBraze, client: B
     braze.add_canvas("cv", "Journey", days_ago=150)
     ending = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
     payload = client.canvas_series_payload("cv", length=100, ending_at=ending)
-    lengths = [int(r.query["length"]) for r in braze.kind_requests("/canvas/data_series")]
-    assert lengths == [14] * 7 + [2]
+    assert [len(days) for days in braze.canvas_days_served] == [14] * 7 + [2]
     days = [s["time"] for s in payload["data"]["stats"]]
     assert len(days) == 100 == len(set(days)) and days == sorted(days)
     assert days[-1] == "2026-11-01" and payload["data"]["name"] == "Journey"
