@@ -160,16 +160,17 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> In
     """Wilson's score interval for ``successes`` ÷ ``trials``.
 
     The bounds are (x + z²/2 ± z·√(x(n − x)/n + z²/4)) ÷ (n + z²). With x = 0 the low bound is
-    exactly 0, with x = n the high bound exactly 1, so with no trials at all it is (0, 1): nothing
-    is known about the rate. Raises ValueError when the counts are not a proportion.
+    exactly 0, with x = n the high bound exactly 1, and with no trials at all the interval is (0, 1):
+    nothing is known about the rate. Raises ValueError when the counts are not a proportion.
     """
     _check_counts(successes, trials)
     z = two_sided_z(confidence)
+    if trials == 0:
+        return Interval(0.0, 1.0)
     z2 = z * z
     centre = (successes + z2 / 2) / (trials + z2)
-    spread = successes * (trials - successes) / trials if trials else 0.0
-    half = z * math.sqrt(spread + z2 / 4) / (trials + z2)
-    low = 0.0 if successes == 0 else centre - half
+    half = z * math.sqrt(successes * (trials - successes) / trials + z2 / 4) / (trials + z2)
+    low = 0.0 if successes == 0 else centre - half  # centre − half is 0 there too, but say so
     high = 1.0 if successes == trials else centre + half
     return Interval(low, high)
 
@@ -202,12 +203,12 @@ def holm(p_values: Sequence[float]) -> tuple[float, ...]:
     if not all(0 <= p <= 1 for p in p_values):
         raise ValueError(f"p-values must lie in [0, 1]: {list(p_values)}")
     m = len(p_values)
-    adjusted = [0.0] * m
+    adjusted: dict[int, float] = {}
     running = 0.0
     for rank, i in enumerate(sorted(range(m), key=p_values.__getitem__)):
         running = max(running, min(1.0, (m - rank) * p_values[i]))
         adjusted[i] = running
-    return tuple(adjusted)
+    return tuple(adjusted[i] for i in range(m))
 
 
 def sample_size_per_arm(p_control: float, p_variant: float, *, alpha: float = 0.05, power: float = 0.8) -> int | None:
@@ -283,9 +284,10 @@ def compare(arms: Sequence[Arm], *, alpha: float = 0.05, power: float = 0.8) -> 
         for i, rate in enumerate(others)
         if rate.rate is not None and control.rate is not None
     }
-    adjusted = dict(zip(tests, holm([test.p_value for test in tests.values()]), strict=True))
+    adjusted = holm([test.p_value for test in tests.values()])
+    adjusted_of = {i: adjusted[k] for k, i in enumerate(tests)}
     comparisons = tuple(
-        _judge(rate, control, tests[i], adjusted[i], alpha=alpha, tests=len(tests), power=power)
+        _judge(rate, control, tests[i], adjusted_of[i], alpha=alpha, tests=len(tests), power=power)
         if i in tests
         else Comparison(rate, control, None, None, None, None, Verdict.NO_DATA, None, None, power)
         for i, rate in enumerate(others)
@@ -318,7 +320,10 @@ def _more_per_arm(p_control: float, p_variant: float, fewest: int, *, alpha: flo
         return None
     mean = (p_control + p_variant) / 2  # neither 0 nor 1: the rates differ
     enough = math.ceil(MIN_EXPECTED / min(mean, 1 - mean))  # for MIN_EXPECTED at the mean rate
-    return max(needed, enough, fewest) - fewest  # never below 0
+    # Never below 0: a difference that is not significant has |z| ≤ z₁₋α/₂ at this alpha, so
+    # fewest ≤ z²·p(1 − p)(1 + fewest/other) ÷ (p₁ − p₂)², p the pooled rate; and 2p̄(1 − p̄) is never
+    # below p(1 − p)(1 + fewest/other) (p(1 − p) is concave), so the formula asks at least that many.
+    return max(needed, enough) - fewest
 
 
 # -- words and numbers ---------------------------------------------------------------------------------
@@ -350,8 +355,7 @@ def format_confidence(confidence: float) -> str:
 
 def format_about(count: int) -> str:
     """A rough count to two significant figures: 435 → "440", 12,345 → "12,000"."""
-    digits = len(str(count))
-    return f"{round(count, 2 - digits) if digits > 2 else count:,}"
+    return f"{round(count, 2 - len(str(count))):,}"  # round(87, 0) and round(7, 1) leave them as they are
 
 
 def describe(comparison: Comparison, *, verb: str = "converts", unit: str = "recipients") -> str:

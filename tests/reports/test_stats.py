@@ -363,7 +363,7 @@ def test_choose_control(arms: list[Arm], index: int) -> None:
 
 
 def test_choose_control_needs_an_arm() -> None:
-    with pytest.raises(ValueError, match="no arms"):
+    with pytest.raises(ValueError, match=r"^no arms to choose a control from$"):
         choose_control([])
 
 
@@ -414,8 +414,10 @@ def test_a_clear_loser() -> None:
 def test_no_winner_yet_says_how_many_more_recipients_it_would_take() -> None:
     (b,) = compare([Arm("Control", 320, 10_000), Arm("Variant B", 340, 10_000)]).comparisons
     assert b.verdict is Verdict.NOT_SIGNIFICANT
+    assert b.z == pytest.approx(0.791671, abs=1e-6)  # 0.002 ÷ √(0.033·0.967·0.0002)
     assert b.p_value == pytest.approx(0.428552, abs=1e-6)
-    assert b.confidence is None
+    assert b.lift == pytest.approx(0.0625, rel=1e-12)
+    assert b.confidence is None and b.power == 0.8
     # 125,232 per arm for 3.2% against 3.4% (statsmodels: 125,231.6), less the 10,000 each has.
     assert b.more_per_arm == 125_232 - 10_000
     assert describe(b) == (
@@ -460,10 +462,13 @@ def test_holm_lets_the_strongest_of_three_through() -> None:
 def test_too_few_conversions_never_make_a_winner() -> None:
     # 5 of 10 against 0 of 10: p = 0.0098 by the z-test, but each arm expects 10·5/20 = 2.5 successes.
     (b,) = compare([Arm("Control", 0, 10), Arm("B", 5, 10)]).comparisons
+    assert b.z == pytest.approx(2.581989, abs=1e-6)  # 0.5 ÷ √(0.25·0.75·0.2)
     assert b.p_value == pytest.approx(0.009823, abs=1e-6)
     assert b.verdict is Verdict.TOO_FEW
     assert b.lift is None  # the control's rate is 0
-    assert b.confidence is None and b.more_per_arm is None
+    assert b.confidence is None and b.more_per_arm is None and b.power == 0.8
+    (c,) = compare([Arm("Control", 1, 10), Arm("C", 6, 10)], power=0.9).comparisons
+    assert (c.verdict, c.lift, c.power) == (Verdict.TOO_FEW, pytest.approx(5.0), 0.9)
     assert describe(b) == (
         "No winner yet: B converts 50.0% (23.7–76.3) against 0.00% (0.00–27.75) for Control; the counts are still "
         "too small for the test to hold."
@@ -544,13 +549,22 @@ def test_alpha_sets_the_intervals_and_the_bar() -> None:
     assert compare(arms, alpha=0.02).comparisons[0].verdict is Verdict.HIGHER
     assert compare(arms, alpha=0.0175).comparisons[0].verdict is Verdict.NOT_SIGNIFICANT
     assert compare(arms, alpha=0.0176).comparisons[0].verdict is Verdict.HIGHER
+    exactly = z_test(360, 10_000, 300, 10_000).p_value
+    assert compare(arms, alpha=exactly).comparisons[0].verdict is Verdict.NOT_SIGNIFICANT  # p < alpha, strictly
+
+
+def test_a_loose_alpha_calls_a_small_z_by_its_sign() -> None:
+    # 1,040 against 1,000 of 10,000: z = 0.004 ÷ √(0.102·0.898·0.0002) = 0.934559, p = 0.35 < 0.5.
+    (b,) = compare([Arm("Control", 1_000, 10_000), Arm("B", 1_040, 10_000)], alpha=0.5).comparisons
+    assert b.z == pytest.approx(0.934559, abs=1e-6)
+    assert b.verdict is Verdict.HIGHER
 
 
 @pytest.mark.parametrize(
     ("arms", "alpha", "power", "message"),
     [
-        ([Arm("A", 1, 10)], 0.05, 0.8, "two or more arms"),
-        ([], 0.05, 0.8, "two or more arms"),
+        ([Arm("A", 1, 10)], 0.05, 0.8, r"^a comparison needs two or more arms$"),
+        ([], 0.05, 0.8, r"^a comparison needs two or more arms$"),
         ([Arm("A", 1, 10), Arm("B", 1, 10)], 0.0, 0.8, "alpha"),
         ([Arm("A", 1, 10), Arm("B", 1, 10)], 1.0, 0.8, "alpha"),
         ([Arm("A", 1, 10), Arm("B", 1, 10)], 0.05, 0.4, "power"),
@@ -579,6 +593,18 @@ def test_the_verdicts_follow_holm(arm_counts: list[tuple[int, int]]) -> None:
         if c.verdict is Verdict.NOT_SIGNIFICANT:
             assert c.adjusted_p >= 0.05
             assert (c.more_per_arm is None) == (c.variant.rate == c.control.rate)
+
+
+@given(
+    st.lists(counts, min_size=2, max_size=6),
+    st.sampled_from([0.01, 0.05, 0.1, 0.3]),
+    st.sampled_from([0.5, 0.8, 0.95]),
+)
+def test_the_recipients_still_needed_are_never_negative(
+    arm_counts: list[tuple[int, int]], alpha: float, power: float
+) -> None:
+    result = compare([Arm(f"V{i}", *c) for i, c in enumerate(arm_counts)], alpha=alpha, power=power)
+    assert all(c.more_per_arm is None or c.more_per_arm >= 0 for c in result.comparisons)
 
 
 @given(counts, st.integers(2, 12))
