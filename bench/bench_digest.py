@@ -684,8 +684,8 @@ def _no_more_pools() -> None:
 def run(args: argparse.Namespace, watchdog: Watchdog) -> BenchRun:
     """Fakes, database, bot; the subscriptions; round 1, round 2 and the sweep's rounds."""
     import digests.round as digests
+    from bench.common import make_settings
     from bot.runtime import build_runtime
-    from fakes.settings import make_settings
 
     shipped = digests.ROUND_WORKERS
     round_workers = shipped if args.round_workers is None else args.round_workers

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.runtime import Runtime
     from bot.server import HttpServer
     from fakes.braze import SampleBraze
@@ -129,6 +130,14 @@ class BotBench:
         return found
 
 
+def make_settings(slack: SlackFake, braze: SampleBraze, db_path: Path, **extra: Any) -> Settings:
+    """The bot's settings pointing at the fakes (no .env file read), as ``tests/harness.py`` makes them."""
+    from bot.config import Settings
+    from fakes.settings import settings_values
+
+    return Settings(_env_file=None, **settings_values(slack, braze, db_path, **extra))  # type: ignore[call-arg]
+
+
 @contextmanager
 def running_bot(
     *,
@@ -145,7 +154,7 @@ def running_bot(
     from bot.runtime import build_runtime
     from bot.server import HttpServer, make_wsgi
     from fakes.braze import SampleBraze
-    from fakes.settings import BOT_TOKEN, BRAZE_KEY, make_settings
+    from fakes.settings import BOT_TOKEN, BRAZE_KEY
     from fakes.slack import SlackFake
     from reports.render_pool import ChartRenderer
 

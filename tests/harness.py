@@ -11,23 +11,31 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from bot.config import Settings
 from bot.db import METADATA
 from bot.runtime import Runtime, build_runtime
 from bot.server import HttpServer, make_wsgi
 from fakes.braze import SampleBraze, series_payload
-from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET, make_settings
+from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET, settings_values
 from fakes.signing import FORM, JSON, event_body, post_signed, slash_command_body
 from fakes.slack import SlackFake
 from handlers.deps import utc_now
 from handlers.jobs import FairJobs
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
+
+
+def make_settings(slack: SlackFake, braze: SampleBraze, db_path: Path, **extra: Any) -> Settings:
+    """The bot's settings pointing at the fakes (no .env file read)."""
+    return Settings(_env_file=None, **settings_values(slack, braze, db_path, **extra))  # type: ignore[call-arg]
+
 
 #: The in-process bot's overall Braze deadline: short, so hang and trickle tests end quickly.
 BRAZE_DEADLINE = 4.0

@@ -4,6 +4,10 @@
 A module may import its own package and the floors below it, never one above; ``digests`` and ``catalogue``
 share a floor and do not import each other. ``fakes`` (test and demo servers) may be imported only by
 ``bot.demo``, never by the shipped runtime.
+
+Beside the floors: ``fakes`` imports nothing shipped at all (standard library, third-party packages and
+itself), so ``bot.demo`` → ``fakes`` closes no cycle; ``bench`` sits on top of everything and may import
+any package but ``tests``.
 """
 
 from __future__ import annotations
@@ -58,10 +62,26 @@ def test_shipped_code_never_imports_the_fakes_or_tests(package: str) -> None:
     assert offenders == []
 
 
-def test_bench_and_fakes_never_import_tests() -> None:
-    paths = [p for d in ("bench", "fakes") for p in modules_of(d)]
-    offenders = [str(p.relative_to(ROOT)) for p in paths if "tests" in imported_packages(p)]
-    assert offenders == []
+#: What each helper package beside the floors may never import.
+HELPERS: dict[str, set[str]] = {
+    "fakes": {*PACKAGES, "migrations", "bench", "tests"},
+    "bench": {"tests"},
+}
+
+
+@pytest.mark.parametrize("helper", sorted(HELPERS))
+def test_helpers_beside_the_floors_import_nothing_above_theirs(helper: str) -> None:
+    """``fakes`` is the floor under every other: it imitates Slack and Braze after their documentation and
+    imports no shipped package (not even ``reports``' models), so a fake can never agree with our code by
+    construction and hide the bug it exists to catch, and ``bot.demo`` may use it without a cycle. The bot's
+    settings for the fakes are plain values there (``fakes.settings.settings_values``); the tests and the
+    bench build ``Settings`` from them. ``bench`` times the shipped code from above and may import anything
+    but the tests."""
+    forbidden = HELPERS[helper]
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) & forbidden) for path in modules_of(helper)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
 
 
 def test_test_modules_never_import_each_other() -> None:

@@ -15,7 +15,7 @@ import httpx
 
 from bot.runtime import build_runtime
 from fakes.braze import SampleBraze
-from fakes.settings import SIGNING_SECRET, make_settings
+from fakes.settings import SIGNING_SECRET
 from fakes.signing import (
     FORM,
     block_action_body,
@@ -34,7 +34,7 @@ from handlers.layout.catalogue_blocks import (
     TARGET_ACTION,
     TARGET_BLOCK,
 )
-from tests.harness import BotUnderTest, message_text
+from tests.harness import BotUnderTest, make_settings, message_text
 
 
 def interact(bot: BotUnderTest, payload: dict[str, Any]) -> httpx.Response:
