@@ -8,6 +8,8 @@ would read them.
 
 from __future__ import annotations
 
+import argparse
+import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +91,7 @@ def show_kind(report: KindReport, out_dir: Path) -> None:
     print(f"Chart written to {chart}")
 
 
-def main() -> int:
+def main(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING)
     run()
     return 0

@@ -1,0 +1,40 @@
+"""``python -m bot clock``: the Procfile ``clock`` process, the digest scheduler alone, for deployments
+whose ``web`` processes run with SCHEDULER=off."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from types import FrameType
+
+from bot import starting
+
+log = logging.getLogger("bot")
+
+
+def main(args: argparse.Namespace) -> int:
+    settings = starting.settings()
+    if settings is None:
+        return 2
+    runtime = starting.build(settings)
+    if runtime is None:
+        return 2
+    if not starting.start(runtime, settings, scheduler=True):
+        return 2
+    log.info("clock process running the digest scheduler")
+    stopped = threading.Event()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopped.set()
+        starting.exit_after_grace(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+    return 0
