@@ -1,4 +1,9 @@
-"""Logging set-up with a last line of defence: known secret values are masked in every record."""
+"""Logging set-up with a last line of defence: known secret values are masked in every record.
+
+Libraries that narrate their routine work at INFO (Alembic's plugin set-up and migration context,
+APScheduler's every job run) log only warnings and errors unless LOG_LEVEL is DEBUG, and httpx's line per
+request never shows: at the default level the log says what an operator needs, in sendstats' own words.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import sys
 from collections.abc import Iterable
 
 MASK = "[redacted]"
+#: Libraries that log routine work at INFO; warnings only, unless LOG_LEVEL is DEBUG.
+CHATTY = ("alembic", "apscheduler")
 
 
 class RedactSecrets(logging.Filter):
@@ -48,4 +55,6 @@ def configure(level: str, secrets: Iterable[str] = ()) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root.addHandler(handler)
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING)
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))  # one line per request, even at DEBUG

@@ -73,13 +73,13 @@ def serve_socket_mode(runtime: Runtime, app_token: str, health_port: int | None)
     if health_port is not None:
         ready = make_wsgi(runtime.app, lambda: runtime.ready and handler.client.is_connected())
         health = HttpServer(health_only(ready), port=health_port).start_background()
-        log.info("listening on :%d (GET /healthz only; Slack events come over Socket Mode)", health.port)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stopped.set())
     try:
         runtime.start()
         handler.connect()
-        log.info("sendstats ready (Socket Mode)")
+        health_note = f"; GET /healthz on :{health.port}, nothing else over HTTP" if health is not None else ""
+        log.info("sendstats ready (Socket Mode)%s", health_note)
         stopped.wait()
         log.info("SIGTERM: shutting down")
     except KeyboardInterrupt:
