@@ -49,7 +49,8 @@ MODES = ("before", "after")
 
 
 def old_client(bench: BotBench) -> Any:
-    """The Slack client as shipped before: slack_sdk retry handlers only, 429s retried 3 times per call."""
+    """The Slack client as shipped before: slack_sdk retry handlers only, 429s retried 3 times per call, and
+    each ``chat.postMessage`` spaced exactly 1 s from the last in its channel (the old delivery's pacer)."""
     from slack_sdk import WebClient
     from slack_sdk.http_retry.builtin_handlers import (
         ConnectionErrorRetryHandler,
@@ -57,7 +58,16 @@ def old_client(bench: BotBench) -> Any:
         ServerErrorRetryHandler,
     )
 
-    return WebClient(
+    from handlers.adapter.pacing import ChannelPacer
+
+    class OldClient(WebClient):
+        pacer = ChannelPacer(rate=1.0, burst=1)
+
+        def chat_postMessage(self, *, channel: str, **kwargs: Any) -> Any:
+            self.pacer.wait(channel)
+            return super().chat_postMessage(channel=channel, **kwargs)
+
+    return OldClient(
         token=bench.slack.token,
         base_url=bench.slack.base_url,
         timeout=20,
@@ -70,19 +80,12 @@ def old_client(bench: BotBench) -> Any:
 
 
 def use_mode(bench: BotBench, mode: str, shipped: Any) -> None:
-    """Point the bot's delivery at the old or the shipped client and pacer."""
-    from handlers.adapter.pacing import ChannelPacer
-
+    """Point the bot's delivery at the old or the shipped client and its pacer."""
     delivery = bench.runtime.deps.delivery  # type: ignore[union-attr]
-    if mode == "before":
-        delivery.client = old_client(bench)
-        delivery._self_paced = False
-        delivery.pacer = ChannelPacer(rate=1.0, burst=1)  # the old pacer: exactly 1 s apart
-    else:
-        delivery.client = shipped
-        delivery._self_paced = True
-        delivery.pacer = shipped.pacer
-        shipped.pacer.reset()
+    delivery.client = old_client(bench) if mode == "before" else shipped
+    delivery.pacer = delivery.client.pacer
+    delivery.pacer.reset()
+    if mode != "before":
         shipped.limits.reset()
 
 

@@ -19,7 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from handlers.adapter.pacing import ChannelPacer
-from handlers.adapter.ratelimit import PacedWebClient, patience
+from handlers.adapter.ratelimit import PacedWebClient
+from reports import deadline
 
 log = logging.getLogger(__name__)
 Block = dict[str, Any]
@@ -79,26 +80,23 @@ class Delivered:
         return self.chart_wanted and self.file_id is None
 
 
-#: How long one report or digest may wait out Slack's rate limits before its chart counts as failed.
-#: Long on purpose: a chart that arrives late beats a chart that never does.
+#: The deadline of one report's delivery (summary, chart and their rate-limit waits) before its chart
+#: counts as failed. Long on purpose: a chart that arrives late beats a chart that never does.
 DELIVERY_PATIENCE = 600.0
-#: How long a subscribe waits out rate limits on ``users.info`` before using ``DIGEST_TIMEZONE``.
+#: The deadline of a subscribe's ``users.info`` (rate-limit waits included) before ``DIGEST_TIMEZONE`` is used.
 USER_INFO_PATIENCE = 10.0
 
 
 class SlackDelivery:
-    """Posts messages and charts with pacing, channel joins and private fallbacks.
+    """Posts messages and charts with channel joins and private fallbacks.
 
-    With a :class:`PacedWebClient` (what the bot runs) every call is paced by the client's token
-    buckets and 429s are waited out there; ``pacer`` is then the client's per-channel pacer.
+    Every call is paced by the :class:`PacedWebClient`'s token buckets, and 429s are waited out there;
+    ``pacer`` is the client's per-channel pacer.
     """
 
-    def __init__(
-        self, client: WebClient, pacer: ChannelPacer | None = None, *, patience: float = DELIVERY_PATIENCE
-    ) -> None:
-        self.client = client
-        self._self_paced = isinstance(client, PacedWebClient)
-        self.pacer: ChannelPacer = client.pacer if isinstance(client, PacedWebClient) else pacer or ChannelPacer()
+    def __init__(self, client: PacedWebClient, *, patience: float = DELIVERY_PATIENCE) -> None:
+        self.client: WebClient = client
+        self.pacer: ChannelPacer = client.pacer
         self.patience = patience
 
     # -- small pieces ---------------------------------------------------------------------------
@@ -114,8 +112,6 @@ class SlackDelivery:
     ) -> str:
         """``chat.postMessage`` (paced); returns the message ts. ``metadata`` (Slack message metadata,
         ``{"event_type": …, "event_payload": {…}}``) tags the message so it can be found again."""
-        if not self._self_paced:
-            self.pacer.wait(channel)
         extra = {"metadata": metadata} if metadata is not None else {}
         response = self.client.chat_postMessage(
             channel=channel,
@@ -226,7 +222,7 @@ class SlackDelivery:
     def user_timezone(self, user_id: str) -> str | None:
         """The user's Slack time zone (``users.info`` → ``tz``), or None when Slack has none or refuses."""
         try:
-            with patience(USER_INFO_PATIENCE):  # a fallback zone exists; the subscriber is waiting
+            with deadline.within(USER_INFO_PATIENCE):  # a fallback zone exists; the subscriber is waiting
                 tz = self.client.users_info(user=user_id)["user"].get("tz")
         except (SlackApiError, KeyError, TypeError) as exc:
             log.info("no Slack time zone for %s (%s)", user_id, type(exc).__name__)
@@ -259,11 +255,22 @@ class SlackDelivery:
         """Summary message, then the chart in its thread. Raises :class:`DeliveryError` only when
         nothing could be delivered anywhere (no ``response_url`` to fall back on).
 
-        Rate limits are waited out for up to ``self.patience`` seconds in all. A chart that still
-        fails leaves ``chart_missing`` set: the summary is never posted again for it.
+        The summary and the chart, with their retries and rate-limit waits, get ``self.patience`` seconds
+        in all (one deadline). A chart that still fails leaves ``chart_missing`` set, and a note in the
+        thread says why (its own call, after that deadline): the summary is never posted again for it.
         """
-        with patience(self.patience):
-            return self._deliver(channel, text, blocks, png, filename, title, thread_ts, response_url)
+        with deadline.within(self.patience):
+            result, chart_error = self._deliver(channel, text, blocks, png, filename, title, thread_ts, response_url)
+        if chart_error is not None:
+            self._explain_missing_chart(channel, thread_ts or result.ts, chart_error)
+        return result
+
+    def _explain_missing_chart(self, channel: str, reply_to: str | None, code: str) -> None:
+        hint = INVITE_HINT if code in NOT_MEMBER else f"The chart could not be attached: {explain(code)}"
+        try:
+            self.post(channel, text=f"📈 {hint}", thread_ts=reply_to)
+        except SlackApiError:
+            log.warning("could not explain the missing chart in %s", channel)
 
     def _deliver(
         self,
@@ -275,7 +282,8 @@ class SlackDelivery:
         title: str,
         thread_ts: str | None,
         response_url: str | None,
-    ) -> Delivered:
+    ) -> tuple[Delivered, str | None]:
+        """What landed, and Slack's error when the chart upload failed."""
         result = Delivered(channel=channel, chart_wanted=png is not None)
         try:
             result.ts = self.joined_retry(
@@ -292,10 +300,10 @@ class SlackDelivery:
                 result.private_fallback = self.respond_privately(response_url, text=text, blocks=[note, *blocks])
                 result.problems.append(code)
                 if result.private_fallback:
-                    return result
+                    return result, None
             raise DeliveryError(code) from exc
         if png is None:
-            return result
+            return result, None
         reply_to = thread_ts or result.ts
         try:
             result.file_id = self.joined_retry(
@@ -305,9 +313,5 @@ class SlackDelivery:
             code = slack_error(exc)
             log.warning("chart upload to %s failed: %s", channel, code)
             result.problems.append(code)
-            hint = INVITE_HINT if code in NOT_MEMBER else f"The chart could not be attached: {explain(code)}"
-            try:
-                self.post(channel, text=f"📈 {hint}", thread_ts=reply_to)
-            except SlackApiError:
-                log.warning("could not explain the missing chart in %s", channel)
-        return result
+            return result, code
+        return result, None

@@ -4,9 +4,11 @@ Every Web API call, including the three that ``files_upload_v2`` makes, passes t
 :meth:`PacedWebClient.api_call`. There it first takes a token from its method's per-workspace bucket
 (and, for ``chat.postMessage``, from the channel's bucket), so a digest round's 100 uploads are spread
 to Tier 4's pace instead of being refused. If Slack still answers 429, the whole bucket is held for
-``Retry-After`` and the call is tried again, for as long as the caller's patience (:func:`patience`)
-allows. Only then does the caller see the error. slack_sdk's own RateLimitErrorRetryHandler is not
-used: it retries each call alone and knows nothing of the bucket.
+``Retry-After`` and the call is tried again, for as long as the operation's deadline
+(:mod:`reports.deadline`, the one Braze calls use too) allows. Only then does the caller see the error.
+slack_sdk's own RateLimitErrorRetryHandler is not used: it retries each call alone and knows nothing of
+the bucket. The same deadline bounds every socket operation and retry of the call
+(:mod:`handlers.adapter.deadline`).
 
 Tiers are Slack's, per method, per app, per workspace (https://api.slack.com/apis/rate-limits and
 each method's page): Tier 2 20+/min, Tier 3 50+/min, Tier 4 100+/min. Bursts are our choice, kept
@@ -15,19 +17,18 @@ below what Slack tolerates ("generous" for Tier 4, "sporadic" for Tier 3).
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from handlers.adapter import deadline as slack_deadline
 from handlers.adapter.pacing import Buckets, ChannelPacer, RateLimitWait
+from reports import deadline
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +52,9 @@ METHOD_TIERS: dict[str, int] = {
     "chat.update": 3,
     "reactions.add": 3,
 }
-#: How long a call without an explicit :func:`patience` may wait out rate limits.
-DEFAULT_PATIENCE = 60.0
-
-_patience: contextvars.ContextVar[float | None] = contextvars.ContextVar("slack_patience", default=None)
-
-
-@contextlib.contextmanager
-def patience(seconds: float) -> Iterator[None]:
-    """Let Slack calls made inside wait up to ``seconds`` (from now) for rate limits in total."""
-    token = _patience.set(time.monotonic() + seconds)
-    try:
-        yield
-    finally:
-        _patience.reset(token)
+#: The deadline of a call made outside any operation's deadline: its retries, rate-limit waits and
+#: answer all within this.
+DEFAULT_DEADLINE = 60.0
 
 
 def retry_after(exc: SlackApiError, default: float = 1.0) -> float:
@@ -102,6 +92,7 @@ class PacedWebClient(WebClient):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        slack_deadline.bound(self)
         self.limits = limits or Buckets()
         self.pacer = pacer or ChannelPacer()
         self._workspace = hashlib.sha256((self.token or "").encode()).hexdigest()[:12]
@@ -110,17 +101,20 @@ class PacedWebClient(WebClient):
         self.rate_limited = 0
 
     def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
-        deadline = _patience.get()
-        if deadline is None:
-            deadline = time.monotonic() + DEFAULT_PATIENCE
+        with deadline.unless_set(DEFAULT_DEADLINE):
+            ends = deadline.end()
+            assert ends is not None
+            return self._paced_call(api_method, ends, **kwargs)
+
+    def _paced_call(self, api_method: str, ends: float, **kwargs: Any) -> Any:
         tier = METHOD_TIERS.get(api_method)
         channel = _channel_of(kwargs) if api_method == "chat.postMessage" else None
         while True:
             try:
                 if channel is not None:
-                    self.pacer.wait(channel, deadline)
+                    self.pacer.wait(channel, ends)
                 if tier is not None:
-                    self.limits.acquire((self._workspace, api_method), *TIERS[tier], deadline=deadline)
+                    self.limits.acquire((self._workspace, api_method), *TIERS[tier], deadline=ends)
             except RateLimitWait as wait:
                 raise SlackApiError(
                     f"{api_method}: rate limit wait past the deadline", {"ok": False, "error": "ratelimited"}
@@ -139,9 +133,9 @@ class PacedWebClient(WebClient):
                 elif tier is not None:
                     self.limits.hold((self._workspace, api_method), *TIERS[tier], seconds)
                 else:  # an unpaced method: wait it out alone
-                    if time.monotonic() + seconds > deadline:
+                    if time.monotonic() + seconds > ends:
                         raise
                     time.sleep(seconds)
                     continue
-                if time.monotonic() + seconds > deadline:
+                if time.monotonic() + seconds > ends:
                     raise

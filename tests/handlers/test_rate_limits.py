@@ -12,7 +12,8 @@ from slack_sdk.errors import SlackApiError
 from digests.round import run_round
 from fakes.signing import FORM, block_action_body, block_actions_payload, post_signed
 from fakes.slack import SlackFake, TierLimits
-from handlers.adapter.ratelimit import PacedWebClient, patience
+from handlers.adapter.ratelimit import PacedWebClient
+from reports import deadline
 from tests.harness import CAMPAIGN, SEND, SIGNING_SECRET, BotUnderTest, make_subscription, message_text
 
 #: Slack's tier mode makes these wait as Slack would (rounds paced to Tier 4): left out by ``-m "not slow"``.
@@ -108,7 +109,7 @@ def test_the_client_holds_the_whole_bucket_for_retry_after(slack_fake: SlackFake
     slack_fake.reset()
     client = PacedWebClient(token=slack_fake.token, base_url=slack_fake.base_url)
     slack_fake.fail_next("users.info", "ratelimited", retry_after=1)
-    with patience(30):
+    with deadline.within(30):
         zones = [client.users_info(user=f"U{n}")["user"]["tz"] for n in range(3)]
     assert len(zones) == 3
     assert [c.status for c in slack_fake.calls_to("users.info")] == [429, 200, 200, 200]
@@ -117,11 +118,11 @@ def test_the_client_holds_the_whole_bucket_for_retry_after(slack_fake: SlackFake
     assert bucket.holds == 1  # the bucket, not just the call, was held for Retry-After
 
 
-def test_a_429_past_the_callers_patience_is_the_callers_error(slack_fake: SlackFake) -> None:
+def test_a_429_past_the_callers_deadline_is_the_callers_error(slack_fake: SlackFake) -> None:
     slack_fake.reset()
     client = PacedWebClient(token=slack_fake.token, base_url=slack_fake.base_url)
     slack_fake.fail_next("views.publish", "ratelimited", retry_after=5)
-    with patience(1), pytest.raises(SlackApiError) as raised:
+    with deadline.within(1), pytest.raises(SlackApiError) as raised:
         client.views_publish(user_id="U1", view={"type": "home", "blocks": []})
     assert raised.value.response["error"] == "ratelimited"
     assert len(slack_fake.calls_to("views.publish")) == 1

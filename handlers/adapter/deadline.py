@@ -1,0 +1,65 @@
+"""Slack's client under the one deadline mechanism (:mod:`reports.deadline`), as Braze's client is.
+
+slack_sdk bounds each socket operation by ``timeout`` (urllib's per-read timeout) and retries through
+its retry handlers, sleeping between attempts, with no bound on the whole. Here, in the operation's
+deadline: every connect, read and write gets at most the time left (urllib's opener), and a retry
+handler neither retries past the deadline nor sleeps beyond it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+
+from reports import deadline
+
+
+class WithinDeadline(RetryHandler):
+    """Another slack_sdk retry handler (connection errors, 5xx …), kept inside the operation's deadline:
+    no retry once it has passed, and no backoff longer than the time left."""
+
+    def __init__(self, inner: RetryHandler) -> None:
+        super().__init__(inner.max_retry_count, inner.interval_calculator)
+        self.inner = inner
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        left = deadline.remaining()
+        if left is not None and left <= 0:
+            return False
+        return self.inner.can_retry(state=state, request=request, response=response, error=error)
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if type(self.inner).prepare_for_next_attempt is not RetryHandler.prepare_for_next_attempt:
+            # its own waiting (e.g. slack_sdk's Retry-After handler): its business
+            self.inner.prepare_for_next_attempt(state=state, request=request, response=response, error=error)
+            return
+        state.next_attempt_requested = True
+        pause = self.interval_calculator.calculate_sleep_duration(state.current_attempt)
+        left = deadline.remaining()
+        time.sleep(max(0.0, pause if left is None else min(pause, left)))
+        state.increment_current_attempt()
+
+
+def bound(client: WebClient) -> None:
+    """Put ``client`` (its calls, uploads and retries) under the operation's deadline."""
+    deadline.install_urllib_opener()
+    client.retry_handlers = [h if isinstance(h, WithinDeadline) else WithinDeadline(h) for h in client.retry_handlers]

@@ -1,0 +1,112 @@
+"""Slack calls end at the operation's deadline (:mod:`reports.deadline`, the one Braze calls use), over
+real sockets: against the Slack fake holding its answer, a server trickling its status line, and a port
+that refuses.
+
+Each client's own per-read timeout is set far beyond the test's timeout and the servers hold longer
+still, so a call that ends at all was ended by the deadline; no test measures time.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import urllib.error
+from collections.abc import Iterator
+
+import pytest
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
+
+from fakes.slack import SlackFake
+from handlers.adapter import ratelimit
+from handlers.adapter.ratelimit import PacedWebClient
+from reports import deadline
+from tests.processes import free_port
+
+#: Each test waits out a deadline: left out by ``-m "not slow"``.
+pytestmark = pytest.mark.slow
+
+#: Far longer than the test may run (pytest's timeout is 120 s): only the deadline can end a call.
+NEVER = 300
+
+
+def client(base_url: str, token: str = "xoxb-test-token") -> PacedWebClient:
+    """The bot's Slack client as ``bot.app`` builds it, with a per-read timeout that never fires here."""
+    return PacedWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=NEVER,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@pytest.fixture
+def hanging_slack(slack_fake: SlackFake) -> Iterator[SlackFake]:
+    """The Slack fake, holding its next ``chat.postMessage`` answer (the message lands at once)."""
+    slack_fake.reset()
+    slack_fake.answer_late("chat.postMessage", NEVER)
+    try:
+        yield slack_fake
+    finally:
+        slack_fake.release_late()
+        slack_fake.reset()
+
+
+def test_a_hanging_slack_ends_at_the_operations_deadline(hanging_slack: SlackFake) -> None:
+    slack = client(hanging_slack.base_url, hanging_slack.token)
+    with deadline.within(0.5), pytest.raises(deadline.DeadlineExceeded):
+        slack.chat_postMessage(channel="C_PUBLIC", text="hello")
+    assert [m["text"] for m in hanging_slack.messages_in("C_PUBLIC")] == ["hello"]  # posted once: no retry
+    assert hanging_slack.calls_to("chat.postMessage") == []  # the fake is still holding its answer
+
+
+def test_a_call_outside_any_operation_gets_the_default_deadline(
+    hanging_slack: SlackFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ratelimit, "DEFAULT_DEADLINE", 0.5)
+    slack = client(hanging_slack.base_url, hanging_slack.token)
+    with pytest.raises(deadline.DeadlineExceeded):
+        slack.chat_postMessage(channel="C_PUBLIC", text="hello")
+    assert hanging_slack.calls_to("chat.postMessage") == []
+
+
+def test_a_slack_trickling_its_status_line_ends_at_the_deadline() -> None:
+    """urllib's per-read timeout restarts with every byte; the deadline covers the whole answer."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            while not stop.wait(0.1):
+                conn.sendall(b"H")  # never a whole status line
+
+    threading.Thread(target=trickle, daemon=True).start()
+    slack = client(f"http://127.0.0.1:{listener.getsockname()[1]}/api/")
+    try:
+        with deadline.within(0.5), pytest.raises(deadline.DeadlineExceeded):
+            slack.auth_test()
+    finally:
+        stop.set()
+        listener.close()
+
+
+def test_retries_and_their_backoff_stay_inside_the_deadline() -> None:
+    """slack_sdk's retry handlers sleep between attempts and know no deadline; inside one they stop."""
+    slack = PacedWebClient(
+        token="xoxb-test-token",
+        base_url=f"http://127.0.0.1:{free_port()}/api/",  # refuses every connection
+        timeout=NEVER,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=5, interval_calculator=FixedValueRetryIntervalCalculator(NEVER))
+        ],
+    )
+    with deadline.within(0.5), pytest.raises(urllib.error.URLError) as raised:
+        slack.auth_test()
+    assert isinstance(raised.value.reason, deadline.DeadlineExceeded)  # the backoff ate the time left: no retry
