@@ -106,6 +106,12 @@ class PacedWebClient(WebClient):
             assert ends is not None
             return self._paced_call(api_method, ends, **kwargs)
 
+    def files_upload_v2(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        """One operation, one deadline: its three steps, the bytes' upload included (slack_sdk sends the
+        bytes with urllib directly, outside :meth:`api_call`)."""
+        with deadline.unless_set(DEFAULT_DEADLINE):
+            return super().files_upload_v2(**kwargs)
+
     def _paced_call(self, api_method: str, ends: float, **kwargs: Any) -> Any:
         tier = METHOD_TIERS.get(api_method)
         channel = _channel_of(kwargs) if api_method == "chat.postMessage" else None

@@ -17,7 +17,7 @@ import pytest
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
-from fakes.slack import SlackFake
+from fakes.slack import UPLOAD, SlackFake
 from handlers.adapter import ratelimit
 from handlers.adapter.ratelimit import PacedWebClient
 from reports import deadline
@@ -51,8 +51,14 @@ def hanging_slack(slack_fake: SlackFake) -> Iterator[SlackFake]:
     try:
         yield slack_fake
     finally:
-        slack_fake.release_late()
-        slack_fake.reset()
+        let_go(slack_fake, "chat.postMessage")
+
+
+def let_go(slack: SlackFake, method: str) -> None:
+    """Send the held answer now, and forget the call once the fake has recorded it."""
+    slack.release_late()
+    slack.wait_for(method, timeout=10)
+    slack.reset()
 
 
 def test_a_hanging_slack_ends_at_the_operations_deadline(hanging_slack: SlackFake) -> None:
@@ -71,6 +77,22 @@ def test_a_call_outside_any_operation_gets_the_default_deadline(
     with pytest.raises(deadline.DeadlineExceeded):
         slack.chat_postMessage(channel="C_PUBLIC", text="hello")
     assert hanging_slack.calls_to("chat.postMessage") == []
+
+
+def test_an_upload_outside_any_operation_is_one_operation_bytes_included(
+    slack_fake: SlackFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """slack_sdk sends a file's bytes with urllib itself, between two Web API calls."""
+    monkeypatch.setattr(ratelimit, "DEFAULT_DEADLINE", 0.5)
+    slack_fake.reset()
+    slack_fake.answer_late(UPLOAD, NEVER)
+    slack = client(slack_fake.base_url, slack_fake.token)
+    try:
+        with pytest.raises(deadline.DeadlineExceeded):
+            slack.files_upload_v2(channel="C_PUBLIC", content=b"\x89PNG", filename="chart.png", title="chart")
+        assert [c.method for c in slack_fake.calls] == ["files.getUploadURLExternal"]  # the bytes' answer held
+    finally:
+        let_go(slack_fake, UPLOAD)
 
 
 def test_a_slack_trickling_its_status_line_ends_at_the_deadline() -> None:
