@@ -15,13 +15,8 @@ log = logging.getLogger("bot")
 
 
 def main(args: argparse.Namespace) -> int:
-    settings = starting.settings()
-    if settings is None:
-        return 2
-    runtime = starting.build(settings)
-    if runtime is None:
-        return 2
-    if not starting.start(runtime, settings, scheduler=True):
+    runtime = starting.built()
+    if runtime is None or not starting.start(runtime, scheduler=True):
         return 2
     log.info("clock process running the digest scheduler")
     stopped = threading.Event()

@@ -21,10 +21,7 @@ log = logging.getLogger("bot")
 def main(args: argparse.Namespace) -> int:
     from digests.on_demand import run_until_settled
 
-    settings = starting.settings()
-    if settings is None:
-        return 2
-    runtime = starting.build(settings)
+    runtime = starting.built()
     if runtime is None:
         return 2
     stopping = runtime.rounds.stopping
@@ -35,10 +32,10 @@ def main(args: argparse.Namespace) -> int:
         starting.exit_after_grace(143)
 
     signal.signal(signal.SIGTERM, stop)
-    if not starting.start(runtime, settings, scheduler=False):
+    if not starting.start(runtime, scheduler=False):
         return 2
     try:
-        outcome = run_until_settled(runtime.rounds, args.date, wait_seconds=settings.digest_wait_seconds)
+        outcome = run_until_settled(runtime.rounds, args.date, wait_seconds=runtime.settings.digest_wait_seconds)
     finally:
         runtime.close()
     print(outcome.summary())

@@ -13,24 +13,17 @@ import signal
 from types import FrameType
 
 from bot import starting
-from bot.config import Settings
 
 log = logging.getLogger("bot")
 
 
 def main(args: argparse.Namespace) -> int:
-    settings = starting.settings()
-    if settings is None:
-        return 2
-    return serve(settings)
-
-
-def serve(settings: Settings) -> int:
     from bot.server import HttpServer, make_wsgi
 
-    runtime = starting.build(settings)
+    runtime = starting.built()
     if runtime is None:
         return 2
+    settings = runtime.settings
     if settings.slack_app_token is not None:
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -51,7 +44,7 @@ def serve(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     server.start_background()  # /healthz answers "starting" while the schema and the workers get ready
-    if not starting.start(runtime, settings):
+    if not starting.start(runtime):
         server.stop()
         return 2
     log.info("sendstats ready, listening on :%d (POST /slack/events, GET /healthz)", server.port)

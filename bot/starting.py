@@ -64,7 +64,7 @@ def database_problem(url: str, exc: BaseException) -> str:
     )
 
 
-def start(runtime: Runtime, settings: Settings, **kwargs: bool) -> bool:
+def start(runtime: Runtime, **kwargs: bool) -> bool:
     """``runtime.start``; a database that refuses, is missing or never answers is one line, not a traceback."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -72,9 +72,16 @@ def start(runtime: Runtime, settings: Settings, **kwargs: bool) -> bool:
         runtime.start(**kwargs)
         return True
     except (SQLAlchemyError, OSError) as exc:
-        cannot_start(database_problem(settings.database_url, exc))
+        cannot_start(database_problem(runtime.settings.database_url, exc))
         runtime.close()
         return False
+
+
+def built() -> Runtime | None:
+    """The settings read and the bot wired (:func:`settings`, :func:`build`); None when either failed,
+    its problem printed."""
+    loaded = settings()
+    return None if loaded is None else build(loaded)
 
 
 def build(settings: Settings) -> Runtime | None:

@@ -8,8 +8,6 @@ still, so a call that ends at all was ended by the deadline; no test measures ti
 
 from __future__ import annotations
 
-import socket
-import threading
 import urllib.error
 from collections.abc import Iterator
 
@@ -22,6 +20,7 @@ from handlers.adapter import ratelimit
 from handlers.adapter.ratelimit import PacedWebClient
 from reports import deadline
 from tests.processes import free_port
+from tests.servers import trickling_server
 
 #: Each test waits out a deadline: left out by ``-m "not slow"``.
 pytestmark = pytest.mark.slow
@@ -97,26 +96,10 @@ def test_an_upload_outside_any_operation_is_one_operation_bytes_included(
 
 def test_a_slack_trickling_its_status_line_ends_at_the_deadline() -> None:
     """urllib's per-read timeout restarts with every byte; the deadline covers the whole answer."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    stop = threading.Event()
-
-    def trickle() -> None:
-        conn, _ = listener.accept()
-        with conn:
-            conn.recv(65536)
-            while not stop.wait(0.1):
-                conn.sendall(b"H")  # never a whole status line
-
-    threading.Thread(target=trickle, daemon=True).start()
-    slack = client(f"http://127.0.0.1:{listener.getsockname()[1]}/api/")
-    try:
+    with trickling_server() as url:
+        slack = client(f"{url}/api/")
         with deadline.within(0.5), pytest.raises(deadline.DeadlineExceeded):
             slack.auth_test()
-    finally:
-        stop.set()
-        listener.close()
 
 
 def test_retries_and_their_backoff_stay_inside_the_deadline() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from fakes.braze import SERIES_PATH
 from tests.harness import BRAZE_DEADLINE, CAMPAIGN, SEND, BotUnderTest, message_text
+from tests.servers import trickling_server
 
 DETAILS_PATH = "/campaigns/details"
 
@@ -79,33 +80,12 @@ def test_a_bad_campaign_name_answer_falls_back_to_the_id(bot: BotUnderTest, mode
 @pytest.mark.slow
 def test_the_deadline_also_bounds_a_server_that_trickles_its_status_line() -> None:
     """httpx's read timeout restarts with every byte; the client's deadline must cover the headers too."""
-    import socket
-    import threading
-
     from reports.braze import BrazeClient, BrazeError
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    stop = threading.Event()
-
-    def trickle() -> None:
-        conn, _ = listener.accept()
-        with conn:
-            conn.recv(65536)
-            for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n":
-                if stop.wait(0.3):
-                    return
-                conn.sendall(bytes([byte]))
-
-    server = threading.Thread(target=trickle, daemon=True)
-    server.start()
-    client = BrazeClient(f"http://127.0.0.1:{listener.getsockname()[1]}", "key", max_attempts=1, deadline_seconds=2)
-    try:
-        with pytest.raises(BrazeError, match="did not finish answering within 2 s"):
-            client.data_series_raw(CAMPAIGN, SEND, length=7)
-    finally:
-        stop.set()
-        client.close()
-        listener.close()
-        server.join(timeout=10)
+    with trickling_server() as url:
+        client = BrazeClient(url, "key", max_attempts=1, deadline_seconds=2)
+        try:
+            with pytest.raises(BrazeError, match="did not finish answering within 2 s"):
+                client.data_series_raw(CAMPAIGN, SEND, length=7)
+        finally:
+            client.close()
