@@ -43,15 +43,11 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure(level: str, secrets: Iterable[str] = ()) -> None:
-    """Log to stderr with timestamps; safe to call more than once."""
+def configure(level: str, secrets: Iterable[str]) -> None:
+    """Log to stderr with timestamps (once per process, at start)."""
     root = logging.getLogger()
     root.setLevel(level)
-    for handler in list(root.handlers):
-        if getattr(handler, "_sendstats", False):
-            root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
-    handler._sendstats = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root.addHandler(handler)

@@ -20,8 +20,10 @@ from reports import deadline
 
 
 class WithinDeadline(RetryHandler):
-    """Another slack_sdk retry handler (connection errors, 5xx …), kept inside the operation's deadline:
-    no retry once it has passed, and no backoff longer than the time left."""
+    """Another slack_sdk retry handler (connection errors, 5xx), kept inside the operation's deadline: no
+    retry once it has passed, and no backoff longer than the time left. It waits as slack_sdk's handlers
+    do, by their interval calculator; slack_sdk's 429 handler, which waits by ``Retry-After``, is never
+    used here (429s are :class:`PacedWebClient`'s own)."""
 
     def __init__(self, inner: RetryHandler) -> None:
         super().__init__(inner.max_retry_count, inner.interval_calculator)
@@ -48,10 +50,6 @@ class WithinDeadline(RetryHandler):
         response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> None:
-        if type(self.inner).prepare_for_next_attempt is not RetryHandler.prepare_for_next_attempt:
-            # its own waiting (e.g. slack_sdk's Retry-After handler): its business
-            self.inner.prepare_for_next_attempt(state=state, request=request, response=response, error=error)
-            return
         state.next_attempt_requested = True
         pause = self.interval_calculator.calculate_sleep_duration(state.current_attempt)
         left = deadline.remaining()
@@ -62,4 +60,4 @@ class WithinDeadline(RetryHandler):
 def bound(client: WebClient) -> None:
     """Put ``client`` (its calls, uploads and retries) under the operation's deadline."""
     deadline.install_urllib_opener()
-    client.retry_handlers = [h if isinstance(h, WithinDeadline) else WithinDeadline(h) for h in client.retry_handlers]
+    client.retry_handlers = [WithinDeadline(h) for h in client.retry_handlers]

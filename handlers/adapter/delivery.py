@@ -44,10 +44,7 @@ EXPLANATIONS = {
 
 def slack_error(exc: SlackApiError) -> str:
     """Slack's error code from an API error (``unknown`` when the answer had none)."""
-    try:
-        return str(exc.response.get("error") or "unknown")
-    except Exception:
-        return "unknown"
+    return str(exc.response.get("error") or "unknown")
 
 
 def explain(code: str) -> str:
@@ -163,7 +160,7 @@ class SlackDelivery:
         except urllib.error.URLError as exc:
             raise SlackApiError("file bytes upload failed", {"ok": False, "error": "upload_failed"}) from exc
         files = response.get("files") or [{}]
-        return files[0].get("id") or response.get("file", {}).get("id")
+        return files[0].get("id")
 
     def join(self, channel: str) -> bool:
         """Join a public channel; False when Slack says it can't be joined (private, DM, archived)."""

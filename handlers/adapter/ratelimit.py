@@ -74,11 +74,9 @@ def _status(exc: SlackApiError) -> int | None:
 
 
 def _channel_of(kwargs: dict[str, Any]) -> str | None:
-    for part in ("json", "data", "params"):
-        body = kwargs.get(part) or {}
-        if isinstance(body, dict) and body.get("channel"):
-            return str(body["channel"])
-    return None
+    """The channel of a ``chat.postMessage`` (slack_sdk sends its arguments as ``json``)."""
+    channel = (kwargs.get("json") or {}).get("channel")
+    return str(channel) if channel else None
 
 
 class PacedWebClient(WebClient):
