@@ -28,7 +28,8 @@ def main(args: argparse.Namespace) -> int:
         finally:
             engine.dispose()
     except (SQLAlchemyError, OSError, ValueError) as exc:  # refused, missing, unparsable: one line, no traceback
-        print(f"sendstats cannot {args.action} the schema: {database_problem(url, exc)}", file=sys.stderr)
+        verb = "upgrade" if args.action == "upgrade" else "read"
+        print(f"sendstats cannot {verb} the schema: {database_problem(url, exc)}", file=sys.stderr)
         return 1
     print(f"{engine.url.render_as_string(hide_password=True)}: {state}")
     return 0
