@@ -33,7 +33,7 @@ def is_kind(sub: Subscription) -> bool:
 
 def group_key(sub: Subscription) -> tuple[str, str, str]:
     """Subscriptions fetched together: one Braze read per send, campaign or Canvas."""
-    return sub.kind, sub.campaign_id, sub.send_id
+    return sub.kind, sub.object_id, sub.send_id
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def fetch(braze: BrazeClient, sub: Subscription, digest_dates: list[date], count
     """
     length, last = span(max(digest_dates))
     ending_at = datetime.combine(last, time(23, 59, 59), UTC)
-    object_id = sub.campaign_id
+    object_id = sub.object_id
     count()
     try:
         if sub.kind == "campaign":

@@ -135,7 +135,7 @@ def post_one(
             chart_title = title
         else:
             digest = build_digest(series, first_day=sub.first_day, digest_date=job.digest_date)
-            title = campaign_title(name, sub.campaign_id)
+            title = campaign_title(name, sub.object_id)
             chart_title = f"{title} · send {sub.send_id}"
         if digest.day < sub.first_day:
             _write(lambda: store.record_skip(job.claim.id, keeper.holder, "no complete day of data yet"), "a skip")

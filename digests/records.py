@@ -7,8 +7,9 @@ from datetime import date, datetime
 from typing import Literal
 
 SubscriptionStatus = Literal["active", "paused", "ended", "cancelled"]
-#: What a subscription digests: one API send (``campaign_id`` + ``send_id``), or a whole campaign or Canvas
-#: (its ID in ``campaign_id``, ``send_id`` empty).
+#: What a subscription digests. Its target is ``(kind, object_id, send_id)``: for a send, ``object_id`` is
+#: its campaign's ID and ``send_id`` the send's; for a campaign or Canvas, ``object_id`` is its ID and
+#: ``send_id`` is empty.
 SubscriptionKind = Literal["send", "campaign", "canvas"]
 #: ``ends_on`` of campaign and Canvas subscriptions: no end date (they end when archived or quiet).
 OPEN_END = date(9999, 12, 31)
@@ -32,8 +33,8 @@ class Subscription:
     id: int
     team_id: str
     channel_id: str
-    campaign_id: str
-    send_id: str
+    object_id: str  # the campaign's ID (a send's campaign, or the campaign itself) or the Canvas's
+    send_id: str  # the send's ID; "" for campaigns and Canvases
     hour: int
     minute: int
     timezone: str
@@ -47,9 +48,10 @@ class Subscription:
     kind: SubscriptionKind = "send"
 
     @property
-    def object_id(self) -> str:
-        """The send, campaign or Canvas ID this subscription digests."""
-        return self.send_id if self.kind == "send" else self.campaign_id
+    def subject_id(self) -> str:
+        """The ID people know the digested thing by: the send's ID for a send, else the campaign's or
+        Canvas's (``object_id``)."""
+        return self.send_id or self.object_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -188,13 +188,13 @@ def _fetch(deps: RoundContext, group: list[Job], result: RoundResult) -> SendSer
     length, last = fetch_span(first, last_digest)
     sub = group[0].sub
     if last < first:
-        return SendSeries(sub.campaign_id, sub.send_id)
+        return SendSeries(sub.object_id, sub.send_id)
     ending_at = datetime.combine(last, time(23, 59, 59), UTC)
     result.count("braze_calls")
     try:
-        return deps.braze.data_series(sub.campaign_id, sub.send_id, length=length, ending_at=ending_at)
+        return deps.braze.data_series(sub.object_id, sub.send_id, length=length, ending_at=ending_at)
     except BrazeNoData:
-        return SendSeries(sub.campaign_id, sub.send_id)
+        return SendSeries(sub.object_id, sub.send_id)
     except BrazeError as exc:
         return exc
 
@@ -234,4 +234,4 @@ def _fetch_group(
         return None, None
     if isinstance(fetched, KindFetched):
         return fetched, fetched.name
-    return fetched, deps.names.get(group[0].sub.campaign_id)
+    return fetched, deps.names.get(group[0].sub.object_id)

@@ -4,7 +4,7 @@ SQLite is the embedded default (one process); PostgreSQL via ``DATABASE_URL`` wh
 (web + clock, or many dynos) share the work. Every cross-process guarantee rests on a UNIQUE constraint
 or on a single conditional UPDATE, never on read-then-write in Python, so it holds on both backends:
 
-* one subscription per (channel, campaign, send): ``uq_subscriptions_key``;
+* one subscription per (channel, kind, object, send): ``uq_subscriptions_key``;
 * one digest per (subscription, day): ``uq_deliveries_day`` + the takeover UPDATE in :meth:`Store.claim`,
   and every later step is an UPDATE conditional on the lease holder and the state it moves from;
 * one handling per Slack event id: the primary key of ``processed_events``.
@@ -123,9 +123,11 @@ class Store:
 
     def upsert_subscription(
         self,
+        *,
         team_id: str,
         channel_id: str,
-        campaign_id: str,
+        kind: str,
+        object_id: str,
         send_id: str,
         hour: int,
         minute: int,
@@ -133,17 +135,15 @@ class Store:
         created_by: str,
         first_day: date,
         ends_on: date,
-        *,
-        kind: SubscriptionKind = "send",
         now: datetime | None = None,
     ) -> tuple[Subscription, bool]:
-        """Subscribe a channel to a send, or re-subscribe it; returns (subscription, created).
+        """Subscribe a channel to a target, or re-subscribe it; returns (subscription, created).
 
-        Re-subscribing (same channel, campaign and send) takes the new time, zone and requester and makes
-        the subscription active again, whatever its status; its id, created_at and last_digest_on stay.
-        INSERT comes first and a UNIQUE violation falls through to UPDATE, so two people subscribing
-        at the same moment end up with one row. Campaign and Canvas subscriptions (``kind``) carry their ID
-        in ``campaign_id`` and an empty ``send_id``.
+        The target is ``(kind, object_id, send_id)``: a send's campaign ID and send ID, or a campaign's or
+        Canvas's ID and an empty ``send_id``. Re-subscribing (same channel and target) takes the new time,
+        zone and requester and makes the subscription active again, whatever its status; its id,
+        created_at and last_digest_on stay. INSERT comes first and a UNIQUE violation falls through to
+        UPDATE, so two people subscribing at the same moment end up with one row.
         """
         _check_schedule(hour, minute, timezone)
         if kind not in get_args(SubscriptionKind) or (kind != "send") == bool(send_id):
@@ -161,14 +161,14 @@ class Store:
             "status_reason": None,
         }
         s = subscriptions.c
-        key = and_(s.channel_id == channel_id, s.campaign_id == campaign_id, s.send_id == send_id)
+        key = and_(s.channel_id == channel_id, s.kind == kind, s.object_id == object_id, s.send_id == send_id)
         try:
             with self.engine.begin() as conn:
                 conn.execute(
                     insert(subscriptions).values(
                         team_id=team_id,
                         channel_id=channel_id,
-                        campaign_id=campaign_id,
+                        object_id=object_id,
                         send_id=send_id,
                         kind=kind,
                         created_at=as_utc(now),
@@ -179,7 +179,7 @@ class Store:
         except IntegrityError as exc:
             conflict = exc  # the row exists (perhaps created a moment ago by someone else): update it
         with self.engine.begin() as conn:
-            if conn.execute(update(subscriptions).where(key, s.kind == kind).values(**changes)).rowcount != 1:
+            if conn.execute(update(subscriptions).where(key).values(**changes)).rowcount != 1:
                 raise conflict  # not a duplicate key after all, but some other constraint
             return _subscription(conn.execute(select(subscriptions).where(key)).one()), False
 
@@ -188,10 +188,12 @@ class Store:
         found = self._subscriptions(subscriptions.c.id == sub_id)
         return found[0] if found else None
 
-    def find_subscription(self, channel_id: str, campaign_id: str, send_id: str) -> Subscription | None:
-        """The channel's subscription to this send (any status), or None."""
+    def find_subscription(self, channel_id: str, kind: str, object_id: str, send_id: str) -> Subscription | None:
+        """The channel's subscription to this target (any status), or None."""
         s = subscriptions.c
-        found = self._subscriptions(s.channel_id == channel_id, s.campaign_id == campaign_id, s.send_id == send_id)
+        found = self._subscriptions(
+            s.channel_id == channel_id, s.kind == kind, s.object_id == object_id, s.send_id == send_id
+        )
         return found[0] if found else None
 
     def list_channel(self, channel_id: str, include_inactive: bool = False) -> list[Subscription]:

@@ -101,7 +101,10 @@ class KindSubscribeRequest:
 
 @dataclass(frozen=True, slots=True)
 class UnsubscribeRequest:
-    campaign_id: str | None = None
+    """By the subscription's id from ``list``, or by its target ``(kind, object_id, send_id)``."""
+
+    kind: str | None = None
+    object_id: str | None = None
     send_id: str | None = None
     subscription_id: int | None = None
 
@@ -291,11 +294,11 @@ def _parse_unsubscribe(words: list[str]) -> UnsubscribeRequest | UsageError:
     if words[0].lower() in KIND_USAGE:  # unsubscribe campaign|canvas <id>
         if error := _check_id(words[1], "ID", UNSUBSCRIBE_USAGE, example):
             return error
-        return UnsubscribeRequest(campaign_id=words[1], send_id="")
+        return UnsubscribeRequest(kind=words[0].lower(), object_id=words[1], send_id="")
     for word, what in ((words[0], "campaign ID"), (words[1], "send ID")):
         if error := _check_id(word, what, UNSUBSCRIBE_USAGE, example):
             return error
-    return UnsubscribeRequest(campaign_id=words[0], send_id=words[1])
+    return UnsubscribeRequest(kind="send", object_id=words[0], send_id=words[1])
 
 
 def parse(text: str, *, today: date) -> Request | UsageError:

@@ -50,19 +50,19 @@ def _slack(step: Callable[[], T]) -> T:
 
 
 def chart_filename(sub: Subscription, digest: Digest | KindDigest) -> str:
-    return f"sendstats-digest-{sub.object_id}-{digest.day.isoformat()}.png"[:120]
+    return f"sendstats-digest-{sub.subject_id}-{digest.day.isoformat()}.png"[:120]
 
 
 def _what(sub: Subscription) -> str:
     """``send `x``` / ``campaign `y``` / ``Canvas `z``` for messages about a subscription."""
     noun = {"send": "send", "campaign": "campaign", "canvas": "Canvas"}.get(sub.kind, sub.kind)
-    return f"{noun} `{sub.object_id}`"
+    return f"{noun} `{sub.subject_id}`"
 
 
 def _resubscribe(sub: Subscription) -> str:
     if sub.kind == "send":
-        return f"/sendstats subscribe {sub.campaign_id} {sub.send_id}"
-    return f"/sendstats subscribe {sub.kind} {sub.campaign_id}"
+        return f"/sendstats subscribe {sub.object_id} {sub.send_id}"
+    return f"/sendstats subscribe {sub.kind} {sub.object_id}"
 
 
 class SlackDigestSender:
@@ -88,7 +88,7 @@ class SlackDigestSender:
             blocks = digest_blocks(
                 digest,
                 title=title,
-                campaign_id=sub.campaign_id,
+                campaign_id=sub.object_id,
                 send_id=sub.send_id,
                 subscription_id=sub.id,
                 chart_in_thread=chart_follows,

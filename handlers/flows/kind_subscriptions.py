@@ -69,7 +69,8 @@ def subscribe_kind(deps: Deps, request: KindSubscribeRequest, origin: Origin, te
     sub, created = deps.store.upsert_subscription(
         team_id=team_id,
         channel_id=origin.channel,
-        campaign_id=object_id,
+        kind=request.kind,
+        object_id=object_id,
         send_id="",
         hour=hour,
         minute=minute,
@@ -77,7 +78,6 @@ def subscribe_kind(deps: Deps, request: KindSubscribeRequest, origin: Origin, te
         created_by=origin.user_id,
         first_day=local_today - timedelta(days=1),  # the first digest reports the day before subscribing
         ends_on=OPEN_END,
-        kind=request.kind,
         now=now,
     )
     title = escape(kind_title(request.kind, name, object_id))

@@ -105,7 +105,8 @@ def _subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: s
     sub, created = deps.store.upsert_subscription(
         team_id=team_id,
         channel_id=origin.channel,
-        campaign_id=request.campaign_id,
+        kind="send",
+        object_id=request.campaign_id,
         send_id=request.send_id,
         hour=hour,
         minute=minute,
@@ -152,7 +153,7 @@ def unsubscribe(deps: Deps, request: UnsubscribeRequest, channel: str) -> str:
         if sub is not None and sub.channel_id != channel:
             sub = None
     else:
-        sub = deps.store.find_subscription(channel, request.campaign_id or "", request.send_id or "")
+        sub = deps.store.find_subscription(channel, request.kind or "", request.object_id or "", request.send_id or "")
     if sub is None or sub.status == "cancelled":
         return "No such subscription in this channel. `/sendstats list` shows this channel's digests."
     deps.store.cancel(sub.id)

@@ -134,7 +134,7 @@ def kind_digest_blocks(digest: KindDigest, *, title: str, subscription_id: int, 
 def subject(sub: Subscription) -> str:
     """What a subscription digests, for ``list``, App Home and replies: ``send `x` (campaign `y`)`` etc."""
     if sub.kind == "send":
-        return f"send `{escape(sub.send_id)}` (campaign `{escape(sub.campaign_id)}`)"
+        return f"send `{escape(sub.send_id)}` (campaign `{escape(sub.object_id)}`)"
     return f"{'campaign' if sub.kind == 'campaign' else 'Canvas'} `{escape(sub.object_id)}`"
 
 

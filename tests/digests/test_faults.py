@@ -173,16 +173,17 @@ def make_scene(
             slack_fake.add_channel(channel)
             send = braze_server.sends[(CAMPAIGN, f"send-f{n % sends}")]
             store.upsert_subscription(
-                "T1",
-                channel,
-                CAMPAIGN,
-                send.send_id,
-                0,
-                0,
-                "UTC",
-                "U1",
-                send.first_day,
-                send.first_day + timedelta(days=14),
+                team_id="T1",
+                channel_id=channel,
+                kind="send",
+                object_id=CAMPAIGN,
+                send_id=send.send_id,
+                hour=0,
+                minute=0,
+                timezone="UTC",
+                created_by="U1",
+                first_day=send.first_day,
+                ends_on=send.first_day + timedelta(days=14),
                 now=datetime.now(UTC) - timedelta(days=3),
             )
             channels.append(channel)

@@ -27,7 +27,8 @@ def subscribe(store: Store, **overrides: Any) -> tuple[Subscription, bool]:
     args: dict[str, Any] = {
         "team_id": "T1",
         "channel_id": "C1",
-        "campaign_id": "camp-1",
+        "kind": "send",
+        "object_id": "camp-1",
         "send_id": "send-1",
         "hour": 9,
         "minute": 30,
@@ -91,7 +92,7 @@ def test_upsert_creates(store: Store) -> None:
     sub, created = subscribe(store)
     assert created
     assert isinstance(sub, Subscription)
-    assert (sub.channel_id, sub.campaign_id, sub.send_id, sub.hour, sub.minute) == ("C1", "camp-1", "send-1", 9, 30)
+    assert (sub.channel_id, sub.object_id, sub.send_id, sub.hour, sub.minute) == ("C1", "camp-1", "send-1", 9, 30)
     assert (sub.first_day, sub.ends_on) == (FIRST, date(2025, 3, 15))
     assert sub.status == "active" and sub.status_reason is None and sub.last_digest_on is None
     assert sub.created_at.tzinfo == UTC
@@ -126,6 +127,22 @@ def test_other_send_or_channel_is_another_subscription(store: Store) -> None:
     assert created_b and created_c and len({a.id, b.id, c.id}) == 3
 
 
+def test_the_kind_is_part_of_the_target(store: Store) -> None:
+    """A campaign and a Canvas may share an ID: one channel can follow both."""
+    whole = {"send_id": "", "ends_on": date(9999, 12, 31)}
+    campaign, _ = subscribe(store, kind="campaign", object_id="id-1", **whole)
+    canvas, created = subscribe(store, kind="canvas", object_id="id-1", **whole)
+    assert created and canvas.id != campaign.id
+    assert store.find_subscription("C1", "canvas", "id-1", "") == canvas
+    assert (campaign.subject_id, canvas.subject_id) == ("id-1", "id-1")
+    send, _ = subscribe(store)
+    assert (send.object_id, send.send_id, send.subject_id) == ("camp-1", "send-1", "send-1")
+    with pytest.raises(ValueError):
+        subscribe(store, kind="campaign", object_id="id-1")  # a campaign has no send ID
+    with pytest.raises(ValueError):
+        subscribe(store, kind="send", send_id="")
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [("hour", 24), ("minute", -1), ("timezone", "Mars/Olympus"), ("ends_on", FIRST - timedelta(days=1))],
@@ -142,8 +159,8 @@ def test_lookups(store: Store) -> None:
     c, _ = subscribe(store, channel_id="C2", created_by="U1")
     assert store.get_subscription(a.id) == a
     assert store.get_subscription(9999) is None
-    assert store.find_subscription("C1", "camp-1", "send-2") == b
-    assert store.find_subscription("C1", "camp-1", "nope") is None
+    assert store.find_subscription("C1", "send", "camp-1", "send-2") == b
+    assert store.find_subscription("C1", "send", "camp-1", "nope") is None
     assert store.list_channel("C1") == [a, b]
     assert store.list_by_user("U1") == [a, c]
     assert store.active_subscriptions() == [a, b, c]
@@ -154,7 +171,7 @@ def test_lookups(store: Store) -> None:
     assert store.list_by_user("U2") == []
     assert [s.id for s in store.list_by_user("U2", include_inactive=True)] == [b.id]
     assert store.active_subscriptions() == [a, c]
-    assert store.find_subscription("C1", "camp-1", "send-2").status_reason == "bot not in channel"  # type: ignore[union-attr]
+    assert store.find_subscription("C1", "send", "camp-1", "send-2").status_reason == "bot not in channel"  # type: ignore[union-attr]
 
 
 def test_status_transitions(store: Store) -> None:

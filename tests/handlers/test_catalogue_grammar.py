@@ -38,8 +38,9 @@ def p(text: str):
         ),
         ("subscribe campaign cmp-1 Asia/Tokyo", KindSubscribeRequest("campaign", "cmp-1", None, "Asia/Tokyo")),
         ("subscribe cmp-1 send-1", SubscribeRequest("cmp-1", "send-1")),  # sends keep their grammar
-        ("unsubscribe canvas cv-1", UnsubscribeRequest(campaign_id="cv-1", send_id="")),
-        ("unsubscribe cmp-1 send-1", UnsubscribeRequest(campaign_id="cmp-1", send_id="send-1")),
+        ("unsubscribe canvas cv-1", UnsubscribeRequest(kind="canvas", object_id="cv-1", send_id="")),
+        ("unsubscribe Campaign cmp-1", UnsubscribeRequest(kind="campaign", object_id="cmp-1", send_id="")),
+        ("unsubscribe cmp-1 send-1", UnsubscribeRequest(kind="send", object_id="cmp-1", send_id="send-1")),
     ],
 )
 def test_valid_forms(text: str, expected: object) -> None:

@@ -79,7 +79,7 @@ def test_report_forms(text: str, expected: ReportRequest) -> None:
 def test_ids_of_exactly_64_characters_are_accepted() -> None:
     assert p(f"{ID64} {ID64}") == ReportRequest(ID64, ID64)
     assert p(f"subscribe {ID64} {ID64}") == SubscribeRequest(ID64, ID64)
-    assert p(f"unsubscribe {ID64} {ID64}") == UnsubscribeRequest(campaign_id=ID64, send_id=ID64)
+    assert p(f"unsubscribe {ID64} {ID64}") == UnsubscribeRequest(kind="send", object_id=ID64, send_id=ID64)
 
 
 @pytest.mark.parametrize(
@@ -255,8 +255,8 @@ def test_subscribe_rejects_non_ascii_ids() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("unsubscribe cmp-1 send-1", UnsubscribeRequest(campaign_id="cmp-1", send_id="send-1")),
-        ("UNSUBSCRIBE cmp-1 send-1", UnsubscribeRequest(campaign_id="cmp-1", send_id="send-1")),
+        ("unsubscribe cmp-1 send-1", UnsubscribeRequest(kind="send", object_id="cmp-1", send_id="send-1")),
+        ("UNSUBSCRIBE cmp-1 send-1", UnsubscribeRequest(kind="send", object_id="cmp-1", send_id="send-1")),
         ("unsubscribe 3", UnsubscribeRequest(subscription_id=3)),
         ("unsubscribe 0042", UnsubscribeRequest(subscription_id=42)),
         ("unsubscribe 999999999", UnsubscribeRequest(subscription_id=999_999_999)),

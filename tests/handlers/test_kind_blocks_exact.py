@@ -558,7 +558,7 @@ def subscription(kind: str, ends_on: date) -> Subscription:
         id=1,
         team_id="T",
         channel_id="C",
-        campaign_id="cmp<1>",
+        object_id="cmp<1>",
         send_id="snd&1",
         hour=9,
         minute=0,

@@ -122,7 +122,7 @@ def test_subscribe_button_subscribes_the_channel(bot: BotUnderTest) -> None:
     ts, buttons = report_buttons(bot)
     press(bot, "sendstats_subscribe", buttons["sendstats_subscribe"]["value"], message_ts=ts)
     [sub] = bot.runtime.store.active_subscriptions()
-    assert (sub.channel_id, sub.campaign_id, sub.send_id) == ("C_PUBLIC", CAMPAIGN, SEND)
+    assert (sub.channel_id, sub.object_id, sub.send_id) == ("C_PUBLIC", CAMPAIGN, SEND)
     confirmations = [c for c in bot.slack.calls_to("chat.postMessage") if "daily digest" in c.params.get("text", "")]
     assert len(confirmations) == 1
 
@@ -166,7 +166,7 @@ def test_next_digest_time_respects_window_and_last_digest() -> None:
         id=1,
         team_id="T",
         channel_id="C",
-        campaign_id="c",
+        object_id="c",
         send_id="s",
         hour=9,
         minute=0,
