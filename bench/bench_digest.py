@@ -10,7 +10,7 @@ Run from the repository root::
     python -m bench.bench_digest --profile /tmp/round.raw          # py-spy the first round (pip install py-spy)
 
 The round is ``digests.round.run_round`` on the shipped wiring (``build_runtime(settings)``,
-``runtime.start(scheduler=False)``), with every subscription made by ``Store.upsert_subscription`` as
+``runtime.start(scheduler=False)``), with every subscription made by ``Subscriptions.upsert`` as
 ``tests/test_processes.py`` does. It runs as ``python -m bot digest --date TODAY`` would: each send is
 fetched once, each (send, day) chart drawn once in the render pool, each digest posted with
 ``chat.postMessage`` plus ``files_upload_v2`` in its thread.
@@ -300,8 +300,8 @@ def instrument(runtime: Runtime) -> Timers:
     import handlers.flows.digest_posting as posting
 
     deps, timers = runtime.deps, Timers()
-    timers.wrap(deps.store, "claim", "store.claim")
-    timers.wrap(deps.store, "finish", "store.finish")
+    timers.wrap(deps.store.deliveries, "claim", "store.claim")
+    timers.wrap(deps.store.deliveries, "record_message", "store.record_message")
     timers.wrap(deps.braze, "data_series", "braze.data_series")
     timers.wrap(deps.names, "get", "names.get (campaign name)")
     timers.wrap(digests, "post_one", "post_one (one digest, whole)")
@@ -463,7 +463,7 @@ def make_subscriptions(runtime: Runtime, fakes: Fakes, args: argparse.Namespace)
         first_day = fakes.first_days[(campaign, send)]
         for k in range(args.per_send):
             channel = channel_name((i * args.per_send + k) % args.channels)
-            store.upsert_subscription(
+            store.subscriptions.upsert(
                 team_id="T1",
                 channel_id=channel,
                 kind="send",
@@ -514,7 +514,7 @@ def one_round(
     for pid in ["self", *workers]:
         reset_peak(pid)
     rss_before = status_kb("self", "VmRSS")
-    subs = deps.store.active_subscriptions()
+    subs = deps.store.subscriptions.active()
     digests.ROUND_WORKERS = round_workers  # this process only
     others = {pid: cpu_seconds(pid) for pid in [*workers, fakes.process.pid]}
     with py_spy(profile):
@@ -563,7 +563,7 @@ def clear_deliveries(runtime: Runtime) -> None:
     """Forget the day's claims so another round posts every digest again (sweeps only)."""
     from sqlalchemy import update
 
-    from digests.store import digest_deliveries, subscriptions
+    from digests.tables import digest_deliveries, subscriptions
 
     with runtime.store.engine.begin() as conn:
         conn.execute(digest_deliveries.delete())

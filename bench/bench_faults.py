@@ -81,7 +81,7 @@ def main() -> int:
             channel = f"C_B{n:04d}"
             slack.add_channel(channel)
             send = braze.sends[(CAMPAIGN, f"send-b{n % args.sends}")]
-            store.upsert_subscription(
+            store.subscriptions.upsert(
                 team_id="T1",
                 channel_id=channel,
                 kind="send",

@@ -103,7 +103,7 @@ def subscribe(bench: BotBench, subscriptions: int, sends: int) -> None:
         send_id = send_ids[i % sends]
         first_day = bench.braze.sends[(CAMPAIGN, send_id)].first_day
         channel = bench.channels[i % len(bench.channels)]
-        runtime.store.upsert_subscription(
+        runtime.store.subscriptions.upsert(
             team_id="T1",
             channel_id=channel,
             kind="send",
@@ -122,7 +122,7 @@ def subscribe(bench: BotBench, subscriptions: int, sends: int) -> None:
 def clear_deliveries(bench: BotBench) -> None:
     from sqlalchemy import update
 
-    from digests.store import digest_deliveries, subscriptions
+    from digests.tables import digest_deliveries, subscriptions
 
     with bench.runtime.store.engine.begin() as conn:  # type: ignore[union-attr]
         conn.execute(digest_deliveries.delete())
@@ -165,7 +165,7 @@ def one_round(bench: BotBench, mode: str, shipped: Any) -> list[object]:
     bench.reset_fakes()
     limits = bench.slack.enable_tiers()  # fresh buckets on Slack's side too
     start = time.perf_counter()
-    result = run_round(runtime.rounds, runtime.store.active_subscriptions(), digest_date=datetime.now(UTC).date())
+    result = run_round(runtime.rounds, runtime.store.subscriptions.active(), digest_date=datetime.now(UTC).date())
     wall = time.perf_counter() - start
     with bench.slack.locked():
         calls = list(bench.slack.calls)

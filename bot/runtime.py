@@ -17,6 +17,7 @@ from bot import db
 from bot.app import create_app, make_slack_client
 from bot.catalogue_jobs import schedule_refresh
 from bot.config import Settings
+from bot.event_jobs import schedule_forgetting
 from bot.health import Health
 from bot.scheduler import DigestScheduler
 from catalogue.refresh import CatalogueRefresher
@@ -27,6 +28,7 @@ from digests.store import Store, make_engine
 from handlers.adapter.delivery import SlackDelivery
 from handlers.adapter.ratelimit import PacedWebClient
 from handlers.deps import Deps
+from handlers.event_log import EventLog
 from handlers.flows.digest_posting import SlackDigestSender
 from handlers.jobs import FairJobs
 from reports.braze import BrazeClient
@@ -67,6 +69,7 @@ class Runtime:
         if self.settings.scheduler == "on" if scheduler is None else scheduler:
             self.scheduler = DigestScheduler(self.rounds, sweep_minutes=self.settings.digest_sweep_seconds / 60)
             self.scheduler.start()
+            schedule_forgetting(self.scheduler.scheduler, self.deps.events)
             if self.catalogue is not None:
                 schedule_refresh(
                     self.scheduler.scheduler, self.catalogue, minutes=self.settings.catalogue_refresh_minutes
@@ -144,6 +147,7 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
         delivery=delivery,
         jobs=jobs,
         store=store,
+        events=EventLog(store.engine),
         catalogue=catalogue,
         on_subscriptions_changed=subscriptions_changed,
         default_timezone=settings.digest_timezone,
@@ -156,7 +160,7 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
         names=names,
         store=store,
         sender=SlackDigestSender(SlackDelivery(digest_slack_client(settings, slack))),
-        lease=LeaseKeeper(store, lease_seconds=settings.digest_lease_seconds),
+        lease=LeaseKeeper(store.deliveries, lease_seconds=settings.digest_lease_seconds),
     )
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
     runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app, Health(store.ping))

@@ -84,7 +84,7 @@ class DigestScheduler:
             self.scheduler.shutdown(wait=True)
 
     def slots(self) -> set[Slot]:
-        return {slot_of(s) for s in self._store.active_subscriptions()}
+        return {slot_of(s) for s in self._store.subscriptions.active()}
 
     def sync(self) -> None:
         """Add jobs for new slots and remove jobs for slots nobody uses any more."""
@@ -103,18 +103,16 @@ class DigestScheduler:
 
     def run_slot(self, slot: Slot) -> RoundResult:
         """The cron job: one round over the subscriptions of this slot."""
-        subs = [s for s in self._store.active_subscriptions() if slot_of(s) == slot]
+        subs = [s for s in self._store.subscriptions.active() if slot_of(s) == slot]
         return run_round(self._rounds, subs)
 
     def sweep(self) -> RoundResult | None:
         """Re-sync jobs and post whatever is due today but not yet posted (after restarts, failures)."""
         try:
             self.sync()
-            # Slack retries an event for at most a few minutes; a day of event ids is plenty.
-            self._store.forget_events_before(datetime.now(UTC) - timedelta(days=1))
             close_out_days(self._rounds)
             resume_past_days(self._rounds)
-            return run_round(self._rounds, self._store.active_subscriptions())
+            return run_round(self._rounds, self._store.subscriptions.active())
         except Exception:
             log.exception("digest sweep failed")
             return None

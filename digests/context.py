@@ -92,7 +92,7 @@ class RoundContext:
 
     def __post_init__(self) -> None:
         if self.lease is None:
-            self.lease = LeaseKeeper(self.store)
+            self.lease = LeaseKeeper(self.store.deliveries)
 
     @property
     def keeper(self) -> LeaseKeeper:

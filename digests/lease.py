@@ -15,7 +15,7 @@ import threading
 import uuid
 from datetime import timedelta
 
-from digests.store import Store
+from digests.deliveries import Deliveries
 
 log = logging.getLogger(__name__)
 #: Default lease: a dead holder's digests are resumed within about this long (plus a sweep).
@@ -34,10 +34,12 @@ class LeaseKeeper:
     still lapses instead of living as long as the process.
     """
 
-    def __init__(self, store: Store, *, lease_seconds: float = LEASE_SECONDS, holder: str | None = None) -> None:
+    def __init__(
+        self, deliveries: Deliveries, *, lease_seconds: float = LEASE_SECONDS, holder: str | None = None
+    ) -> None:
         if lease_seconds <= 0:
             raise ValueError("lease_seconds must be positive")
-        self.store = store
+        self.deliveries = deliveries
         self.holder = holder or new_holder_id()
         self.lease = timedelta(seconds=lease_seconds)
         self._held: set[int] = set()
@@ -64,7 +66,7 @@ class LeaseKeeper:
     def renew_now(self) -> None:
         held = self.held()
         if held:
-            self.store.renew(self.holder, held)
+            self.deliveries.renew(self.holder, held)
 
     def _beat(self) -> None:
         interval = self.lease.total_seconds() / 3

@@ -49,13 +49,13 @@ class Outcome:
 def run_until_settled(deps: RoundContext, day: date | None, *, wait_seconds: float) -> Outcome:
     """One round over every active subscription, ignoring their posting times; then, for up to
     ``wait_seconds``, rounds over the ones held elsewhere, until none is (or ``deps.stopping`` is set)."""
-    subs = deps.store.active_subscriptions()
+    subs = deps.store.subscriptions.active()
     result = run_round(deps, subs, digest_date=day, ignore_time=True)
     ends = time.monotonic() + wait_seconds
     pause = min(deps.keeper.lease.total_seconds() / 2, MAX_PAUSE_SECONDS)
     while result.elsewhere and not deps.stopping.is_set() and time.monotonic() < ends:
         deps.stopping.wait(pause)
         waiting_for = set(result.elsewhere)
-        again = [s for s in deps.store.active_subscriptions() if s.id in waiting_for]
+        again = [s for s in deps.store.subscriptions.active() if s.id in waiting_for]
         result.absorb(run_round(deps, again, digest_date=day, ignore_time=True))
     return Outcome(day, len(subs), result)

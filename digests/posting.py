@@ -90,7 +90,7 @@ def fail(
     if not_before is not None:
         retry = max(retry, not_before)
     recorded = _write(
-        lambda: deps.store.record_failure(
+        lambda: deps.store.deliveries.record_failure(
             job.claim.id, keeper.holder, reason, retry_at=retry, outcome_unknown=unknown, now=now
         ),
         f"delivery {job.claim.id} as failed",
@@ -103,7 +103,7 @@ def fail(
 
 def release(deps: RoundContext, job: Job) -> None:
     try:
-        deps.store.release(job.claim.id, deps.keeper.holder)
+        deps.store.deliveries.release(job.claim.id, deps.keeper.holder)
     except Exception:
         log.warning("could not release delivery %s; its lease lapses instead", job.claim.id)
     deps.keeper.drop(job.claim.id)
@@ -124,7 +124,7 @@ def post_one(
     result: RoundResult,
 ) -> None:
     """Take one digest from the step it is at to done: message (unless it is out already), then chart."""
-    store, sub, keeper = deps.store, job.sub, deps.keeper
+    store, sub, keeper = deps.store.deliveries, job.sub, deps.keeper
     if deps.stopping.is_set():
         stop_job(deps, job, result)
         return
@@ -167,7 +167,7 @@ def _post_message(
     deps: RoundContext, job: Job, digest: Digest | KindDigest, title: str, *, chart_follows: bool, result: RoundResult
 ) -> str | None:
     """The message step. Returns its ts once recorded; None when it failed (recorded) or was lost."""
-    store, sub, sender, holder, claim = deps.store, job.sub, deps.sender, deps.keeper.holder, job.claim
+    store, sub, sender, holder, claim = deps.store.deliveries, job.sub, deps.sender, deps.keeper.holder, job.claim
     detail = None if digest.has_activity else "no activity"
 
     def landed(ts: str | None) -> str | None:
@@ -217,7 +217,7 @@ def _attach_chart(
     deps: RoundContext, job: Job, digest: Digest | KindDigest, title: str, png: bytes | None, ts: str
 ) -> None:
     """The chart step: at most one chart per digest, so a lost upload answer is looked up, not repeated."""
-    store, sub, sender, holder, claim = deps.store, job.sub, deps.sender, deps.keeper.holder, job.claim
+    store, sub, sender, holder, claim = deps.store.deliveries, job.sub, deps.sender, deps.keeper.holder, job.claim
     what = f"the chart of delivery {claim.id}"
     if png is None:
         _write(lambda: store.record_chart(claim.id, holder, file_id=None, detail="chart could not be drawn"), what)
@@ -256,7 +256,7 @@ def _end_if_final(deps: RoundContext, sub: Subscription, digest: Digest | KindDi
     else:
         reason = f"Braze's analytics window closed on {digest.cumulative.window_end}"
     try:
-        deps.store.end(sub.id, reason)
+        deps.store.subscriptions.end(sub.id, reason)
         result.count("ended")
     except Exception:
         log.exception("could not end subscription %s", sub.id)
@@ -264,7 +264,7 @@ def _end_if_final(deps: RoundContext, sub: Subscription, digest: Digest | KindDi
 
 def _pause(deps: RoundContext, sub: Subscription, failure: SendFailed) -> None:
     """Stop posting where Slack refuses us, and tell the subscriber privately why and how to resume."""
-    deps.store.pause(sub.id, f"slack: {failure.code}")
+    deps.store.subscriptions.pause(sub.id, f"slack: {failure.code}")
     try:
         deps.sender.tell_paused(sub, failure)
     except Exception:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
+from digests.states import DeliveryState
+
 SubscriptionStatus = Literal["active", "paused", "ended", "cancelled"]
 #: What a subscription digests. Its target is ``(kind, object_id, send_id)``: for a send, ``object_id`` is
 #: its campaign's ID and ``send_id`` the send's; for a campaign or Canvas, ``object_id`` is its ID and
@@ -13,17 +15,6 @@ SubscriptionStatus = Literal["active", "paused", "ended", "cancelled"]
 SubscriptionKind = Literal["send", "campaign", "canvas"]
 #: ``ends_on`` of campaign and Canvas subscriptions: no end date (they end when archived or quiet).
 OPEN_END = date(9999, 12, 31)
-#: A delivery moves forward only: ``claimed`` (a holder's lease; nothing posted, or a post whose answer
-#: never came) → ``chart_pending`` (the message is in the channel and its ``ts`` stored; its chart is
-#: not attached yet) → ``posted`` (done: chart attached, or none needed). ``failed`` is a transient
-#: failure waiting for its retry; ``missed`` is a day given up when the subscriber's local day ended;
-#: ``skipped`` is a day with nothing to post yet. (``posted`` kept its first-release meaning, so old
-#: rows needed no rewrite.)
-DeliveryStatus = Literal["claimed", "chart_pending", "posted", "failed", "missed", "skipped"]
-#: Outcomes that count as "this day's digest is done": they advance ``last_digest_on``.
-DONE_STATUSES: tuple[DeliveryStatus, ...] = ("posted", "skipped")
-#: States a live holder works on under a lease (heartbeat); taken over only once the lease lapses.
-HELD_STATUSES: tuple[DeliveryStatus, ...] = ("claimed", "chart_pending")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +52,7 @@ class Delivery:
     id: int
     subscription_id: int
     digest_date: date
-    status: DeliveryStatus
+    status: DeliveryState  # see digests.states for the states and every transition between them
     attempts: int
     detail: str | None
     message_ts: str | None

@@ -73,7 +73,9 @@ def run_round(
             result.already_done += 1  # known without a claim attempt (sweeps run every minute)
             continue
         try:
-            claim = deps.store.claim(sub.id, day, holder=keeper.holder, lease=keeper.lease, force=manual, now=now)
+            claim = deps.store.deliveries.claim(
+                sub.id, day, holder=keeper.holder, lease=keeper.lease, force=manual, now=now
+            )
             if claim is None:
                 _count_unclaimed(deps, result, sub, day)
                 continue
@@ -121,7 +123,7 @@ def run_round(
 
 def _count_unclaimed(deps: RoundContext, result: RoundResult, sub: Subscription, day: date) -> None:
     """Say why a digest could not be claimed: done, held by someone, waiting for its retry, or missed."""
-    found = deps.store.get_delivery(sub.id, day)
+    found = deps.store.deliveries.get(sub.id, day)
     if found is None or found.status in ("posted", "skipped"):
         result.count("already_done")  # (None: the subscription was deleted meanwhile)
     elif found.status == "missed":
@@ -138,14 +140,14 @@ def close_out_days(deps: RoundContext, *, now: datetime | None = None) -> int:
     subscriber once by DM (the conditional UPDATE picks exactly one process to tell). Returns how many."""
     now = now or deps.clock()
     missed = 0
-    for delivery in deps.store.failed_deliveries():
-        sub = deps.store.get_subscription(delivery.subscription_id)
+    for delivery in deps.store.deliveries.failed():
+        sub = deps.store.subscriptions.get(delivery.subscription_id)
         if sub is None or local_due(sub, now)[0] <= delivery.digest_date:
             continue
         if _waits_for_braze(delivery, local_due(sub, now)[0]):
             continue
         reason = delivery.detail or "unknown error"
-        if not deps.store.record_missed(delivery.id, reason, now=now):
+        if not deps.store.deliveries.record_missed(delivery.id, reason, now=now):
             continue
         missed += 1
         log.warning("digest %s of subscription %s missed: %s", delivery.digest_date, sub.id, reason)
@@ -163,9 +165,9 @@ def resume_past_days(deps: RoundContext, *, now: datetime | None = None) -> Roun
     now = now or deps.clock()
     result = RoundResult()
     by_day: dict[date, list[Subscription]] = {}
-    due_failures = [d for d in deps.store.failed_deliveries() if d.retry_at is None or d.retry_at <= now]
-    for delivery in [*deps.store.lapsed_leases(deps.keeper.lease, now=now), *due_failures]:
-        sub = deps.store.get_subscription(delivery.subscription_id)
+    due_failures = [d for d in deps.store.deliveries.failed() if d.retry_at is None or d.retry_at <= now]
+    for delivery in [*deps.store.deliveries.lapsed(deps.keeper.lease, now=now), *due_failures]:
+        sub = deps.store.subscriptions.get(delivery.subscription_id)
         if sub is None or sub.status != "active" or delivery.digest_date >= local_due(sub, now)[0]:
             continue
         if delivery.status == "failed" and not _waits_for_braze(delivery, local_due(sub, now)[0]):

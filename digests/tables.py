@@ -1,4 +1,5 @@
-"""The database schema, in one place: Alembic's migrations (``migrations/``) are checked against it.
+"""The digests' tables (subscriptions and their deliveries). Alembic's migrations (``migrations/``) are
+checked against these, :mod:`catalogue.tables` and :mod:`handlers.event_log` (see ``bot.db.METADATA``).
 
 Every datetime column is timezone-aware UTC going in and coming out (SQLite stores naive UTC text).
 """
@@ -25,7 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from digests.records import DeliveryStatus, SubscriptionStatus
+from digests.records import SubscriptionStatus
+from digests.states import DeliveryState
 
 
 def as_utc(value: datetime | None) -> datetime:
@@ -113,13 +115,5 @@ digest_deliveries = Table(
     Column("retry_at", UTCDateTime),  # backoff: a failed delivery waits until then
     Column("file_id", String),  # the chart's Slack file id
     UniqueConstraint("subscription_id", "digest_date", name="uq_deliveries_day"),
-    CheckConstraint(_in("status", get_args(DeliveryStatus)), name="ck_deliveries_status"),
-)
-
-processed_events = Table(
-    "processed_events",
-    metadata,
-    Column("event_id", String, primary_key=True),
-    Column("received_at", UTCDateTime, nullable=False),
-    Index("ix_processed_events_received_at", "received_at"),
+    CheckConstraint(_in("status", tuple(s.value for s in DeliveryState)), name="ck_deliveries_status"),
 )

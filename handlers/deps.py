@@ -12,6 +12,7 @@ from catalogue.store import CatalogueStore
 from digests.store import Store
 from handlers.adapter.delivery import SlackDelivery
 from handlers.adapter.pacing import ChannelLanes
+from handlers.event_log import EventLog
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames, Workers
 
@@ -32,7 +33,10 @@ class Deps:
     delivery: SlackDelivery
     #: Runs the slow part of a request after Slack has been acknowledged.
     jobs: Executor
+    #: Subscriptions and digest deliveries (``store.subscriptions``, ``store.deliveries``).
     store: Store
+    #: Slack event ids already handled, so Slack's retries are answered once.
+    events: EventLog
     #: Every campaign and Canvas by name; searches read only this, never Braze.
     catalogue: CatalogueStore
     #: Called after a subscription is added, changed or cancelled (the scheduler re-syncs its jobs).

@@ -207,7 +207,7 @@ def expected_totals(bot: BotUnderTest, days: int = 14) -> dict[str, float]:
 def make_subscription(bot: BotUnderTest, channel: str, *, send: str = SEND, created: datetime | None = None):
     """A subscription as ``subscribe`` stores it, made at ``created`` (default: two days ago)."""
     first_day = bot.braze.sends[(CAMPAIGN, send)].first_day
-    sub, _ = bot.runtime.store.upsert_subscription(
+    sub, _ = bot.runtime.store.subscriptions.upsert(
         team_id="T1",
         channel_id=channel,
         kind="send",

@@ -66,7 +66,7 @@ def subscribe_kind(deps: Deps, request: KindSubscribeRequest, origin: Origin, te
         tell(deps, origin, f"⚠️ Not subscribed to {noun} `{escape(object_id)}`: {escape(refusal)}")
         return
     local_today = now.astimezone(ZoneInfo(zone)).date()
-    sub, created = deps.store.upsert_subscription(
+    sub, created = deps.store.subscriptions.upsert(
         team_id=team_id,
         channel_id=origin.channel,
         kind=request.kind,

@@ -102,7 +102,7 @@ def _subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: s
         return
     # The current window's first day: with a reused send ID, the latest send's, not the first one's.
     first_day = min(day for day in days if day >= ends_on - timedelta(days=RETENTION_DAYS))
-    sub, created = deps.store.upsert_subscription(
+    sub, created = deps.store.subscriptions.upsert(
         team_id=team_id,
         channel_id=origin.channel,
         kind="send",
@@ -139,7 +139,7 @@ def confirm_or_cancel(deps: Deps, origin: Origin, sub: Subscription, text: str) 
         deps.delivery.post_joining(origin.channel, text=text)
     except SlackApiError as exc:
         code = slack_error(exc)
-        deps.store.cancel(sub.id)
+        deps.store.subscriptions.cancel(sub.id)
         hint = "invite me with `/invite @sendstats` first" if code in NOT_MEMBER else f"Slack answered `{code}`"
         tell(deps, origin, f"⚠️ Not subscribed: I can't post in this conversation; {hint}.")
         return
@@ -149,23 +149,23 @@ def confirm_or_cancel(deps: Deps, origin: Origin, sub: Subscription, text: str) 
 def unsubscribe(deps: Deps, request: UnsubscribeRequest, channel: str) -> str:
     """Cancel a subscription of this channel; returns the reply."""
     if request.subscription_id is not None:
-        sub = deps.store.get_subscription(request.subscription_id)
+        sub = deps.store.subscriptions.get(request.subscription_id)
         if sub is not None and sub.channel_id != channel:
             sub = None
     else:
-        sub = deps.store.find_subscription(channel, request.kind or "", request.object_id or "", request.send_id or "")
+        sub = deps.store.subscriptions.find(channel, request.kind or "", request.object_id or "", request.send_id or "")
     if sub is None or sub.status == "cancelled":
         return "No such subscription in this channel. `/sendstats list` shows this channel's digests."
-    deps.store.cancel(sub.id)
+    deps.store.subscriptions.cancel(sub.id)
     deps.on_subscriptions_changed()
     return f"🛑 Unsubscribed #{sub.id}: no more digests for {subject(sub)} in this channel."
 
 
 def list_text(deps: Deps, channel: str) -> str:
-    subs = [s for s in deps.store.list_channel(channel, include_inactive=True) if s.status != "cancelled"]
+    subs = [s for s in deps.store.subscriptions.in_channel(channel, include_inactive=True) if s.status != "cancelled"]
     if not subs:
         return "This channel has no digests. Start one with `/sendstats subscribe <campaign_id> <send_id>`."
-    outcomes = deps.store.last_outcomes([s.id for s in subs])
+    outcomes = deps.store.deliveries.last_outcomes([s.id for s in subs])
     return "*Digests in this channel*\n" + "\n".join(describe(s, outcomes.get(s.id)) for s in subs)
 
 

@@ -80,6 +80,6 @@ def register(app: App, deps: Deps) -> None:
         if not isinstance(user, str) or not user:
             log.warning("app_home_opened without a user id; nothing to show")
             return
-        subs = deps.store.list_by_user(user, include_inactive=True)
-        outcomes = deps.store.last_outcomes([s.id for s in subs])
+        subs = deps.store.subscriptions.by_user(user, include_inactive=True)
+        outcomes = deps.store.deliveries.last_outcomes([s.id for s in subs])
         deps.delivery.publish_home(user, home_view(subs, deps.clock(), outcomes))

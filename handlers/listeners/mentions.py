@@ -2,7 +2,7 @@
 (slash commands can't be used there).
 
 The answer goes into the mention's thread, or starts one under a top-level mention. Slack retries an
-event whose ack was slow or lost; the event id is remembered in the store first, so a retry (even
+event whose ack was slow or lost; the event id is remembered in the event log first, so a retry (even
 after a restart) never produces a second post.
 """
 
@@ -37,7 +37,7 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
     event_id = body.get("event_id")
     if event.get("bot_id") or event.get("subtype"):
         return
-    if event_id and not deps.store.remember_event(str(event_id)):
+    if event_id and not deps.events.remember(str(event_id)):
         log.info("event %s already handled (Slack retry); not posting again", event_id)
         return
     channel, user = event.get("channel") or "", event.get("user") or ""

@@ -81,7 +81,7 @@ def test_served_bot_answers_signed_command_and_stops_on_sigterm(
 
 def _due_subscription(store: Store, channel: str, send: str, first_day) -> int:
     """A subscription made two days ago whose 00:00 UTC digest is due today."""
-    sub, _ = store.upsert_subscription(
+    sub, _ = store.subscriptions.upsert(
         team_id="T1",
         channel_id=channel,
         kind="send",
@@ -122,7 +122,7 @@ def test_restarted_bot_posts_the_missed_digest_once(fakes: tuple[SlackFake, Samp
     posts = [c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]
     assert len(posts) == 1, [p.params.get("text") for p in posts]
     assert f"#{sub_id}" in listing and f"last digest {datetime.now(UTC):%b} {datetime.now(UTC).day}" in listing
-    assert [d.status for d in store.deliveries_for(sub_id)] == ["posted"]
+    assert [d.status for d in store.deliveries.of_subscription(sub_id)] == ["posted"]
     store.dispose()
 
 
@@ -166,7 +166,7 @@ def test_two_processes_on_postgresql_post_each_digest_once(
     assert len(set(keys)) == 12
     assert len(slack.files) == 12
     for sub_id in ids:
-        assert [d.status for d in store.deliveries_for(sub_id)] == ["posted"]
+        assert [d.status for d in store.deliveries.of_subscription(sub_id)] == ["posted"]
     # both processes did real work or lost every claim; together they fetched each send at most twice
     assert len(braze.series_requests()) <= 8
     again = subprocess.run(

@@ -34,7 +34,7 @@ def day_sent(bot: BotUnderTest, day: date, campaign: str = CAMPAIGN, send: str =
 
 
 def subs(bot: BotUnderTest):
-    return bot.runtime.store.active_subscriptions()
+    return bot.runtime.store.subscriptions.active()
 
 
 def test_subscribe_confirms_time_zone_first_and_last_digest(bot: BotUnderTest) -> None:
@@ -181,11 +181,11 @@ def test_last_day_posts_final_digest_and_ends_subscription(bot: BotUnderTest) ->
     text = message_text(bot.slack.calls_to("chat.postMessage")[0].params)
     assert "Final digest" in text and "last digest" in text and "14 days" in text
     assert subs(bot) == []
-    ended = bot.runtime.store.get_subscription(sub.id)
+    ended = bot.runtime.store.subscriptions.get(sub.id)
     assert ended is not None and ended.status == "ended"
     later = run_round(
         bot.runtime.rounds,
-        bot.runtime.store.list_channel("C_PUBLIC", include_inactive=True),
+        bot.runtime.store.subscriptions.in_channel("C_PUBLIC", include_inactive=True),
         digest_date=sub.ends_on + timedelta(days=1),
     )
     assert later.posted == 0 and len(bot.slack.calls_to("chat.postMessage")) == 1
@@ -198,11 +198,11 @@ def test_braze_outage_is_recorded_retried_and_never_spams(bot: BotUnderTest) -> 
     first = run_round(bot.runtime.rounds, subs(bot), digest_date=today)
     assert (first.failed, first.posted) == (1, 0)
     assert bot.slack.calls_to("chat.postMessage") == []
-    [delivery] = bot.runtime.store.deliveries_for(subs(bot)[0].id)
+    [delivery] = bot.runtime.store.deliveries.of_subscription(subs(bot)[0].id)
     assert delivery.status == "failed" and "braze" in (delivery.detail or "")
     second = run_round(bot.runtime.rounds, subs(bot), digest_date=today)
     assert second.posted == 1
-    [delivery] = bot.runtime.store.deliveries_for(subs(bot)[0].id)
+    [delivery] = bot.runtime.store.deliveries.of_subscription(subs(bot)[0].id)
     assert (delivery.status, delivery.attempts) == ("posted", 2)
 
 
@@ -211,8 +211,8 @@ def test_lost_channel_pauses_subscription_dms_subscriber_and_round_goes_on(bot: 
     healthy = make_subscription(bot, "C_PUBLIC")
     result = run_round(bot.runtime.rounds, subs(bot), digest_date=datetime.now(UTC).date())
     assert (result.posted, result.paused) == (1, 1)
-    assert bot.runtime.store.get_subscription(broken.id).status == "paused"
-    assert bot.runtime.store.get_subscription(healthy.id).status == "active"
+    assert bot.runtime.store.subscriptions.get(broken.id).status == "paused"
+    assert bot.runtime.store.subscriptions.get(healthy.id).status == "active"
     dms = [c for c in bot.slack.calls_to("chat.postMessage") if c.params["channel"] == "U1"]
     assert len(dms) == 1 and "paused" in dms[0].params["text"] and "/invite @sendstats" in dms[0].params["text"]
 
@@ -233,7 +233,7 @@ def test_live_round_waits_for_local_time_and_skips_creation_day(bot: BotUnderTes
 @pytest.mark.slow
 def test_real_scheduler_posts_each_digest_once(bot: BotUnderTest) -> None:
     sub = make_subscription(bot, "C_PUBLIC")
-    sub = bot.runtime.store.upsert_subscription(
+    sub = bot.runtime.store.subscriptions.upsert(
         team_id="T1",
         channel_id="C_PUBLIC",
         kind="send",
@@ -258,7 +258,7 @@ def test_real_scheduler_posts_each_digest_once(bot: BotUnderTest) -> None:
         scheduler.shutdown()
     posts = [c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]
     assert len(posts) == 1
-    assert [d.status for d in bot.runtime.store.deliveries_for(sub.id)] == ["posted"]
+    assert [d.status for d in bot.runtime.store.deliveries.of_subscription(sub.id)] == ["posted"]
 
 
 def test_scheduler_syncs_slots_live(bot: BotUnderTest) -> None:
@@ -269,18 +269,9 @@ def test_scheduler_syncs_slots_live(bot: BotUnderTest) -> None:
     scheduler.sync()
     [job] = scheduler.scheduler.get_jobs()
     assert job.id == "digest:UTC:09:00"
-    bot.runtime.store.cancel(sub.id)
+    bot.runtime.store.subscriptions.cancel(sub.id)
     scheduler.sync()
     assert scheduler.scheduler.get_jobs() == []
-
-
-def test_sweep_forgets_event_ids_older_than_a_day(bot: BotUnderTest) -> None:
-    store = bot.runtime.store
-    assert store.remember_event("EvOLD", now=datetime.now(UTC) - timedelta(days=2))
-    assert store.remember_event("EvNEW")
-    DigestScheduler(bot.runtime.rounds).sweep()
-    assert store.remember_event("EvOLD")  # forgotten, so new again
-    assert not store.remember_event("EvNEW")
 
 
 def test_flaky_database_after_posting_never_causes_a_second_post(
@@ -288,7 +279,7 @@ def test_flaky_database_after_posting_never_causes_a_second_post(
 ) -> None:
     make_subscription(bot, "C_PUBLIC")
     store = bot.runtime.store
-    real_step, failures = store.record_message, [2]
+    real_step, failures = store.deliveries.record_message, [2]
 
     def flaky_step(*args, **kwargs):
         if failures[0]:
@@ -296,10 +287,10 @@ def test_flaky_database_after_posting_never_causes_a_second_post(
             raise ConnectionError("database went away")
         return real_step(*args, **kwargs)
 
-    monkeypatch.setattr(store, "record_message", flaky_step)
+    monkeypatch.setattr(store.deliveries, "record_message", flaky_step)
     today = datetime.now(UTC).date()
     assert run_round(bot.runtime.rounds, subs(bot), digest_date=today).posted == 1
-    [delivery] = store.deliveries_for(subs(bot)[0].id)
+    [delivery] = store.deliveries.of_subscription(subs(bot)[0].id)
     assert delivery.status == "posted"
     assert run_round(bot.runtime.rounds, subs(bot), digest_date=today).posted == 0
     assert len([c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]) == 1
@@ -310,8 +301,8 @@ def test_revoked_token_fails_the_digest_without_pausing_the_subscription(bot: Bo
     bot.slack.fail_next("chat.postMessage", error="invalid_auth")
     result = run_round(bot.runtime.rounds, subs(bot), digest_date=datetime.now(UTC).date())
     assert (result.failed, result.paused) == (1, 0)
-    assert bot.runtime.store.get_subscription(sub.id).status == "active"
-    [delivery] = bot.runtime.store.deliveries_for(sub.id)
+    assert bot.runtime.store.subscriptions.get(sub.id).status == "active"
+    [delivery] = bot.runtime.store.deliveries.of_subscription(sub.id)
     assert delivery.status == "failed" and delivery.detail == "slack: invalid_auth"
 
 
@@ -355,13 +346,14 @@ def test_a_dead_holders_half_done_digest_of_an_earlier_day_gets_its_chart_not_a_
     sub = make_subscription(bot, "C_PUBLIC", created=datetime.now(UTC) - timedelta(days=3))
     yesterday = datetime.now(UTC).date() - timedelta(days=1)
     store = bot.runtime.store
-    held = store.claim(sub.id, yesterday, holder="dead", now=datetime.now(UTC) - timedelta(minutes=5))
-    assert held is not None and store.record_message(held.id, "dead", "1700000000.000100", chart_follows=True)
+    held = store.deliveries.claim(sub.id, yesterday, holder="dead", now=datetime.now(UTC) - timedelta(minutes=5))
+    assert held is not None
+    assert store.deliveries.record_message(held.id, "dead", "1700000000.000100", chart_follows=True)
     result = resume_past_days(bot.runtime.rounds)
     assert result.posted == 1
     assert bot.slack.calls_to("chat.postMessage") == []
     [share] = bot.slack.files
     assert share.thread_ts == "1700000000.000100" and share.channel == "C_PUBLIC"
-    done = store.get_delivery(sub.id, yesterday)
+    done = store.deliveries.get(sub.id, yesterday)
     assert done is not None and (done.status, done.file_id) == ("posted", share.file_id)
     assert resume_past_days(bot.runtime.rounds).posted == 0

@@ -108,8 +108,8 @@ class Scene:
         assert set(digests) == expected, f"missing {expected - set(digests)}, unexpected {set(digests) - expected}"
         assert [k for k, n in digests.items() if n != 1] == [], f"doubled digests: {digests}"
         assert [k for k, n in charts.items() if n > 1] == [], f"doubled charts: {charts}"
-        for sub in [s for c in self.channels for s in self.store.list_channel(c, include_inactive=True)]:
-            for delivery in self.store.deliveries_for(sub.id):
+        for sub in [s for c in self.channels for s in self.store.subscriptions.in_channel(c, include_inactive=True)]:
+            for delivery in self.store.deliveries.of_subscription(sub.id):
                 if delivery.digest_date in days:
                     assert delivery.status == "posted", delivery
                     assert delivery.file_id is not None, f"chart never attached: {delivery}"
@@ -124,7 +124,7 @@ class Scene:
             time.sleep(0.05)
 
     def delivery_rows(self) -> int:
-        return sum(len(self.store.deliveries_for(sub.id)) for sub in self.store.active_subscriptions())
+        return sum(len(self.store.deliveries.of_subscription(sub.id)) for sub in self.store.subscriptions.active())
 
 
 def _day_of(filename: str) -> str:
@@ -172,7 +172,7 @@ def make_scene(
             channel = f"C_FAULT{n:02d}"
             slack_fake.add_channel(channel)
             send = braze_server.sends[(CAMPAIGN, f"send-f{n % sends}")]
-            store.upsert_subscription(
+            store.subscriptions.upsert(
                 team_id="T1",
                 channel_id=channel,
                 kind="send",

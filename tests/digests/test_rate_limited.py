@@ -20,18 +20,18 @@ def test_a_rate_limited_digest_is_retried_at_the_reset_even_after_its_day_ended(
 
     first = run_round(rounds, [sub], digest_date=yesterday)
     assert first.failed == 1 and len(bot.braze.series_requests()) == 1  # not waited for, not retried at once
-    [delivery] = store.deliveries_for(sub.id)
+    [delivery] = store.deliveries.of_subscription(sub.id)
     assert delivery.status == "failed" and delivery.retry_at == datetime.fromtimestamp(reset, UTC)
     assert (delivery.detail or "").startswith("braze (rate limited): Braze's hourly API budget")
 
     assert close_out_days(rounds) == 0  # its day has ended, but it waits for the reset
     assert resume_past_days(rounds).posted == 0  # and is not tried before it
     assert len(bot.braze.series_requests()) == 1
-    assert store.deliveries_for(sub.id)[0].status == "failed"
+    assert store.deliveries.of_subscription(sub.id)[0].status == "failed"
 
     after = datetime.fromtimestamp(reset + 5, UTC)
     assert resume_past_days(rounds, now=after).posted == 1
-    assert [d.status for d in store.deliveries_for(sub.id)] == ["posted"]
+    assert [d.status for d in store.deliveries.of_subscription(sub.id)] == ["posted"]
     posts = [c for c in bot.slack.calls_to("chat.postMessage") if c.response.get("ok")]
     assert [c.params["channel"] for c in posts] == ["C_PUBLIC"]  # the digest, and no "missed" DM
 
@@ -44,7 +44,7 @@ def test_a_rate_limited_digest_more_than_a_day_late_is_missed_after_all(bot: Bot
     rounds = bot.runtime.rounds
     assert run_round(rounds, [sub], digest_date=day).failed == 1
     assert close_out_days(rounds) == 1
-    assert bot.runtime.store.deliveries_for(sub.id)[0].status == "missed"
+    assert bot.runtime.store.deliveries.of_subscription(sub.id)[0].status == "missed"
 
 
 def test_another_braze_failure_of_an_ended_day_is_still_missed(bot: BotUnderTest) -> None:

@@ -101,7 +101,7 @@ def test_reused_send_id_keeps_its_real_data_inside_the_window(bot: BotUnderTest)
     url = bot.slack.new_response_url()
     bot.command(f"subscribe {CAMPAIGN} {SEND}", response_url=url)
     bot.idle()
-    [sub] = bot.runtime.store.list_channel("C_PUBLIC")
+    [sub] = bot.runtime.store.subscriptions.in_channel("C_PUBLIC")
     today = datetime.now(UTC).date()
     # Before: the window was taken as "first day of the last 15 + 14" = today, so one digest at most.
     assert sub.ends_on >= today + timedelta(days=2)
@@ -117,7 +117,7 @@ def test_conversion_events_carry_brazes_letters(bot: BotUnderTest) -> None:
 
 def test_final_digest_counts_the_send_day_plus_14(bot: BotUnderTest) -> None:
     sub = make_subscription(bot, "C_PUBLIC", created=datetime.now(UTC) - timedelta(days=10))
-    run_round(bot.runtime.rounds, bot.runtime.store.active_subscriptions(), digest_date=sub.ends_on)
+    run_round(bot.runtime.rounds, bot.runtime.store.subscriptions.active(), digest_date=sub.ends_on)
     text = message_text(bot.slack.calls_to("chat.postMessage")[0].params)
     assert "Final digest" in text and "day 14 of 15" in text and "of 14" not in text
 

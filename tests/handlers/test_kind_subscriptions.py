@@ -29,7 +29,7 @@ def subscribe(bot: BotUnderTest, text: str, channel: str = "C_PUBLIC") -> str:
 
 
 def subs(bot: BotUnderTest) -> list[Any]:
-    return bot.runtime.store.active_subscriptions()
+    return bot.runtime.store.subscriptions.active()
 
 
 def posts(bot: BotUnderTest) -> list[Any]:
@@ -99,7 +99,8 @@ def test_archived_campaign_gets_a_final_digest_and_ends(bot: BotUnderTest) -> No
     text = message_text(posts(bot)[-1].params)
     assert "Final digest" in text and "last digest" in text and "archived" in text
     assert subs(bot) == []
-    later = run_round(bot.runtime.rounds, bot.runtime.store.list_channel("C_PUBLIC", True), digest_date=TODAY)
+    channel = bot.runtime.store.subscriptions.in_channel("C_PUBLIC", include_inactive=True)
+    later = run_round(bot.runtime.rounds, channel, digest_date=TODAY)
     assert later.posted == 0
 
 
@@ -113,7 +114,7 @@ def test_quiet_days_are_counted_from_the_subscription_and_14_end_it(bot: BotUnde
     assert bot.slack.files == []
 
     store = bot.runtime.store
-    old, _ = store.upsert_subscription(
+    old, _ = store.subscriptions.upsert(
         team_id="T1",
         channel_id="C_NOTMEMBER",
         kind="campaign",
@@ -131,7 +132,7 @@ def test_quiet_days_are_counted_from_the_subscription_and_14_end_it(bot: BotUnde
     assert (ended.quiet, ended.ended) == (1, 1)
     text = message_text(posts(bot)[-1].params)
     assert "Final digest" in text and "nothing was sent for 14 days in a row" in text
-    assert store.get_subscription(old.id).status == "ended"
+    assert store.subscriptions.get(old.id).status == "ended"
 
 
 def test_subscribe_refuses_archived_and_unknown_and_stores_nothing(bot: BotUnderTest) -> None:

@@ -76,7 +76,7 @@ def test_a_tiered_digest_round_posts_every_digest_once_with_its_chart(tiered: Bo
         tiered.slack.add_channel(channel)
         make_subscription(tiered, channel)
     today = datetime.now(UTC).date()
-    result = run_round(tiered.runtime.rounds, tiered.runtime.store.active_subscriptions(), digest_date=today)
+    result = run_round(tiered.runtime.rounds, tiered.runtime.store.subscriptions.active(), digest_date=today)
     assert (result.posted, result.failed) == (24, 0)
     posts = [c for c in tiered.slack.calls_to("chat.postMessage") if c.status == 200]
     assert sorted(c.params["channel"] for c in posts) == channels  # once each

@@ -121,7 +121,7 @@ def test_tampered_button_value_gets_an_explanation_not_a_crash(bot: BotUnderTest
 def test_subscribe_button_subscribes_the_channel(bot: BotUnderTest) -> None:
     ts, buttons = report_buttons(bot)
     press(bot, "sendstats_subscribe", buttons["sendstats_subscribe"]["value"], message_ts=ts)
-    [sub] = bot.runtime.store.active_subscriptions()
+    [sub] = bot.runtime.store.subscriptions.active()
     assert (sub.channel_id, sub.object_id, sub.send_id) == ("C_PUBLIC", CAMPAIGN, SEND)
     confirmations = [c for c in bot.slack.calls_to("chat.postMessage") if "daily digest" in c.params.get("text", "")]
     assert len(confirmations) == 1
@@ -129,13 +129,13 @@ def test_subscribe_button_subscribes_the_channel(bot: BotUnderTest) -> None:
 
 def test_unsubscribe_button_on_digest(bot: BotUnderTest) -> None:
     sub = make_subscription(bot, "C_PUBLIC")
-    run_round(bot.runtime.rounds, bot.runtime.store.active_subscriptions(), digest_date=datetime.now(UTC).date())
+    run_round(bot.runtime.rounds, bot.runtime.store.subscriptions.active(), digest_date=datetime.now(UTC).date())
     post = bot.slack.calls_to("chat.postMessage")[0]
     [actions] = [b for b in post.params["blocks"] if b["type"] == "actions"]
     button = {e["action_id"]: e for e in actions["elements"]}["sendstats_unsubscribe"]
     url = press(bot, "sendstats_unsubscribe", button["value"], message_ts=post.response["ts"])
     assert "Unsubscribed" in str(bot.slack.responses[url])
-    assert bot.runtime.store.get_subscription(sub.id).status == "cancelled"
+    assert bot.runtime.store.subscriptions.get(sub.id).status == "cancelled"
 
 
 def test_button_in_channel_bot_cannot_post_to_explains_privately(bot: BotUnderTest) -> None:
@@ -159,7 +159,7 @@ def test_app_home_lists_users_digests_with_next_time(bot: BotUnderTest) -> None:
 
 
 def test_next_digest_time_respects_window_and_last_digest() -> None:
-    from digests.store import Subscription
+    from digests.records import Subscription
 
     now = datetime(2026, 3, 5, 10, 0, tzinfo=UTC)
     base = dict(

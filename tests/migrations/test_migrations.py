@@ -213,16 +213,16 @@ def test_0004_renames_campaign_id_to_object_id_keeping_every_row_and_delivery(en
     assert "object_id" in columns and "campaign_id" not in columns
     assert drift(engine) == []
     store = Store(engine)
-    assert [(s.kind, s.object_id, s.send_id) for s in map(store.get_subscription, (1, 2, 3))] == [  # type: ignore[union-attr]
+    assert [(s.kind, s.object_id, s.send_id) for s in map(store.subscriptions.get, (1, 2, 3))] == [  # type: ignore[union-attr]
         ("send", "cmp-1", "send-1"),
         ("campaign", "cmp-1", ""),
         ("canvas", "cv-1", ""),
     ]
-    pending = store.get_delivery(1, date(2026, 11, 11))
+    pending = store.deliveries.get(1, date(2026, 11, 11))
     assert pending is not None and (pending.status, pending.holder, pending.sent_at) == ("chart_pending", "h:1:a", T)
     with engine.begin() as conn:  # the deliveries still hang off their subscriptions
         conn.execute(text("DELETE FROM subscriptions WHERE id = 3"))
-    assert store.deliveries_for(3) == [] and len(store.deliveries_for(2)) == 2
+    assert store.deliveries.of_subscription(3) == [] and len(store.deliveries.of_subscription(2)) == 2
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(text("UPDATE digest_deliveries SET subscription_id = 99 WHERE id = 16"))
 
@@ -233,12 +233,12 @@ def test_0004_keys_subscriptions_by_kind_too(engine: Engine) -> None:
     store = Store(engine)
     target = {"team_id": "T1", "channel_id": "C2", "object_id": "cv-1", "send_id": "", "hour": 9, "minute": 0}
     when = {"timezone": "UTC", "created_by": "U2", "first_day": date(2026, 11, 10), "ends_on": date(9999, 12, 31)}
-    campaign, created = store.upsert_subscription(kind="campaign", **target, **when)  # type: ignore[arg-type]
+    campaign, created = store.subscriptions.upsert(kind="campaign", **target, **when)  # type: ignore[arg-type]
     assert created and campaign.id not in (1, 2, 3, 4)  # a campaign and a Canvas may share an ID
-    canvas, created = store.upsert_subscription(kind="canvas", **target, **when)  # type: ignore[arg-type]
+    canvas, created = store.subscriptions.upsert(kind="canvas", **target, **when)  # type: ignore[arg-type]
     assert (canvas.id, created, canvas.status) == (4, False, "active")  # the cancelled Canvas, re-subscribed
-    assert store.find_subscription("C2", "campaign", "cv-1", "") == campaign
-    assert store.find_subscription("C2", "send", "cv-1", "") is None
+    assert store.subscriptions.find("C2", "campaign", "cv-1", "") == campaign
+    assert store.subscriptions.find("C2", "send", "cv-1", "") is None
 
 
 def test_0004_downgrades_keeping_rows_but_one_of_a_campaign_and_canvas_sharing_an_id(engine: Engine) -> None:

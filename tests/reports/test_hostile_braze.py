@@ -56,7 +56,7 @@ def test_deeply_nested_json_in_subscribe_is_a_message_not_silence(bot: BotUnderT
     assert "Checking send" in bot.command(f"subscribe {CAMPAIGN} {SEND}", response_url=url).json()["text"]
     [text] = private_replies(bot, url)
     assert "Not subscribed" in text and "not JSON sendstats can read" in text
-    assert bot.runtime.store.list_channel("C_PUBLIC", include_inactive=True) == []
+    assert bot.runtime.store.subscriptions.in_channel("C_PUBLIC", include_inactive=True) == []
 
 
 def test_huge_answer_to_subscribe_is_a_message(bot: BotUnderTest) -> None:
