@@ -236,8 +236,9 @@ def _attach_chart(
         except SendFailed as exc:
             unsure = exc.unknown
             if exc.permanent or attempt == CHART_TRIES:
-                if exc.unknown and sender.find_chart(sub, digest, ts=ts) is not None:
-                    continue  # it landed after all: the next turn records it
+                if exc.unknown and (landed := sender.find_chart(sub, digest, ts=ts)) is not None:
+                    _write(lambda fid=landed: store.record_chart(claim.id, holder, file_id=fid), what)
+                    return  # it landed after all
                 sender.note_missing_chart(sub, ts=ts, failure=exc)
                 why = f"chart not attached: slack: {exc.code}"
                 _write(lambda why=why: store.record_chart(claim.id, holder, file_id=None, detail=why), what)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.runtime import digest_slack_client
 from bot.scheduler import MISFIRE_GRACE_SECONDS, DigestScheduler
+from digests import posting
 from digests.round import close_out_days, resume_past_days, run_round
 from digests.schedule import first_digest_date
 from fakes.braze import SERIES_PATH as SERIES
 from fakes.braze import series_payload
+from handlers.adapter.delivery import SlackDelivery
+from handlers.flows.digest_posting import SlackDigestSender
 from tests.harness import CAMPAIGN, SEND, BotUnderTest, make_subscription, message_text
 
 
@@ -357,3 +362,26 @@ def test_a_dead_holders_half_done_digest_of_an_earlier_day_gets_its_chart_not_a_
     done = store.deliveries.get(sub.id, yesterday)
     assert done is not None and (done.status, done.file_id) == ("posted", share.file_id)
     assert resume_past_days(bot.runtime.rounds).posted == 0
+
+
+def test_a_chart_whose_last_upload_answer_was_lost_is_found_and_recorded(
+    bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last upload try takes effect but its answer never comes: the chart is found in the thread and
+    recorded at once, not left ``chart_pending`` until the lease lapses (and never uploaded twice)."""
+    sub = make_subscription(bot, "C_PUBLIC")
+    monkeypatch.setattr(posting, "CHART_TRIES", 1)  # the first try is the last: no backoff to wait out
+    impatient = bot.runtime.settings.model_copy(update={"slack_timeout_seconds": 1.0})
+    sender = SlackDigestSender(SlackDelivery(digest_slack_client(impatient, bot.runtime.slack)))
+    rounds = replace(bot.runtime.rounds, sender=sender)
+    bot.slack.answer_late("files.completeUploadExternal", 5)
+    today = datetime.now(UTC).date()
+    try:
+        assert run_round(rounds, [sub], digest_date=today).posted == 1
+    finally:
+        bot.slack.release_late()
+    [chart] = bot.slack.files
+    done = bot.runtime.store.deliveries.get(sub.id, today)
+    assert done is not None and (done.status, done.file_id, done.detail) == ("posted", chart.file_id, None)
+    thread = bot.slack.messages_in("C_PUBLIC", thread_ts=done.message_ts)
+    assert [m for m in thread if "could not be attached" in m.get("text", "")] == []  # no note of a missing chart
