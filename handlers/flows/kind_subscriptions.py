@@ -95,6 +95,6 @@ def subscribe_kind(deps: Deps, request: KindSubscribeRequest, origin: Origin, te
 
 
 def handle(deps: Deps, ack: Ack, request: KindSubscribeRequest, origin: Origin, team_id: str) -> None:
-    deps.later(subscribe_kind, deps, request, origin, team_id)
+    deps.later(subscribe_kind, deps, request, origin, team_id, key=origin.user_id)
     noun = NOUN[request.kind]
     ack(text=f"⏳ Checking {noun} `{escape(request.object_id)}` with Braze…", response_type="ephemeral")

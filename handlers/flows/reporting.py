@@ -87,6 +87,13 @@ def build(deps: Deps, request: ReportRequest | KindReportRequest) -> Report | Ki
     )
 
 
+def report_later(deps: Deps, request: ReportRequest | KindReportRequest, origin: Origin) -> None:
+    """Run a report of any kind, asked for in any way (command, mention, the modal), on the job pool after
+    the ack, as a job of its requester: the pool runs only a few of one user's jobs at once
+    (:class:`handlers.jobs.FairJobs`), so one user's stuck reports never hold up anyone else's."""
+    deps.later(run_report, deps, request, origin, key=origin.user_id)
+
+
 def run_report(deps: Deps, request: ReportRequest | KindReportRequest, origin: Origin) -> None:
     """Fetch, summarise, draw and deliver; every failure ends as a message the user can act on."""
     try:

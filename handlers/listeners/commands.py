@@ -14,7 +14,7 @@ from slack_bolt import Ack, App
 
 from handlers.deps import Deps
 from handlers.flows import finding, kind_subscriptions, subscriptions
-from handlers.flows.reporting import Origin, run_report
+from handlers.flows.reporting import Origin, report_later
 from handlers.grammar import (
     FindRequest,
     HelpRequest,
@@ -54,14 +54,14 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         return
     if isinstance(request, ReportRequest):
         span = span_text(request)
-        deps.later(run_report, deps, request, origin, key=origin.user_id)
+        report_later(deps, request, origin)
         ack(
             text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.",
             response_type="ephemeral",
         )
         return
     if isinstance(request, KindReportRequest):
-        deps.later(run_report, deps, request, origin)
+        report_later(deps, request, origin)
         noun = "campaign" if request.kind == "campaign" else "Canvas"
         ack(
             text=f"⏳ Fetching {noun} `{escape(request.object_id)}` from Braze ({span_text(request)}); "

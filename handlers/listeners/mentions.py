@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from handlers.adapter.delivery import slack_error
 from handlers.deps import Deps
 from handlers.flows.finding import find_reply
-from handlers.flows.reporting import Origin, run_report
+from handlers.flows.reporting import Origin, report_later
 from handlers.grammar import FindRequest, HelpRequest, KindReportRequest, ReportRequest, UsageError, parse
 from handlers.layout.blocks import help_blocks
 
@@ -49,7 +49,7 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
     origin = Origin(channel=channel, user_id=user, thread_ts=thread_ts)
     request = parse(mention_text(event.get("text", "")), today=deps.clock().date())
     if isinstance(request, ReportRequest | KindReportRequest):
-        deps.later(run_report, deps, request, origin, key=origin.user_id)
+        report_later(deps, request, origin)
         return
     if isinstance(request, UsageError):
         text, blocks = request.text.replace("`/sendstats ", "`@sendstats "), None

@@ -13,7 +13,7 @@ from slack_bolt import Ack, App
 
 from handlers.deps import Deps
 from handlers.flows.finding import read_submission
-from handlers.flows.reporting import Origin, run_report
+from handlers.flows.reporting import Origin, report_later
 from handlers.layout.catalogue_blocks import MODAL_CALLBACK
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def handle_submission(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
     origin = Origin(
         channel=checked.channel, user_id=(body.get("user") or {}).get("id", ""), response_url=checked.response_url
     )
-    deps.later(run_report, deps, checked.request, origin)
+    report_later(deps, checked.request, origin)
     ack()
 
 
