@@ -464,18 +464,8 @@ def make_subscriptions(runtime: Runtime, fakes: Fakes, args: argparse.Namespace)
         for k in range(args.per_send):
             channel = channel_name((i * args.per_send + k) % args.channels)
             store.subscriptions.upsert(
-                team_id="T1",
-                channel_id=channel,
-                kind="send",
-                object_id=campaign,
-                send_id=send,
-                hour=0,
-                minute=0,
-                timezone="UTC",
-                created_by="U1",
-                first_day=first_day,
-                ends_on=first_day + timedelta(days=14),
-                now=made,
+                team_id="T1", channel_id=channel, kind="send", object_id=campaign, send_id=send, hour=0, minute=0,
+                timezone="UTC", created_by="U1", first_day=first_day, ends_on=first_day + timedelta(days=14), now=made,
             )
             count += 1
     return count

@@ -82,18 +82,9 @@ def main() -> int:
             slack.add_channel(channel)
             send = braze.sends[(CAMPAIGN, f"send-b{n % args.sends}")]
             store.subscriptions.upsert(
-                team_id="T1",
-                channel_id=channel,
-                kind="send",
-                object_id=CAMPAIGN,
-                send_id=send.send_id,
-                hour=0,
-                minute=0,
-                timezone="UTC",
-                created_by="U1",
-                first_day=send.first_day,
-                ends_on=send.first_day + timedelta(days=14),
-                now=datetime.now(UTC) - timedelta(days=3),
+                team_id="T1", channel_id=channel, kind="send", object_id=CAMPAIGN, send_id=send.send_id, hour=0,
+                minute=0, timezone="UTC", created_by="U1", first_day=send.first_day,
+                ends_on=send.first_day + timedelta(days=14), now=datetime.now(UTC) - timedelta(days=3),
             )
             channels.append(channel)
         for method in ("chat.postMessage", "files.completeUploadExternal"):

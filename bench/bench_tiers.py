@@ -104,18 +104,8 @@ def subscribe(bench: BotBench, subscriptions: int, sends: int) -> None:
         first_day = bench.braze.sends[(CAMPAIGN, send_id)].first_day
         channel = bench.channels[i % len(bench.channels)]
         runtime.store.subscriptions.upsert(
-            team_id="T1",
-            channel_id=channel,
-            kind="send",
-            object_id=CAMPAIGN,
-            send_id=send_id,
-            hour=0,
-            minute=0,
-            timezone="UTC",
-            created_by="U1",
-            first_day=first_day,
-            ends_on=first_day + timedelta(days=14),
-            now=made,
+            team_id="T1", channel_id=channel, kind="send", object_id=CAMPAIGN, send_id=send_id, hour=0, minute=0,
+            timezone="UTC", created_by="U1", first_day=first_day, ends_on=first_day + timedelta(days=14), now=made,
         )
 
 

@@ -208,17 +208,8 @@ def make_subscription(bot: BotUnderTest, channel: str, *, send: str = SEND, crea
     """A subscription as ``subscribe`` stores it, made at ``created`` (default: two days ago)."""
     first_day = bot.braze.sends[(CAMPAIGN, send)].first_day
     sub, _ = bot.runtime.store.subscriptions.upsert(
-        team_id="T1",
-        channel_id=channel,
-        kind="send",
-        object_id=CAMPAIGN,
-        send_id=send,
-        hour=9,
-        minute=0,
-        timezone="UTC",
-        created_by="U1",
-        first_day=first_day,
-        ends_on=first_day + timedelta(days=14),
+        team_id="T1", channel_id=channel, kind="send", object_id=CAMPAIGN, send_id=send, hour=9, minute=0,
+        timezone="UTC", created_by="U1", first_day=first_day, ends_on=first_day + timedelta(days=14),
         now=created or datetime.now(UTC) - timedelta(days=2),
     )
     return sub

@@ -82,17 +82,8 @@ def test_served_bot_answers_signed_command_and_stops_on_sigterm(
 def _due_subscription(store: Store, channel: str, send: str, first_day) -> int:
     """A subscription made two days ago whose 00:00 UTC digest is due today."""
     sub, _ = store.subscriptions.upsert(
-        team_id="T1",
-        channel_id=channel,
-        kind="send",
-        object_id=CAMPAIGN,
-        send_id=send,
-        hour=0,
-        minute=0,
-        timezone="UTC",
-        created_by="U1",
-        first_day=first_day,
-        ends_on=first_day + timedelta(days=14),
+        team_id="T1", channel_id=channel, kind="send", object_id=CAMPAIGN, send_id=send, hour=0, minute=0,
+        timezone="UTC", created_by="U1", first_day=first_day, ends_on=first_day + timedelta(days=14),
         now=datetime.now(UTC) - timedelta(days=2),
     )
     return sub.id

@@ -239,17 +239,8 @@ def test_live_round_waits_for_local_time_and_skips_creation_day(bot: BotUnderTes
 def test_real_scheduler_posts_each_digest_once(bot: BotUnderTest) -> None:
     sub = make_subscription(bot, "C_PUBLIC")
     sub = bot.runtime.store.subscriptions.upsert(
-        team_id="T1",
-        channel_id="C_PUBLIC",
-        kind="send",
-        object_id=CAMPAIGN,
-        send_id=SEND,
-        hour=0,
-        minute=0,
-        timezone="UTC",
-        created_by="U1",
-        first_day=sub.first_day,
-        ends_on=sub.ends_on,
+        team_id="T1", channel_id="C_PUBLIC", kind="send", object_id=CAMPAIGN, send_id=SEND, hour=0, minute=0,
+        timezone="UTC", created_by="U1", first_day=sub.first_day, ends_on=sub.ends_on,
     )[0]
     scheduler = DigestScheduler(bot.runtime.rounds, sweep_minutes=60, trigger_for=lambda slot: CronTrigger(second="*"))
     scheduler.start()

@@ -173,18 +173,9 @@ def make_scene(
             slack_fake.add_channel(channel)
             send = braze_server.sends[(CAMPAIGN, f"send-f{n % sends}")]
             store.subscriptions.upsert(
-                team_id="T1",
-                channel_id=channel,
-                kind="send",
-                object_id=CAMPAIGN,
-                send_id=send.send_id,
-                hour=0,
-                minute=0,
-                timezone="UTC",
-                created_by="U1",
-                first_day=send.first_day,
-                ends_on=send.first_day + timedelta(days=14),
-                now=datetime.now(UTC) - timedelta(days=3),
+                team_id="T1", channel_id=channel, kind="send", object_id=CAMPAIGN, send_id=send.send_id, hour=0,
+                minute=0, timezone="UTC", created_by="U1", first_day=send.first_day,
+                ends_on=send.first_day + timedelta(days=14), now=datetime.now(UTC) - timedelta(days=3),
             )
             channels.append(channel)
         return Scene(slack_fake, braze_server, store, database_url, channels, tmp_path)

@@ -115,17 +115,8 @@ def test_quiet_days_are_counted_from_the_subscription_and_14_end_it(bot: BotUnde
 
     store = bot.runtime.store
     old, _ = store.subscriptions.upsert(
-        team_id="T1",
-        channel_id="C_NOTMEMBER",
-        kind="campaign",
-        object_id="cmp-quiet",
-        send_id="",
-        hour=9,
-        minute=0,
-        timezone="UTC",
-        created_by="U1",
-        first_day=TODAY - timedelta(days=20),
-        ends_on=OPEN_END,
+        team_id="T1", channel_id="C_NOTMEMBER", kind="campaign", object_id="cmp-quiet", send_id="", hour=9, minute=0,
+        timezone="UTC", created_by="U1", first_day=TODAY - timedelta(days=20), ends_on=OPEN_END,
         now=datetime.now(UTC) - timedelta(days=20),
     )
     ended = run_round(bot.runtime.rounds, [old], digest_date=TODAY)
