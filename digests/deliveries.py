@@ -20,7 +20,7 @@ from digests.states import DONE, HELD, TRANSITIONS, DeliveryState, Guard, Step
 from digests.tables import as_utc, digest_deliveries, subscriptions
 
 _d = digest_deliveries.c
-#: The claims that take an existing row, in the order their guards are tried.
+#: The claims that take an existing row over (the first claim, CLAIM, inserts it).
 _TAKES = (Step.TAKE_OVER, Step.RETRY, Step.FORCE)
 
 
