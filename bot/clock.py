@@ -22,8 +22,8 @@ def main(args: argparse.Namespace) -> int:
     stopped = threading.Event()
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        starting.stopping(runtime, 0)
         stopped.set()
-        starting.exit_after_grace(0)
 
     signal.signal(signal.SIGTERM, stop)
     try:
@@ -32,4 +32,5 @@ def main(args: argparse.Namespace) -> int:
         pass
     finally:
         runtime.close()
+    starting.exit_if_stopped(runtime, 0)
     return 0

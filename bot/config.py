@@ -87,6 +87,10 @@ class Settings(DatabaseSettings):
     #: How long a digest's Slack call waits for an answer; after that its outcome is unknown, and it is
     #: looked up in the channel before any re-post.
     slack_timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+    #: After SIGTERM, how long the process may take to stop, in all. Work in flight finishes within it;
+    #: its last seconds tell the requesters of what could not finish to run it again; then the process
+    #: exits whatever still runs. Keep it under the platform's kill timeout (Heroku: 30 s).
+    stop_grace_seconds: float = Field(default=25.0, ge=2, le=600)
 
     @field_validator("slack_bot_token")
     @classmethod

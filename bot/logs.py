@@ -11,9 +11,25 @@ import logging
 import sys
 from collections.abc import Iterable
 
+from handlers.database import is_outage, reason_of
+
 MASK = "[redacted]"
 #: Libraries that log routine work at INFO; warnings only, unless LOG_LEVEL is DEBUG.
 CHATTY = ("alembic", "apscheduler")
+
+
+class OutagesInOneLine(logging.Filter):
+    """A database outage is an event to report, not a bug to trace: a record that carries one (refused,
+    dropped, timed out, locked) keeps the database's own reason on its line instead of a traceback, so
+    a restart of the database is a few clear lines in the log rather than pages of frames."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and is_outage(error):
+            record.msg, record.args = f"{record.getMessage()}: the database: {reason_of(error)}", None
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 class RedactSecrets(logging.Filter):
@@ -49,6 +65,7 @@ def configure(level: str, secrets: Iterable[str]) -> None:
     root.setLevel(level)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(OutagesInOneLine())
     handler.addFilter(RedactSecrets(secrets))
     root.addHandler(handler)
     for name in CHATTY:

@@ -7,6 +7,9 @@ wiring is the shipped wiring.
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +34,24 @@ from handlers.deps import Deps
 from handlers.event_log import EventLog
 from handlers.flows.digest_posting import SlackDigestSender
 from handlers.jobs import FairJobs
+from handlers.promises import tell_unfinished
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
 from reports.render_pool import ChartRenderer
 
 log = logging.getLogger(__name__)
+#: The last seconds of STOP_GRACE_SECONDS (at most a third of it) go to telling the requesters of work
+#: that could not finish to run it again: each tell is one response_url or Slack call.
+NOTICE_SECONDS = 5.0
+
+
+def _bounded(timeout: float, fn: Callable[[], object], what: str) -> None:
+    """Run ``fn`` on a daemon thread and wait for it at most ``timeout`` s."""
+    thread = threading.Thread(target=fn, name=f"stop-{what}", daemon=True)
+    thread.start()
+    thread.join(max(timeout, 0.0))
+    if thread.is_alive():
+        log.warning("stopping: %s did not finish in the grace period", what)
 
 
 @dataclass
@@ -56,8 +72,8 @@ class Runtime:
     scheduler: DigestScheduler | None = None
     #: Reads Braze's campaign and Canvas lists into the catalogue (scheduled where the scheduler runs).
     catalogue: CatalogueRefresher | None = None
-    #: How long SIGTERM waits for running jobs (a job stuck on Braze ends by the client's deadline anyway).
-    stop_wait: float = 10.0
+    #: When SIGTERM arrived (``time.monotonic()``), from which STOP_GRACE_SECONDS counts; None: running.
+    stop_started: float | None = None
 
     def start(self, *, scheduler: bool | None = None) -> None:
         """Slow start-up work, done before the health check says ready.
@@ -82,26 +98,52 @@ class Runtime:
         return self.health.state()
 
     def subscriptions_changed(self) -> None:
-        """A subscription was added, changed or cancelled: re-sync the scheduler's slot jobs, if any."""
-        if self.scheduler is not None:
+        """A subscription was added, changed or cancelled: re-sync the scheduler's slot jobs, if any
+        (not while stopping: the next process builds its jobs from the tables)."""
+        if self.scheduler is not None and self.stop_started is None:
             self.scheduler.sync()
 
+    def stopping(self) -> None:
+        """SIGTERM arrived: ``/healthz`` says ``stopping`` and the grace period starts now (the command
+        that runs the bot ends the process STOP_GRACE_SECONDS from now whatever still runs:
+        :func:`bot.starting.exit_after_grace`)."""
+        if self.stop_started is None:
+            self.stop_started = time.monotonic()
+            self.health.stop()
+
     def close(self) -> None:
-        """Stop within about ``stop_wait`` s however stuck the jobs are (they are daemon threads)."""
+        """Stop within STOP_GRACE_SECONDS of SIGTERM (or of this call) however stuck the work is.
+
+        Work in flight finishes first: the reports and subscribes already acked (queued ones start
+        too), the posts in hand, the digest rounds (they stop between digests and release the rest,
+        which the next process resumes at once). What is still unanswered when only the last seconds
+        are left is given up, and its requesters are told privately to run it again
+        (:func:`handlers.promises.tell_unfinished`); work that answers after that stays silent.
+        """
+        grace = self.settings.stop_grace_seconds
+        notice = min(NOTICE_SECONDS, grace / 3)
+        work_ends = (self.stop_started or time.monotonic()) + grace - notice
+
+        def left() -> float:
+            return max(0.0, work_ends - time.monotonic())
+
         self.ready = False
         self.health.stop()
         self.rounds.stopping.set()  # rounds finish the post in hand and leave the rest resumable
         if self.catalogue is not None:
             self.catalogue.stopping.set()  # a list read stops between pages
         if self.scheduler is not None:
-            self.scheduler.shutdown()
-        self.rounds.keeper.close()
+            _bounded(left(), self.scheduler.shutdown, "the digest scheduler")
         jobs = self.deps.jobs
         if isinstance(jobs, FairJobs):
-            jobs.shutdown(wait=True, cancel_futures=True, timeout=self.stop_wait)
+            jobs.shutdown(wait=True, cancel_futures=False, timeout=left())
         else:
             jobs.shutdown(wait=True, cancel_futures=False)
-        self.deps.lanes.wait_idle(timeout=self.stop_wait)
+        self.deps.lanes.wait_idle(timeout=left())
+        tell_unfinished(self.deps, timeout=max(notice - 1.0, 0.5))
+        if isinstance(jobs, FairJobs):
+            jobs.shutdown(wait=False, cancel_futures=True)  # what never started was told to run again
+        _bounded(2.0, self.rounds.keeper.close, "the lease heartbeat")
         self.renderer.close()
         self.braze.close()
 

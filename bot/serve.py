@@ -15,6 +15,8 @@ from types import FrameType
 from bot import starting
 
 log = logging.getLogger("bot")
+#: After SIGTERM, how long requests already received may take to be acked (Slack waits 3 s for an ack).
+ACK_DRAIN_SECONDS = 3.5
 
 
 def main(args: argparse.Namespace) -> int:
@@ -38,9 +40,9 @@ def main(args: argparse.Namespace) -> int:
     server = HttpServer(make_wsgi(runtime.app, runtime.health_state), port=settings.port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        log.info("signal %s: shutting down", signum)
-        starting.exit_after_grace(0)
-        server.stop()
+        log.info("signal %s: shutting down; work in flight has %.0f s", signum, settings.stop_grace_seconds)
+        starting.stopping(runtime, 0)
+        server.stop(drain=ACK_DRAIN_SECONDS)  # requests already received still get their ack
 
     signal.signal(signal.SIGTERM, stop)
     server.start_background()  # /healthz answers "starting" while the schema and the workers get ready
@@ -54,4 +56,5 @@ def main(args: argparse.Namespace) -> int:
         server.stop()
     finally:
         runtime.close()
+    starting.exit_if_stopped(runtime, 0)
     return 0

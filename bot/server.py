@@ -255,15 +255,25 @@ class HttpServer:
         self._thread.start()
         return self
 
+    def _answering(self) -> bool:
+        """A request is queued, being handled, or its answer not yet sent on some connection."""
+        channels = list(self._server._map.values())  # type: ignore[union-attr]
+        return any(getattr(c, "requests", None) or getattr(c, "total_outbufs_len", 0) for c in channels)
+
     def wait(self) -> None:
         """Block until the background server stops (SIGTERM or ``stop``)."""
         while self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=1.0)
 
-    def stop(self) -> None:
-        """Stop listening and drop open connections: Slack keeps connections alive, and an idle
+    def stop(self, drain: float = 0.0) -> None:
+        """Stop listening; let the requests already in hand be answered for up to ``drain`` s (an ack
+        that reaches Slack is a promise we keep; one that doesn't would leave Slack showing an error for
+        work that runs anyway); then drop open connections: Slack keeps connections alive, and an idle
         keep-alive connection would otherwise keep waitress's loop (and the process) running."""
         self._server.close()
+        ends = time.monotonic() + drain
+        while self._answering() and time.monotonic() < ends:
+            time.sleep(0.05)
         wasyncore.close_all(self._server._map, ignore_all=True)  # type: ignore[union-attr]
         self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
         if self._thread is not None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import starting
 from bot.server import HttpServer, WSGIApp, make_wsgi
 
 if TYPE_CHECKING:
@@ -74,7 +75,12 @@ def serve_socket_mode(runtime: Runtime, app_token: str, health_port: int | None)
         ready = make_wsgi(runtime.app, lambda: runtime.ready and handler.client.is_connected())
         health = HttpServer(health_only(ready), port=health_port).start_background()
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda signum, frame: stopped.set())
+
+    def stop(signum: int, frame: Any) -> None:
+        starting.stopping(runtime, 0)  # the grace period starts; work in flight finishes within it
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         runtime.start()
         handler.connect()
@@ -89,4 +95,5 @@ def serve_socket_mode(runtime: Runtime, app_token: str, health_port: int | None)
         if health is not None:
             health.stop()
         runtime.close()
+    starting.exit_if_stopped(runtime, 0)
     return 0

@@ -21,11 +21,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot")
 
-#: After SIGTERM, how long the process may take to finish the posts in hand before it exits anyway
-#: (anything unfinished is left resumable: released, or its lease lapses).
-STOP_GRACE_SECONDS = 25.0
-
-
 def cannot_start(problem: str) -> None:
     """The one line a refused start prints."""
     print(f"sendstats cannot start: {problem}", file=sys.stderr)
@@ -113,20 +108,33 @@ def build(settings: Settings) -> Runtime | None:
     return None
 
 
-def exit_after_grace(code: int) -> None:
-    """Start a daemon timer that ends the process after :data:`STOP_GRACE_SECONDS` whatever still runs
-    (a hung Braze or Slack call must not keep a SIGTERMed process alive)."""
+def exit_after_grace(code: int, seconds: float) -> None:
+    """Start a daemon timer that ends the process ``seconds`` (STOP_GRACE_SECONDS) from now whatever
+    still runs (a hung Braze, Slack or database call must not keep a SIGTERMed process alive)."""
 
     def force() -> None:
-        log.warning(
-            "still running %.0f s after SIGTERM: exiting now; unfinished digests stay resumable", STOP_GRACE_SECONDS
-        )
+        log.warning("still running %.0f s after SIGTERM: exiting now; unfinished digests stay resumable", seconds)
         logging.shutdown()
         os._exit(code)
 
-    timer = threading.Timer(STOP_GRACE_SECONDS, force)
+    timer = threading.Timer(seconds, force)
     timer.daemon = True
     timer.start()
+
+
+def stopping(runtime: Runtime, code: int) -> None:
+    """SIGTERM: the runtime's grace period starts (``/healthz`` says ``stopping``) and the process ends
+    STOP_GRACE_SECONDS from now with ``code``, whatever still runs."""
+    runtime.stopping()
+    exit_after_grace(code, runtime.settings.stop_grace_seconds)
+
+
+def exit_if_stopped(runtime: Runtime, code: int) -> None:
+    """After ``runtime.close()`` on SIGTERM, end the process at once: what still runs was given up (its
+    requesters told, its digests released), and a thread stuck on Braze would otherwise hold the
+    interpreter's exit until the timer of :func:`exit_after_grace`."""
+    if runtime.stop_started is not None:
+        exit_now(code)
 
 
 def exit_now(code: int) -> None:

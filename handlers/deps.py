@@ -12,7 +12,9 @@ from catalogue.store import CatalogueStore
 from digests.store import Store
 from handlers.adapter.delivery import SlackDelivery
 from handlers.adapter.pacing import ChannelLanes
+from handlers.database import RecentIds
 from handlers.event_log import EventLog
+from handlers.promises import Promises
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames, Workers
 
@@ -21,6 +23,12 @@ log = logging.getLogger(__name__)
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _log_failure(future: Future[object]) -> None:
+    """A job's crash, logged (a job cancelled at shutdown is not one: its requester was told)."""
+    if not future.cancelled() and future.exception() is not None:
+        log.error("background job failed", exc_info=future.exception())
 
 
 @dataclass
@@ -43,6 +51,10 @@ class Deps:
     on_subscriptions_changed: Callable[[], None]
     #: Per-channel delivery queues, so pacing waits never occupy the shared job pool.
     lanes: ChannelLanes = field(default_factory=ChannelLanes)
+    #: Acked requests whose work has not answered yet (told to run again if a shutdown cuts them off).
+    promises: Promises = field(default_factory=Promises)
+    #: Event ids de-duplicated in memory while the database is out (mentions still get their reports).
+    seen_events: RecentIds = field(default_factory=RecentIds)
     clock: Callable[[], datetime] = utc_now
     default_timezone: str = "UTC"
 
@@ -54,5 +66,5 @@ class Deps:
         """
         keyed = getattr(self.jobs, "submit_keyed", None)
         future = keyed(key, fn, *args) if keyed is not None and key else self.jobs.submit(fn, *args)
-        future.add_done_callback(lambda f: f.exception() and log.error("background job failed", exc_info=f.exception()))
+        future.add_done_callback(_log_failure)
         return future

@@ -13,17 +13,20 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from fakes.braze import SampleBraze
 from fakes.settings import BOT_TOKEN, BRAZE_KEY, SIGNING_SECRET
-from fakes.signing import FORM, post_signed, slash_command_body
+from fakes.signing import FORM, JSON, block_action_body, event_body, post_signed, slash_command_body
 from fakes.slack import SlackFake
 
 REPO = Path(__file__).resolve().parent.parent
 #: Prefixes of every variable sendstats reads; a developer's own values must not leak into the process.
-OURS = ("SLACK_", "BRAZE_", "DATABASE_URL", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_")
+OURS = ("SLACK_", "BRAZE_", "DATABASE_", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_", "STOP_")
+#: Slack's own wait for an ack: a request to the bot that takes longer counts as unanswered.
+SLACK_ACK_TIMEOUT = 3.0
 
 
 def clean_env(**settings: str) -> dict[str, str]:
@@ -81,10 +84,30 @@ class ServedBot:
             time.sleep(0.2)
         raise AssertionError(f"bot not ready in {timeout}s:\n{self.log.read_text()}")
 
-    def command(self, text: str, user: str = "U1", response_url: str | None = None) -> httpx.Response:
-        """A signed ``/sendstats`` to this process, as Slack sends it."""
-        body = slash_command_body(text, user_id=user, response_url=response_url or "https://hooks.invalid/none")
-        return post_signed(f"{self.url}/slack/events", body, SIGNING_SECRET, FORM)
+    def command(
+        self,
+        text: str,
+        user: str = "U1",
+        response_url: str | None = None,
+        *,
+        channel: str = "C_PUBLIC",
+        timeout: float = 10,
+    ) -> httpx.Response:
+        """A signed ``/sendstats`` to this process, as Slack sends it (``timeout``: see
+        :data:`SLACK_ACK_TIMEOUT`)."""
+        body = slash_command_body(
+            text, user_id=user, channel_id=channel, response_url=response_url or "https://hooks.invalid/none"
+        )
+        return post_signed(f"{self.url}/slack/events", body, SIGNING_SECRET, FORM, timeout=timeout)
+
+    def event(self, event: dict[str, Any], *, timeout: float = 10) -> httpx.Response:
+        """A signed Events API callback carrying ``event``."""
+        return post_signed(f"{self.url}/slack/events", event_body(event), SIGNING_SECRET, JSON, timeout=timeout)
+
+    def interact(self, payload: dict[str, Any], *, timeout: float = 10) -> httpx.Response:
+        """A signed interactivity request (buttons, options, modal submissions)."""
+        body = block_action_body(payload)
+        return post_signed(f"{self.url}/slack/events", body, SIGNING_SECRET, FORM, timeout=timeout)
 
     def stop(self, timeout: float = 20) -> int:
         """SIGTERM, as a platform stops a process; the exit code (a process still running after

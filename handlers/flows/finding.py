@@ -14,11 +14,13 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from catalogue.records import KINDS, LIST_PERMISSION
+from catalogue.records import KINDS, LIST_PERMISSION, Entry
 from handlers.adapter.delivery import slack_error
+from handlers.database import ACK_BUDGET, MODAL_BUDGET, DatabaseUnavailable, within
 from handlers.deps import Deps
 from handlers.flows.reporting import Origin, tell
 from handlers.grammar import KIND_DEFAULT_DAYS, MAX_DAYS, KindReportRequest, ReportRequest, valid_id
+from handlers.layout.blocks import notice_blocks
 from handlers.layout.catalogue_blocks import (
     DAYS_ACTION,
     DAYS_BLOCK,
@@ -57,29 +59,56 @@ def catalogue_notes(deps: Deps) -> list[str]:
 
 
 def find_reply(deps: Deps, query: str) -> tuple[str, list[dict[str, Any]]]:
-    """The text and blocks answering ``/sendstats find <query>``."""
-    entries = deps.catalogue.search(query, limit=FIND_LIMIT)
-    return find_text(query, entries), find_blocks(query, entries, catalogue_notes(deps))
+    """The text and blocks answering ``/sendstats find <query>``; within :data:`ACK_BUDGET` however the
+    database behaves (it is answered in the ack)."""
+    try:
+        entries, notes = within(ACK_BUDGET, _find, deps, query)
+    except DatabaseUnavailable as exc:
+        text = (
+            f"⚠️ I can't search names right now: {exc.reason}. Try again in a minute. Reports by ID still "
+            "work: `/sendstats campaign <id>`, `/sendstats canvas <id>`."
+        )
+        return text, notice_blocks(text)
+    return find_text(query, entries), find_blocks(query, entries, notes)
+
+
+def _find(deps: Deps, query: str) -> tuple[list[Entry], list[str]]:
+    return deps.catalogue.search(query, limit=FIND_LIMIT), catalogue_notes(deps)
 
 
 def search_options(deps: Deps, typed: str) -> list[dict[str, Any]]:
     """Options for the modal's search box. A typed ID the catalogue can't confirm (nothing matched, or the
-    key may not read that list) is offered as "Campaign ID …" / "Canvas ID …", so hand-typed IDs work."""
+    key may not read that list) is offered as "Campaign ID …" / "Canvas ID …", so hand-typed IDs work,
+    also while the database is unavailable (within :data:`ACK_BUDGET`: Slack shows nothing after 3 s)."""
     typed = typed.strip()[:200]
-    entries = deps.catalogue.search(typed, limit=20)
-    typed_ids: list[tuple[str, str]] = []
-    if valid_id(typed) and not any(e.object_id == typed for e in entries):
-        for kind in KINDS:
-            if not entries or deps.catalogue.sync_state(kind).missing_permission:
-                typed_ids.append((kind, typed))
+    try:
+        entries, unconfirmed = within(ACK_BUDGET, _search, deps, typed)
+    except DatabaseUnavailable:
+        entries, unconfirmed = [], list(KINDS)
+    typed_ids = [(kind, typed) for kind in unconfirmed] if valid_id(typed) else []
     return entry_options(entries, typed_ids)
 
 
+def _search(deps: Deps, typed: str) -> tuple[list[Entry], list[str]]:
+    """The matches, and the kinds for which a typed ID is to be offered as it is."""
+    entries = deps.catalogue.search(typed, limit=20)
+    if not valid_id(typed) or any(e.object_id == typed for e in entries):
+        return entries, []
+    return entries, [kind for kind in KINDS if not entries or deps.catalogue.sync_state(kind).missing_permission]
+
+
 def modal_view(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
-    """The report modal for the slash command ``body`` (its channel and response_url go in the metadata)."""
-    return report_modal(
-        body.get("channel_id", ""), body.get("response_url"), catalogue_notes(deps), initial_days=KIND_DEFAULT_DAYS
-    )
+    """The report modal for the slash command ``body`` (its channel and response_url go in the metadata).
+    Its notes wait on the database for :data:`MODAL_BUDGET` at most; without them, the modal says that
+    names can't be searched now and IDs can be typed (the search box offers a typed ID as it is)."""
+    try:
+        notes = within(MODAL_BUDGET, catalogue_notes, deps)
+    except DatabaseUnavailable as exc:
+        notes = [
+            f"⚠️ {exc.reason.capitalize()}, so names can't be searched right now: type a campaign or Canvas ID "
+            "in the box instead."
+        ]
+    return report_modal(body.get("channel_id", ""), body.get("response_url"), notes, initial_days=KIND_DEFAULT_DAYS)
 
 
 def open_report_modal(deps: Deps, body: dict[str, Any], origin: Origin) -> None:

@@ -17,11 +17,12 @@ from slack_bolt import Ack
 from digests.records import OPEN_END
 from digests.schedule import next_digest
 from handlers.deps import Deps
-from handlers.flows.reporting import Origin, tell
-from handlers.flows.subscriptions import DEFAULT_AT, confirm_or_cancel, user_timezone
+from handlers.flows.reporting import Origin, answering, tell
+from handlers.flows.subscriptions import DEFAULT_AT, confirm_or_cancel, subscribe_failed, user_timezone
 from handlers.grammar import KindSubscribeRequest
 from handlers.layout.digest_blocks import long_day
 from handlers.layout.text import escape
+from handlers.promises import command_text, promised, run_again
 from reports.braze import BrazeError, BrazeNoData
 from reports.kind_daily import QUIET_DAYS_TO_END, WINDOW_DAYS, span
 from reports.kind_reports import kind_title
@@ -56,7 +57,15 @@ def _check(deps: Deps, request: KindSubscribeRequest, today_utc: date) -> tuple[
 
 
 def subscribe_kind(deps: Deps, request: KindSubscribeRequest, origin: Origin, team_id: str) -> None:
-    """Braze check, store, confirmation in the channel (or a private refusal saying why)."""
+    """Braze check, store, confirmation in the channel (or a private refusal saying why). Every way it can
+    fail ends in a message to the requester, as for a send's subscription."""
+    try:
+        _subscribe_kind(deps, request, origin, team_id)
+    except Exception as exc:
+        subscribe_failed(deps, origin, exc)
+
+
+def _subscribe_kind(deps: Deps, request: KindSubscribeRequest, origin: Origin, team_id: str) -> None:
     zone = request.timezone or user_timezone(deps, origin.user_id)
     hour, minute = (request.at.hour, request.at.minute) if request.at else DEFAULT_AT
     now = deps.clock()
@@ -66,6 +75,8 @@ def subscribe_kind(deps: Deps, request: KindSubscribeRequest, origin: Origin, te
         tell(deps, origin, f"⚠️ Not subscribed to {noun} `{escape(object_id)}`: {escape(refusal)}")
         return
     local_today = now.astimezone(ZoneInfo(zone)).date()
+    if not answering(origin):  # stored means answered: its confirmation follows at once
+        return
     sub, created = deps.store.subscriptions.upsert(
         team_id=team_id,
         channel_id=origin.channel,
@@ -95,6 +106,7 @@ def subscribe_kind(deps: Deps, request: KindSubscribeRequest, origin: Origin, te
 
 
 def handle(deps: Deps, ack: Ack, request: KindSubscribeRequest, origin: Origin, team_id: str) -> None:
+    origin = promised(deps, origin, run_again(command_text(request)))
     deps.later(subscribe_kind, deps, request, origin, team_id, key=origin.user_id)
     noun = NOUN[request.kind]
     ack(text=f"⏳ Checking {noun} `{escape(request.object_id)}` with Braze…", response_type="ephemeral")

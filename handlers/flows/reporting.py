@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from handlers.adapter.delivery import DeliveryError, explain
 from handlers.deps import Deps
@@ -22,6 +23,9 @@ from reports.campaigns import CampaignSummary
 from reports.kind_reports import KindReport, build_kind_report
 from reports.pipeline import Report, build_report
 
+if TYPE_CHECKING:
+    from handlers.promises import Promise
+
 log = logging.getLogger(__name__)
 
 
@@ -34,12 +38,25 @@ class Origin:
     thread_ts: str | None = None
     #: Slash commands carry one; mentions don't (their errors go into the thread instead).
     response_url: str | None = None
+    #: The acked request this answers (:mod:`handlers.promises`); None for answers that are not one.
+    promise: Promise | None = field(default=None, compare=False)
+
+
+def answering(origin: Origin) -> bool:
+    """The work for ``origin`` is about to show its requester something. False when a shutdown already
+    told them to run it again: the work then stays silent (never both)."""
+    if origin.promise is None or origin.promise.answer():
+        return True
+    log.info("not answering %s: told to run it again when the process stopped", origin.user_id)
+    return False
 
 
 def tell(deps: Deps, origin: Origin, text: str) -> None:
     """Tell the requester something, and only the requester: through the command's ``response_url``;
     when that has expired (30 minutes, 5 uses) or there is none (mentions), with ``chat.postEphemeral``
     in the conversation; when the bot can't post there, by DM. Never in the channel for all to see."""
+    if not answering(origin):
+        return
     if origin.response_url and deps.delivery.respond_privately(
         origin.response_url, text=text, blocks=notice_blocks(text)
     ):
@@ -132,6 +149,8 @@ def deliver_kind(deps: Deps, report: KindReport, origin: Origin) -> None:
 def _post(
     deps: Deps, origin: Origin, text: str, blocks: list[Block], png: bytes | None, filename: str, title: str
 ) -> None:
+    if not answering(origin):
+        return
     try:
         delivered = deps.delivery.deliver_report(
             origin.channel,

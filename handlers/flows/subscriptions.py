@@ -19,13 +19,15 @@ from slack_sdk.errors import SlackApiError
 from digests.records import Delivery, Subscription
 from digests.schedule import next_digest
 from handlers.adapter.delivery import NOT_MEMBER, slack_error
+from handlers.database import ACK_BUDGET, is_outage, reason_of
+from handlers.database import submit as submit_bounded
 from handlers.deps import Deps
-from handlers.flows.reporting import Origin, tell
+from handlers.flows.reporting import Origin, answering, tell
 from handlers.grammar import ListRequest, SubscribeRequest, UnsubscribeRequest, known_zone
-from handlers.jobs import FairJobs
 from handlers.layout.digest_blocks import last_outcome, long_day, short_day
 from handlers.layout.kind_digest_blocks import ends_text, subject
 from handlers.layout.text import escape
+from handlers.promises import command_text, promised, run_again
 from reports.braze import BrazeError, BrazeNoData
 from reports.pipeline import days_with_data
 from reports.summary import RETENTION_DAYS, campaign_title, window_end_from
@@ -34,11 +36,6 @@ log = logging.getLogger(__name__)
 DEFAULT_AT = (9, 0)
 #: How far back ``subscribe`` looks (Braze's maximum), to see every window of a reused send ID.
 HISTORY_DAYS = 100
-#: Longest an ack may wait on the database: Slack gives up at 3 s.
-ACK_BUDGET = 2.0
-#: Store operations answered in the ack run here, apart from the job pool, so a user's queued reports
-#: never delay their ``list``; daemon threads, so a stuck database never blocks shutdown.
-_ACK_PATH = FairJobs(active=8, max_threads=16, name="ack-db")
 NO_DATA = (
     f"no data in the last {RETENTION_DAYS} days: wrong IDs, or the send's analytics window has closed. "
     "Nothing was stored."
@@ -74,11 +71,21 @@ def subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: st
     try:
         _subscribe(deps, request, origin, team_id)
     except Exception as exc:
-        ref = uuid.uuid4().hex[:8]
+        subscribe_failed(deps, origin, exc)
+
+
+def subscribe_failed(deps: Deps, origin: Origin, exc: Exception) -> None:
+    """Tell the requester a subscribe failed on our side: the database busy or unavailable (try again
+    soon), or a bug (with a reference for the logs)."""
+    ref = uuid.uuid4().hex[:8]
+    if is_outage(exc):
+        log.warning("subscribe failed (ref %s): the database: %s", ref, reason_of(exc))
+        busy = "locked" in str(exc).lower()
+        why = "the database is busy" if busy else "my database is unavailable right now"
+    else:
         log.error("subscribe failed (ref %s): %s", ref, " ".join(str(exc).split())[:300], exc_info=True)
-        busy = "locked" in str(exc).lower() or "timeout" in type(exc).__name__.lower()
-        why = "the database is busy" if busy else "something went wrong on our side"
-        tell(deps, origin, f"⚠️ Not subscribed: {why} (ref `{ref}`). Nothing was changed; try again in a minute.")
+        why = "something went wrong on our side"
+    tell(deps, origin, f"⚠️ Not subscribed: {why} (ref `{ref}`). Nothing was changed; try again in a minute.")
 
 
 def _subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: str) -> None:
@@ -102,6 +109,8 @@ def _subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: s
         return
     # The current window's first day: with a reused send ID, the latest send's, not the first one's.
     first_day = min(day for day in days if day >= ends_on - timedelta(days=RETENTION_DAYS))
+    if not answering(origin):  # stored means answered: its confirmation follows at once
+        return
     sub, created = deps.store.subscriptions.upsert(
         team_id=team_id,
         channel_id=origin.channel,
@@ -169,36 +178,51 @@ def list_text(deps: Deps, channel: str) -> str:
     return "*Digests in this channel*\n" + "\n".join(describe(s, outcomes.get(s.id)) for s in subs)
 
 
-def _store_answer(deps: Deps, fn: Any, *args: Any) -> str:
+def store_answer(fn: Any, *args: Any) -> str:
     """Run a store operation for the user; a failure is a message, not silence."""
     try:
         return str(fn(*args))
     except Exception as exc:
         ref = uuid.uuid4().hex[:8]
-        log.error("store operation failed (ref %s): %s", ref, " ".join(str(exc).split())[:300], exc_info=True)
+        if is_outage(exc):
+            log.warning("store operation failed (ref %s): the database: %s", ref, reason_of(exc))
+        else:
+            log.error("store operation failed (ref %s): %s", ref, " ".join(str(exc).split())[:300], exc_info=True)
         return f"⚠️ The database is not answering right now (ref `{ref}`). Nothing was changed; try again in a minute."
 
 
-def _answer_quickly(deps: Deps, ack: Ack, origin: Origin, fn: Any, *args: Any) -> None:
+def _answer_quickly(deps: Deps, ack: Ack, origin: Origin, again: str, fn: Any, *args: Any) -> None:
     """Answer in the ack when the store is quick; when it is slow (a locked SQLite file, a PostgreSQL
-    lock wait), ack within Slack's 3 s anyway and tell the user the outcome privately once it is known."""
-    future = _ACK_PATH.submit(_store_answer, deps, fn, *args)
+    lock wait, a database that stopped answering), ack within Slack's 3 s anyway and tell the user the
+    outcome privately once it is known (a promise: ``again`` is what to run again if the bot stops first)."""
+    future = submit_bounded(store_answer, fn, *args)
     try:
         text = str(future.result(timeout=ACK_BUDGET))
     except FutureTimeout:
         ack(text="⏳ The database is slow right now; I'll tell you here when this is done.", response_type="ephemeral")
-        future.add_done_callback(lambda f: deps.later(tell, deps, origin, str(f.result())))
+        owed = promised(deps, origin, again)
+        future.add_done_callback(lambda f: _tell_later(deps, owed, str(f.result())))
         return
     ack(text=text, response_type="ephemeral")
+
+
+def _tell_later(deps: Deps, origin: Origin, text: str) -> None:
+    try:
+        deps.later(tell, deps, origin, text)
+    except RuntimeError:  # the job pool is shut down (the process is stopping): tell from this thread
+        tell(deps, origin, text)
 
 
 def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, Any]) -> None:
     """Route subscription commands; quick store operations answer in the ack itself."""
     if isinstance(request, SubscribeRequest):
+        origin = promised(deps, origin, run_again(command_text(request)))
         deps.later(subscribe, deps, request, origin, body.get("team_id", ""), key=origin.user_id)
         ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
 
     elif isinstance(request, UnsubscribeRequest):
-        _answer_quickly(deps, ack, origin, unsubscribe, deps, request, origin.channel)
+        which = request.subscription_id or f"{request.campaign_id} {request.send_id}"
+        again = run_again(f"/sendstats unsubscribe {which}")
+        _answer_quickly(deps, ack, origin, again, unsubscribe, deps, request, origin.channel)
     elif isinstance(request, ListRequest):
-        _answer_quickly(deps, ack, origin, list_text, deps, origin.channel)
+        _answer_quickly(deps, ack, origin, run_again("/sendstats list"), list_text, deps, origin.channel)

@@ -17,7 +17,7 @@ from slack_bolt import Ack, App
 from handlers.deps import Deps
 from handlers.flows.kind_subscriptions import subscribe_kind
 from handlers.flows.reporting import Origin, run_report, tell
-from handlers.flows.subscriptions import subscribe, unsubscribe
+from handlers.flows.subscriptions import store_answer, subscribe, unsubscribe
 from handlers.grammar import (
     KIND_DEFAULT_DAYS,
     KIND_USAGE,
@@ -32,6 +32,7 @@ from handlers.grammar import (
 from handlers.layout.blocks import SUBSCRIBE, UNSUBSCRIBE
 from handlers.layout.catalogue_blocks import FIND_REPORT
 from handlers.layout.kind_blocks import KIND_SUBSCRIBE
+from handlers.promises import PRESS_AGAIN, Promise
 
 log = logging.getLogger(__name__)
 RERUN = re.compile(r"^sendstats_rerun_\d+$")
@@ -61,13 +62,14 @@ def _str(*values: Any) -> str | None:
     return next((v for v in values if isinstance(v, str) and v), None)
 
 
-def _origin(body: dict[str, Any]) -> Origin:
+def _origin(body: dict[str, Any], promise: Promise | None = None) -> Origin:
     message, container = _dict(body.get("message")), _dict(body.get("container"))
     return Origin(
         channel=_str(_dict(body.get("channel")).get("id"), container.get("channel_id")) or "",
         user_id=_str(_dict(body.get("user")).get("id")) or "",
         thread_ts=_str(message.get("thread_ts"), message.get("ts"), container.get("message_ts")),
         response_url=_str(body.get("response_url")),
+        promise=promise,
     )
 
 
@@ -76,8 +78,8 @@ def _first_action(body: dict[str, Any]) -> dict[str, Any]:
     return _dict(actions[0]) if isinstance(actions, list) and actions else {}
 
 
-def on_rerun(deps: Deps, body: dict[str, Any]) -> None:
-    origin = _origin(body)
+def on_rerun(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
+    origin = _origin(body, promise)
     parsed = _read_value(_first_action(body))
     if parsed is None or parsed[2] is None:
         tell(deps, origin, "⚠️ That button is out of date. Run `/sendstats <campaign_id> <send_id> [days]` instead.")
@@ -100,8 +102,8 @@ def read_kind_value(action: dict[str, Any]) -> tuple[str, str, int] | None:
     return kind, object_id, days
 
 
-def on_kind_rerun(deps: Deps, body: dict[str, Any]) -> None:
-    origin = _origin(body)
+def on_kind_rerun(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
+    origin = _origin(body, promise)
     parsed = read_kind_value((body.get("actions") or [{}])[0])
     if parsed is None:
         tell(deps, origin, "⚠️ That button is out of date. Run `/sendstats campaign <id>` or `/sendstats canvas <id>`.")
@@ -109,10 +111,10 @@ def on_kind_rerun(deps: Deps, body: dict[str, Any]) -> None:
     run_report(deps, KindReportRequest(*parsed), origin)
 
 
-def on_find_report(deps: Deps, body: dict[str, Any]) -> None:
+def on_find_report(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
     """Report from a ``find`` result: in the channel when the result was ephemeral (it has no thread),
     else (a find by @mention) in the result's thread."""
-    origin = _origin(body)
+    origin = _origin(body, promise)
     if (body.get("container") or {}).get("is_ephemeral"):
         origin = replace(origin, thread_ts=None)
     action = dict((body.get("actions") or [{}])[0])
@@ -132,9 +134,9 @@ def _with_days(raw: Any) -> str:
         return ""
 
 
-def on_kind_subscribe(deps: Deps, body: dict[str, Any]) -> None:
+def on_kind_subscribe(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
     """Subscribe from a campaign/Canvas report or a ``find`` result: digests in the button's channel."""
-    origin = replace(_origin(body), thread_ts=None)
+    origin = replace(_origin(body, promise), thread_ts=None)
     action = dict((body.get("actions") or [{}])[0])
     parsed = read_kind_value({**action, "value": _with_days(action.get("value"))})
     if parsed is None:
@@ -144,8 +146,8 @@ def on_kind_subscribe(deps: Deps, body: dict[str, Any]) -> None:
     subscribe_kind(deps, KindSubscribeRequest(parsed[0], parsed[1]), origin, team)
 
 
-def on_subscribe(deps: Deps, body: dict[str, Any]) -> None:
-    origin = _origin(body)
+def on_subscribe(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
+    origin = _origin(body, promise)
     parsed = _read_value(_first_action(body))
     if parsed is None:
         tell(deps, origin, "⚠️ That button is out of date. Use `/sendstats subscribe <campaign_id> <send_id>`.")
@@ -153,13 +155,13 @@ def on_subscribe(deps: Deps, body: dict[str, Any]) -> None:
     subscribe(deps, SubscribeRequest(parsed[0], parsed[1]), origin, _str(_dict(body.get("team")).get("id")) or "")
 
 
-def on_unsubscribe(deps: Deps, body: dict[str, Any]) -> None:
-    origin = _origin(body)
+def on_unsubscribe(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
+    origin = _origin(body, promise)
     raw = str(_first_action(body).get("value") or "")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         tell(deps, origin, "⚠️ That button is out of date. `/sendstats list` shows this channel's digests.")
         return
-    tell(deps, origin, unsubscribe(deps, UnsubscribeRequest(subscription_id=int(raw)), origin.channel))
+    tell(deps, origin, store_answer(unsubscribe, deps, UnsubscribeRequest(subscription_id=int(raw)), origin.channel))
 
 
 def register(app: App, deps: Deps) -> None:
@@ -167,7 +169,8 @@ def register(app: App, deps: Deps) -> None:
 
     def run_later(fn: Any) -> Any:
         def listener(ack: Ack, body: dict[str, Any]) -> None:
-            deps.later(fn, deps, body, key=_str(_dict(body.get("user")).get("id")))
+            promise = deps.promises.make(_origin(body), PRESS_AGAIN)
+            deps.later(fn, deps, body, promise, key=_str(_dict(body.get("user")).get("id")))
             ack()
 
         return listener

@@ -26,6 +26,7 @@ from handlers.grammar import (
 )
 from handlers.layout.blocks import help_blocks
 from handlers.layout.text import escape
+from handlers.promises import command_text, promised, run_again
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
     if isinstance(request, HelpRequest):
         ack(text="sendstats help", blocks=help_blocks(), response_type="ephemeral")
         return
+    if isinstance(request, ReportRequest | KindReportRequest):
+        origin = promised(deps, origin, run_again(command_text(request)))
     if isinstance(request, ReportRequest):
         span = span_text(request)
         report_later(deps, request, origin)

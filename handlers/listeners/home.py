@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from digests.records import Delivery, Subscription
 from digests.schedule import next_digest
+from handlers.database import ACK_BUDGET, DatabaseUnavailable, within
 from handlers.deps import Deps
 from handlers.layout.blocks import help_blocks
 from handlers.layout.digest_blocks import last_outcome
@@ -80,6 +81,14 @@ def register(app: App, deps: Deps) -> None:
         if not isinstance(user, str) or not user:
             log.warning("app_home_opened without a user id; nothing to show")
             return
-        subs = deps.store.subscriptions.by_user(user, include_inactive=True)
-        outcomes = deps.store.deliveries.last_outcomes([s.id for s in subs])
+        try:
+            subs, outcomes = within(ACK_BUDGET, _digests_of, deps, user)
+        except DatabaseUnavailable as exc:
+            log.warning("App Home of %s not refreshed: %s", user, exc.reason)
+            return  # the tab keeps showing what it showed last; it is refreshed the next time it opens
         deps.delivery.publish_home(user, home_view(subs, deps.clock(), outcomes))
+
+
+def _digests_of(deps: Deps, user: str) -> tuple[list[Subscription], dict[int, Delivery]]:
+    subs = deps.store.subscriptions.by_user(user, include_inactive=True)
+    return subs, deps.store.deliveries.last_outcomes([s.id for s in subs])

@@ -16,11 +16,13 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from handlers.adapter.delivery import slack_error
+from handlers.database import ACK_BUDGET, DatabaseUnavailable, within
 from handlers.deps import Deps
 from handlers.flows.finding import find_reply
 from handlers.flows.reporting import Origin, report_later
 from handlers.grammar import FindRequest, HelpRequest, KindReportRequest, ReportRequest, UsageError, parse
 from handlers.layout.blocks import help_blocks
+from handlers.promises import command_text, mention_again, promised
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -37,7 +39,7 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
     event_id = body.get("event_id")
     if event.get("bot_id") or event.get("subtype"):
         return
-    if event_id and not deps.events.remember(str(event_id)):
+    if event_id and not first_time(deps, str(event_id)):
         log.info("event %s already handled (Slack retry); not posting again", event_id)
         return
     channel, user = event.get("channel") or "", event.get("user") or ""
@@ -49,6 +51,7 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
     origin = Origin(channel=channel, user_id=user, thread_ts=thread_ts)
     request = parse(mention_text(event.get("text", "")), today=deps.clock().date())
     if isinstance(request, ReportRequest | KindReportRequest):
+        origin = promised(deps, origin, mention_again(command_text(request)))
         report_later(deps, request, origin)
         return
     if isinstance(request, UsageError):
@@ -60,6 +63,17 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
     else:
         text, blocks = SLASH_ONLY, None
     deps.lanes.submit(channel, _reply, deps, channel, thread_ts, text, blocks)
+
+
+def first_time(deps: Deps, event_id: str) -> bool:
+    """True the first time this event id is seen: remembered in the database (so even a restart never
+    answers a retry twice), or, while the database is out, in this process's memory, so a mention still
+    gets its report without the database."""
+    try:
+        return within(ACK_BUDGET, deps.events.remember, event_id) and deps.seen_events.first_time(event_id)
+    except DatabaseUnavailable:
+        log.warning("event %s: the database is out, so it is de-duplicated in memory only", event_id)
+        return deps.seen_events.first_time(event_id)
 
 
 def _reply(deps: Deps, channel: str, thread_ts: str | None, text: str, blocks: list[dict[str, Any]] | None) -> None:

@@ -15,6 +15,7 @@ from handlers.deps import Deps
 from handlers.flows.finding import read_submission
 from handlers.flows.reporting import Origin, report_later
 from handlers.layout.catalogue_blocks import MODAL_CALLBACK
+from handlers.promises import command_text, promised, run_again
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def handle_submission(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
     origin = Origin(
         channel=checked.channel, user_id=(body.get("user") or {}).get("id", ""), response_url=checked.response_url
     )
+    origin = promised(deps, origin, run_again(command_text(checked.request)))
     report_later(deps, checked.request, origin)
     ack()
 

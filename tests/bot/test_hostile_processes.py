@@ -42,12 +42,15 @@ def test_five_reports_stuck_on_a_hung_braze_never_block_another_users_report_nor
     slack, braze = fakes
     braze.add_send(CAMPAIGN, "hung-send", days_ago=4)
     braze.misbehave("hang", send_id="hung-send")
-    env = process_env(slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", REPORT_WORKERS="4", SCHEDULER="off")
+    env = process_env(
+        slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", REPORT_WORKERS="4", SCHEDULER="off", STOP_GRACE_SECONDS="8"
+    )
     bot = ServedBot(env, tmp_path, tmp_path / "bot.log")
     try:
         bot.wait_ready()
-        for n in range(5):
-            assert bot.command(f"{CAMPAIGN} hung-send 7", f"U_STUCK{n}", slack.new_response_url()).status_code == 200
+        stuck = [slack.new_response_url() for _ in range(5)]
+        for n, url in enumerate(stuck):
+            assert bot.command(f"{CAMPAIGN} hung-send 7", f"U_STUCK{n}", url).status_code == 200
         deadline = time.monotonic() + 20
         while hung_requests(braze, "hung-send") < 5 and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -59,6 +62,8 @@ def test_five_reports_stuck_on_a_hung_braze_never_block_another_users_report_nor
     finally:
         code = bot.stop(timeout=20)  # with five jobs still stuck, SIGTERM must not hang
     assert code == 0, bot.log.read_text()
+    told = [r["text"] for url in stuck for r in slack.responses[url]]
+    assert len(told) == 5 and all("I was restarting" in t and "hung-send 7` again" in t for t in told), told
 
 
 def black_hole() -> socket.socket:
