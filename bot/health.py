@@ -5,8 +5,8 @@ would itself load the database (and hang when the database hangs). So a backgrou
 database every few seconds with a bounded query, and ``/healthz`` only reads the cached answer.
 
 States: ``starting`` (workers warming, schema not yet checked), ``ok``, ``database unavailable`` (the
-last check failed), ``database not answering`` (the check itself has been stuck for too long), and
-``stopping`` (SIGTERM received).
+last check failed: refused, dropped, locked), ``database not answering`` (the last check timed out
+connecting, or the check itself has been stuck for too long), and ``stopping`` (SIGTERM received).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+
+from handlers.database import reason_of
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class Health:
         self._started = False
         self._stopping = threading.Event()
         self._db_ok = True
+        self._failure = "database unavailable"
         self._last_done = clock()
         self._thread: threading.Thread | None = None
 
@@ -53,7 +56,7 @@ class Health:
             return "starting"
         if self._clock() - self._last_done > self._stuck_after:
             return "database not answering"
-        return "ok" if self._db_ok else "database unavailable"
+        return "ok" if self._db_ok else self._failure
 
     def _watch(self) -> None:
         while not self._stopping.wait(self._interval):
@@ -62,8 +65,10 @@ class Health:
                 ok = True
             except Exception as exc:
                 ok = False
+                reason = reason_of(exc)
+                self._failure = "database not answering" if "timeout" in reason.lower() else "database unavailable"
                 if self._db_ok:
-                    log.warning("health: database check failed: %s", " ".join(str(exc).split())[:200])
+                    log.warning("health: database check failed: %s", reason)
             if ok and not self._db_ok:
                 log.info("health: database reachable again")
             self._db_ok = ok

@@ -1,0 +1,225 @@
+"""The database goes away and comes back while a real ``python -m bot`` runs on PostgreSQL.
+
+The bot reaches PostgreSQL through :class:`fakes.tcp_proxy.TcpProxy`, which drops and refuses
+connections (a restart) or accepts them and never answers (a partition); the machine's PostgreSQL
+server itself is never touched. Every request is sent with Slack's own patience, a 3 s HTTP timeout:
+an ack that does not arrive in time fails the test. Nothing else is timed; waits are bounds on an
+outcome. (SQLite is embedded: it does not go away. Its one fault, a writer holding the file past
+Slack's 3 s, is in ``tests/handlers/test_hostile_users.py``.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from bot import db
+from digests.store import Store, make_engine
+from fakes.braze import SampleBraze
+from fakes.signing import block_actions_payload, block_suggestion_payload
+from fakes.slack import SlackFake
+from fakes.tcp_proxy import TcpProxy
+from handlers.layout.blocks import report_value
+from handlers.layout.catalogue_blocks import TARGET_ACTION, TARGET_BLOCK
+from tests.harness import CAMPAIGN, SEND, message_text
+from tests.processes import SLACK_ACK_TIMEOUT, ServedBot, process_env
+
+pytestmark = pytest.mark.slow
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+KIND_CAMPAIGN = "cmp-outage"
+
+
+@pytest.fixture
+def proxied_database() -> Iterator[tuple[TcpProxy, str, Store]]:
+    """A fresh PostgreSQL database with the schema, the proxy in front of it, the bot's DATABASE_URL
+    through the proxy, and a store that reaches the database directly (for the test's own reads)."""
+    admin_url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 3}
+    )
+    name = f"sendstats_o_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}")
+        pytest.skip("PostgreSQL is not reachable here")
+    direct = admin_url.set(drivername="postgresql", database=name)
+    store = Store(make_engine(direct.render_as_string(hide_password=False)))
+    db.upgrade(store.engine)
+    with TcpProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
+        yield proxy, direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), store
+    store.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def health(bot: ServedBot) -> tuple[int, str]:
+    answer = httpx.get(f"{bot.url}/healthz", timeout=SLACK_ACK_TIMEOUT)
+    return answer.status_code, answer.text
+
+
+def wait_until(what: str, condition: Callable[[], object], bot: ServedBot, timeout: float = 60) -> None:
+    """Until ``condition()`` holds (a bound on the wait, not a timing); fails at once if the bot exits."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert bot.proc.poll() is None, f"the bot exited:\n{bot.log.read_text()}"
+        assert time.monotonic() < deadline, f"no {what} within {timeout} s:\n{bot.log.read_text()}"
+        time.sleep(0.2)
+
+
+def acked(answer: httpx.Response) -> str:
+    """The ack's text (what the user sees at once); the request itself had Slack's 3 s."""
+    assert answer.status_code == 200, answer.text
+    return str(answer.json().get("text", "")) if answer.content else ""
+
+
+def private(slack: SlackFake, url: str) -> str:
+    return "\n".join(message_text(r) for r in slack.responses.get(url, []))
+
+
+def start_bot(slack: SlackFake, braze: SampleBraze, url: str, tmp_path: Path) -> ServedBot:
+    braze.add_campaign(KIND_CAMPAIGN, "Outage Promo", days_ago=10)
+    env = process_env(slack, braze, url, SCHEDULER="off", RENDER_PROCESSES="1")
+    bot = ServedBot(env, tmp_path, tmp_path / "bot.log")
+    bot.wait_ready()
+    return bot
+
+
+def subscription(store: Store, braze: SampleBraze) -> int:
+    first_day = braze.sends[(CAMPAIGN, SEND)].first_day
+    sub, _ = store.upsert_subscription(
+        "T1", "C_PUBLIC", CAMPAIGN, SEND, 9, 0, "UTC", "U1", first_day, first_day + timedelta(days=14),
+        now=datetime.now(UTC) - timedelta(days=1),
+    )
+    return sub.id
+
+
+def reports_in(slack: SlackFake, channel: str) -> list[str]:
+    return [message_text(m) for m in slack.messages_in(channel) if "Spring Sale" in message_text(m)]
+
+
+def test_a_postgresql_restart_keeps_every_ack_within_3_s_reports_delivered_and_healthz_honest(
+    fakes: tuple[SlackFake, SampleBraze], proxied_database: tuple[TcpProxy, str, Store], tmp_path: Path
+) -> None:
+    slack, braze = fakes
+    proxy, url, store = proxied_database
+    sub_id = subscription(store, braze)
+    bot = start_bot(slack, braze, url, tmp_path)
+    try:
+        assert health(bot) == (200, "ok\n")
+        proxy.drop()  # the server restarts: its connections die, and new ones are refused meanwhile
+        proxy.set_mode("refuse")
+        wait_until("503 from /healthz", lambda: health(bot)[0] == 503, bot)
+        assert health(bot) == (503, "database unavailable\n")
+        pid = bot.proc.pid
+
+        t = SLACK_ACK_TIMEOUT
+        assert "Fetching send" in acked(bot.command(f"{CAMPAIGN} {SEND} 7", timeout=t))
+        assert "Fetching campaign" in acked(bot.command(f"campaign {KIND_CAMPAIGN} 7", timeout=t))
+        button = block_actions_payload("sendstats_rerun_7", value=report_value(CAMPAIGN, SEND, 7))
+        assert bot.interact(button, timeout=t).status_code == 200
+        mention = {"type": "app_mention", "user": "U1", "channel": "C_PUBLIC", "ts": "1700000001.000100",
+                   "text": f"<@UBOT> {CAMPAIGN} {SEND} 7"}
+        assert bot.event(mention, timeout=t).status_code == 200
+
+        found = acked(bot.command("find spring", timeout=t))
+        assert "can't search names right now" in found and "unavailable" in found and "Try again" in found
+        for command in ("list", f"unsubscribe {sub_id}"):
+            answer = acked(bot.command(command, timeout=t))
+            assert "database is not answering" in answer and "try again" in answer, (command, answer)
+        sub_url, kind_sub_url = slack.new_response_url(), slack.new_response_url()
+        assert "Checking send" in acked(bot.command(f"subscribe {CAMPAIGN} {SEND}", response_url=sub_url, timeout=t))
+        assert "Checking campaign" in acked(
+            bot.command(f"subscribe campaign {KIND_CAMPAIGN}", response_url=kind_sub_url, timeout=t)
+        )
+        assert bot.command("", timeout=t).status_code == 200  # the report modal
+        [modal] = slack.wait_for("views.open")
+        assert "names can't be searched right now" in json.dumps(modal.params["view"])
+        typed = block_suggestion_payload(slack.opened_views[-1], TARGET_ACTION, KIND_CAMPAIGN, block_id=TARGET_BLOCK)
+        options = bot.interact(typed, timeout=t)
+        assert f"campaign:{KIND_CAMPAIGN}" in [o["value"] for o in options.json()["options"]]  # a typed ID still works
+
+        # Reports need no database: the send report, the campaign report, the button's, the mention's.
+        wait_until("four reports", lambda: len(slack.files) >= 4, bot)
+        assert len(reports_in(slack, "C_PUBLIC")) == 3  # the mention's is in its thread, not top level
+        assert any(m.get("thread_ts") == "1700000001.000100" for m in slack.messages_in("C_PUBLIC"))
+        wait_until("the subscribes' answers", lambda: private(slack, sub_url) and private(slack, kind_sub_url), bot)
+        for answer in (private(slack, sub_url), private(slack, kind_sub_url)):
+            assert "Not subscribed: my database is unavailable" in answer and "try again" in answer, answer
+        assert not [m for m in slack.messages_in("C_PUBLIC") if "subscribed this channel" in message_text(m)]
+
+        proxy.set_mode("pass")  # the database is back
+        wait_until("200 from /healthz again", lambda: health(bot) == (200, "ok\n"), bot)
+        assert bot.proc.pid == pid and bot.proc.poll() is None  # the same process, never restarted
+        assert f"#{sub_id}" in acked(bot.command("list", timeout=t))
+    finally:
+        code = bot.stop()
+    log = bot.log.read_text()
+    assert code == 0, log
+    assert "Traceback" not in log, log
+
+
+def test_a_database_that_hangs_never_holds_an_ack_and_healthz_says_it_is_not_answering(
+    fakes: tuple[SlackFake, SampleBraze], proxied_database: tuple[TcpProxy, str, Store], tmp_path: Path
+) -> None:
+    slack, braze = fakes
+    proxy, url, store = proxied_database
+    sub_id = subscription(store, braze)
+    bot = start_bot(slack, braze, url, tmp_path)
+    try:
+        acked(bot.command("list", timeout=SLACK_ACK_TIMEOUT))  # the pool now holds live connections
+        proxy.set_mode("hang")  # they, and every new one, now wait for an answer that never comes
+        t = SLACK_ACK_TIMEOUT
+        found = acked(bot.command("find spring", timeout=t))
+        assert "can't search names right now: my database is not answering" in found
+        list_url, unsubscribe_url = slack.new_response_url(), slack.new_response_url()
+        assert "database is slow" in acked(bot.command("list", response_url=list_url, timeout=t))
+        answer = bot.command(f"unsubscribe {sub_id}", response_url=unsubscribe_url, timeout=t)
+        assert "database is slow" in acked(answer)
+        assert bot.command("", timeout=t).status_code == 200
+        [modal] = slack.wait_for("views.open")
+        assert "not answering, so names can't be searched" in json.dumps(modal.params["view"])
+        options = bot.interact(
+            block_suggestion_payload(slack.opened_views[-1], TARGET_ACTION, KIND_CAMPAIGN, block_id=TARGET_BLOCK),
+            timeout=t,
+        )
+        assert f"campaign:{KIND_CAMPAIGN}" in [o["value"] for o in options.json()["options"]]
+        mention = {"type": "app_mention", "user": "U1", "channel": "C_PUBLIC", "ts": "1700000002.000100",
+                   "text": f"<@UBOT> {CAMPAIGN} {SEND} 7"}
+        assert bot.event(mention, timeout=t).status_code == 200
+        assert "Fetching send" in acked(bot.command(f"{CAMPAIGN} {SEND} 7", timeout=t))
+        wait_until("both reports", lambda: len(slack.files) >= 2, bot)  # no database needed
+        wait_until("/healthz saying so", lambda: health(bot)[0] == 503, bot)
+        assert health(bot) == (503, "database not answering\n")
+
+        # The slow ones are told their outcome privately: no new connection could be made (5 s).
+        wait_until("the slow answers", lambda: private(slack, list_url) and private(slack, unsubscribe_url), bot)
+        for url in (list_url, unsubscribe_url):
+            [answer] = [r["text"] for r in slack.responses[url]]
+            assert answer.startswith("⚠️ The database is not answering right now") and "try again" in answer
+        assert store.get_subscription(sub_id).status == "active"  # nothing was changed indeed
+
+        proxy.set_mode("pass")  # the held queries go through now
+        wait_until("200 from /healthz again", lambda: health(bot) == (200, "ok\n"), bot)
+        assert f"#{sub_id}" in acked(bot.command("list", timeout=t))
+        assert f"Unsubscribed #{sub_id}" in acked(bot.command(f"unsubscribe {sub_id}", timeout=t))
+    finally:
+        code = bot.stop()
+    assert code == 0, bot.log.read_text()
+    assert "Traceback" not in bot.log.read_text()
