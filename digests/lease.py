@@ -70,11 +70,18 @@ class LeaseKeeper:
 
     def _beat(self) -> None:
         interval = self.lease.total_seconds() / 3
+        failing = False
         while not self._stop.wait(interval):
             try:
                 self.renew_now()
             except Exception:  # a database hiccup: the next beat tries again, well within the lease
-                log.warning("lease heartbeat failed", exc_info=True)
+                # once per outage at WARNING: a database that stays away is not news every beat
+                log.log(logging.DEBUG if failing else logging.WARNING, "lease heartbeat failed", exc_info=True)
+                failing = True
+            else:
+                if failing:
+                    log.info("lease heartbeat renewed again")
+                failing = False
 
     def close(self) -> None:
         """Stop the heartbeat (at shutdown, after releasing what is still held)."""

@@ -22,12 +22,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot import db
 from digests.store import Store, make_engine
 from digests.tables import metadata
 from fakes.braze import SampleBraze
 from fakes.slack import SlackFake
+from fakes.tcp_proxy import TcpProxy
 from handlers.flows.digest_posting import EVENT_TYPE
 from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET, drop_schema
 
@@ -367,4 +369,44 @@ def test_a_clock_process_takes_over_a_killed_rounds_digests_and_stops_on_sigterm
         clock.send_signal(signal.SIGTERM)
         out = clock.communicate(timeout=60)[0]
     assert clock.returncode == 0, out
+    scene.assert_exactly_once(TODAY)
+
+
+@pytest.fixture
+def proxied(database_url: str) -> Iterator[tuple[TcpProxy, str]]:
+    """The proxy in front of the session's PostgreSQL database, and its URL through the proxy."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("an SQLite file does not go away like a database server (its lock is in test_hostile_users)")
+    direct = make_url(database_url)
+    with TcpProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
+        yield proxy, direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+
+
+def test_a_round_that_loses_its_database_ends_by_itself_in_one_clear_line_and_the_next_posts_the_rest(
+    make_scene: Callable[..., Scene], proxied: tuple[TcpProxy, str]
+) -> None:
+    """A PostgreSQL restart mid-round: one send's digests are out (charts still uploading), the other's
+    are still being fetched from Braze, when the database drops every connection and refuses new ones."""
+    proxy, url = proxied
+    scene = make_scene(subscriptions=6, sends=2)
+    scene.url = url  # the bot goes through the proxy; the test's own store reads the database directly
+    scene.braze.send_latency["send-f1"] = 6
+    scene.slack.latency["files.completeUploadExternal"] = 3
+    proc = scene.start()
+    first = {(c, TODAY.isoformat()) for n, c in enumerate(scene.channels) if n % 2 == 0}
+    scene.wait("the first send's digests", lambda: first <= set(scene.digests()), proc)
+    proxy.drop()
+    proxy.set_mode("refuse")
+    out = proc.communicate(timeout=120)[0]  # it must end by itself: a bound, not a timing
+    assert proc.returncode == 1, out
+    assert "Traceback" not in out, out
+    [line] = [x for x in out.splitlines() if "lost its database" in x]
+    assert "DATABASE_URL=postgresql://" in line and "run the round again once the database is back" in line, line
+    assert set(scene.digests()) == first and max(scene.digests().values()) == 1
+
+    proxy.set_mode("pass")
+    scene.braze.send_latency.clear()
+    scene.slack.latency.clear()
+    code, out = scene.run()
+    assert code == 0 and "failed 0" in out, out
     scene.assert_exactly_once(TODAY)
