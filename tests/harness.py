@@ -28,6 +28,7 @@ from fakes.signing import FORM, JSON, event_body, post_signed, slash_command_bod
 from fakes.slack import SlackFake
 from handlers.deps import utc_now
 from handlers.jobs import FairJobs
+from handlers.promises import Promises
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
 
@@ -161,6 +162,7 @@ def bot(running_bot: BotUnderTest) -> Iterator[BotUnderTest]:
         limits.reset()
     deps.names.clear()
     deps.clock = utc_now
+    deps.promises = Promises()  # no test sees another's open promises
     with deps.store.engine.begin() as conn:
         for metadata in METADATA:
             for table in reversed(metadata.sorted_tables):
