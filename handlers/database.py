@@ -50,16 +50,24 @@ NOT_ANSWERING = "my database is not answering"
 UNAVAILABLE = "my database is unavailable"
 
 
+#: PEP 249's names for "the database, not the SQL, is the problem"; every driver (psycopg, sqlite3) has them.
+_DBAPI_OUTAGES = frozenset({"OperationalError", "InterfaceError"})
+
+
 def _outage(exc: BaseException | None) -> BaseException | None:
-    """The outage in ``exc``'s chain of causes (retries wrap the original), or None."""
-    for _ in range(5):
+    """The outage in ``exc``'s chain of causes, or None. The chain matters: retries wrap the original, and
+    a connection lost mid-query can surface as a driver's state error (psycopg: "can't change
+    'autocommit' now") whose context is the lost connection."""
+    for _ in range(8):
         if exc is None:
             return None
         if isinstance(exc, sa.OperationalError | sa.InterfaceError | sa.TimeoutError | sa.DisconnectionError):
             return exc
         if isinstance(exc, sa.DBAPIError) and exc.connection_invalidated:
             return exc
-        exc = exc.__cause__ or exc.__context__
+        if not isinstance(exc, sa.SQLAlchemyError) and any(c.__name__ in _DBAPI_OUTAGES for c in type(exc).__mro__):
+            return exc
+        exc = exc.__cause__ or exc.__context__ or getattr(exc, "orig", None)
     return None
 
 

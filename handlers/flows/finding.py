@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,11 @@ def find_reply(deps: Deps, query: str) -> tuple[str, list[dict[str, Any]]]:
             "work: `/sendstats campaign <id>`, `/sendstats canvas <id>`."
         )
         return text, notice_blocks(text)
+    except Exception:  # a bug: a message with a reference beats Slack's "failed with the error" (a 500)
+        ref = uuid.uuid4().hex[:8]
+        log.exception("find failed (ref %s)", ref)
+        text = f"⚠️ Something went wrong on our side searching names (ref `{ref}`). Try again."
+        return text, notice_blocks(text)
     return find_text(query, entries), find_blocks(query, entries, notes)
 
 
@@ -108,6 +114,9 @@ def modal_view(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
             f"⚠️ {exc.reason.capitalize()}, so names can't be searched right now: type a campaign or Canvas ID "
             "in the box instead."
         ]
+    except Exception:  # a bug in the notes must not cost the modal (its trigger_id lives 3 s)
+        log.exception("the report modal's notes failed")
+        notes = []
     return report_modal(body.get("channel_id", ""), body.get("response_url"), notes, initial_days=KIND_DEFAULT_DAYS)
 
 

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
@@ -127,6 +128,20 @@ def test_an_outage_is_found_through_retries_and_wrappers() -> None:
     except RuntimeError as wrapped:
         assert is_outage(wrapped)
         assert "refused" in reason_of(wrapped)
+
+
+def test_a_connection_lost_mid_query_counts_even_when_the_driver_reports_a_state_error() -> None:
+    """As seen after a PostgreSQL restart: psycopg loses the socket, then refuses to reset the connection,
+    and SQLAlchemy wraps that second error, whose context is the first."""
+    try:
+        try:
+            raise psycopg.OperationalError("connection socket closed")
+        except psycopg.OperationalError:
+            raise psycopg.ProgrammingError("can't change 'autocommit' now: connection in transaction status ACTIVE")  # noqa: B904 (as psycopg does)
+    except psycopg.ProgrammingError as state_error:
+        wrapped = ProgrammingError("SELECT 1", {}, state_error)
+    assert is_outage(wrapped)
+    assert reason_of(wrapped) == "OperationalError: connection socket closed"
 
 
 def test_outage_records_keep_one_line_and_bugs_keep_their_traceback() -> None:
