@@ -184,10 +184,10 @@ def store_answer(fn: Any, *args: Any) -> str:
         return str(fn(*args))
     except Exception as exc:
         ref = uuid.uuid4().hex[:8]
-        if is_outage(exc):
-            log.warning("store operation failed (ref %s): the database: %s", ref, reason_of(exc))
-        else:
+        if not is_outage(exc):
             log.error("store operation failed (ref %s): %s", ref, " ".join(str(exc).split())[:300], exc_info=True)
+            return f"⚠️ Something went wrong on our side (ref `{ref}`). Try again in a minute."
+        log.warning("store operation failed (ref %s): the database: %s", ref, reason_of(exc))
         return f"⚠️ The database is not answering right now (ref `{ref}`). Nothing was changed; try again in a minute."
 
 
