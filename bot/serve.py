@@ -40,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
     server = HttpServer(make_wsgi(runtime.app, runtime.health_state), port=settings.port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        log.info("signal %s: shutting down; work in flight has %.0f s", signum, settings.stop_grace_seconds)
+        log.info("signal %s: shutting down", signum)
         starting.stopping(runtime, 0)
         server.stop(drain=ACK_DRAIN_SECONDS)  # requests already received still get their ack
 
