@@ -103,8 +103,9 @@ def start_bot(slack: SlackFake, braze: SampleBraze, url: str, tmp_path: Path) ->
 
 def subscription(store: Store, braze: SampleBraze) -> int:
     first_day = braze.sends[(CAMPAIGN, SEND)].first_day
-    sub, _ = store.upsert_subscription(
-        "T1", "C_PUBLIC", CAMPAIGN, SEND, 9, 0, "UTC", "U1", first_day, first_day + timedelta(days=14),
+    sub, _ = store.subscriptions.upsert(
+        team_id="T1", channel_id="C_PUBLIC", kind="send", object_id=CAMPAIGN, send_id=SEND, hour=9, minute=0,
+        timezone="UTC", created_by="U1", first_day=first_day, ends_on=first_day + timedelta(days=14),
         now=datetime.now(UTC) - timedelta(days=1),
     )
     return sub.id
@@ -213,7 +214,7 @@ def test_a_database_that_hangs_never_holds_an_ack_and_healthz_says_it_is_not_ans
         for url in (list_url, unsubscribe_url):
             [answer] = [r["text"] for r in slack.responses[url]]
             assert answer.startswith("⚠️ The database is not answering right now") and "try again" in answer
-        assert store.get_subscription(sub_id).status == "active"  # nothing was changed indeed
+        assert store.subscriptions.get(sub_id).status == "active"  # nothing was changed indeed
 
         proxy.set_mode("pass")  # the held queries go through now
         wait_until("200 from /healthz again", lambda: health(bot) == (200, "ok\n"), bot)

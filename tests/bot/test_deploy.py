@@ -85,8 +85,9 @@ def test_sigterm_mid_burst_every_acked_request_is_answered_or_told_once_and_the_
         braze.send_latency[send_id] = 60
     slack.add_channel("C_DIGEST")
     first_day = braze.sends[(CAMPAIGN, DIGEST_SEND)].first_day
-    sub, _ = store.upsert_subscription(
-        "T1", "C_DIGEST", CAMPAIGN, DIGEST_SEND, 0, 0, "UTC", "U_SUB", first_day, first_day + timedelta(days=14),
+    sub, _ = store.subscriptions.upsert(
+        team_id="T1", channel_id="C_DIGEST", kind="send", object_id=CAMPAIGN, send_id=DIGEST_SEND, hour=0, minute=0,
+        timezone="UTC", created_by="U_SUB", first_day=first_day, ends_on=first_day + timedelta(days=14),
         now=datetime.now(UTC) - timedelta(days=3),
     )
     burst: list[Sent] = []
@@ -152,7 +153,7 @@ def test_sigterm_mid_burst_every_acked_request_is_answered_or_told_once_and_the_
             assert f"sendstats {command}" in note and "again" in note, note
     digests = [m for m in slack.messages_in("C_DIGEST") if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE]
     assert len(digests) == 1, digests
-    assert [d.status for d in store.deliveries_for(sub.id)] == ["posted"]
+    assert [d.status for d in store.deliveries.of_subscription(sub.id)] == ["posted"]
     store.dispose()
 
 

@@ -32,6 +32,7 @@ from fakes.slack import SlackFake
 from fakes.tcp_proxy import TcpProxy
 from handlers.flows.digest_posting import EVENT_TYPE
 from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET, drop_schema
+from tests.processes import OURS
 
 #: Real bot processes (started, killed, stopped): left out by ``pytest -m "not slow"``.
 pytestmark = pytest.mark.slow
@@ -52,8 +53,7 @@ class Scene:
     tmp: Path
 
     def env(self, **extra: str) -> dict[str, str]:
-        ours = ("SLACK_", "BRAZE_", "DATABASE_URL", "PORT", "SCHEDULER", "LOG_LEVEL", "DIGEST_", "RENDER_", "REPORT_")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(OURS)}
         env.update(
             PYTHONPATH=str(REPO),
             SLACK_BOT_TOKEN=BOT_TOKEN,
