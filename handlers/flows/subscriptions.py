@@ -221,8 +221,7 @@ def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, A
         ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
 
     elif isinstance(request, UnsubscribeRequest):
-        which = request.subscription_id or f"{request.campaign_id} {request.send_id}"
-        again = run_again(f"/sendstats unsubscribe {which}")
-        _answer_quickly(deps, ack, origin, again, unsubscribe, deps, request, origin.channel)
+        typed = " ".join(str(body.get("text") or "").replace("`", "").split())  # as the user typed it
+        _answer_quickly(deps, ack, origin, run_again(f"/sendstats {typed}"), unsubscribe, deps, request, origin.channel)
     elif isinstance(request, ListRequest):
         _answer_quickly(deps, ack, origin, run_again("/sendstats list"), list_text, deps, origin.channel)
