@@ -40,8 +40,9 @@ def main(args: argparse.Namespace) -> int:
     server = HttpServer(make_wsgi(runtime.app, runtime.health_state), port=settings.port)
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        if not starting.stopping(runtime, 0):
+            return  # a second SIGTERM: already stopping
         log.info("signal %s: shutting down", signum)
-        starting.stopping(runtime, 0)
         server.stop(drain=ACK_DRAIN_SECONDS)  # requests already received still get their ack
 
     signal.signal(signal.SIGTERM, stop)

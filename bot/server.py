@@ -11,11 +11,13 @@ signed-but-malformed payload never reaches a listener.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import io
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -269,11 +271,19 @@ class HttpServer:
         """Stop listening; let the requests already in hand be answered for up to ``drain`` s (an ack
         that reaches Slack is a promise we keep; one that doesn't would leave Slack showing an error for
         work that runs anyway); then drop open connections: Slack keeps connections alive, and an idle
-        keep-alive connection would otherwise keep waitress's loop (and the process) running."""
-        self._server.close()
+        keep-alive connection would otherwise keep waitress's loop (and the process) running.
+
+        Only the listening socket closes first: waitress's own ``close`` also closes the trigger that
+        wakes its loop to send a finished answer, and an answer in hand would then never leave."""
+        server = self._server
+        server.del_channel()  # type: ignore[union-attr]  # first: an event on it would close the server, trigger too
+        with contextlib.suppress(OSError):  # stop listening now: a close alone waits for the loop's poll
+            server.socket.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
+        wasyncore.dispatcher.close(server)  # type: ignore[arg-type]
         ends = time.monotonic() + drain
         while self._answering() and time.monotonic() < ends:
             time.sleep(0.05)
+        server.close()  # type: ignore[union-attr]
         wasyncore.close_all(self._server._map, ignore_all=True)  # type: ignore[union-attr]
         self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
         if self._thread is not None:

@@ -122,11 +122,15 @@ def exit_after_grace(code: int, seconds: float) -> None:
     timer.start()
 
 
-def stopping(runtime: Runtime, code: int) -> None:
+def stopping(runtime: Runtime, code: int) -> bool:
     """SIGTERM: the runtime's grace period starts (``/healthz`` says ``stopping``) and the process ends
-    STOP_GRACE_SECONDS from now with ``code``, whatever still runs."""
+    STOP_GRACE_SECONDS from now with ``code``, whatever still runs. False for a second SIGTERM, which
+    changes nothing (the grace period runs from the first)."""
+    if runtime.stop_started is not None:
+        return False
     runtime.stopping()
     exit_after_grace(code, runtime.settings.stop_grace_seconds)
+    return True
 
 
 def exit_if_stopped(runtime: Runtime, code: int) -> None:

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -224,3 +226,31 @@ def test_a_database_that_hangs_never_holds_an_ack_and_healthz_says_it_is_not_ans
         code = bot.stop()
     assert code == 0, bot.log.read_text()
     assert "Traceback" not in bot.log.read_text()
+
+
+def test_a_command_waiting_on_the_database_when_sigterm_arrives_still_gets_its_ack(
+    fakes: tuple[SlackFake, SampleBraze], proxied_database: tuple[TcpProxy, str, Store], tmp_path: Path
+) -> None:
+    """The process stops listening at SIGTERM, but a request it already holds is answered: Slack got
+    an ack, so the user sees one, not "failed with the error…"."""
+    slack, braze = fakes
+    proxy, url, _ = proxied_database
+    bot = start_bot(slack, braze, url, tmp_path)
+    try:
+        proxy.drop()  # the pool's connections die, so the next query opens a new one, which the proxy holds
+        proxy.set_mode("hang")
+        accepted = proxy.accepted
+        with ThreadPoolExecutor(1) as pool:
+            asked = pool.submit(bot.command, "find spring", timeout=SLACK_ACK_TIMEOUT)
+            wait_until("the find waiting on the database", lambda: proxy.accepted > accepted, bot)
+            bot.proc.send_signal(signal.SIGTERM)
+            answer = asked.result()
+        assert "can't search names right now: my database is not answering" in acked(answer)
+        with pytest.raises(httpx.TransportError):  # and nothing new is taken in
+            bot.command("find spring", timeout=SLACK_ACK_TIMEOUT)
+        bot.proc.wait(timeout=60)  # it ends by itself (a bound on the wait, not a timing)
+    finally:
+        proxy.set_mode("pass")
+        code = bot.stop()  # the exit code (a second SIGTERM, if it still ran, changes nothing)
+    assert code == 0, bot.log.read_text()
+    assert "Traceback" not in bot.log.read_text(), bot.log.read_text()
