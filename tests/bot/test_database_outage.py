@@ -11,10 +11,8 @@ Slack's 3 s, is in ``tests/handlers/test_hostile_users.py``.)
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -22,10 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 
 from bot import db
 from digests.store import Store, make_engine
@@ -35,40 +30,25 @@ from fakes.slack import SlackFake
 from fakes.tcp_proxy import TcpProxy
 from handlers.layout.blocks import report_value
 from handlers.layout.catalogue_blocks import TARGET_ACTION, TARGET_BLOCK
-from tests.harness import CAMPAIGN, SEND, message_text
+from tests.harness import CAMPAIGN, SEND, drop_schema, message_text
 from tests.processes import SLACK_ACK_TIMEOUT, ServedBot, process_env
 
 pytestmark = pytest.mark.slow
 
-PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 KIND_CAMPAIGN = "cmp-outage"
 
 
 @pytest.fixture
-def proxied_database() -> Iterator[tuple[TcpProxy, str, Store]]:
-    """A fresh PostgreSQL database with the schema, the proxy in front of it, the bot's DATABASE_URL
+def proxied_database(pg_url: str) -> Iterator[tuple[TcpProxy, str, Store]]:
+    """The session's PostgreSQL database with the schema, the proxy in front of it, the bot's DATABASE_URL
     through the proxy, and a store that reaches the database directly (for the test's own reads)."""
-    admin_url = make_url(PG_ADMIN_URL).set(drivername="postgresql+psycopg")
-    admin = create_engine(
-        admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"connect_timeout": 3}
-    )
-    name = f"sendstats_o_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}")
-        pytest.skip("PostgreSQL is not reachable here")
-    direct = admin_url.set(drivername="postgresql", database=name)
-    store = Store(make_engine(direct.render_as_string(hide_password=False)))
+    store = Store(make_engine(pg_url))
     db.upgrade(store.engine)
+    direct = make_url(pg_url)
     with TcpProxy(direct.host or "127.0.0.1", direct.port or 5432) as proxy:
         yield proxy, direct.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), store
+    drop_schema(store.engine)  # the database is shared by the session: leave it empty
     store.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def health(bot: ServedBot) -> tuple[int, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from digests.store import Store, make_engine
 from fakes.braze import SampleBraze
 from fakes.slack import SlackFake
 from handlers.flows.digest_posting import EVENT_TYPE
-from tests.harness import CAMPAIGN, SEND, message_text
+from tests.harness import CAMPAIGN, SEND, drop_schema, message_text
 from tests.processes import ServedBot, process_env
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,6 @@ class Sent:
     response_url: str | None
     should_finish: bool
     acked: bool = False
-    answers: list[str] = field(default_factory=list)
 
 
 def top_level(slack: SlackFake, channel: str) -> list[dict]:
@@ -154,6 +153,7 @@ def test_sigterm_mid_burst_every_acked_request_is_answered_or_told_once_and_the_
     digests = [m for m in slack.messages_in("C_DIGEST") if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE]
     assert len(digests) == 1, digests
     assert [d.status for d in store.deliveries.of_subscription(sub.id)] == ["posted"]
+    drop_schema(store.engine)  # a PostgreSQL database is shared by the session: leave it empty
     store.dispose()
 
 
