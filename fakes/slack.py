@@ -16,14 +16,35 @@ recorded in ``calls`` under the pseudo-method names :data:`UPLOAD` (the upload U
 handed out by ``files.getUploadURLExternal``) and :data:`RESPONSE_URL` (slash
 command / interactivity ``response_url`` webhooks). ``fail_next`` and ``latency``
 accept those names too.
+
+Knobs (constructor arguments, all kept across :meth:`SlackFake.reset`):
+
+- ``share_delay=(low, high)``: seconds after ``files.completeUploadExternal`` returns before Slack has
+  processed the file: only then does the share (and its message in the channel or thread) appear, and
+  only then may an image block show the file. Drawn uniformly from the range for each upload; the
+  default (1, 2) is what Slack's "asynchronous" processing takes in practice; ``(0, 0)`` shares at once.
+- ``non_marketplace=True``: the app is distributed outside the Slack Marketplace, so
+  ``conversations.history`` and ``conversations.replies`` return at most 15 messages per call (and, in
+  tier mode, allow 1 call per minute).
+- :meth:`SlackFake.enable_tiers` (:class:`TierLimits`): Slack's rate limits, 429 + ``Retry-After``.
+- :meth:`SlackFake.add_app`: a second app (its own bot token, bot user and app id) in the same workspace,
+  e.g. another integration or a staging copy of this one; its messages and files are its own.
+
+Files (what ``files.*`` and image blocks see; see :class:`StoredFile`): an upload completed with a channel
+is shared there once processed; one completed without ``channel_id``/``channels`` is private to the app
+that uploaded it. ``files.info`` reports either to the app that uploaded it, and a shared one to anyone.
+An image block ``{"type": "image", "slack_file": {"id": …}, "alt_text": …}`` shows a file only if the
+posting app uploaded it and it is processed; otherwise Slack answers ``invalid_blocks``.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import json
 import math
+import random
 import threading
 import time
 import uuid
@@ -36,6 +57,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+from fakes.slack_blocks import MESSAGE_BLOCKS, SURFACE_BLOCKS, block_problems
 from fakes.slack_socket import SocketModeFake
 
 DEFAULT_TOKEN = "xoxb-test-token"
@@ -65,24 +87,51 @@ JSON_FIELDS = frozenset(
 
 ChannelKind = Literal["public", "private", "im"]
 
-#: Slack's published tiers as (calls per second, burst) per method per workspace: Tier 4 is "100+ per
-#: minute" with "generous burst behavior", Tier 3 "50+" with "sporadic bursts", Tier 2 "20+".
-FAKE_TIERS: dict[int, tuple[float, float]] = {2: (20 / 60, 5), 3: (50 / 60, 10), 4: (100 / 60, 20)}
-#: Each method's documented tier (https://api.slack.com/methods/<method>, "Rate limits").
+#: Slack's published tiers as (calls per second, burst) per method per app per workspace
+#: (https://docs.slack.dev/apis/web-api/rate-limits): Tier 1 "1+ per minute", "a small amount of burst
+#: behavior is tolerated"; Tier 2 "20+"; Tier 3 "50+", "sporadic bursts"; Tier 4 "100+", "generous burst
+#: behavior". The burst sizes are assumptions (Slack publishes none).
+FAKE_TIERS: dict[int, tuple[float, float]] = {
+    1: (1 / 60, 5),
+    2: (20 / 60, 5),
+    3: (50 / 60, 10),
+    4: (100 / 60, 20),
+}
+#: Each method's documented tier (https://docs.slack.dev/reference/methods/<method>, "Rate limits").
+#: ``auth.test`` is "Special: hundreds of requests per minute", counted here as Tier 4; ``chat.postMessage``
+#: is special too and has its own buckets (:class:`TierLimits`).
 FAKE_METHOD_TIERS: dict[str, int] = {
-    "files.getUploadURLExternal": 4,
-    "files.completeUploadExternal": 4,
-    "users.info": 4,
-    "views.publish": 4,
-    "chat.postEphemeral": 4,
+    "apps.connections.open": 1,
     "auth.test": 4,
+    "chat.postEphemeral": 4,
+    "chat.update": 3,
+    "conversations.history": 3,
     "conversations.join": 3,
     "conversations.open": 3,
-    "conversations.info": 3,
-    "conversations.history": 3,
-    "chat.update": 3,
+    "conversations.replies": 3,
+    "files.completeUploadExternal": 4,
+    "files.getUploadURLExternal": 4,
+    "files.info": 4,
     "reactions.add": 3,
+    "users.info": 4,
+    "views.open": 4,
+    "views.publish": 4,
 }
+#: Apps distributed outside the Slack Marketplace (changelog 2025-05-29, "Rate limit changes for
+#: non-Marketplace apps"): ``conversations.history`` and ``conversations.replies`` at 1 request per minute,
+#: and "the maximum and default for the limit parameter has been reduced to 15 objects".
+NON_MARKETPLACE_METHODS = frozenset({"conversations.history", "conversations.replies"})
+NON_MARKETPLACE_RATE: tuple[float, float] = (1 / 60, 1)
+NON_MARKETPLACE_LIMIT = 15
+#: ``limit`` of ``conversations.history``/``replies``: default 100, "maximum of 999" (method pages).
+HISTORY_DEFAULT_LIMIT = 100
+HISTORY_MAX_LIMIT = 999
+#: ``text`` of a message: longer text is cut to 40,000 characters and posted with the ``message_truncated``
+#: warning (changelog 2018-04, "Truncating really long messages").
+MESSAGE_TEXT_CHARS = 40_000
+TRUNCATED_WARNING = (
+    "[WARN] Your message was truncated but still posted. The `text` field accepts up to 40,000 characters."
+)
 
 
 @dataclass
@@ -90,14 +139,32 @@ class TierLimits:
     """The opt-in rate limits of :meth:`SlackFake.enable_tiers`.
 
     ``chat.postMessage`` is "1 per second per channel, short bursts allowed": ``post_rate`` per second
-    with ``post_burst`` at once, per channel per workspace. Beyond a bucket: HTTP 429, ``ratelimited``
-    and ``Retry-After`` (whole seconds until the next token, as Slack sends it).
+    with ``post_burst`` at once, per channel per workspace. Slack also keeps "a workspace-wide limit"
+    on it (https://docs.slack.dev/apis/web-api/rate-limits, "Special tier") without publishing the number:
+    ``post_workspace_rate``/``post_workspace_burst`` are an assumption (300 a minute). The message a file
+    share creates takes a token from its channel's bucket (it may leave the bucket in debt; the share is
+    never refused). Beyond a bucket: HTTP 429, ``ratelimited`` and ``Retry-After`` (whole seconds until the
+    next token, as Slack sends it). A 429 is about the method, not the channel: the fake refuses a post
+    whose own channel has tokens when the workspace bucket is empty.
+
+    ``non_marketplace``: ``conversations.history``/``replies`` at 1 call per minute (see
+    :data:`NON_MARKETPLACE_RATE`); the 15-message cap comes with ``SlackFake(non_marketplace=True)``.
     """
 
     tiers: dict[int, tuple[float, float]] = field(default_factory=lambda: dict(FAKE_TIERS))
     method_tiers: dict[str, int] = field(default_factory=lambda: dict(FAKE_METHOD_TIERS))
     post_rate: float = 1.0
     post_burst: float = 6
+    post_workspace_rate: float = 5.0
+    post_workspace_burst: float = 30
+    non_marketplace: bool = False
+
+    def rate(self, method: str) -> tuple[float, float] | None:
+        """(calls per second, burst) of ``method``'s per-workspace bucket, or None when unlimited."""
+        if self.non_marketplace and method in NON_MARKETPLACE_METHODS:
+            return NON_MARKETPLACE_RATE
+        tier = self.method_tiers.get(method)
+        return None if tier is None else self.tiers[tier]
 
 
 class _FakeBucket:
@@ -106,14 +173,37 @@ class _FakeBucket:
     def __init__(self, rate: float, burst: float, now: float) -> None:
         self.rate, self.burst, self.tokens, self.at = rate, burst, burst, now
 
-    def take(self, now: float) -> float:
-        """0 and one token taken, or the seconds until a token will be there (nothing taken)."""
+    def _refill(self, now: float) -> None:
         self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
         self.at = now
-        if self.tokens >= 1:
+
+    def wait(self, now: float) -> float:
+        """0 if a token is there now, else the seconds until one will be (nothing taken)."""
+        self._refill(now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self, now: float) -> float:
+        """0 and one token taken, or the seconds until a token will be there (nothing taken)."""
+        wait = self.wait(now)
+        if not wait:
             self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
+        return wait
+
+    def charge(self, now: float) -> None:
+        """Take a token even if there is none (the bucket goes into debt): work Slack did regardless."""
+        self._refill(now)
+        self.tokens -= 1
+
+
+@dataclass(frozen=True)
+class AppIdentity:
+    """One app installed in the fake's workspace: its bot token and the IDs Slack gives its bot."""
+
+    token: str
+    app_id: str
+    bot_id: str
+    user_id: str
+    name: str
 
 
 @dataclass
@@ -132,7 +222,9 @@ class Call:
 
 @dataclass
 class FileShare:
-    """A file completed via ``files.completeUploadExternal`` (channel None = unshared)."""
+    """A file completed via ``files.completeUploadExternal``, recorded when the completion is accepted
+    (channel None = a private upload). Its message appears in ``channel`` only once the file is processed:
+    ``shared_ts`` is None until then (see ``share_delay`` and :meth:`SlackFake.wait_shared`)."""
 
     file_id: str
     filename: str
@@ -141,6 +233,40 @@ class FileShare:
     thread_ts: str | None
     content: bytes
     initial_comment: str | None = None
+    shared_ts: str | None = None
+
+
+@dataclass
+class StoredFile:
+    """A file as Slack keeps it once its upload is completed.
+
+    ``owner`` is the app that uploaded it. ``processed_at`` (a ``time.monotonic()`` moment) is when Slack
+    has processed it: before that an image block can't show it and ``files.info`` has no thumbnails
+    (an assumption: Slack documents processing as asynchronous but not how ``files.info`` shows it).
+    ``shares`` maps a channel to the ts of the message that shared the file there; empty for a private
+    upload.
+    """
+
+    id: str
+    name: str
+    title: str
+    alt_txt: str | None
+    content: bytes
+    owner: AppIdentity
+    created: int
+    processed_at: float
+    #: (channel, thread_ts) pairs the completion asked to share it into; empty for a private upload.
+    targets: tuple[tuple[str, str | None], ...] = ()
+    #: channel → ts of the message that shared it, filled in when processing ends.
+    shares: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def private(self) -> bool:
+        """Uploaded without a channel: only the uploading app can see it (and show it in image blocks)."""
+        return not self.targets
+
+    def processed(self, now: float) -> bool:
+        return now >= self.processed_at
 
 
 @dataclass
@@ -166,6 +292,8 @@ class _PendingUpload:
     file_id: str
     filename: str
     length: int
+    owner: AppIdentity
+    alt_txt: str | None = None
     content: bytes | None = None
 
 
@@ -184,11 +312,23 @@ class _Reply:
 
 
 class _SlackError(Exception):
-    """Raised by method handlers to answer ``{"ok": false, "error": ...}``."""
+    """Raised by method handlers to answer ``{"ok": false, "error": ...}``; ``messages`` become
+    ``response_metadata.messages`` (``[ERROR] …`` lines), and with ``errors`` also a top-level ``errors``
+    list, as Slack answers ``invalid_blocks`` on ``chat.*``."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, messages: list[str] | None = None, *, errors: bool = False) -> None:
         super().__init__(error)
         self.error = error
+        self.messages = messages or []
+        self.errors = errors
+
+    def payload(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"ok": False, "error": self.error}
+        if self.messages:
+            if self.errors:
+                body["errors"] = list(self.messages)
+            body["response_metadata"] = {"messages": [f"[ERROR] {m}" for m in self.messages]}
+        return body
 
 
 def _json_reply(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> _Reply:
@@ -205,6 +345,21 @@ def _text_reply(text: str, status: int = 200, headers: dict[str, str] | None = N
         body=text.encode("utf-8"),
         headers={"Content-Type": "text/plain; charset=utf-8", **(headers or {})},
     )
+
+
+#: File extension → (mimetype, filetype, pretty_type), as Slack's file objects name them.
+FILE_TYPES: dict[str, tuple[str, str, str]] = {
+    "png": ("image/png", "png", "PNG"),
+    "csv": ("text/csv", "csv", "CSV"),
+    "txt": ("text/plain", "text", "Plain Text"),
+}
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk, or None when ``data`` is no PNG."""
+    if len(data) < 24 or not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _flatten(qs: dict[str, list[str]]) -> dict[str, Any]:
@@ -253,9 +408,23 @@ class SlackFake:
         chat_write_public: bool = True,
         latency: dict[str, float] | None = None,
         clock: Callable[[], float] = time.time,
+        share_delay: tuple[float, float] = (1.0, 2.0),
+        non_marketplace: bool = False,
     ) -> None:
         self.token = token
+        #: The app whose bot token is ``token`` (the bot under test); :meth:`add_app` adds others.
+        self.app = AppIdentity(token, APP_ID, BOT_ID, BOT_USER_ID, BOT_NAME)
+        self.apps: dict[str, AppIdentity] = {token: self.app}
         self.chat_write_public = chat_write_public
+        #: Seconds (low, high) from a completed upload to its processing and share; see the module doc.
+        self.share_delay = share_delay
+        #: At most 15 messages per ``conversations.history``/``replies`` call (see the module doc).
+        self.non_marketplace = non_marketplace
+        self._random = random.Random(0)
+        self._timers: set[threading.Timer] = set()
+        #: The app making the call being handled, and its rate-limit key (set under the lock by ``_handle_api``).
+        self._caller = self.app
+        self._caller_key = ""
         self.latency: dict[str, float] = dict(latency or {})
         self.clock = clock
         self.default_tz = DEFAULT_TZ
@@ -284,6 +453,7 @@ class SlackFake:
             "files.completeUploadExternal": self._files_complete_upload_external,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
+            "files.info": self._files_info,
         }
         self._late_release = 0  # bumped by release_late(): held answers go out at once
 
@@ -307,6 +477,9 @@ class SlackFake:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.ephemerals: list[dict[str, Any]] = []
         self.files: list[FileShare] = []
+        #: Completed uploads by file id, with owner, processing time and shares (what ``files.info`` reads).
+        self.stored_files: dict[str, StoredFile] = {}
+        self._generation = getattr(self, "_generation", 0) + 1  # delayed shares of a reset fake are dropped
         self.views: dict[str, dict[str, Any]] = {}
         #: Modals opened with ``views.open``, oldest first, as Slack stored them (with ``id`` and ``state``).
         self.opened_views: list[dict[str, Any]] = []
@@ -335,6 +508,10 @@ class SlackFake:
     def stop(self) -> None:
         """Shut the server down and release the port."""
         self._stop_socket_mode()
+        with self._cond:
+            timers, self._timers = list(self._timers), set()
+        for timer in timers:
+            timer.cancel()
         if self._server is None:
             return
         self._server.shutdown()
@@ -394,6 +571,16 @@ class SlackFake:
             self.channels[id] = copy.deepcopy(channel)
         return channel
 
+    def add_app(
+        self, token: str, *, app_id: str = "A2", bot_id: str = "B2", user_id: str = "UOTHERBOT", name: str = "otherapp"
+    ) -> AppIdentity:
+        """Install another app in the workspace (its own bot token): another integration, or a staging copy
+        of this one. It posts as its own bot, and its files are its own. Persists across ``reset()``."""
+        app = AppIdentity(token, app_id, bot_id, user_id, name)
+        with self._cond:
+            self.apps[token] = app
+        return app
+
     def set_user_tz(self, user_id: str, tz: str) -> None:
         """Configure the IANA timezone ``users.info`` reports for a user."""
         ZoneInfo(tz)  # fail fast on typos
@@ -443,24 +630,39 @@ class SlackFake:
         limits = self.tier_limits
         if limits is None or method in (UPLOAD, RESPONSE_URL):
             return None
-        workspace = headers.get("authorization", "") or str(params.get("token", ""))
-        if method == "chat.postMessage":
-            key: tuple[str, ...] = (workspace, method, str(params.get("channel", "")))
-            rate, burst = limits.post_rate, limits.post_burst
-        elif method in limits.method_tiers:
-            key = (workspace, method)
-            rate, burst = limits.tiers[limits.method_tiers[method]]
-        else:
-            return None
+        workspace = self._workspace_key(params, headers)
         now = time.monotonic()
         with self._cond:
-            bucket = self._tier_buckets.get(key)
-            if bucket is None:
-                bucket = self._tier_buckets[key] = _FakeBucket(rate, burst, now)
-            wait = bucket.take(now)
-        if not wait:
-            return None
+            if method == "chat.postMessage":
+                # Both the channel's bucket and the workspace's must have a token; a refusal takes none.
+                channel = str(params.get("channel", ""))
+                buckets = [
+                    self._bucket((workspace, method, channel), limits.post_rate, limits.post_burst, now),
+                    self._bucket((workspace, method), limits.post_workspace_rate, limits.post_workspace_burst, now),
+                ]
+            else:
+                rate = limits.rate(method)
+                if rate is None:
+                    return None
+                buckets = [self._bucket((workspace, method), *rate, now)]
+            wait = max(bucket.wait(now) for bucket in buckets)
+            if not wait:
+                for bucket in buckets:
+                    bucket.take(now)
+                return None
         return _json_reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(max(1, math.ceil(wait)))})
+
+    def _bucket(self, key: tuple[str, ...], rate: float, burst: float, now: float) -> _FakeBucket:
+        bucket = self._tier_buckets.get(key)
+        if bucket is None:
+            bucket = self._tier_buckets[key] = _FakeBucket(rate, burst, now)
+        return bucket
+
+    @staticmethod
+    def _workspace_key(params: dict[str, Any], headers: dict[str, str]) -> str:
+        """Limits are per app per workspace: the caller's token stands for both."""
+        return headers.get("authorization", "") or str(params.get("token", ""))
+
     def answer_late(self, method: str, seconds: float, times: int = 1) -> None:
         """The next ``times`` calls to ``method`` take effect at once (the message lands, the file is
         shared) but their answer is held ``seconds`` (or until :meth:`release_late`): a client that
@@ -590,16 +792,18 @@ class SlackFake:
             return _json_reply(self._app_level(method, token))
         if not token:
             return _json_reply({"ok": False, "error": "not_authed"})
-        if token != self.token:
+        if token != self.token and token not in self.apps:
             return _json_reply({"ok": False, "error": "invalid_auth"})
         handler = self._methods.get(method)
         if handler is None:
             return _json_reply({"ok": False, "error": "unknown_method"})
         with self._cond:
+            self._caller = self.apps.get(token) or self.app
+            self._caller_key = self._workspace_key(params, headers)
             try:
                 return _json_reply(handler(params))
             except _SlackError as exc:
-                return _json_reply({"ok": False, "error": exc.error})
+                return _json_reply(exc.payload())
             except Exception as exc:  # a fake bug: surface it instead of dropping the connection
                 return _json_reply({"ok": False, "error": f"fake_internal_error: {exc!r}"}, 500)
 
@@ -680,17 +884,33 @@ class SlackFake:
 
     # -------------------------------------------------------------- Web API methods
 
+    def _identity(self) -> dict[str, str]:
+        """Who a message posted by the calling app is from (``user``, ``bot_id``, ``app_id``)."""
+        return {"user": self._caller.user_id, "bot_id": self._caller.bot_id, "app_id": self._caller.app_id}
+
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
             "ok": True,
             "url": "https://sendstats-test.slack.com/",
             "team": "Sendstats Test",
-            "user": BOT_NAME,
+            "user": self._caller.name,
             "team_id": TEAM_ID,
-            "user_id": BOT_USER_ID,
-            "bot_id": BOT_ID,
+            "user_id": self._caller.user_id,
+            "bot_id": self._caller.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _message_text(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Check a message's blocks (``invalid_blocks``) and cut its text at 40,000 characters; returns the
+        text as stored and the extra keys of the answer (the ``message_truncated`` warning)."""
+        problems = block_problems(params.get("blocks"), max_blocks=MESSAGE_BLOCKS, file_check=self._file_check)
+        if problems:
+            raise _SlackError("invalid_blocks", problems, errors=True)
+        text = str(params.get("text") or "")
+        if len(text) <= MESSAGE_TEXT_CHARS:
+            return text, {}
+        warning = {"response_metadata": {"messages": [TRUNCATED_WARNING], "warnings": ["message_truncated"]}}
+        return text[:MESSAGE_TEXT_CHARS], warning
 
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel_id = params.get("channel")
@@ -698,38 +918,33 @@ class SlackFake:
             channel_id = self._ensure_dm(channel_id).id  # Slack opens the app DM for user ids
         channel = self._writable(channel_id)
         self._require_content(params)
+        text, extra = self._message_text(params)
         ts = self._next_ts()
-        message: dict[str, Any] = {
-            "type": "message",
-            "user": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "app_id": APP_ID,
-            "text": params.get("text", ""),
-            "ts": ts,
-        }
+        message: dict[str, Any] = {"type": "message", **self._identity(), "text": text, "ts": ts}
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if params.get(key):
                 message[key] = params[key]
         self.messages.setdefault(channel.id, []).append(message)
-        return {"ok": True, "channel": channel.id, "ts": ts, "message": copy.deepcopy(message)}
+        return {"ok": True, "channel": channel.id, "ts": ts, "message": copy.deepcopy(message), **extra}
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._writable(params.get("channel"))
         if not params.get("user"):
             raise _SlackError("user_not_in_channel")
         self._require_content(params)
+        text, extra = self._message_text(params)
         ts = self._next_ts()
         self.ephemerals.append(
             {
                 "channel": channel.id,
                 "user": params["user"],
-                "text": params.get("text", ""),
+                "text": text,
                 "blocks": params.get("blocks"),
                 "thread_ts": params.get("thread_ts"),
                 "ts": ts,
             }
         )
-        return {"ok": True, "message_ts": ts}
+        return {"ok": True, "message_ts": ts, **extra}
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._visible(params.get("channel"))
@@ -739,16 +954,22 @@ class SlackFake:
         message = next((m for m in self.messages.get(channel.id, []) if m["ts"] == ts), None)
         if message is None:
             raise _SlackError("message_not_found")
-        for key in ("text", "blocks", "attachments"):
+        if message.get("bot_id") != self._caller.bot_id:
+            raise _SlackError("cant_update_message")  # an app updates only its own messages
+        text, extra = self._message_text(params)
+        if "text" in params:
+            message["text"] = text
+        for key in ("blocks", "attachments"):
             if key in params:
                 message[key] = params[key]
-        message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        message["edited"] = {"user": self._caller.user_id, "ts": self._next_ts()}
         return {
             "ok": True,
             "channel": channel.id,
             "ts": ts,
             "text": message["text"],
             "message": copy.deepcopy(message),
+            **extra,
         }
 
     def _conversations_join(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -803,10 +1024,38 @@ class SlackFake:
             },
         }
 
+    def _view_problems(self, view: Any, kind: str) -> list[str]:
+        """Slack's checks of a view (https://docs.slack.dev/reference/views): its type, at most 100 blocks,
+        ``title``/``submit``/``close`` at most 24 characters, ``private_metadata`` at most 3,000,
+        ``callback_id`` and ``external_id`` at most 255; every block within Block Kit's limits."""
+        if not isinstance(view, dict) or view.get("type") != kind:
+            return [f"must be a {kind} view [json-pointer:/view/type]"]
+        found = block_problems(
+            view.get("blocks") or [], max_blocks=SURFACE_BLOCKS, pointer="/view/blocks", file_check=self._file_check
+        )
+        for key, limit in (("private_metadata", 3000), ("callback_id", 255), ("external_id", 255)):
+            if len(str(view.get(key) or "")) > limit:
+                found.append(f"must be less than {limit + 1} characters [json-pointer:/view/{key}]")
+        if kind == "modal":
+            for key in ("title", "submit", "close"):
+                if len(str((view.get(key) or {}).get("text") or "")) > 24:
+                    found.append(f"must be less than 25 characters [json-pointer:/view/{key}/text]")
+            if not (view.get("title") or {}).get("text"):
+                found.append("missing required field: title [json-pointer:/view]")
+            if any(isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or []) and not view.get(
+                "submit"
+            ):
+                found.append("missing required field: submit [json-pointer:/view]")
+        return found
+
     def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Publish a Home tab, checked as Slack checks it (``invalid_arguments`` with the reasons)."""
         user_id, view = params.get("user_id"), params.get("view")
-        if not user_id or not isinstance(view, dict):
-            raise _SlackError("invalid_arguments")
+        if not user_id:
+            raise _SlackError("invalid_arguments", ["missing required field: user_id [json-pointer:/user_id]"])
+        problems = self._view_problems(view, "home")
+        if problems:
+            raise _SlackError("invalid_arguments", problems)
         self.views[user_id] = view
         return {"ok": True, "view": {"id": self._next_id("V"), "team_id": TEAM_ID, **copy.deepcopy(view)}}
 
@@ -815,19 +1064,14 @@ class SlackFake:
         trigger_id, view = params.get("trigger_id"), params.get("view")
         if not trigger_id:
             raise _SlackError("invalid_trigger_id")
-        if not isinstance(view, dict) or view.get("type") != "modal":
-            raise _SlackError("invalid_arguments")
-        title = (view.get("title") or {}).get("text", "")
-        blocks = view.get("blocks") or []
-        has_inputs = any(b.get("type") == "input" for b in blocks)
-        too_long = len(str(view.get("private_metadata") or "")) > 3000 or len(str(view.get("callback_id") or "")) > 255
-        if not title or len(title) > 24 or len(blocks) > 100 or too_long or (has_inputs and not view.get("submit")):
-            raise _SlackError("invalid_arguments")
+        problems = self._view_problems(view, "modal")
+        if problems:
+            raise _SlackError("invalid_arguments", problems)
         stored = {
             "id": self._next_id("V"),
             "team_id": TEAM_ID,
-            "app_id": APP_ID,
-            "bot_id": BOT_ID,
+            "app_id": self._caller.app_id,
+            "bot_id": self._caller.bot_id,
             "hash": uuid.uuid4().hex[:16],
             "state": {"values": {}},
             **copy.deepcopy(view),
@@ -856,17 +1100,22 @@ class SlackFake:
         if not filename:
             raise _SlackError("invalid_arguments")
         file_id = self._next_id("F")
-        self._uploads[file_id] = _PendingUpload(file_id, filename, size)
+        alt_txt = params.get("alt_txt") or None
+        self._uploads[file_id] = _PendingUpload(file_id, filename, size, self._caller, alt_txt)
         return {"ok": True, "upload_url": f"{self.root_url}/upload/{file_id}", "file_id": file_id}
 
     def _files_complete_upload_external(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Complete uploads: each file is stored at once, and processed (and shared, if a channel was given)
+        ``share_delay`` later, as Slack processes uploads asynchronously. Without ``channel_id`` or
+        ``channels`` the file stays private to the uploading app. An upload can be completed once
+        (a second completion answers ``file_not_found``: an assumption, Slack documents no error for it)."""
         entries = params.get("files")
         if not isinstance(entries, list) or not entries:
             raise _SlackError("invalid_arguments")
         uploads: list[tuple[_PendingUpload, str]] = []
         for entry in entries:
             upload = self._uploads.get(entry.get("id")) if isinstance(entry, dict) else None
-            if upload is None or upload.content is None:
+            if upload is None or upload.content is None or upload.owner != self._caller:
                 raise _SlackError("file_not_found")
             uploads.append((upload, entry.get("title") or upload.filename))
         if params.get("channel_id"):
@@ -878,26 +1127,190 @@ class SlackFake:
 
         thread_ts = params.get("thread_ts") or None
         comment = params.get("initial_comment") or None
+        now = time.monotonic()
+        low, high = self.share_delay
+        delay = self._random.uniform(low, high) if high > 0 else 0.0
+        stored: list[StoredFile] = []
         for upload, title in uploads:
             del self._uploads[upload.file_id]
-            content = upload.content or b""
+            file = StoredFile(
+                id=upload.file_id,
+                name=upload.filename,
+                title=title,
+                alt_txt=upload.alt_txt,
+                content=upload.content or b"",
+                owner=self._caller,
+                created=int(self.clock()),
+                processed_at=now + delay,
+                targets=tuple((target, thread_ts) for target in targets),
+            )
+            self.stored_files[file.id] = file
+            stored.append(file)
             for target in targets or [None]:
-                share = FileShare(upload.file_id, upload.filename, title, target, thread_ts, content, comment)
-                self.files.append(share)
-        # Sharing also creates a message carrying the files, as in real Slack.
-        for target in targets:
+                self.files.append(FileShare(file.id, file.name, title, target, thread_ts, file.content, comment))
+        job = partial(self._process, self._generation, [f.id for f in stored], comment, self._caller_key)
+        if delay:
+            self._schedule(delay, job)
+        else:
+            job()
+        # Slack's documented answer: each file's id and title only.
+        return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in stored]}
+
+    def _schedule(self, delay: float, job: Callable[[], None]) -> None:
+        def run() -> None:
+            with self._cond:
+                self._timers.discard(timer)
+                job()
+
+        timer = threading.Timer(delay, run)
+        timer.daemon = True
+        self._timers.add(timer)
+        timer.start()
+
+    def _process(self, generation: int, file_ids: list[str], comment: str | None, workspace: str) -> None:
+        """Processing ends (lock held): each file becomes showable, and is shared where the completion
+        asked, one message per channel carrying the files (as Slack posts it)."""
+        if generation != self._generation:
+            return  # the fake was reset meanwhile
+        files = [self.stored_files[i] for i in file_ids if i in self.stored_files]
+        channels: dict[str, str | None] = {}
+        for file in files:
+            for channel, thread_ts in file.targets:
+                channels.setdefault(channel, thread_ts)
+        for channel, thread_ts in channels.items():
+            ts = self._next_ts()
+            owner = files[0].owner
             message: dict[str, Any] = {
                 "type": "message",
-                "user": BOT_USER_ID,
-                "bot_id": BOT_ID,
+                "user": owner.user_id,
+                "bot_id": owner.bot_id,
+                "app_id": owner.app_id,
                 "text": comment or "",
-                "ts": self._next_ts(),
-                "files": [{"id": u.file_id, "name": u.filename, "title": t} for u, t in uploads],
+                "ts": ts,
+                "upload": True,
+                "files": [self._file_object(f) for f in files],
             }
             if thread_ts:
                 message["thread_ts"] = thread_ts
-            self.messages.setdefault(target, []).append(message)
-        return {"ok": True, "files": [{"id": u.file_id, "name": u.filename, "title": t} for u, t in uploads]}
+            self.messages.setdefault(channel, []).append(message)
+            for file in files:
+                file.shares[channel] = ts
+            for share in self.files:
+                if share.file_id in file_ids and share.channel == channel:
+                    share.shared_ts = ts
+            limits = self.tier_limits
+            if limits is not None:  # the share's message counts against its channel's posting pace
+                now = time.monotonic()
+                key = (workspace, "chat.postMessage", channel)
+                self._bucket(key, limits.post_rate, limits.post_burst, now).charge(now)
+        self._cond.notify_all()
+
+    def _file_check(self, slack_file: dict[str, Any]) -> str | None:
+        """May the calling app show ``slack_file`` in an image block? Only a file it uploaded itself, and
+        only once Slack has processed it (wording of the problems: an assumption)."""
+        file = self._find_file(slack_file)
+        if file is None or file.owner != self._caller:
+            return "invalid slack_file: file not found"
+        if not file.processed(time.monotonic()):
+            return "invalid slack_file: file is still being processed"
+        return None
+
+    def _find_file(self, slack_file: dict[str, Any]) -> StoredFile | None:
+        if slack_file.get("id"):
+            return self.stored_files.get(str(slack_file["id"]))
+        url = slack_file.get("url")
+        return next((f for f in self.stored_files.values() if url in self._file_urls(f).values()), None)
+
+    @staticmethod
+    def _file_urls(file: StoredFile) -> dict[str, str]:
+        return {
+            "url_private": f"https://files.slack.com/files-pri/{TEAM_ID}-{file.id}/{file.name}",
+            "url_private_download": f"https://files.slack.com/files-pri/{TEAM_ID}-{file.id}/download/{file.name}",
+            "permalink": f"https://sendstats-test.slack.com/files/{file.owner.user_id}/{file.id}/{file.name}",
+            "permalink_public": f"https://slack-files.com/{TEAM_ID}-{file.id}-{file.id[-6:].lower()}",
+        }
+
+    def _file_object(self, file: StoredFile) -> dict[str, Any]:
+        """A file object after the documented ``files.info`` example (https://docs.slack.dev/reference/methods/
+        files.info). Thumbnails and ``original_w``/``original_h`` appear once processed (an assumption, see
+        :class:`StoredFile`); ``alt_txt`` is the text given to ``files.getUploadURLExternal``."""
+        extension = file.name.rsplit(".", 1)[-1].lower() if "." in file.name else ""
+        mimetype, filetype, pretty = FILE_TYPES.get(extension, ("application/octet-stream", "binary", "Binary"))
+        public = [c for c in file.shares if self.channels.get(c) and self.channels[c].kind == "public"]
+        private = [c for c in file.shares if self.channels.get(c) and self.channels[c].kind == "private"]
+        ims = [c for c in file.shares if self.channels.get(c) and self.channels[c].kind == "im"]
+
+        def shares(ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+            found = {}
+            for channel in ids:
+                share: dict[str, Any] = {"ts": file.shares[channel], "channel_name": self.channels[channel].name}
+                share["team_id"] = TEAM_ID
+                thread_ts = dict(file.targets).get(channel)
+                if thread_ts:
+                    share["thread_ts"] = thread_ts
+                found[channel] = [share]
+            return found
+
+        obj: dict[str, Any] = {
+            "id": file.id,
+            "created": file.created,
+            "timestamp": file.created,
+            "name": file.name,
+            "title": file.title,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "pretty_type": pretty,
+            "user": file.owner.user_id,
+            "editable": False,
+            "size": len(file.content),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": bool(public),
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            **self._file_urls(file),
+            "comments_count": 0,
+            "is_starred": False,
+            "shares": {k: v for k, v in (("public", shares(public)), ("private", shares(private + ims))) if v},
+            "channels": public,
+            "groups": private,
+            "ims": ims,
+            "has_rich_preview": False,
+        }
+        if file.alt_txt:
+            obj["alt_txt"] = file.alt_txt
+        size = _png_size(file.content)
+        if size is not None and file.processed(time.monotonic()):
+            width, height = size
+            scale = min(1.0, 360 / max(width, height))
+            for edge in (64, 80, 160, 360):
+                obj[f"thumb_{edge}"] = f"https://files.slack.com/files-tmb/{TEAM_ID}-{file.id}/{file.name}_{edge}.png"
+            obj |= {"thumb_360_w": round(width * scale), "thumb_360_h": round(height * scale)}
+            obj |= {"original_w": width, "original_h": height, "image_exif_rotation": 1}
+        return obj
+
+    def _files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file the calling app can see: one it uploaded (shared or private), or one shared in a channel.
+        Another app's private upload is ``file_not_found``, as Slack hides what it can't show."""
+        file = self.stored_files.get(str(params.get("file") or ""))
+        if file is None or (file.owner != self._caller and not file.shares):
+            raise _SlackError("file_not_found")
+        return {"ok": True, "file": self._file_object(file), "comments": [], "response_metadata": {"next_cursor": ""}}
+
+    def wait_shared(self, count: int = 1, timeout: float = 15) -> list[FileShare]:
+        """Block until ``count`` shares have appeared in their channels (processing done); returns them."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                shared = [f for f in self.files if f.shared_ts is not None]
+                if len(shared) >= count:
+                    return list(shared)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"{len(shared)} of {count} file share(s) appeared within {timeout}s")
+                self._cond.wait(remaining)
 
     # -------------------------------------------------------------- Socket Mode (fakes/slack_socket.py)
 
@@ -923,16 +1336,15 @@ class SlackFake:
 
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Top-level messages, newest first, ``limit`` of them; message ``metadata`` only with
-        ``include_all_metadata`` (as Slack does)."""
+        """Top-level messages, newest first, ``limit`` of them (cursor-paged)."""
         channel = self._visible(params.get("channel"))
         if not channel.member:
             raise _SlackError("not_in_channel")
         found = [m for m in self.messages.get(channel.id, []) if m.get("thread_ts") in (None, m["ts"])]
-        return self._page(found[::-1], params)
+        return {**self._page(found[::-1], params), "pin_count": 0}
 
     def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
-        """A thread: its parent, then the replies oldest first."""
+        """A thread: its parent, then the replies oldest first (cursor-paged)."""
         channel = self._visible(params.get("channel"))
         if not channel.member:
             raise _SlackError("not_in_channel")
@@ -942,16 +1354,53 @@ class SlackFake:
             raise _SlackError("thread_not_found")
         return self._page(thread, params)
 
-    @staticmethod
-    def _page(messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
-        def after(m: dict[str, Any], key: str) -> bool:
-            return key not in params or float(m["ts"]) >= float(params[key])
+    def _page(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
+        """One page, as ``conversations.history``/``replies`` answer:
 
-        messages = [m for m in messages if after(m, "oldest")]
-        limit = int(params.get("limit") or 100)
-        metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
-        page = [{k: v for k, v in m.items() if metadata or k != "metadata"} for m in messages[:limit]]
-        return {"ok": True, "messages": copy.deepcopy(page), "has_more": len(messages) > limit}
+        - ``oldest``/``latest`` bound the messages, excluding the bounds unless ``inclusive`` is set;
+        - ``limit``: default 100, at most 999; at most 15 (also the default) for an app distributed outside
+          the Marketplace (``non_marketplace``);
+        - ``cursor``/``response_metadata.next_cursor`` page through the rest (``has_more``);
+        - message ``metadata``: all of it with ``include_all_metadata``, else its ``event_type`` only (Slack
+          drops just the ``event_payload``).
+        """
+        inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
+
+        def within(m: dict[str, Any]) -> bool:
+            ts = float(m["ts"])
+            for key, outside in (("oldest", ts.__lt__), ("latest", ts.__gt__)):
+                if params.get(key) not in (None, ""):
+                    bound = float(params[key])
+                    if outside(bound) or (ts == bound and not inclusive):
+                        return False
+            return True
+
+        messages = [m for m in messages if within(m)]
+        cap = NON_MARKETPLACE_LIMIT if self.non_marketplace else HISTORY_MAX_LIMIT
+        default = NON_MARKETPLACE_LIMIT if self.non_marketplace else HISTORY_DEFAULT_LIMIT
+        try:
+            limit = min(cap, max(1, int(params.get("limit") or default)))
+        except (TypeError, ValueError):
+            raise _SlackError("invalid_limit") from None
+        start = 0
+        if params.get("cursor"):
+            try:
+                cursor_ts = base64.b64decode(str(params["cursor"])).decode().removeprefix("next_ts:")
+            except (ValueError, UnicodeDecodeError):
+                raise _SlackError("invalid_cursor") from None
+            start = next((i for i, m in enumerate(messages) if m["ts"] == cursor_ts), None)  # type: ignore[assignment]
+            if start is None:
+                raise _SlackError("invalid_cursor")
+        page, rest = messages[start : start + limit], messages[start + limit :]
+        everything = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        shown = []
+        for message in page:
+            message = copy.deepcopy(message)
+            if not everything and isinstance(message.get("metadata"), dict):
+                message["metadata"] = {"event_type": message["metadata"].get("event_type")}
+            shown.append(message)
+        cursor = base64.b64encode(f"next_ts:{rest[0]['ts']}".encode()).decode() if rest else ""
+        return {"ok": True, "messages": shown, "has_more": bool(rest), "response_metadata": {"next_cursor": cursor}}
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -223,6 +223,8 @@ def test_files_upload_v2_round_trip_into_thread(fake: SlackFake, client: WebClie
     assert (share.channel, share.thread_ts, share.filename, share.title) == ("C_PUBLIC", parent["ts"], "x.png", "Chart")
     assert share.content == PNG and share.initial_comment == "here you go"
     assert resp["file"]["id"] == share.file_id
+    assert fake.messages_in("C_PUBLIC", thread_ts=parent["ts"]) == []  # Slack is still processing the file
+    fake.wait_shared()
     assert fake.messages_in("C_PUBLIC", thread_ts=parent["ts"])[0]["files"][0]["id"] == share.file_id
 
 
