@@ -64,12 +64,13 @@ def health_only(wsgi: WSGIApp) -> WSGIApp:
 def serve_socket_mode(runtime: Runtime, app_token: str, health_port: int | None) -> int:
     """Run until SIGTERM or Ctrl-C; 2 if Slack rejects the app-level token."""
     url, problem = check_app_token(runtime, app_token)
-    if url is None:
+    if url is None:  # the URL itself goes unused (see below)
         print(f"sendstats cannot start: {problem}", file=sys.stderr)
         runtime.close()
         return 2
+    # The URL just issued proved the token. It is single-use and short-lived, and the start below can
+    # outlast it, so the connection asks Slack for a fresh one, as every reconnect does.
     handler = SocketModeHandler(runtime.app, app_token)
-    handler.client.wss_uri = url  # the URL just issued; reconnects ask Slack for fresh ones
     health: HttpServer | None = None
     if health_port is not None:
         ready = make_wsgi(runtime.app, lambda: runtime.ready and handler.client.is_connected())

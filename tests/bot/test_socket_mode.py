@@ -17,8 +17,9 @@ import pytest
 
 from fakes.braze import SampleBraze
 from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
-from fakes.signing import block_actions_payload, event_body, slash_command_body
+from fakes.signing import block_actions_payload, block_suggestion_payload, event_body, slash_command_body
 from fakes.slack import SlackFake
+from handlers.layout.catalogue_blocks import TARGET_ACTION
 from tests.harness import PNG_SIGNATURE, message_text
 from tests.processes import ServedBot, process_env
 
@@ -104,3 +105,53 @@ def test_rejected_app_token_is_explained_in_one_line(fakes: tuple[SlackFake, Sam
     assert "connections:write" in line
     assert "Traceback" not in run.stderr and "xapp-1-A1-1-revoked" not in run.stderr
     assert socket.opened == issued  # no websocket URL for a rejected token
+
+
+def test_socket_mode_bot_reconnects_when_slack_refreshes_or_disables_the_link_and_keeps_answering(
+    fakes: tuple[SlackFake, SampleBraze], tmp_path: Path
+) -> None:
+    """Slack recycles Socket Mode connections: a ``warning``, then ``refresh_requested`` (and closes the old
+    connection), or ``link_disabled``; each URL from ``apps.connections.open`` is single-use and short-lived.
+    The bot must open a fresh connection each time and answer on it, from start to SIGTERM."""
+    slack, braze = fakes
+    socket = slack.socket_mode
+    socket.ticket_ttl = 1.0  # a URL used more than a second after it was issued is refused
+    env = process_env(
+        slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SLACK_APP_TOKEN=socket.app_token, SCHEDULER="off"
+    )
+    first = socket.connections
+    bot = ServedBot(env, tmp_path, tmp_path / "log")
+    try:
+        bot.wait_ready()
+        socket.wait_connections(first + 1)
+
+        def report(days: int) -> None:
+            body = slash_command_body(f"{CAMPAIGN} {SEND} {days}", response_url=slack.new_response_url())
+            command = socket.deliver("slash_commands", dict(parse_qsl(body.decode())))
+            assert "Fetching" in socket.wait_ack(command)["payload"]["text"]
+
+        report(7)
+        socket.disconnect("warning")  # a notice only: the connection keeps working
+        mention = {"type": "app_mention", "user": "U1", "text": "<@UBOT> help", "channel": "C_PUBLIC"}
+        mention |= {"ts": "1764400001.000200"}
+        assert socket.wait_ack(socket.deliver("events_api", json.loads(event_body(mention))))
+
+        socket.disconnect("refresh_requested")
+        socket.wait_connections(first + 2)
+        report(14)
+
+        socket.disconnect("link_disabled")
+        socket.wait_connections(first + 3)
+        report(30)
+        slack.wait_for("files.completeUploadExternal", count=3, timeout=60)
+
+        # an options request on the new connection: its ack carries the options, as Slack expects
+        suggestion = block_suggestion_payload({"id": "V1"}, TARGET_ACTION, "spring")
+        options = socket.wait_ack(socket.deliver("interactive", suggestion))
+        assert "options" in options["payload"]
+    finally:
+        assert bot.stop() == 0
+    assert socket.expired_tickets == 0 and socket.ignored_payloads == []
+    assert [r.query["length"] for r in braze.series_requests()] == ["7", "14", "30"]
+    log = bot.log.read_text()
+    assert "Traceback" not in log and socket.app_token not in log
