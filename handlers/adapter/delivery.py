@@ -147,15 +147,25 @@ class SlackDelivery:
                     return str(shared.get("id"))
         return None
 
-    def upload(self, channel: str, *, png: bytes, filename: str, title: str, thread_ts: str | None) -> str | None:
-        """``files_upload_v2`` into ``thread_ts``; returns the file id.
+    def upload(
+        self,
+        channel: str,
+        *,
+        png: bytes,
+        filename: str,
+        title: str,
+        thread_ts: str | None,
+        alt_text: str | None = None,
+    ) -> str | None:
+        """``files_upload_v2`` into ``thread_ts``; returns the file id. ``alt_text`` is what screen readers
+        say for the image (Slack's ``alt_txt``).
 
         slack_sdk sends the bytes with plain urllib, whose failures escape as ``URLError``; they are
         turned into a ``SlackApiError``-like failure here so callers handle one kind of error.
         """
         try:
             response = self.client.files_upload_v2(
-                channel=channel, thread_ts=thread_ts, content=png, filename=filename, title=title
+                channel=channel, thread_ts=thread_ts, content=png, filename=filename, title=title, alt_txt=alt_text
             )
         except urllib.error.URLError as exc:
             raise SlackApiError("file bytes upload failed", {"ok": False, "error": "upload_failed"}) from exc
@@ -248,16 +258,20 @@ class SlackDelivery:
         title: str,
         thread_ts: str | None = None,
         response_url: str | None = None,
+        alt_text: str | None = None,
     ) -> Delivered:
-        """Summary message, then the chart in its thread. Raises :class:`DeliveryError` only when
-        nothing could be delivered anywhere (no ``response_url`` to fall back on).
+        """Summary message, then the chart in its thread (``alt_text``: the chart's screen-reader text).
+        Raises :class:`DeliveryError` only when nothing could be delivered anywhere (no ``response_url`` to
+        fall back on).
 
         The summary and the chart, with their retries and rate-limit waits, get ``self.patience`` seconds
         in all (one deadline). A chart that still fails leaves ``chart_missing`` set, and a note in the
         thread says why (its own call, after that deadline): the summary is never posted again for it.
         """
         with deadline.within(self.patience):
-            result, chart_error = self._deliver(channel, text, blocks, png, filename, title, thread_ts, response_url)
+            result, chart_error = self._deliver(
+                channel, text, blocks, png, filename, title, thread_ts, response_url, alt_text
+            )
         if chart_error is not None:
             self._explain_missing_chart(channel, thread_ts or result.ts, chart_error)
         return result
@@ -279,6 +293,7 @@ class SlackDelivery:
         title: str,
         thread_ts: str | None,
         response_url: str | None,
+        alt_text: str | None = None,
     ) -> tuple[Delivered, str | None]:
         """What landed, and Slack's error when the chart upload failed."""
         result = Delivered(channel=channel, chart_wanted=png is not None)
@@ -304,7 +319,10 @@ class SlackDelivery:
         reply_to = thread_ts or result.ts
         try:
             result.file_id = self.joined_retry(
-                channel, lambda: self.upload(channel, png=png, filename=filename, title=title, thread_ts=reply_to)
+                channel,
+                lambda: self.upload(
+                    channel, png=png, filename=filename, title=title, thread_ts=reply_to, alt_text=alt_text
+                ),
             )
         except SlackApiError as exc:
             code = slack_error(exc)

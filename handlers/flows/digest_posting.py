@@ -22,8 +22,10 @@ from slack_sdk.errors import SlackApiError
 from digests.ports import Posted, SendFailed
 from digests.records import Subscription
 from handlers.adapter.delivery import INVITE_HINT, NOT_MEMBER, PERMANENT, SlackDelivery, explain, slack_error
+from handlers.layout.alt_text import CAMPAIGN_SERIES, CANVAS_SERIES, SEND_SERIES, chart_alt_text
 from handlers.layout.digest_blocks import digest_blocks, digest_text, short_day
 from handlers.layout.kind_digest_blocks import kind_digest_blocks, kind_digest_text
+from reports.campaigns import CampaignSummary
 from reports.daily import Digest
 from reports.kind_daily import KindDigest
 
@@ -51,6 +53,15 @@ def _slack(step: Callable[[], T]) -> T:
 
 def chart_filename(sub: Subscription, digest: Digest | KindDigest) -> str:
     return f"sendstats-digest-{sub.subject_id}-{digest.day.isoformat()}.png"[:120]
+
+
+def chart_alt_text_of(digest: Digest | KindDigest, title: str) -> str:
+    """The digest chart's screen-reader sentence: its series, ``title`` and the days it covers."""
+    if isinstance(digest, KindDigest):
+        window = digest.window
+        series = CAMPAIGN_SERIES if isinstance(window, CampaignSummary) else CANVAS_SERIES
+        return chart_alt_text(series, title, window.start, window.end)
+    return chart_alt_text(SEND_SERIES, title, digest.cumulative.start, digest.cumulative.end)
 
 
 def _what(sub: Subscription) -> str:
@@ -122,10 +133,13 @@ class SlackDigestSender:
     ) -> str | None:
         filename = chart_filename(sub, digest)
         label = f"{title} · through {short_day(digest.day)}"
+        alt = chart_alt_text_of(digest, title)
         return _slack(
             lambda: self.delivery.joined_retry(
                 sub.channel_id,
-                lambda: self.delivery.upload(sub.channel_id, png=png, filename=filename, title=label, thread_ts=ts),
+                lambda: self.delivery.upload(
+                    sub.channel_id, png=png, filename=filename, title=label, thread_ts=ts, alt_text=alt
+                ),
             )
         )
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from handlers.adapter.delivery import DeliveryError, explain
 from handlers.deps import Deps
 from handlers.grammar import KindReportRequest, ReportRequest
+from handlers.layout.alt_text import CAMPAIGN_SERIES, CANVAS_SERIES, SEND_SERIES, chart_alt_text
 from handlers.layout.blocks import Block, notice_blocks, report_blocks, report_text
 from handlers.layout.campaign_blocks import campaign_blocks, campaign_text
 from handlers.layout.canvas_blocks import canvas_blocks, canvas_text
@@ -143,11 +144,20 @@ def deliver_kind(deps: Deps, report: KindReport, origin: Origin) -> None:
     text, blocks = kind_report_message(report, chart_note(report, origin.thread_ts is not None))
     filename = f"sendstats-{report.kind}-{report.object_id}-{summary.end.isoformat()}.png"
     title = f"{report.title} · {summary.start:%b %d} – {summary.end:%b %d}"
-    _post(deps, origin, text, blocks, report.chart_png, filename, title)
+    series = CAMPAIGN_SERIES if isinstance(summary, CampaignSummary) else CANVAS_SERIES
+    alt = chart_alt_text(series, report.title, summary.start, summary.end)
+    _post(deps, origin, text, blocks, report.chart_png, filename, title, alt)
 
 
 def _post(
-    deps: Deps, origin: Origin, text: str, blocks: list[Block], png: bytes | None, filename: str, title: str
+    deps: Deps,
+    origin: Origin,
+    text: str,
+    blocks: list[Block],
+    png: bytes | None,
+    filename: str,
+    title: str,
+    alt_text: str,
 ) -> None:
     if not answering(origin):
         return
@@ -161,6 +171,7 @@ def _post(
             title=title,
             thread_ts=origin.thread_ts,
             response_url=origin.response_url,
+            alt_text=alt_text,
         )
     except DeliveryError as exc:
         log.warning("report for %s could not be delivered: %s", origin.channel, exc.code)
@@ -180,4 +191,5 @@ def deliver(deps: Deps, report: Report, origin: Origin) -> None:
     )
     filename = f"sendstats-{summary.campaign_id}-{summary.send_id}-{summary.end.isoformat()}.png"
     title = f"{report.title} · {summary.start:%b %d} – {summary.end:%b %d}"
-    _post(deps, origin, report_text(summary, report.campaign_name), blocks, report.chart_png, filename, title)
+    alt = chart_alt_text(SEND_SERIES, report.title, summary.start, summary.end)
+    _post(deps, origin, report_text(summary, report.campaign_name), blocks, report.chart_png, filename, title, alt)
