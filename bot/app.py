@@ -14,13 +14,17 @@ from handlers.deps import Deps
 from handlers.listeners import actions, commands, home, mentions, options, views
 
 
-def make_slack_client(token: str, base_url: str) -> PacedWebClient:
+def make_slack_client(
+    token: str, base_url: str, *, rates: dict[str, tuple[float, int]] | None = None
+) -> PacedWebClient:
     """A WebClient paced to Slack's tiers that waits out 429s (``Retry-After``, the whole bucket held)
     and retries transient failures. 429s are the client's own business (``PacedWebClient``), not a
-    retry handler's, so the bucket learns of them."""
+    retry handler's, so the bucket learns of them. ``rates`` overrides methods' tiers (calls per second,
+    burst)."""
     return PacedWebClient(
         token=token,
         base_url=base_url,
+        rates=rates,
         timeout=20,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),

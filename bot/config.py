@@ -91,6 +91,15 @@ class Settings(DatabaseSettings):
     #: its last seconds tell the requesters of what could not finish to run it again; then the process
     #: exits whatever still runs. Keep it under the platform's kill timeout (Heroku: 30 s).
     stop_grace_seconds: float = Field(default=25.0, ge=2, le=600)
+    #: The look-ups in a channel's history (``conversations.history`` and ``conversations.replies``) that
+    #: tell whether a digest or its chart landed after a lost answer: how many calls a minute, and how many
+    #: messages each reads. Slack's Tier 3 (50 a minute) and 100 messages by default; an app distributed
+    #: outside the Slack Marketplace gets 1 call a minute and at most 15 messages, so set 1 and 15 there.
+    slack_history_calls_per_minute: float = Field(default=50.0, gt=0, le=1000)
+    slack_history_limit: int = Field(default=100, ge=1, le=999)
+    #: After an upload whose answer was lost, how long the chart look-up keeps looking before it decides
+    #: the upload did not land: Slack shares a file only once it has processed it, seconds later.
+    slack_share_wait_seconds: float = Field(default=15.0, ge=0, le=120)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -29,7 +29,7 @@ from digests.context import RoundContext
 from digests.lease import LeaseKeeper
 from digests.store import Store, make_engine
 from handlers.adapter.delivery import SlackDelivery
-from handlers.adapter.ratelimit import PacedWebClient
+from handlers.adapter.ratelimit import HISTORY_METHODS, PacedWebClient, history_rate
 from handlers.deps import Deps
 from handlers.event_log import EventLog
 from handlers.flows.digest_posting import SlackDigestSender
@@ -159,12 +159,28 @@ def digest_slack_client(settings: Settings, shared: PacedWebClient) -> PacedWebC
         retry_handlers=[],
         limits=shared.limits,
         pacer=shared.pacer,
+        rates=shared.rates,
+    )
+
+
+def history_rates(settings: Settings) -> dict[str, tuple[float, int]]:
+    """The history look-ups' pace from ``SLACK_HISTORY_CALLS_PER_MINUTE`` (Tier 3 unless set lower)."""
+    rate = history_rate(settings.slack_history_calls_per_minute)
+    return {method: rate for method in HISTORY_METHODS}
+
+
+def make_delivery(settings: Settings, client: WebClient) -> SlackDelivery:
+    """A :class:`SlackDelivery` with the settings' history limit and share wait."""
+    return SlackDelivery(
+        client, history_limit=settings.slack_history_limit, share_wait=settings.slack_share_wait_seconds
     )
 
 
 def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides: Any) -> Runtime:
     """Wire the bot. ``overrides`` replace ``Deps`` fields (tests inject clocks and small pools)."""
-    slack = make_slack_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    slack = make_slack_client(
+        settings.slack_bot_token.get_secret_value(), settings.slack_api_url, rates=history_rates(settings)
+    )
     braze = BrazeClient(
         settings.braze_rest_endpoint,
         settings.braze_api_key.get_secret_value(),
@@ -175,7 +191,7 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     catalogue = CatalogueStore(store.engine)
     jobs = FairJobs(active=settings.report_workers)
     names = CampaignNames(braze)
-    delivery = SlackDelivery(slack)
+    delivery = make_delivery(settings, slack)
     runtime: Runtime | None = None
 
     def subscriptions_changed() -> None:
@@ -201,7 +217,7 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
         renderer=renderer,
         names=names,
         store=store,
-        sender=SlackDigestSender(SlackDelivery(digest_slack_client(settings, slack))),
+        sender=SlackDigestSender(make_delivery(settings, digest_slack_client(settings, slack))),
         lease=LeaseKeeper(store.deliveries, lease_seconds=settings.digest_lease_seconds),
     )
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)

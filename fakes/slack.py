@@ -76,6 +76,9 @@ RESPONSE_URL = "response_url"
 #: Methods called with the app-level (``xapp-``) token rather than the bot token; see the Socket Mode section.
 APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
 
+#: Seconds (low, high) from a completed upload to its processing and share: "a second or two".
+DEFAULT_SHARE_DELAY: tuple[float, float] = (1.0, 2.0)
+
 RESPONSE_URL_MAX_USES = 5
 RESPONSE_URL_TTL_SECONDS = 30 * 60
 
@@ -164,7 +167,7 @@ class TierLimits:
         if self.non_marketplace and method in NON_MARKETPLACE_METHODS:
             return NON_MARKETPLACE_RATE
         tier = self.method_tiers.get(method)
-        return None if tier is None else self.tiers[tier]
+        return None if tier is None else self.tiers.get(tier)
 
 
 class _FakeBucket:
@@ -408,7 +411,7 @@ class SlackFake:
         chat_write_public: bool = True,
         latency: dict[str, float] | None = None,
         clock: Callable[[], float] = time.time,
-        share_delay: tuple[float, float] = (1.0, 2.0),
+        share_delay: tuple[float, float] = DEFAULT_SHARE_DELAY,
         non_marketplace: bool = False,
     ) -> None:
         self.token = token

@@ -10,6 +10,8 @@ all (a private channel or DM it was not invited to), the requester gets the summ
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import urllib.error
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +84,13 @@ class Delivered:
 DELIVERY_PATIENCE = 600.0
 #: The deadline of a subscribe's ``users.info`` (rate-limit waits included) before ``DIGEST_TIMEZONE`` is used.
 USER_INFO_PATIENCE = 10.0
+#: Messages one history look-up reads (Slack's default ``limit``; ``SLACK_HISTORY_LIMIT``).
+HISTORY_LIMIT = 100
+#: After an upload whose outcome is unknown, how long a look-up for its file keeps looking: Slack shares
+#: a file (and posts its message) only once it has processed it, seconds after the upload returned.
+SHARE_WAIT = 15.0
+#: Seconds after such an upload at which the look-up looks again (then once more at the wait's end).
+SHARE_LOOKS = (2.0, 5.0)
 
 
 class SlackDelivery:
@@ -91,10 +100,24 @@ class SlackDelivery:
     ``pacer`` is the client's per-channel pacer.
     """
 
-    def __init__(self, client: PacedWebClient, *, patience: float = DELIVERY_PATIENCE) -> None:
+    def __init__(
+        self,
+        client: PacedWebClient,
+        *,
+        patience: float = DELIVERY_PATIENCE,
+        history_limit: int = HISTORY_LIMIT,
+        share_wait: float = SHARE_WAIT,
+    ) -> None:
         self.client: WebClient = client
         self.pacer: ChannelPacer = client.pacer
         self.patience = patience
+        #: At most this many messages per history look-up (15 for an app outside the Slack Marketplace).
+        self.history_limit = history_limit
+        self.share_wait = share_wait
+        #: (channel, thread_ts, filename) → when an upload there ended that may have landed (its file may
+        #: still be in processing, not yet shared): what :meth:`thread_file` waits for.
+        self._recent_uploads: dict[tuple[str, str | None, str], float] = {}
+        self._uploads_lock = threading.Lock()
 
     # -- small pieces ---------------------------------------------------------------------------
 
@@ -123,8 +146,9 @@ class SlackDelivery:
 
     def find_tagged(self, channel: str, event_type: str, payload: dict[str, Any], *, limit: int = 100) -> str | None:
         """The ts of a recent top-level message of ours tagged with ``event_type`` and a payload containing
-        ``payload``, or None. ONE ``conversations.history`` call over the newest ``limit`` messages
-        (``include_all_metadata``), joining a public channel first if need be."""
+        ``payload``, or None. ONE ``conversations.history`` call over the newest ``limit`` messages (at most
+        ``history_limit``) with ``include_all_metadata``, joining a public channel first if need be."""
+        limit = min(limit, self.history_limit)
 
         def look() -> str | None:
             response = self.client.conversations_history(channel=channel, limit=limit, include_all_metadata=True)
@@ -138,14 +162,46 @@ class SlackDelivery:
         return self.joined_retry(channel, look)
 
     def thread_file(self, channel: str, thread_ts: str, filename: str) -> str | None:
-        """The id of a file named ``filename`` already shared in ``thread_ts``'s thread, or None (one
-        ``conversations.replies`` call): tells whether a chart upload whose answer was lost landed."""
-        response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=100)
+        """The id of a file named ``filename`` shared in ``thread_ts``'s thread, or None: tells whether a
+        chart upload whose answer was lost landed.
+
+        One ``conversations.replies`` call, unless this process made such an upload less than
+        ``share_wait`` seconds ago: Slack shares a file only once it has processed it, so a file uploaded
+        a moment ago may not be in the thread yet. Then it looks again at :data:`SHARE_LOOKS` and once
+        more when the wait is over, before answering None.
+        """
+        found = self._thread_file(channel, thread_ts, filename)
+        ended = self._upload_ended(channel, thread_ts, filename)
+        if found is not None or ended is None:
+            return found
+        for after in (*[a for a in SHARE_LOOKS if a < self.share_wait], self.share_wait):
+            delay = ended + after - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            found = self._thread_file(channel, thread_ts, filename)
+            if found is not None:
+                return found
+        return None
+
+    def _thread_file(self, channel: str, thread_ts: str, filename: str) -> str | None:
+        response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=self.history_limit)
         for message in response.get("messages") or []:
             for shared in message.get("files") or []:
                 if shared.get("name") == filename:
                     return str(shared.get("id"))
         return None
+
+    def _note_upload(self, channel: str, thread_ts: str | None, filename: str) -> None:
+        """An upload into ``thread_ts`` ended in a way that may have shared a file (success, or no answer)."""
+        now = time.monotonic()
+        with self._uploads_lock:
+            self._recent_uploads = {k: t for k, t in self._recent_uploads.items() if now - t < self.share_wait}
+            self._recent_uploads[(channel, thread_ts, filename)] = now
+
+    def _upload_ended(self, channel: str, thread_ts: str | None, filename: str) -> float | None:
+        with self._uploads_lock:
+            ended = self._recent_uploads.get((channel, thread_ts, filename))
+        return ended if ended is not None and time.monotonic() - ended < self.share_wait else None
 
     def upload(
         self,
@@ -167,8 +223,16 @@ class SlackDelivery:
             response = self.client.files_upload_v2(
                 channel=channel, thread_ts=thread_ts, content=png, filename=filename, title=title, alt_txt=alt_text
             )
-        except urllib.error.URLError as exc:
+        except SlackApiError as exc:
+            if (getattr(exc.response, "status_code", 200) or 200) >= 500:
+                self._note_upload(channel, thread_ts, filename)  # Slack may have completed it
+            raise
+        except urllib.error.URLError as exc:  # the bytes (or a connection) never got through
             raise SlackApiError("file bytes upload failed", {"ok": False, "error": "upload_failed"}) from exc
+        except BaseException:  # no answer (a timeout, a dropped connection): it may have landed
+            self._note_upload(channel, thread_ts, filename)
+            raise
+        self._note_upload(channel, thread_ts, filename)
         files = response.get("files") or [{}]
         return files[0].get("id")
 

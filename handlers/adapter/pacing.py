@@ -1,9 +1,13 @@
-"""Pacing Slack calls with token buckets: per channel for ``chat.postMessage``, per method for the rest.
+"""Pacing Slack calls with token buckets: per channel and per workspace for ``chat.postMessage``, per
+method for the rest.
 
-Slack allows about one message per second per channel "with short bursts" and, per method and
-workspace, a tier's calls per minute (https://api.slack.com/apis/rate-limits). Waiting for a token here,
-before Slack has to say no, is cheaper than a 429; when a 429 comes anyway, the whole bucket is held for
-``Retry-After`` so the calls queued behind it wait too instead of each collecting its own 429.
+Slack allows about one message per second per channel "with short bursts", "while also maintaining a
+workspace-wide limit", and, per method and workspace, a tier's calls per minute
+(https://docs.slack.dev/apis/web-api/rate-limits). Waiting for a token here, before Slack has to say no,
+is cheaper than a 429; when a 429 comes anyway, the whole bucket is held for ``Retry-After`` so the calls
+queued behind it wait too instead of each collecting its own 429. A 429 on ``chat.postMessage`` is about
+the method in the workspace, so it holds every channel's posts (the workspace bucket), not only the
+channel that got it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,13 @@ log = logging.getLogger(__name__)
 #: Posts in one channel: the first 5 back to back go at once, then one per second.
 POST_RATE = 1.0
 POST_BURST = 5
+#: Posts in the whole workspace. Slack keeps a workspace-wide limit on ``chat.postMessage`` without
+#: publishing it; 300 a minute (5 per second, 20 at once) is our assumption, well above what one
+#: channel may take and low enough for a digest morning over hundreds of channels not to be refused.
+WORKSPACE_POST_RATE = 5.0
+WORKSPACE_POST_BURST = 20
+#: The key of the workspace bucket in :class:`ChannelPacer` (channel IDs never contain a space).
+WORKSPACE = "workspace posts"
 
 
 class RateLimitWait(Exception):
@@ -93,31 +104,46 @@ class Buckets:
 
 
 class ChannelPacer:
-    """Per-channel token buckets for ``chat.postMessage``: ``burst`` posts at once, then ``rate``/s."""
+    """Token buckets for ``chat.postMessage``: per channel ``burst`` posts at once, then ``rate``/s; and
+    one for the workspace, ``workspace_burst`` at once, then ``workspace_rate``/s, that every post takes
+    a token from too."""
 
     def __init__(
         self,
         rate: float = POST_RATE,
         burst: int = POST_BURST,
         *,
+        workspace_rate: float = WORKSPACE_POST_RATE,
+        workspace_burst: int = WORKSPACE_POST_BURST,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.rate = rate
         self.burst = burst
+        self.workspace_rate = workspace_rate
+        self.workspace_burst = workspace_burst
         self._buckets = Buckets(clock=clock, sleep=sleep)
 
     def reset(self) -> None:
-        """Forget every channel's bucket (a fresh start, as after a restart)."""
+        """Forget every bucket (a fresh start, as after a restart)."""
         self._buckets.reset()
 
     def wait(self, channel: str, deadline: float | None = None) -> float:
-        """Block until this caller may post in ``channel``; returns the seconds waited."""
+        """Block until this caller may post in ``channel`` (its channel's and the workspace's pace);
+        returns the seconds waited."""
+        waited = self.wait_channel(channel, deadline)
+        return waited + self._buckets.acquire(WORKSPACE, self.workspace_rate, self.workspace_burst, deadline=deadline)
+
+    def wait_channel(self, channel: str, deadline: float | None = None) -> float:
+        """Block until ``channel``'s own pace allows one more message: for the message a file share
+        creates there, which counts against the channel (it is not a ``chat.postMessage`` call)."""
         return self._buckets.acquire(channel, self.rate, self.burst, deadline=deadline)
 
     def hold(self, channel: str, seconds: float) -> None:
-        """A post in ``channel`` got a 429: nothing more there for ``seconds``."""
+        """A post in ``channel`` got a 429: no post anywhere in the workspace for ``seconds`` (Slack's 429
+        is about the method), and ``channel``'s own bucket is held too."""
         self._buckets.hold(channel, self.rate, self.burst, seconds)
+        self._buckets.hold(WORKSPACE, self.workspace_rate, self.workspace_burst, seconds)
 
 
 class ChannelLanes:

@@ -22,13 +22,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 
 from bot import db
 from digests.store import Store, make_engine
 from digests.tables import metadata
 from fakes.braze import SampleBraze
-from fakes.slack import SlackFake
+from fakes.slack import DEFAULT_SHARE_DELAY, UPLOAD, SlackFake, TierLimits
 from fakes.tcp_proxy import TcpProxy
 from handlers.flows.digest_posting import EVENT_TYPE
 from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET, drop_schema
@@ -183,6 +184,7 @@ def make_scene(
         return Scene(slack_fake, braze_server, store, database_url, channels, tmp_path)
 
     yield make
+    slack_fake.share_delay = DEFAULT_SHARE_DELAY
     slack_fake.release_late()
     braze_server.reset()
     drop_schema(store.engine)  # the PostgreSQL database is shared by the session: leave it empty
@@ -243,6 +245,58 @@ def test_a_post_answered_after_the_client_gave_up_is_found_not_reposted(make_sce
     scene.assert_exactly_once(TODAY)
     [lookup, *_] = scene.slack.calls_to("conversations.history")
     assert str(lookup.params["include_all_metadata"]).lower() in ("1", "true")
+
+
+@pytest.mark.parametrize("share_wait", ["15", "0"])
+def test_a_chart_whose_upload_answer_was_lost_is_found_once_slack_has_shared_it(
+    make_scene: Callable[..., Scene], share_wait: str
+) -> None:
+    """Slack completes the upload but its answer comes after the client gave up, and Slack shares the file
+    only 5 s later (processing). The round's look-up comes before that: it must wait for the share, not
+    upload the chart a second time. ``SLACK_SHARE_WAIT_SECONDS=0`` (look once) shows what it prevents."""
+    scene = make_scene(subscriptions=2, sends=1)
+    scene.slack.share_delay = (5.0, 5.0)
+    scene.slack.answer_late("files.completeUploadExternal", 4, times=2)
+    code, out = scene.run(SLACK_TIMEOUT_SECONDS="1", SLACK_SHARE_WAIT_SECONDS=share_wait)
+    assert code == 0 and "posted 2 " in out, out
+    scene.slack.wait_shared(count=len(scene.slack.files), timeout=30)
+    if share_wait == "0":
+        assert len(scene.slack.calls_to(UPLOAD)) == 4, "a look-up made too early did not upload again"
+        assert set(scene.charts().values()) == {2}
+        return
+    scene.assert_exactly_once(TODAY)
+    assert len(scene.slack.calls_to(UPLOAD)) == 2  # each chart's bytes went up once
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_an_install_outside_the_marketplace_finds_lost_posts_at_one_look_up_a_minute(
+    make_scene: Callable[..., Scene],
+) -> None:
+    """Slack gives apps distributed outside the Marketplace ``conversations.history`` at 1 call a minute
+    and at most 15 messages. Set up for it (SLACK_HISTORY_CALLS_PER_MINUTE=1, SLACK_HISTORY_LIMIT=15), a
+    round whose post answers are lost finds each post among the channel's newest 15 messages, waiting
+    its turn for each look-up instead of collecting 429s, and posts each digest once."""
+    scene = make_scene(subscriptions=2, sends=1)
+    other = scene.slack.add_app("xoxb-other-app")
+    chatter = WebClient(token=other.token, base_url=scene.slack.base_url)
+    for channel in scene.channels:
+        for n in range(20):  # a busy channel: more than one look-up's worth of older messages
+            chatter.chat_postMessage(channel=channel, text=f"chatter {n}")
+    scene.slack.non_marketplace = True
+    scene.slack.enable_tiers(TierLimits(non_marketplace=True))
+    scene.slack.answer_late("chat.postMessage", 4, times=2)
+    try:
+        code, out = scene.run(
+            SLACK_TIMEOUT_SECONDS="1", SLACK_HISTORY_CALLS_PER_MINUTE="1", SLACK_HISTORY_LIMIT="15"
+        )
+    finally:
+        scene.slack.non_marketplace = False
+        scene.slack.disable_tiers()
+    assert code == 0 and "posted 2 " in out, out
+    scene.assert_exactly_once(TODAY)
+    look_ups = scene.slack.calls_to("conversations.history")
+    assert len(look_ups) == 2 and all(c.status == 200 for c in look_ups), [c.response for c in look_ups]
+    assert {int(c.params["limit"]) for c in look_ups} == {15}
 
 
 def test_slack_down_for_several_rounds_then_back(make_scene: Callable[..., Scene]) -> None:

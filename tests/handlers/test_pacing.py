@@ -91,6 +91,31 @@ def test_pacer_lets_five_posts_through_then_one_per_second_per_channel() -> None
     assert [pacer.wait("C1") for _ in range(5)] == [0.0] * 5  # refilled to the burst, no further
 
 
+def test_posts_across_many_channels_keep_to_the_workspace_pace() -> None:
+    t = FakeTime()
+    pacer = ChannelPacer(workspace_rate=5.0, workspace_burst=20, clock=t.clock, sleep=t.sleep)
+    waits = [pacer.wait(f"C{n}") for n in range(23)]  # one post in each of 23 channels
+    assert waits[:20] == [0.0] * 20  # the workspace's burst
+    assert waits[20:] == [pytest.approx(0.2)] * 3  # then 5 a second, whatever the channel
+
+
+def test_a_429_in_one_channel_holds_posts_in_every_channel() -> None:
+    t = FakeTime()
+    pacer = ChannelPacer(clock=t.clock, sleep=t.sleep)
+    pacer.hold("C1", 30.0)
+    with pytest.raises(RateLimitWait):
+        pacer.wait("C3", deadline=t.now + 1)  # a caller who can't wait that long is refused at once
+    assert pacer.wait("C2") == pytest.approx(30.0)  # another channel waits out the same Retry-After
+
+
+def test_a_file_share_counts_against_its_channel_but_not_the_workspace() -> None:
+    t = FakeTime()
+    pacer = ChannelPacer(burst=2, workspace_burst=2, clock=t.clock, sleep=t.sleep)
+    assert [pacer.wait_channel("C1") for _ in range(2)] == [0.0, 0.0]  # two shares took C1's burst
+    assert pacer.wait("C1") == pytest.approx(1.0)  # a post there waits for the channel's next token
+    assert pacer.wait("C2") == 0.0  # the workspace bucket had given the shares nothing
+
+
 def test_a_429_holds_the_whole_bucket_and_queued_callers_queue_again() -> None:
     t = FakeTime()
     buckets = Buckets(clock=t.clock, sleep=t.sleep)
