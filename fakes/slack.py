@@ -1302,6 +1302,20 @@ class SlackFake:
             raise _SlackError("file_not_found")
         return {"ok": True, "file": self._file_object(file), "comments": [], "response_metadata": {"next_cursor": ""}}
 
+    def wait_processed(self, file_id: str, timeout: float = 15) -> StoredFile:
+        """Block until Slack has processed ``file_id`` (an image block may show it from then on)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                file = self.stored_files.get(file_id)
+                now = time.monotonic()
+                if file is not None and file.processed(now):
+                    return file
+                if now >= deadline:
+                    raise AssertionError(f"file {file_id} not processed within {timeout}s")
+                wake = file.processed_at if file is not None else deadline
+                self._cond.wait(max(0.0, min(wake, deadline) - now))
+
     def wait_shared(self, count: int = 1, timeout: float = 15) -> list[FileShare]:
         """Block until ``count`` shares have appeared in their channels (processing done); returns them."""
         deadline = time.monotonic() + timeout

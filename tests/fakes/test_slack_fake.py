@@ -30,7 +30,7 @@ from fakes.signing import (
     sign,
     slash_command_body,
 )
-from fakes.slack import RESPONSE_URL, UPLOAD, SlackFake
+from fakes.slack import DEFAULT_SHARE_DELAY, RESPONSE_URL, UPLOAD, SlackFake, TierLimits
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -370,3 +370,217 @@ def test_post_signed_sends_verifiable_headers(fake: SlackFake) -> None:
     assert call.headers["content-type"] == JSON and call.headers["x-slack-retry-num"] == "1"
     assert SignatureVerifier(SECRET).is_valid_request(call.body, call.headers)
     assert FORM == "application/x-www-form-urlencoded"
+
+
+# --------------------------------------------------------------------------- Block Kit limits
+
+
+def _metadata_messages(excinfo: pytest.ExceptionInfo[SlackApiError]) -> list[str]:
+    return excinfo.value.response["response_metadata"]["messages"]
+
+
+def test_too_many_blocks_or_too_long_texts_are_invalid_blocks_with_slacks_pointers(
+    fake: SlackFake, client: WebClient
+) -> None:
+    divider = {"type": "divider"}
+    with pytest.raises(SlackApiError) as many:
+        client.chat_postMessage(channel="C_PUBLIC", text="x", blocks=[divider] * 51)
+    assert _error(many) == "invalid_blocks"
+    assert _metadata_messages(many) == ["[ERROR] no more than 50 items allowed [json-pointer:/blocks]"]
+    assert many.value.response["errors"] == ["no more than 50 items allowed [json-pointer:/blocks]"]
+    assert client.chat_postMessage(channel="C_PUBLIC", text="x", blocks=[divider] * 50)["ok"]
+
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "y" * 3001}}
+    header = {"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}
+    fields = {"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}
+    with pytest.raises(SlackApiError) as long:
+        client.chat_postMessage(channel="C_PUBLIC", text="x", blocks=[section, header, fields])
+    assert _metadata_messages(long) == [
+        "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]",
+        "[ERROR] must be less than 151 characters [json-pointer:/blocks/1/text/text]",
+        "[ERROR] no more than 10 items allowed [json-pointer:/blocks/2/fields]",
+    ]
+    context = {"type": "context", "elements": [{"type": "mrkdwn", "text": "c"}] * 11}
+    image = {"type": "image", "image_url": "https://example.com/x.png"}  # no alt_text
+    with pytest.raises(SlackApiError) as other:
+        client.chat_update(
+            channel="C_PUBLIC", ts=fake.messages_in("C_PUBLIC")[0]["ts"], text="x", blocks=[context, image]
+        )
+    assert _metadata_messages(other) == [
+        "[ERROR] no more than 10 items allowed [json-pointer:/blocks/0/elements]",
+        "[ERROR] missing required field: alt_text [json-pointer:/blocks/1]",
+    ]
+    assert len(fake.messages_in("C_PUBLIC")) == 1  # nothing refused was stored
+
+
+def test_text_past_40000_characters_is_cut_and_posted_with_a_warning(fake: SlackFake, client: WebClient) -> None:
+    posted = client.chat_postMessage(channel="C_PUBLIC", text="z" * 40_001)
+    assert posted["response_metadata"]["warnings"] == ["message_truncated"]
+    assert len(fake.messages_in("C_PUBLIC")[0]["text"]) == 40_000
+
+
+def test_home_tab_and_modal_limits_answer_invalid_arguments(fake: SlackFake, client: WebClient) -> None:
+    divider = {"type": "divider"}
+    assert client.views_publish(user_id="U1", view={"type": "home", "blocks": [divider] * 100})["ok"]
+    with pytest.raises(SlackApiError) as home:
+        client.views_publish(user_id="U1", view={"type": "home", "blocks": [divider] * 101})
+    assert _error(home) == "invalid_arguments"
+    assert _metadata_messages(home) == ["[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]"]
+    assert "errors" not in home.value.response  # views answer with response_metadata only
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "t" * 25}, "blocks": []}
+    with pytest.raises(SlackApiError) as opened:
+        client.views_open(trigger_id="1.2.3", view=modal)
+    assert _metadata_messages(opened) == ["[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"]
+
+
+# --------------------------------------------------------------------------- message metadata and paging
+
+
+def test_history_keeps_the_event_type_and_drops_only_the_payload_without_include_all_metadata(
+    client: WebClient,
+) -> None:
+    metadata = {"event_type": "sendstats_digest", "event_payload": {"delivery_id": 7}}
+    client.chat_postMessage(channel="C_PUBLIC", text="digest", metadata=metadata)
+    [plain] = client.conversations_history(channel="C_PUBLIC")["messages"]
+    assert plain["metadata"] == {"event_type": "sendstats_digest"}
+    [full] = client.conversations_history(channel="C_PUBLIC", include_all_metadata=True)["messages"]
+    assert full["metadata"] == metadata
+
+
+def test_history_pages_with_cursors_and_bounds(fake: SlackFake, client: WebClient) -> None:
+    posted = [client.chat_postMessage(channel="C_PUBLIC", text=str(n))["ts"] for n in range(5)]
+    first = client.conversations_history(channel="C_PUBLIC", limit=2)
+    assert [m["text"] for m in first["messages"]] == ["4", "3"] and first["has_more"]
+    second = client.conversations_history(
+        channel="C_PUBLIC", limit=2, cursor=first["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in second["messages"]] == ["2", "1"]
+    after = client.conversations_history(channel="C_PUBLIC", oldest=posted[2])["messages"]
+    assert [m["text"] for m in after] == ["4", "3"]  # oldest itself is excluded unless inclusive
+    inclusive = client.conversations_history(channel="C_PUBLIC", oldest=posted[2], inclusive=True)["messages"]
+    assert [m["text"] for m in inclusive] == ["4", "3", "2"]
+
+
+def test_an_app_outside_the_marketplace_reads_at_most_15_messages_a_call(fake: SlackFake, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C_PUBLIC", text="parent")["ts"]
+    for n in range(20):
+        client.chat_postMessage(channel="C_PUBLIC", text=str(n), thread_ts=parent)
+    fake.non_marketplace = True
+    replies = client.conversations_replies(channel="C_PUBLIC", ts=parent, limit=100)
+    assert len(replies["messages"]) == 15 and replies["has_more"]
+    assert len(client.conversations_history(channel="C_PUBLIC")["messages"]) == 1
+    fake.non_marketplace = False
+    assert len(client.conversations_replies(channel="C_PUBLIC", ts=parent)["messages"]) == 21
+
+
+# --------------------------------------------------------------------------- files: processing, privacy
+
+
+def test_a_private_upload_is_the_uploaders_to_show_once_processed(fake: SlackFake, client: WebClient) -> None:
+    fake.share_delay = (1.0, 1.0)
+    other = WebClient(token=fake.add_app("xoxb-other").token, base_url=fake.base_url)
+    try:
+        uploaded = client.files_upload_v2(content=PNG, filename="chart.png", title="Chart", alt_txt="A chart.")
+        file_id = uploaded["file"]["id"]
+        assert uploaded["files"] == [{"id": file_id, "title": "Chart"}]  # Slack's documented answer
+        image = {"type": "image", "slack_file": {"id": file_id}, "alt_text": "A chart."}
+
+        with pytest.raises(SlackApiError) as early:  # Slack is still processing it
+            client.chat_postMessage(channel="C_PUBLIC", text="chart", blocks=[image])
+        assert _error(early) == "invalid_blocks"
+        info = client.files_info(file=file_id)["file"]
+        assert (info["shares"], info["channels"], info["alt_txt"], "thumb_360" in info) == ({}, [], "A chart.", False)
+        with pytest.raises(SlackApiError) as hidden:
+            other.files_info(file=file_id)
+        assert _error(hidden) == "file_not_found"
+
+        fake.wait_processed(file_id)
+        assert "thumb_360" in client.files_info(file=file_id)["file"]
+        posted = client.chat_postMessage(channel="C_PUBLIC", text="chart", blocks=[image])
+        assert posted["message"]["blocks"] == [image]
+        with pytest.raises(SlackApiError) as foreign:  # another app may never show it
+            other.chat_postMessage(channel="C_PUBLIC", text="chart", blocks=[image])
+        assert _error(foreign) == "invalid_blocks"
+        assert "file not found" in _metadata_messages(foreign)[0]
+        assert [m["text"] for m in fake.messages_in("C_PUBLIC")] == ["chart"]  # no share message: private
+    finally:
+        fake.share_delay = DEFAULT_SHARE_DELAY
+
+
+def test_a_shared_upload_appears_in_its_thread_after_processing(fake: SlackFake, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C_PUBLIC", text="report")["ts"]
+    uploaded = client.files_upload_v2(channel="C_PUBLIC", thread_ts=parent, content=PNG, filename="c.png")
+    assert client.conversations_replies(channel="C_PUBLIC", ts=parent)["messages"][1:] == []
+    [share] = fake.wait_shared()
+    [_, message] = client.conversations_replies(channel="C_PUBLIC", ts=parent)["messages"]
+    assert message["files"][0]["id"] == uploaded["file"]["id"] == share.file_id
+    assert (message["bot_id"], message["ts"]) == ("BBOT", share.shared_ts)
+    shares = client.files_info(file=share.file_id)["file"]["shares"]["public"]["C_PUBLIC"]
+    assert shares[0]["ts"] == share.shared_ts and shares[0]["thread_ts"] == parent
+
+
+def test_a_reset_drops_shares_still_in_processing(fake: SlackFake, client: WebClient) -> None:
+    fake.share_delay = (0.3, 0.3)
+    try:
+        client.files_upload_v2(channel="C_PUBLIC", content=PNG, filename="c.png")
+        fake.reset()
+        time.sleep(0.5)
+        assert fake.messages_in("C_PUBLIC") == [] and fake.files == []
+    finally:
+        fake.share_delay = DEFAULT_SHARE_DELAY
+
+
+def test_another_apps_messages_carry_its_own_identity(fake: SlackFake) -> None:
+    app = fake.add_app("xoxb-staging", app_id="A9", bot_id="B9", user_id="USTAGING", name="sendstats-staging")
+    other = WebClient(token=app.token, base_url=fake.base_url)
+    assert other.auth_test()["bot_id"] == "B9"
+    posted = other.chat_postMessage(channel="C_PUBLIC", text="hello")
+    assert (posted["message"]["bot_id"], posted["message"]["app_id"], posted["message"]["user"]) == (
+        "B9",
+        "A9",
+        "USTAGING",
+    )
+    with pytest.raises(SlackApiError) as theirs:
+        WebClient(token=fake.token, base_url=fake.base_url).chat_update(channel="C_PUBLIC", ts=posted["ts"], text="x")
+    assert _error(theirs) == "cant_update_message"
+
+
+# --------------------------------------------------------------------------- tier mode
+
+
+def test_tier_mode_paces_posts_per_workspace_and_counts_shares_against_their_channel(
+    fake: SlackFake, client: WebClient
+) -> None:
+    fake.share_delay = (0.0, 0.0)
+    try:
+        fake.add_channel("C_NEW")
+        fake.add_channel("C_OTHER")
+        fake.enable_tiers(TierLimits(post_burst=2, post_workspace_burst=3))
+        for channel in ("C_PUBLIC", "C_PUBLIC", "C_NEW"):
+            assert client.chat_postMessage(channel=channel, text="x")["ok"]
+        with pytest.raises(SlackApiError) as workspace:  # C_OTHER's own bucket is full; the workspace's is not
+            client.chat_postMessage(channel="C_OTHER", text="x")
+        assert workspace.value.response.status_code == 429
+
+        fake.enable_tiers(TierLimits(post_burst=2))
+        client.files_upload_v2(channel="C_PUBLIC", content=PNG, filename="a.png")
+        client.files_upload_v2(channel="C_PUBLIC", content=PNG, filename="b.png")
+        with pytest.raises(SlackApiError) as channel:  # two shares took the channel's two tokens
+            client.chat_postMessage(channel="C_PUBLIC", text="x")
+        assert channel.value.response.status_code == 429
+        assert client.chat_postMessage(channel="C_NEW", text="x")["ok"]
+    finally:
+        fake.disable_tiers()
+        fake.share_delay = DEFAULT_SHARE_DELAY
+
+
+def test_tier_mode_outside_the_marketplace_allows_one_history_call_a_minute(fake: SlackFake, client: WebClient) -> None:
+    fake.enable_tiers(TierLimits(non_marketplace=True))
+    try:
+        assert client.conversations_history(channel="C_PUBLIC")["ok"]
+        with pytest.raises(SlackApiError) as second:
+            client.conversations_history(channel="C_PUBLIC")
+        assert second.value.response.status_code == 429
+        assert int(second.value.response.headers["Retry-After"]) > 30
+    finally:
+        fake.disable_tiers()
