@@ -10,7 +10,9 @@ Run from the repository root::
 
 **Round.** 100 subscriptions over 10 sends in 100 channels, one ``run_round`` (as ``python -m bot digest``)
 against the fake with ``enable_tiers()``: ``files.*`` Tier 4 = 100/min per method with a burst of 20,
-``chat.postMessage`` 1/s per channel with a burst of 6, 429 + ``Retry-After`` beyond. "before" swaps the
+``chat.postMessage`` 1/s per channel with a burst of 6 (a file shared there counts as one more message)
+and 5/s per workspace with a burst of 30 (an assumption: Slack keeps such a limit without publishing it),
+429 + ``Retry-After`` beyond. "before" swaps the
 delivery's client for the client shipped before this change (a plain ``WebClient`` whose
 ``RateLimitErrorRetryHandler(max_retry_count=3)`` retries each call alone, no buckets); "after" is the shipped
 ``PacedWebClient``. The floor is what the fake's buckets allow at best: for each method, (calls - burst) / rate.
@@ -120,27 +122,37 @@ def clear_deliveries(bench: BotBench) -> None:
 
 
 def floor_seconds(calls: list[Any], limits: Any) -> tuple[float, str]:
-    """The least time the fake's buckets allow for the calls that got through: (n - burst) / rate, worst one."""
+    """The least time the fake's buckets allow for the calls that got through: (n - burst) / rate, worst one.
+
+    Buckets: each tiered method per workspace; ``chat.postMessage`` per channel, where each file shared
+    into the channel counts as one more message, and per workspace (posts only)."""
     counts: dict[tuple[str, str], int] = {}
+
+    def count(key: tuple[str, str]) -> None:
+        counts[key] = counts.get(key, 0) + 1
+
     for call in calls:
         if call.status != 200:
             continue
         if call.method == "chat.postMessage":
-            key = (call.method, str(call.params.get("channel")))
-        elif call.method in limits.method_tiers:
-            key = (call.method, "")
-        else:
-            continue
-        counts[key] = counts.get(key, 0) + 1
+            count((call.method, str(call.params.get("channel"))))
+            count((call.method, ""))
+        elif call.method == "files.completeUploadExternal" and call.params.get("channel_id"):
+            count(("chat.postMessage", str(call.params["channel_id"])))
+        if call.method in limits.method_tiers:
+            count((call.method, ""))
     worst, why = 0.0, "none"
     for (method, channel), n in counts.items():
-        if method == "chat.postMessage":
+        if method == "chat.postMessage" and channel:
             rate, burst = limits.post_rate, limits.post_burst
+        elif method == "chat.postMessage":
+            rate, burst = limits.post_workspace_rate, limits.post_workspace_burst
         else:
             rate, burst = limits.tiers[limits.method_tiers[method]]
         floor = max(0.0, n - burst) / rate
         if floor > worst:
-            worst, why = floor, f"{n} {method}{' in ' + channel if channel else ''}"
+            where = f" in {channel}" if channel else (" (workspace)" if method == "chat.postMessage" else "")
+            worst, why = floor, f"{n} {method}{where}"
     return worst, why
 
 
