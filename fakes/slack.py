@@ -21,8 +21,9 @@ Knobs (constructor arguments, all kept across :meth:`SlackFake.reset`):
 
 - ``share_delay=(low, high)``: seconds after ``files.completeUploadExternal`` returns before Slack has
   processed the file: only then does the share (and its message in the channel or thread) appear, and
-  only then may an image block show the file. Drawn uniformly from the range for each upload; the
-  default (1, 2) is what Slack's "asynchronous" processing takes in practice; ``(0, 0)`` shares at once.
+  only then may an image block show the file. Drawn uniformly from the range for each upload (seeded,
+  so runs repeat); ``(0, 0)`` shares at once. Slack documents the processing as asynchronous but not
+  how long it takes: the default, a second or two, is an assumption.
 - ``non_marketplace=True``: the app is distributed outside the Slack Marketplace, so
   ``conversations.history`` and ``conversations.replies`` return at most 15 messages per call (and, in
   tier mode, allow 1 call per minute).
