@@ -63,7 +63,7 @@ def old_client(bench: BotBench) -> Any:
     from handlers.adapter.pacing import ChannelPacer
 
     class OldClient(WebClient):
-        pacer = ChannelPacer(rate=1.0, burst=1)
+        pacer = ChannelPacer(rate=1.0, burst=1, workspace_rate=1000.0, workspace_burst=1000)  # no workspace pace
 
         def chat_postMessage(self, *, channel: str, **kwargs: Any) -> Any:
             self.pacer.wait(channel)
@@ -82,13 +82,22 @@ def old_client(bench: BotBench) -> Any:
 
 
 def use_mode(bench: BotBench, mode: str, shipped: Any) -> None:
-    """Point the bot's delivery at the old or the shipped client and its pacer."""
-    delivery = bench.runtime.deps.delivery  # type: ignore[union-attr]
-    delivery.client = old_client(bench) if mode == "before" else shipped
-    delivery.pacer = delivery.client.pacer
-    delivery.pacer.reset()
-    if mode != "before":
-        shipped.limits.reset()
+    """Point the bot's deliveries (reports', and the digest round's own) at the old or the shipped client
+    and its pacer. ``shipped`` is ``{delivery: its shipped client}``, taken before any swap."""
+    for delivery, client in shipped.items():
+        delivery.client = old_client(bench) if mode == "before" else client
+        delivery.pacer = delivery.client.pacer
+        delivery.pacer.reset()
+        if mode != "before":
+            client.limits.reset()
+
+
+def shipped_clients(bench: BotBench) -> dict[Any, Any]:
+    """The deliveries that post (reports; the digest round's sender) with the clients they shipped with."""
+    runtime = bench.runtime
+    assert runtime is not None
+    deliveries = [runtime.deps.delivery, runtime.rounds.sender.delivery]  # type: ignore[attr-defined]
+    return {delivery: delivery.client for delivery in deliveries}
 
 
 # -- the round ---------------------------------------------------------------------------------------------
@@ -307,7 +316,7 @@ def main() -> None:
         if args.part == "burst":
             return
     with running_bot(channels=args.channels + 1) as bench:
-        shipped = bench.runtime.deps.delivery.client  # type: ignore[union-attr]
+        shipped = shipped_clients(bench)
         if args.part in ("round", "all"):
             round_channels = bench.channels[: args.channels]
             everything = bench.channels
