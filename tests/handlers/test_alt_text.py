@@ -75,7 +75,7 @@ def test_campaign_and_canvas_charts_say_their_own_series(bot: BotUnderTest) -> N
 
 def test_a_digest_chart_has_its_sentence_too(bot: BotUnderTest) -> None:
     make_subscription(bot, "C_PUBLIC")
-    run_round(bot.runtime.rounds, bot.runtime.store.active_subscriptions(), digest_date=datetime.now(UTC).date())
+    run_round(bot.runtime.rounds, bot.runtime.store.subscriptions.active(), digest_date=datetime.now(UTC).date())
     alt = uploaded_alt_text(bot)
     assert alt.startswith("Daily sent, delivered, opens, clicks and conversions for ")
     first_day = bot.braze.sends[(CAMPAIGN, SEND)].first_day
