@@ -172,7 +172,10 @@ def history_rates(settings: Settings) -> dict[str, tuple[float, int]]:
 def make_delivery(settings: Settings, client: WebClient) -> SlackDelivery:
     """A :class:`SlackDelivery` with the settings' history limit and share wait."""
     return SlackDelivery(
-        client, history_limit=settings.slack_history_limit, share_wait=settings.slack_share_wait_seconds
+        client,
+        history_limit=settings.slack_history_limit,
+        share_wait=settings.slack_share_wait_seconds,
+        look_interval=60 / settings.slack_history_calls_per_minute,
     )
 
 

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from handlers.adapter.pacing import ChannelPacer
-from handlers.adapter.ratelimit import PacedWebClient
+from handlers.adapter.ratelimit import DEFAULT_DEADLINE, PacedWebClient
 from reports import deadline
 
 log = logging.getLogger(__name__)
@@ -89,8 +89,11 @@ HISTORY_LIMIT = 100
 #: After an upload whose outcome is unknown, how long a look-up for its file keeps looking: Slack shares
 #: a file (and posts its message) only once it has processed it, seconds after the upload returned.
 SHARE_WAIT = 15.0
-#: Seconds after such an upload at which the look-up looks again (then once more at the wait's end).
+#: Seconds after such an upload at which the look-up looks again (then once more at the wait's end), when
+#: the history pace allows a look-up a second; at a slower pace it looks only at the wait's end.
 SHARE_LOOKS = (2.0, 5.0)
+#: Seconds between two history look-ups at Slack's Tier 3 (50 a minute).
+TIER3_INTERVAL = 60 / 50
 
 
 class SlackDelivery:
@@ -107,6 +110,7 @@ class SlackDelivery:
         patience: float = DELIVERY_PATIENCE,
         history_limit: int = HISTORY_LIMIT,
         share_wait: float = SHARE_WAIT,
+        look_interval: float = TIER3_INTERVAL,
     ) -> None:
         self.client: WebClient = client
         self.pacer: ChannelPacer = client.pacer
@@ -114,6 +118,9 @@ class SlackDelivery:
         #: At most this many messages per history look-up (15 for an app outside the Slack Marketplace).
         self.history_limit = history_limit
         self.share_wait = share_wait
+        #: Seconds between two history look-ups at the pace they are allowed (60 for an app outside the
+        #: Marketplace): a look-up's deadline leaves room to wait for its turn.
+        self.look_interval = look_interval
         #: (channel, thread_ts, filename) → when an upload there ended that may have landed (its file may
         #: still be in processing, not yet shared): what :meth:`thread_file` waits for.
         self._recent_uploads: dict[tuple[str, str | None, str], float] = {}
@@ -149,7 +156,10 @@ class SlackDelivery:
         ``payload``, or None. ONE ``conversations.history`` call over the newest ``limit`` messages (at most
         ``history_limit``) with ``include_all_metadata``, joining a public channel first if need be."""
         limit = min(limit, self.history_limit)
+        with deadline.unless_set(DEFAULT_DEADLINE + self.look_interval):  # room to wait for its turn
+            return self._find_tagged(channel, event_type, payload, limit)
 
+    def _find_tagged(self, channel: str, event_type: str, payload: dict[str, Any], limit: int) -> str | None:
         def look() -> str | None:
             response = self.client.conversations_history(channel=channel, limit=limit, include_all_metadata=True)
             for message in response.get("messages") or []:
@@ -167,14 +177,19 @@ class SlackDelivery:
 
         One ``conversations.replies`` call, unless this process made such an upload less than
         ``share_wait`` seconds ago: Slack shares a file only once it has processed it, so a file uploaded
-        a moment ago may not be in the thread yet. Then it looks again at :data:`SHARE_LOOKS` and once
-        more when the wait is over, before answering None.
+        a moment ago may not be in the thread yet. Then it looks again at :data:`SHARE_LOOKS` (at Tier 3's
+        pace) and once more when the wait is over, before answering None.
         """
+        with deadline.unless_set(DEFAULT_DEADLINE + self.share_wait + 2 * self.look_interval):
+            return self._thread_file_waiting(channel, thread_ts, filename)
+
+    def _thread_file_waiting(self, channel: str, thread_ts: str, filename: str) -> str | None:
         found = self._thread_file(channel, thread_ts, filename)
         ended = self._upload_ended(channel, thread_ts, filename)
         if found is not None or ended is None:
             return found
-        for after in (*[a for a in SHARE_LOOKS if a < self.share_wait], self.share_wait):
+        looks = [a for a in SHARE_LOOKS if a < self.share_wait] if self.look_interval <= 1.5 else []
+        for after in (*looks, self.share_wait):
             delay = ended + after - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
