@@ -252,16 +252,17 @@ def test_a_chart_whose_upload_answer_was_lost_is_found_once_slack_has_shared_it(
     make_scene: Callable[..., Scene], share_wait: str
 ) -> None:
     """Slack completes the upload but its answer comes after the client gave up, and Slack shares the file
-    only 5 s later (processing). The round's look-up comes before that: it must wait for the share, not
-    upload the chart a second time. ``SLACK_SHARE_WAIT_SECONDS=0`` (look once) shows what it prevents."""
+    only 10 s later (processing). The round's look-up comes about 3 s after the upload: it must wait for
+    the share, not upload the chart a second time. ``SLACK_SHARE_WAIT_SECONDS=0`` (look once) shows what
+    the wait prevents."""
     scene = make_scene(subscriptions=2, sends=1)
-    scene.slack.share_delay = (5.0, 5.0)
+    scene.slack.share_delay = (10.0, 10.0)
     scene.slack.answer_late("files.completeUploadExternal", 4, times=2)
     code, out = scene.run(SLACK_TIMEOUT_SECONDS="1", SLACK_SHARE_WAIT_SECONDS=share_wait)
     assert code == 0 and "posted 2 " in out, out
     scene.slack.wait_shared(count=len(scene.slack.files), timeout=30)
     if share_wait == "0":
-        assert len(scene.slack.calls_to(UPLOAD)) == 4, "a look-up made too early did not upload again"
+        assert len(scene.slack.calls_to(UPLOAD)) == 4, "without the wait, each chart is uploaded twice"
         assert set(scene.charts().values()) == {2}
         return
     scene.assert_exactly_once(TODAY)
