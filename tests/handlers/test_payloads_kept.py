@@ -1,0 +1,74 @@
+"""The Slack payloads of every report kind are the same as before the kind registry, except where a
+change is listed below on purpose.
+
+``payloads/before/`` was recorded by ``payload_scenarios`` (fixed data, fixed clock) on the code before
+the registry; each scenario is rebuilt here with today's code and compared as JSON. An intended change
+names its scenario, the JSON path, the value before and after, and why. A listed change whose "before"
+no longer matches the recording fails too, so the list cannot drift.
+
+``PAYLOADS_WRITE=<folder>`` writes the rebuilt payloads to ``payloads/<folder>/`` instead of comparing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.handlers.payload_scenarios import SCENARIOS, run
+from tests.harness import BotUnderTest
+
+HERE = Path(__file__).parent / "payloads"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One intended difference: at ``path`` (``/``-separated keys and list indexes) of ``scenario``."""
+
+    scenario: str
+    path: str
+    before: Any
+    after: Any
+    why: str
+
+
+#: Intended changes, few: the restructuring keeps every message as it was.
+CHANGES: tuple[Change, ...] = ()
+
+
+def _walk(doc: Any, path: str) -> tuple[Any, str | int]:
+    *parents, last = path.split("/")
+    for key in parents:
+        doc = doc[int(key)] if isinstance(doc, list) else doc[key]
+    return doc, int(last) if isinstance(doc, list) else last
+
+
+def expected(name: str) -> Any:
+    doc = json.loads((HERE / "before" / f"{name}.json").read_text())
+    for change in (c for c in CHANGES if c.scenario == name):
+        parent, key = _walk(doc, change.path)
+        assert parent[key] == change.before, f"{change.path}: the recording no longer holds {change.before!r}"
+        parent[key] = copy.deepcopy(change.after)
+    return doc
+
+
+def test_every_change_names_a_recorded_scenario() -> None:
+    assert {c.scenario for c in CHANGES} <= set(SCENARIOS)
+    assert sorted(p.stem for p in (HERE / "before").glob("*.json")) == sorted(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_payloads_are_kept(bot: BotUnderTest, name: str) -> None:
+    rebuilt = run(bot, name)
+    folder = os.environ.get("PAYLOADS_WRITE")
+    if folder:
+        (HERE / folder).mkdir(parents=True, exist_ok=True)
+        text = json.dumps(rebuilt, indent=1, ensure_ascii=False) + "\n"
+        (HERE / folder / f"{name}.json").write_text(text)
+        return
+    assert rebuilt == expected(name)
