@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `reports` importable
 
 from reports.chart import render_chart
-from reports.models import ChartData
+from reports.models import ChartData, SeriesSpec
 
 SIZES = (7, 14, 100)
 CHANNELS = 4
@@ -71,11 +71,14 @@ def realistic_chart_data(n_days: int, seed: int = 7, start: date = date(2025, 3,
     return ChartData(
         title=f"Spring Sale - $10 off (send 3f9a2c, {n_days} days)",
         days=days,
-        sent=tuple(sent),
-        delivered=tuple(delivered),
-        opens=tuple(opens),
-        clicks=tuple(clicks),
-        conversions=tuple(conversions),
+        top_title="Volume",
+        top=(SeriesSpec("Sent", tuple(sent), bars=True), SeriesSpec("Delivered", tuple(delivered))),
+        bottom_title="Engagement",
+        bottom=(
+            SeriesSpec("Opens", tuple(opens)),
+            SeriesSpec("Clicks", tuple(clicks)),
+            SeriesSpec("Conversions", tuple(conversions)),
+        ),
         window_end=window_end,
     )
 

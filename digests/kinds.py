@@ -19,7 +19,6 @@ from reports.campaigns import campaign_chart_data, parse_campaign_series
 from reports.canvases import canvas_chart_data, parse_canvas_series
 from reports.kind_daily import KindDigest, KindSeries, build_kind_digest, span
 from reports.kind_reports import kind_title
-from reports.panel_chart import render_panel_chart
 from reports.pipeline import Workers
 
 log = logging.getLogger(__name__)
@@ -101,7 +100,7 @@ def render(renderer: Workers, fetched: KindFetched, digest: KindDigest, chart_ti
         data = campaign_chart_data(fetched.series, digest.window, title=chart_title)  # type: ignore[arg-type]
     else:
         data = canvas_chart_data(fetched.series, digest.window, title=chart_title)  # type: ignore[arg-type]
-    return renderer.run(render_panel_chart, data)
+    return renderer.render(data)
 
 
 def end_reason(digest: KindDigest) -> str:

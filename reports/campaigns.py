@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from reports.models import Counts, PanelChartData, SeriesSpec, counts_of, sum_counts
+from reports.models import ChartData, Counts, SeriesSpec, counts_of, sum_counts
 from reports.parse import by_date, parse_number
 
 DEFAULT_VARIATION = "(no variation)"
@@ -353,7 +353,7 @@ _ENGAGEMENT = (("email", "unique_opens", "Email unique opens"), ("email", "uniqu
 MAX_SERIES = 7
 
 
-def campaign_chart_data(series: CampaignSeries, summary: CampaignSummary, *, title: str) -> PanelChartData:
+def campaign_chart_data(series: CampaignSeries, summary: CampaignSummary, *, title: str) -> ChartData:
     """Volume (sent, or impressions for in-app, per channel) over engagement (each channel's own
     opens/clicks, named as such, plus conversions); a day without data is a gap."""
     days = tuple(summary.start + timedelta(days=i) for i in range((summary.end - summary.start).days + 1))
@@ -391,7 +391,7 @@ def campaign_chart_data(series: CampaignSeries, summary: CampaignSummary, *, tit
             None if (v := levels.get(d, Counts()).get("conversions")) is None else int(v) for d in days
         )
         engagement.append(SeriesSpec("Conversions", conv))
-    return PanelChartData(
+    return ChartData(
         title=title,
         days=days,
         top_title="Volume",

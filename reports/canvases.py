@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
-from reports.models import PanelChartData, SeriesSpec
+from reports.models import ChartData, SeriesSpec
 from reports.parse import by_date, parse_number
 
 
@@ -182,7 +182,7 @@ def _day_total(point: CanvasDay) -> CanvasStats:
 MAX_VARIANT_SERIES = 6
 
 
-def canvas_chart_data(series: CanvasSeries, summary: CanvasSummary, *, title: str) -> PanelChartData:
+def canvas_chart_data(series: CanvasSeries, summary: CanvasSummary, *, title: str) -> ChartData:
     """Entries per variant (total as bars) over conversions per variant; days without data are gaps."""
     days = tuple(summary.start + timedelta(days=i) for i in range((summary.end - summary.start).days + 1))
     by_day = {p.day: p for p in series.days if p.has_data}
@@ -203,4 +203,4 @@ def canvas_chart_data(series: CanvasSeries, summary: CanvasSummary, *, title: st
     top += [SeriesSpec(v.name, column(variant(v.variant_id, "entries"))) for v in shown]
     bottom = [SeriesSpec("All conversions", column(lambda p: _day_total(p).conversions), bars=True)]
     bottom += [SeriesSpec(v.name, column(variant(v.variant_id, "conversions"))) for v in shown]
-    return PanelChartData(title, days, "Entries", tuple(top), "Conversions", tuple(bottom))
+    return ChartData(title, days, "Entries", tuple(top), "Conversions", tuple(bottom))

@@ -1,4 +1,9 @@
-"""Render one send's daily analytics as a PNG for Slack.
+"""Render a report's daily analytics as a PNG for Slack: one chart module for every report kind.
+
+A chart is two panels over the same days (:class:`reports.models.ChartData`); each kind chooses the
+series (a send: sent and delivered over opens, clicks and conversions; a campaign: each channel's
+volume over its engagement; a Canvas: entries over conversions, per variant). :func:`render_chart` is
+the whole public API.
 
 Why it is built this way:
 
@@ -12,8 +17,10 @@ Why it is built this way:
 * An opaque white card with dark text and Okabe-Ito (colour-blind safe) colours stays readable
   in Slack's light and dark themes; a transparent PNG would put dark text on a dark background.
 * Honest: a day Braze did not report is a gap (shaded, with "No data" in the legend), never a
-  zero, and the end of Braze's analytics window is marked, because after it numbers stop
-  changing (or disappear) for reasons that have nothing to do with the send.
+  zero, and the end of Braze's analytics window (sends only) is marked, because after it numbers
+  stop changing (or disappear) for reasons that have nothing to do with the send.
+* Every series has its own colour and marker across the whole chart (bars one colour of their
+  own), so no two lines of one chart look alike.
 * Fast: the layout is computed once from measured text instead of ``layout="constrained"``,
   which re-measures every tick label several times and more than doubled the render time.
 """
@@ -24,7 +31,7 @@ import io
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import InitVar, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -42,7 +49,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedFormatter, FixedLocator, MaxNLocator, NullLocator
 from PIL import Image
 
-from reports.models import ChartData
+from reports.models import ChartData, SeriesSpec
 
 __all__ = ["render_chart"]
 
@@ -59,12 +66,13 @@ MUTED = "#57606A"
 GRID = "#E3E6EA"
 SPINE = "#8C959F"
 
-# Okabe-Ito palette; every series also gets its own marker so colour is never the only cue.
-SENT_COLOUR = "#56B4E9"
-DELIVERED_COLOUR = "#0072B2"
-OPENS_COLOUR = "#D55E00"
-CLICKS_COLOUR = "#009E73"
-CONVERSIONS_COLOUR = "#CC79A7"
+# Okabe-Ito palette; every line also gets its own marker so colour is never the only cue. Lines take
+# the colours in this order (neighbours contrast), bars the sky blue no line uses.
+LINE_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#000000")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+BAR_COLOUR = "#56B4E9"
+#: Longest series label in a legend (campaign variation and Canvas variant names can be long).
+LABEL_CHARS = 40
 
 NO_DATA_FILL = "#E1E4E8"
 AFTER_WINDOW_FILL = "#F6F8FA"
@@ -116,7 +124,7 @@ _DRAWABLE = _supported_codepoints()
 
 
 def render_chart(data: ChartData) -> bytes:
-    """Draw ``data`` as a two-panel PNG (Volume over Engagement) and return its bytes.
+    """Draw ``data`` as a two-panel PNG and return its bytes.
 
     Safe to call concurrently from threads or a process pool: each thread draws on its own card
     (built on first use, then reused) and nothing is registered globally. Raises ``ValueError`` if
@@ -127,24 +135,21 @@ def render_chart(data: ChartData) -> bytes:
     x = _day_numbers(data.days)
 
     card = _card()
-    fig, renderer, volume, engagement = card.fig, card.renderer, card.volume, card.engagement
-
+    fig, renderer = card.fig, card.renderer
     panels = (
-        _Panel(volume, "Volume", {"sent": data.sent, "delivered": data.delivered}),
-        _Panel(
-            engagement,
-            "Engagement",
-            {"opens": data.opens, "clicks": data.clicks, "conversions": data.conversions},
-        ),
+        _Panel(card.top, data.top_title, data.top),
+        _Panel(card.bottom, data.bottom_title, data.bottom),
     )
     after_window = _after_window_mask(data.days, data.window_end)
     window_x = _window_line_x(data.days, data.window_end)
     marker_size = 5.0 if len(x) <= 31 else 3.0
 
-    _draw_volume(panels[0], x, marker_size)
-    _draw_engagement(panels[1], x, marker_size)
+    lines = 0
     for panel in panels:
-        missing = np.all([np.isnan(v) for v in panel.series.values()], axis=0)
+        panel.ax.set_title(panel.name, loc="left", fontproperties=_font(PANEL_TITLE_SIZE, "bold"), color=TEXT, pad=6)
+        lines = _draw(panel, x, marker_size, lines)
+        series = panel.series
+        missing = np.all([np.isnan(v) for v in series], axis=0) if series else np.ones(len(x), dtype=bool)
         panel.handles += _shade(panel.ax, x, missing & ~after_window, after_window)
         if window_x is not None:
             panel.ax.axvline(window_x, color=WINDOW_LINE, linestyle=WINDOW_DASHES, linewidth=1.4, zorder=4)
@@ -165,7 +170,7 @@ def render_chart(data: ChartData) -> bytes:
         )
     for panel in panels:
         _legend(panel.ax, panel.handles)
-    _format_x(volume, engagement, x, data.days, window_x)
+    _format_x(card.top, card.bottom, x, data.days, window_x)
 
     title = _fit_title(_clean_title(data.title), renderer)
     fig.suptitle(
@@ -245,9 +250,9 @@ class _CardCanvas(FigureCanvasAgg):
 class _Card:
     """A styled figure with its two panels, kept between renders so each render only adds its data.
 
-    Building the figure (two ``Axes``, their spines, grid, titles and tick objects) was about a third
-    of a render; it is the same for every chart, so it is built once per thread and only the data
-    artists (lines, bars, spans, texts, legends) are removed and redrawn.
+    Building the figure (two ``Axes``, their spines, grid and tick objects) was about a third of a
+    render; it is the same for every chart of every kind, so it is built once per thread and only
+    the data artists (lines, bars, spans, texts, legends) and the panel titles change.
     """
 
     def __init__(self) -> None:
@@ -256,15 +261,15 @@ class _Card:
         self.renderer = self.canvas.get_renderer()  # also measures text for the layout
         # Not sharex: shared axes re-measure each other's ticks on every draw. Both get the same
         # x limits instead, and only the bottom one carries date ticks.
-        self.volume, self.engagement = self.fig.subplots(2, 1)
-        _style_axes(self.volume, "Volume")
-        _style_axes(self.engagement, "Engagement")
+        self.top, self.bottom = self.fig.subplots(2, 1)
+        _style_axes(self.top)
+        _style_axes(self.bottom)
         params = self.fig.subplotpars
         self._fresh_layout = {k: getattr(params, k) for k in ("left", "right", "top", "bottom", "hspace")}
 
     def clear(self) -> None:
         """Remove the previous chart's data artists; the styled axes stay."""
-        for ax in (self.volume, self.engagement):
+        for ax in (self.top, self.bottom):
             for artist in (*ax.lines, *ax.collections, *ax.patches, *ax.texts):
                 artist.remove()
             if ax.get_legend() is not None:
@@ -306,21 +311,20 @@ class _Panel:
 
     ax: Axes
     name: str
-    raw: InitVar[dict[str, Sequence[int | None]]]
-    series: dict[str, np.ndarray] = field(init=False)
+    specs: Sequence[SeriesSpec]
+    series: list[np.ndarray] = field(init=False)
     handles: list[Handle] = field(default_factory=list)
 
-    def __post_init__(self, raw: dict[str, Sequence[int | None]]) -> None:
-        self.series = {k: _as_array(v) for k, v in raw.items()}
+    def __post_init__(self) -> None:
+        self.series = [_as_array(spec.values) for spec in self.specs]
 
 
 def _validate(data: ChartData) -> None:
     if not data.days:
         raise ValueError("ChartData.days is empty; there is no range to draw")
-    n = len(data.days)
-    for name in ("sent", "delivered", "opens", "clicks", "conversions"):
-        if len(getattr(data, name)) != n:
-            raise ValueError(f"ChartData.{name} has {len(getattr(data, name))} values for {n} days")
+    for spec in (*data.top, *data.bottom):
+        if len(spec.values) != len(data.days):
+            raise ValueError(f"series {spec.label!r} has {len(spec.values)} values for {len(data.days)} days")
 
 
 def _day_numbers(days: Sequence[date]) -> np.ndarray:
@@ -374,74 +378,28 @@ def _series_label(name: str, values: np.ndarray) -> str:
     return f"{name} (no data)" if np.all(np.isnan(values)) else name
 
 
-def _draw_volume(panel: _Panel, x: np.ndarray, marker_size: float) -> None:
-    """Sent as bars (a send goes out on few days), delivered as a line over them."""
-    ax, sent, delivered = panel.ax, panel.series["sent"], panel.series["delivered"]
-    known = ~np.isnan(sent)
-    half = BAR_WIDTH / 2
-    bars = [
-        ((xi - half, 0.0), (xi - half, v), (xi + half, v), (xi + half, 0.0))
-        for xi, v in zip(x[known], sent[known], strict=True)
-    ]
-    # One collection instead of ax.bar's Rectangle per day: one artist, one draw call.
-    ax.add_collection(PolyCollection(bars, facecolors=SENT_COLOUR, linewidths=0, zorder=2), autolim=False)
-    ax.plot(
-        x,
-        delivered,
-        color=DELIVERED_COLOUR,
-        linewidth=1.8,
-        marker="o",
-        markersize=marker_size,
-        markeredgecolor=BACKGROUND,
-        markeredgewidth=0.8,
-        zorder=3,
-    )
-    panel.handles += [
-        Patch(facecolor=SENT_COLOUR, label=_series_label("Sent", sent)),
-        Line2D(
-            [],
-            [],
-            color=DELIVERED_COLOUR,
-            linewidth=1.8,
-            marker="o",
-            markersize=5,
-            markeredgecolor=BACKGROUND,
-            label=_series_label("Delivered", delivered),
-        ),
-    ]
-
-
-def _draw_engagement(panel: _Panel, x: np.ndarray, marker_size: float) -> None:
-    """Opens, clicks and conversions as lines; distinct markers so colour is not the only cue."""
-    for key, label, colour, marker in (
-        ("opens", "Opens", OPENS_COLOUR, "o"),
-        ("clicks", "Clicks", CLICKS_COLOUR, "s"),
-        ("conversions", "Conversions", CONVERSIONS_COLOUR, "^"),
-    ):
-        values = panel.series[key]
-        panel.ax.plot(
-            x,
-            values,
-            color=colour,
-            linewidth=1.8,
-            marker=marker,
-            markersize=marker_size,
-            markeredgecolor=BACKGROUND,
-            markeredgewidth=0.6,
-            zorder=3,
-        )
+def _draw(panel: _Panel, x: np.ndarray, marker_size: float, lines: int) -> int:
+    """Bars (one collection, not a Rectangle per day) and lines, each line with the next colour and
+    marker of the chart; returns how many lines the chart has drawn so far."""
+    for spec, values in zip(panel.specs, panel.series, strict=True):
+        if spec.bars:
+            known = ~np.isnan(values)
+            half = BAR_WIDTH / 2
+            bars = [
+                ((xi - half, 0.0), (xi - half, v), (xi + half, v), (xi + half, 0.0))
+                for xi, v in zip(x[known], values[known], strict=True)
+            ]
+            panel.ax.add_collection(PolyCollection(bars, facecolors=BAR_COLOUR, linewidths=0, zorder=2), autolim=False)
+            panel.handles.append(Patch(facecolor=BAR_COLOUR, label=_series_label(spec.label[:LABEL_CHARS], values)))
+            continue
+        colour, marker = LINE_COLOURS[lines % len(LINE_COLOURS)], MARKERS[lines % len(MARKERS)]
+        lines += 1
+        style = {"color": colour, "linewidth": 1.8, "marker": marker, "markeredgecolor": BACKGROUND}
+        panel.ax.plot(x, values, markersize=marker_size, markeredgewidth=0.6, zorder=3, **style)
         panel.handles.append(
-            Line2D(
-                [],
-                [],
-                color=colour,
-                linewidth=1.8,
-                marker=marker,
-                markersize=5,
-                markeredgecolor=BACKGROUND,
-                label=_series_label(label, values),
-            )
+            Line2D([], [], markersize=5, label=_series_label(spec.label[:LABEL_CHARS], values), **style)
         )
+    return lines
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -521,9 +479,9 @@ def _freeze_ticks(axis: Axis, ticks: Sequence[float], labels: Sequence[str], off
     axis.set_major_formatter(formatter)
 
 
-def _scale_y(ax: Axes, series: dict[str, np.ndarray]) -> None:
+def _scale_y(ax: Axes, series: Sequence[np.ndarray]) -> None:
     """Start at zero (counts), leave headroom, integer ticks with thousands separators."""
-    present = [v for v in series.values() if not np.all(np.isnan(v))]
+    present = [v for v in series if not np.all(np.isnan(v))]
     top = max(float(np.nanmax(v)) for v in present)
     bottom = min(0.0, min(float(np.nanmin(v)) for v in present))
     top = max(top * 1.12, 1.0)
@@ -533,9 +491,8 @@ def _scale_y(ax: Axes, series: dict[str, np.ndarray]) -> None:
     _freeze_ticks(ax.yaxis, ticks, [f"{round(t):,}" for t in ticks])
 
 
-def _style_axes(ax: Axes, name: str) -> None:
+def _style_axes(ax: Axes) -> None:
     ax.set_facecolor(BACKGROUND)
-    ax.set_title(name, loc="left", fontproperties=_font(PANEL_TITLE_SIZE, "bold"), color=TEXT, pad=6)
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right"):

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from reports.braze import BrazeClient, no_kind_data
 from reports.campaigns import CampaignSummary, campaign_chart_data, parse_campaign_series, summarise_campaign
 from reports.canvases import CanvasSummary, canvas_chart_data, parse_canvas_series, summarise_canvas
-from reports.panel_chart import render_panel_chart
+from reports.chart import render_chart
 from reports.pipeline import NAME_TIMEOUT, CampaignNames, Workers, date_range
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def analyse_kind(
     if not summary.has_data:
         return KindAnalysis(summary, None)
     try:
-        return KindAnalysis(summary, render_panel_chart(make_chart()))
+        return KindAnalysis(summary, render_chart(make_chart()))
     except Exception as exc:  # the numbers matter more than the drawing
         log.exception("chart rendering failed for %s %s", kind, object_id)
         return KindAnalysis(summary, None, f"the chart could not be drawn ({type(exc).__name__})")

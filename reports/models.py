@@ -129,25 +129,6 @@ class SendSeries:
 
 
 @dataclass(frozen=True, slots=True)
-class ChartData:
-    """Everything the chart needs, small and picklable so it can cross into a render process.
-
-    ``days`` covers the requested range day by day; a value of ``None`` means Braze had no data
-    for that day (drawn as a gap, never as zero).
-    """
-
-    title: str
-    days: tuple[date, ...]
-    sent: tuple[int | None, ...]
-    delivered: tuple[int | None, ...]
-    opens: tuple[int | None, ...]
-    clicks: tuple[int | None, ...]
-    conversions: tuple[int | None, ...]
-    #: Last day Braze keeps this send's analytics (``reports.summary.window_end``), if known.
-    window_end: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Counts:
     """Named counters of one Braze object, for shapes whose metric set depends on the channel.
 
@@ -196,7 +177,7 @@ def sum_counts(bags: Iterable[Counts]) -> Counts:
 
 @dataclass(frozen=True, slots=True)
 class SeriesSpec:
-    """One line (or bar series) of a :class:`PanelChartData` panel; ``None`` values are gaps."""
+    """One line (or bar series) of a :class:`ChartData` panel; ``None`` values are gaps."""
 
     label: str
     values: tuple[int | None, ...]
@@ -204,10 +185,11 @@ class SeriesSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class PanelChartData:
-    """A two-panel daily chart whose series are chosen by the report kind (campaign, Canvas).
+class ChartData:
+    """Everything a two-panel daily chart needs, whatever the report kind chose to draw (its series).
 
-    Small and picklable, like :class:`ChartData`, so it can be drawn in a worker process.
+    Small and picklable, so it can cross into a render process. Every series covers ``days`` day by
+    day; ``None`` means Braze had no data that day (drawn as a gap, never as zero).
     """
 
     title: str
@@ -216,3 +198,5 @@ class PanelChartData:
     top: tuple[SeriesSpec, ...]
     bottom_title: str
     bottom: tuple[SeriesSpec, ...]
+    #: Last day Braze keeps a send's analytics (``reports.summary.window_end``), marked when given.
+    window_end: date | None = None

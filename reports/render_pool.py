@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from reports.chart import render_chart
-from reports.models import ChartData
+from reports.models import ChartData, SeriesSpec
 
 T = TypeVar("T")
 
@@ -45,7 +45,8 @@ def _warm_up() -> None:
     """Import matplotlib and draw once so the first real chart is not slow."""
     from datetime import date
 
-    render_chart(ChartData("warm-up", (date(2026, 1, 1),), (1,), (1,), (1,), (1,), (1,)))
+    one = (SeriesSpec("warm-up", (1,)),)
+    render_chart(ChartData("warm-up", (date(2026, 1, 1),), "Volume", one, "Engagement", one))
 
 
 class ChartRenderer:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from reports.models import COUNT_METRICS, ChartData, DayPoint, Metrics, SendSeries, sum_metrics
+from reports.models import COUNT_METRICS, ChartData, DayPoint, Metrics, SendSeries, SeriesSpec, sum_metrics
 
 #: Braze keeps send analytics for this many days after the send.
 RETENTION_DAYS = 14
@@ -188,10 +188,16 @@ def chart_data(series: SendSeries, summary: Summary, *, title: str) -> ChartData
     return ChartData(
         title=title,
         days=days,
-        sent=column(lambda m: m.sent),
-        delivered=column(lambda m: m.delivered),
-        opens=column(opens),
-        clicks=column(lambda m: m.body_clicks),
-        conversions=column(lambda m: m.conversions),
+        top_title="Volume",
+        top=(
+            SeriesSpec("Sent", column(lambda m: m.sent), bars=True),
+            SeriesSpec("Delivered", column(lambda m: m.delivered)),
+        ),
+        bottom_title="Engagement",
+        bottom=(
+            SeriesSpec("Opens", column(opens)),
+            SeriesSpec("Clicks", column(lambda m: m.body_clicks)),
+            SeriesSpec("Conversions", column(lambda m: m.conversions)),
+        ),
         window_end=summary.window_end,
     )

@@ -1,5 +1,9 @@
 """Tests for reports.chart.render_chart: valid, big enough, opaque PNGs for every shape of data,
-safe under threads and processes, no pyplot, no leaked figures."""
+safe under threads and processes, no pyplot, no leaked figures.
+
+Most cases draw a send's chart (sent and delivered over opens, clicks and conversions, with Braze's
+analytics window), the chart with the most parts; campaign and Canvas panels are drawn by the same
+function (tests/reports/test_kinds.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import struct
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -25,7 +29,7 @@ from PIL import Image
 
 from reports import chart
 from reports.chart import FONT_FAMILY, render_chart
-from reports.models import ChartData
+from reports.models import ChartData, SeriesSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -48,13 +52,45 @@ def assert_valid_png(png: bytes) -> None:
     assert png.endswith(b"IEND\xaeB`\x82")  # complete file, not a truncated buffer
 
 
+Values = tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class SendChart:
+    """A send's five daily series, drawn as the send report draws them (:func:`reports.summary.chart_data`)."""
+
+    title: str
+    days: tuple[date, ...]
+    sent: Values
+    delivered: Values
+    opens: Values
+    clicks: Values
+    conversions: Values
+    window_end: date | None = None
+
+    def data(self) -> ChartData:
+        return ChartData(
+            self.title,
+            self.days,
+            "Volume",
+            (SeriesSpec("Sent", self.sent, bars=True), SeriesSpec("Delivered", self.delivered)),
+            "Engagement",
+            tuple(SeriesSpec(k.capitalize(), getattr(self, k)) for k in ("opens", "clicks", "conversions")),
+            self.window_end,
+        )
+
+
+def draw(send: SendChart) -> bytes:
+    return render_chart(send.data())
+
+
 def make_data(
     n: int,
     *,
     values: list[int | None] | None = None,
     window_end: date | None = None,
     title: str = "Spring Sale",
-) -> ChartData:
+) -> SendChart:
     """A send on day 1 with decaying engagement; ``values`` overrides every series."""
     days = tuple(START + timedelta(days=i) for i in range(n))
 
@@ -63,7 +99,7 @@ def make_data(
             return tuple(values)
         return tuple(scale // (i + 1) for i in range(n))
 
-    return ChartData(
+    return SendChart(
         title=title,
         days=days,
         sent=tuple([1_200_000] + [0] * (n - 1)) if values is None else tuple(values),
@@ -75,7 +111,7 @@ def make_data(
     )
 
 
-def with_gaps(data: ChartData, missing: set[int]) -> ChartData:
+def with_gaps(data: SendChart, missing: set[int]) -> SendChart:
     def punch(values: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return tuple(None if i in missing else v for i, v in enumerate(values))
 
@@ -111,18 +147,18 @@ CASES = {
 
 
 @pytest.mark.parametrize("data", CASES.values(), ids=CASES.keys())
-def test_renders_valid_png_of_at_least_800x400(data: ChartData) -> None:
-    assert_valid_png(render_chart(data))
+def test_renders_valid_png_of_at_least_800x400(data: SendChart) -> None:
+    assert_valid_png(draw(data))
 
 
 def test_size_is_the_documented_1000x520() -> None:
-    assert png_size(render_chart(CASES["two_weeks"])) == (1000, 520)
+    assert png_size(draw(CASES["two_weeks"])) == (1000, 520)
 
 
 @pytest.mark.parametrize("name", ["two_weeks", "all_none"])
 def test_background_is_opaque_and_light(name: str) -> None:
     """Transparent PNGs put dark text on Slack's dark theme; every pixel must be opaque."""
-    image = Image.open(io.BytesIO(render_chart(CASES[name])))
+    image = Image.open(io.BytesIO(draw(CASES[name])))
     image.load()
     assert image.mode in {"RGB", "RGBA"}
     if image.mode == "RGBA":
@@ -141,46 +177,46 @@ def test_missing_days_are_not_drawn_as_zero() -> None:
             for name in ("sent", "delivered", "opens", "clicks", "conversions")
         },
     )
-    assert render_chart(gaps) != render_chart(zeros)
+    assert draw(gaps) != draw(zeros)
 
 
 def test_window_end_changes_the_picture() -> None:
     data = make_data(30)
-    assert render_chart(replace(data, window_end=START + timedelta(days=9))) != render_chart(data)
+    assert draw(replace(data, window_end=START + timedelta(days=9))) != draw(data)
 
 
 def test_render_is_deterministic() -> None:
     data = CASES["mixed_none"]
-    assert render_chart(data) == render_chart(data)
+    assert draw(data) == draw(data)
 
 
 def test_empty_range_is_rejected() -> None:
     with pytest.raises(ValueError, match="empty"):
-        render_chart(ChartData("t", (), (), (), (), (), ()))
+        render_chart(ChartData("t", (), "Volume", (), "Engagement", ()))
 
 
 def test_misaligned_series_is_rejected() -> None:
-    with pytest.raises(ValueError, match="clicks"):
-        render_chart(replace(make_data(5), clicks=(1, 2)))
+    with pytest.raises(ValueError, match="Clicks"):
+        draw(replace(make_data(5), clicks=(1, 2)))
 
 
 def test_concurrent_renders_from_threads_match_serial_renders() -> None:
     """Any shared state corrupted by concurrency would show up as different bytes."""
     names = ("one_day", "two_weeks", "hundred_days", "mixed_none", "all_none", "window_inside")
-    expected = {name: render_chart(CASES[name]) for name in names}
+    expected = {name: draw(CASES[name]) for name in names}
     jobs = list(names) * 3
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda name: render_chart(CASES[name]), jobs))
+        results = list(pool.map(lambda name: draw(CASES[name]), jobs))
     assert len(results) == len(jobs)
     for name, png in zip(jobs, results, strict=True):
         assert_valid_png(png)
         assert png == expected[name], f"{name} rendered differently under concurrency"
 
 
-def in_fresh_thread(data: ChartData) -> bytes:
+def in_fresh_thread(data: SendChart) -> bytes:
     """A render on a new thread, so on a newly built card with an empty glyph cache."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(render_chart, data).result()
+        return pool.submit(draw, data).result()
 
 
 def test_a_reused_card_draws_exactly_what_a_fresh_one_draws() -> None:
@@ -188,7 +224,7 @@ def test_a_reused_card_draws_exactly_what_a_fresh_one_draws() -> None:
     fresh = {name: in_fresh_thread(data) for name, data in CASES.items()}
     for _ in range(2):
         for name, data in reversed(CASES.items()):
-            assert render_chart(data) == fresh[name], f"{name} differs after other charts on the same card"
+            assert draw(data) == fresh[name], f"{name} differs after other charts on the same card"
 
 
 def test_cached_glyphs_are_exactly_what_freetype_draws(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,7 +238,7 @@ def test_cached_glyphs_are_exactly_what_freetype_draws(monkeypatch: pytest.Monke
 @pytest.mark.slow
 def test_renders_in_a_process_pool() -> None:
     """ChartData and render_chart must pickle; spawn is the strictest start method."""
-    inputs = [CASES["two_weeks"], CASES["mixed_none"]]
+    inputs = [CASES["two_weeks"].data(), CASES["mixed_none"].data()]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         results = list(pool.map(render_chart, inputs, timeout=120))
@@ -214,10 +250,10 @@ def test_no_figures_leak() -> None:
         gc.collect()
         return sum(isinstance(o, Figure) for o in gc.get_objects())
 
-    render_chart(CASES["one_week"])
+    draw(CASES["one_week"])
     before = live_figures()
     for _ in range(3):
-        render_chart(CASES["two_weeks"])
+        draw(CASES["two_weeks"])
     assert live_figures() == before
 
 
@@ -227,9 +263,9 @@ def test_pyplot_is_never_imported() -> None:
         "import sys\n"
         "from datetime import date\n"
         "from reports.chart import render_chart\n"
-        "from reports.models import ChartData\n"
-        "png = render_chart(ChartData('t', (date(2025, 3, 1),), (5,), (4,), (3,), (2,), (1,),"
-        " date(2025, 3, 1)))\n"
+        "from reports.models import ChartData, SeriesSpec\n"
+        "one = (SeriesSpec('Sent', (5,), bars=True), SeriesSpec('Opens', (3,)))\n"
+        "png = render_chart(ChartData('t', (date(2025, 3, 1),), 'Volume', one, 'Engagement', one, date(2025, 3, 1)))\n"
         "assert png.startswith(b'\\x89PNG'), 'not a PNG'\n"
         "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot was imported'\n"
         "print('ok')\n"
@@ -250,12 +286,12 @@ count = st.one_of(st.none(), st.integers(min_value=0, max_value=10**9))
 
 
 @st.composite
-def chart_data(draw: st.DrawFn) -> ChartData:
+def chart_data(draw: st.DrawFn) -> SendChart:
     n = draw(st.integers(min_value=1, max_value=100))
     start = draw(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)))
     series = [tuple(draw(st.lists(count, min_size=n, max_size=n))) for _ in range(5)]
     offset = draw(st.one_of(st.none(), st.integers(min_value=-30, max_value=130)))
-    return ChartData(
+    return SendChart(
         title=draw(st.text(max_size=120)),
         days=tuple(start + timedelta(days=i) for i in range(n)),
         sent=series[0],
@@ -269,7 +305,7 @@ def chart_data(draw: st.DrawFn) -> ChartData:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chart_data())
-def test_any_chart_data_renders_a_png(data: ChartData) -> None:
-    png = render_chart(data)
+def test_any_chart_data_renders_a_png(data: SendChart) -> None:
+    png = render_chart(data.data())
     assert_valid_png(png)
     Image.open(io.BytesIO(png)).verify()

@@ -41,7 +41,7 @@ from reports.canvases import (
     summarise_canvas,
 )
 from reports.kind_daily import QUIET_DAYS_TO_END, WINDOW_DAYS, active, build_kind_digest, span
-from reports.models import Counts, PanelChartData, SeriesSpec, counts_of
+from reports.models import ChartData, Counts, SeriesSpec, counts_of
 
 D1 = date(2026, 3, 1)
 
@@ -393,7 +393,7 @@ def test_campaign_chart_data() -> None:
     )
     summary = summarise_campaign(series, start=d(0), end=d(2))
     chart = campaign_chart_data(series, summary, title="Spring")
-    assert chart == PanelChartData(
+    assert chart == ChartData(
         title="Spring",
         days=(d(0), d(1), d(2)),
         top_title="Volume",
@@ -608,7 +608,7 @@ def test_summarise_canvas() -> None:
 def test_canvas_chart_data() -> None:
     series = canvas_series()
     summary = summarise_canvas(series, start=d(0), end=d(2))
-    assert canvas_chart_data(series, summary, title="J") == PanelChartData(
+    assert canvas_chart_data(series, summary, title="J") == ChartData(
         "J",
         (d(0), d(1), d(2)),
         "Entries",

@@ -15,9 +15,9 @@ from fakes.braze import SampleBraze
 from reports.braze import BrazeClient, BrazeError, BrazeNoData
 from reports.campaigns import family_of, parse_campaign_series, summarise_campaign
 from reports.canvases import CanvasStats, parse_canvas_series, summarise_canvas
+from reports.chart import render_chart
 from reports.listing import parse_canvas_details, parse_list_page
-from reports.models import PanelChartData, SeriesSpec
-from reports.panel_chart import render_panel_chart
+from reports.models import ChartData, SeriesSpec
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 JSON = st.recursive(
@@ -164,12 +164,12 @@ def test_panel_chart_draws_any_kind_of_series(days: int) -> None:
     day_list = tuple(start + timedelta(days=i) for i in range(days))
     values = tuple(None if i % 5 == 2 else i * 10 for i in range(days))
     empty = tuple(None for _ in range(days))
-    data = PanelChartData("Chart “$5 off”", day_list, "Entries", (SeriesSpec("All", values, bars=True),
+    data = ChartData("Chart “$5 off”", day_list, "Entries", (SeriesSpec("All", values, bars=True),
                           SeriesSpec("A", values)), "Conversions", (SeriesSpec("none", empty),))
-    png = render_panel_chart(data)
+    png = render_chart(data)
     assert png.startswith(b"\x89PNG")
     with pytest.raises(ValueError):
-        render_panel_chart(PanelChartData("x", day_list, "a", (SeriesSpec("short", (1,) * (days + 1)),), "b", ()))
+        render_chart(ChartData("x", day_list, "a", (SeriesSpec("short", (1,) * (days + 1)),), "b", ()))
 
 
 # --- client against the sample server -----------------------------------------------------------
