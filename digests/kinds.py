@@ -17,8 +17,9 @@ from digests.records import Subscription
 from reports.braze import BrazeClient, BrazeError, BrazeNoData
 from reports.campaigns import campaign_chart_data, parse_campaign_series
 from reports.canvases import canvas_chart_data, parse_canvas_series
-from reports.kind_daily import KindDigest, KindSeries, build_kind_digest, span
+from reports.kind_daily import KindDigest, build_kind_digest, span
 from reports.kind_reports import kind_title
+from reports.models import Series
 from reports.pipeline import Workers
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class KindFetched:
 
     kind: str
     object_id: str
-    series: KindSeries
+    series: Series
     name: str | None
     archived: bool
 
@@ -70,7 +71,7 @@ def fetch(braze: BrazeClient, sub: Subscription, digest_dates: list[date], count
         name, archived = details.name, bool(details.archived)
     except BrazeError as exc:
         log.info("no details for %s %s (%s); quiet days alone end its digests", sub.kind, object_id, exc.status)
-    series: KindSeries
+    series: Series
     if sub.kind == "campaign":
         series = parse_campaign_series(payload, campaign_id=object_id)
     else:

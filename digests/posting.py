@@ -21,7 +21,7 @@ from digests.ports import SendFailed
 from digests.records import Subscription
 from reports.daily import Digest, build_digest
 from reports.kind_daily import KindDigest
-from reports.models import SendSeries
+from reports.models import Series
 from reports.summary import campaign_title, chart_data
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,13 @@ class ChartCache:
         self._locks: dict[tuple[str, ...] | tuple[str, str, date, date], threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, digest: Digest | KindDigest, series: SendSeries | KindFetched, title: str) -> bytes | None:
+    def get(self, digest: Digest | KindDigest, series: Series | KindFetched, title: str) -> bytes | None:
         if isinstance(digest, KindDigest) and isinstance(series, KindFetched):
             key = kinds.chart_key(digest)
             draw = lambda: kinds.render(self._deps.renderer, series, digest, title)  # noqa: E731
         else:
-            assert isinstance(digest, Digest) and isinstance(series, SendSeries)
-            key = (series.campaign_id, series.send_id, digest.cumulative.start, digest.day)
+            assert isinstance(digest, Digest) and isinstance(series, Series)
+            key = (series.object_id, series.send_id, digest.cumulative.start, digest.day)
             draw = lambda: self._deps.renderer.render(chart_data(series, digest.cumulative, title=title))  # noqa: E731
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
@@ -118,7 +118,7 @@ def stop_job(deps: RoundContext, job: Job, result: RoundResult) -> None:
 def post_one(
     deps: RoundContext,
     job: Job,
-    series: SendSeries | KindFetched,
+    series: Series | KindFetched,
     name: str | None,
     charts: ChartCache,
     result: RoundResult,

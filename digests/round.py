@@ -24,7 +24,7 @@ from digests.records import Delivery, Subscription
 from digests.schedule import first_digest_date, local_due
 from reports.braze import BrazeError, BrazeNoData, BrazeRateLimited
 from reports.daily import fetch_span
-from reports.models import SendSeries
+from reports.models import Series
 
 log = logging.getLogger(__name__)
 #: Threads that post a round's digests. Posting is waiting on Slack, not CPU: 1,000 digests took
@@ -183,34 +183,34 @@ def _waits_for_braze(delivery: Delivery, today: date) -> bool:
     return (delivery.detail or "").startswith(RATE_LIMITED) and today <= delivery.digest_date + timedelta(days=1)
 
 
-def _fetch(deps: RoundContext, group: list[Job], result: RoundResult) -> SendSeries | BrazeError:
+def _fetch(deps: RoundContext, group: list[Job], result: RoundResult) -> Series | BrazeError:
     """One Braze call for the whole group, covering every member's range."""
     first = min(job.sub.first_day for job in group)
     last_digest = max(job.digest_date for job in group)
     length, last = fetch_span(first, last_digest)
     sub = group[0].sub
     if last < first:
-        return SendSeries(sub.object_id, sub.send_id)
+        return Series(sub.object_id, sub.send_id)
     ending_at = datetime.combine(last, time(23, 59, 59), UTC)
     result.count("braze_calls")
     try:
         return deps.braze.data_series(sub.object_id, sub.send_id, length=length, ending_at=ending_at)
     except BrazeNoData:
-        return SendSeries(sub.object_id, sub.send_id)
+        return Series(sub.object_id, sub.send_id)
     except BrazeError as exc:
         return exc
 
 
 def _fetch_group(
     deps: RoundContext, group: list[Job], result: RoundResult
-) -> tuple[SendSeries | KindFetched | None, str | None]:
+) -> tuple[Series | KindFetched | None, str | None]:
     """Fetch a send (campaign, Canvas) once for all its subscribers; on failure each claim fails for now
     (retried later)."""
     if deps.stopping.is_set():
         for job in group:
             stop_job(deps, job, result)
         return None, None
-    fetched: SendSeries | KindFetched | BrazeError
+    fetched: Series | KindFetched | BrazeError
     try:
         if kinds.is_kind(group[0].sub):
             dates = [job.digest_date for job in group]

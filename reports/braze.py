@@ -59,7 +59,7 @@ from reports.listing import (
     parse_list_page,
     raw_page_length,
 )
-from reports.models import SendSeries
+from reports.models import Series
 from reports.parse import parse_series
 from reports.summary import RETENTION_DAYS
 
@@ -310,7 +310,7 @@ class BrazeClient:
 
     def data_series(
         self, campaign_id: str, send_id: str, *, length: int, ending_at: datetime | None = None
-    ) -> SendSeries:
+    ) -> Series:
         """``GET /sends/data_series``, parsed. Raises :class:`BrazeNoData` when there is no data."""
         body = self.data_series_payload(campaign_id, send_id, length=length, ending_at=ending_at)
         series = parse_series(body, campaign_id=campaign_id, send_id=send_id)

@@ -9,85 +9,17 @@ requested (a Canvas can have dozens of steps; the report is about the journey as
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from reports.models import ChartData, SeriesSpec
-from reports.parse import by_date, parse_number
+from reports.models import ChannelRow, ChartData, DayPoint, Metrics, Series, SeriesSpec, sum_metrics
+from reports.parse import by_date, merge_days, parse_metrics, text_of
+from reports.summary import ratio
 
 
-@dataclass(frozen=True, slots=True)
-class CanvasStats:
-    """One ``total_stats`` or variant object. ``None`` means Braze did not report the number."""
-
-    entries: int | None = None
-    conversions: int | None = None
-    conversions_by_entry_time: int | None = None
-    revenue: float | None = None
-
-    def __add__(self, other: CanvasStats) -> CanvasStats:
-        values: dict[str, Any] = {}
-        for f in fields(self):
-            a, b = getattr(self, f.name), getattr(other, f.name)
-            values[f.name] = a if b is None else b if a is None else a + b
-        if isinstance(values["revenue"], float):
-            values["revenue"] = round(values["revenue"], 2)
-        return CanvasStats(**values)
-
-    @property
-    def conversion_rate(self) -> float | None:
-        """conversions ÷ entries; None when either is unknown or there were no entries."""
-        if self.conversions is None or not self.entries:
-            return None
-        return self.conversions / self.entries
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, f.name) is not None for f in fields(self))
-
-
-@dataclass(frozen=True, slots=True)
-class VariantDay:
-    variant_id: str
-    name: str
-    stats: CanvasStats
-
-
-@dataclass(frozen=True, slots=True)
-class CanvasDay:
-    day: date
-    total: CanvasStats = CanvasStats()
-    variants: tuple[VariantDay, ...] = ()
-
-    @property
-    def has_data(self) -> bool:
-        return bool(self.total) or bool(self.variants)
-
-
-@dataclass(frozen=True, slots=True)
-class CanvasSeries:
-    canvas_id: str
-    #: The name Braze put in the answer (``data.name``), if any.
-    name: str | None = None
-    days: tuple[CanvasDay, ...] = ()
-
-
-def parse_stats(raw: Any) -> CanvasStats:
-    if not isinstance(raw, Mapping):
-        return CanvasStats()
-    values: dict[str, Any] = {}
-    for f in fields(CanvasStats):
-        number = parse_number(raw.get(f.name))
-        if number is not None:
-            values[f.name] = round(number, 2) if f.name == "revenue" else int(number)
-    return CanvasStats(**values)
-
-
-def _text(value: Any, limit: int = 150) -> str | None:
-    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
-
-
-def _variants(raw: Any) -> tuple[VariantDay, ...]:
+def _variants(raw: Any) -> tuple[ChannelRow, ...]:
+    """``variant_stats``: variant ID → its numbers and ``name``; each becomes a row without a channel."""
     if not isinstance(raw, Mapping):
         return ()
     out = []
@@ -95,32 +27,38 @@ def _variants(raw: Any) -> tuple[VariantDay, ...]:
         if not isinstance(variant_id, str) or not variant_id.strip() or not isinstance(item, Mapping):
             continue
         vid = variant_id.strip()[:64]
-        out.append(VariantDay(vid, _text(item.get("name")) or vid, parse_stats(item)))
+        out.append(ChannelRow("", text_of(item.get("name")) or vid, vid, parse_metrics(item)))
     return tuple(out)
 
 
-def parse_canvas_series(payload: Any, *, canvas_id: str) -> CanvasSeries:
-    """Parse ``{"data": {"name", "stats": [...]}}`` defensively; days merged by date and sorted."""
+def parse_canvas_series(payload: Any, *, canvas_id: str) -> Series:
+    """Parse ``{"data": {"name", "stats": [...]}}`` defensively; days merged by date and sorted. A day's
+    ``total_stats`` are its own figures, its variants its rows."""
     data = payload.get("data") if isinstance(payload, Mapping) else None
     if not isinstance(data, Mapping):
         data = {}
     days = by_date(  # pieces never overlap by design, but Braze may repeat a day: both halves are kept
         data.get("stats"),
-        lambda day, item: CanvasDay(day, parse_stats(item.get("total_stats")), _variants(item.get("variant_stats"))),
-        lambda old, new: CanvasDay(old.day, old.total + new.total, old.variants + new.variants),
+        lambda day, item: DayPoint(day, _variants(item.get("variant_stats")), parse_metrics(item.get("total_stats"))),
+        merge_days,
     )
-    return CanvasSeries(canvas_id, _text(data.get("name")), days)
+    return Series(canvas_id, "", days, text_of(data.get("name")))
+
+
+def conversion_rate(stats: Metrics) -> float | None:
+    """conversions ÷ entries; None when either is unknown or there were no entries."""
+    return ratio(stats.get("conversions"), stats.get("entries"))
 
 
 @dataclass(frozen=True, slots=True)
 class VariantSummary:
     variant_id: str
     name: str
-    stats: CanvasStats
+    stats: Metrics
 
     @property
     def conversion_rate(self) -> float | None:
-        return self.stats.conversion_rate
+        return conversion_rate(self.stats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +67,7 @@ class CanvasSummary:
     start: date
     end: date
     days_with_data: int
-    totals: CanvasStats
+    totals: Metrics
     variants: tuple[VariantSummary, ...]
     #: The name Braze sent with the series (a fallback when ``/canvas/details`` is not allowed).
     series_name: str | None = None
@@ -140,49 +78,35 @@ class CanvasSummary:
 
     @property
     def conversion_rate(self) -> float | None:
-        return self.totals.conversion_rate
+        return conversion_rate(self.totals)
 
 
-def summarise_canvas(series: CanvasSeries, *, start: date, end: date) -> CanvasSummary:
+def summarise_canvas(series: Series, *, start: date, end: date) -> CanvasSummary:
     """Totals and per-variant totals over ``start``..``end`` (inclusive). A day's ``total_stats``
     missing a number is completed from its variants."""
     points = [p for p in series.days if start <= p.day <= end and p.has_data]
-    totals = CanvasStats()
-    variants: dict[str, tuple[str, CanvasStats]] = {}
+    variants: dict[str, tuple[str, list[Metrics]]] = {}
     for point in points:
-        totals = totals + _day_total(point)
-        for v in point.variants:
-            name, stats = variants.get(v.variant_id, (v.name, CanvasStats()))
-            variants[v.variant_id] = (name, stats + v.stats)
-    ordered = sorted(variants.items(), key=lambda kv: (-(kv[1][1].entries or 0), kv[1][0]))
+        for v in point.rows:
+            vid = v.variation_api_id or v.variation
+            variants.setdefault(vid, (v.variation, []))[1].append(v.metrics)
+    summed = {vid: (name, sum_metrics(bags)) for vid, (name, bags) in variants.items()}
+    ordered = sorted(summed.items(), key=lambda kv: (-(kv[1][1].get("entries") or 0), kv[1][0]))
     return CanvasSummary(
-        canvas_id=series.canvas_id,
+        canvas_id=series.object_id,
         start=start,
         end=end,
         days_with_data=len(points),
-        totals=totals,
+        totals=sum_metrics(p.level_totals() for p in points),
         variants=tuple(VariantSummary(vid, name, stats) for vid, (name, stats) in ordered),
         series_name=series.name,
     )
 
 
-def _day_total(point: CanvasDay) -> CanvasStats:
-    if not point.variants:
-        return point.total
-    summed = CanvasStats()
-    for v in point.variants:
-        summed = summed + v.stats
-    values = {f.name: getattr(point.total, f.name) for f in fields(CanvasStats)}
-    for name, value in values.items():
-        if value is None:
-            values[name] = getattr(summed, name)
-    return CanvasStats(**values)
-
-
 MAX_VARIANT_SERIES = 6
 
 
-def canvas_chart_data(series: CanvasSeries, summary: CanvasSummary, *, title: str) -> ChartData:
+def canvas_chart_data(series: Series, summary: CanvasSummary, *, title: str) -> ChartData:
     """Entries per variant (total as bars) over conversions per variant; days without data are gaps."""
     days = tuple(summary.start + timedelta(days=i) for i in range((summary.end - summary.start).days + 1))
     by_day = {p.day: p for p in series.days if p.has_data}
@@ -196,11 +120,11 @@ def canvas_chart_data(series: CanvasSeries, summary: CanvasSummary, *, title: st
         return tuple(out)
 
     def variant(vid: str, metric: str) -> Any:
-        return lambda p: next((getattr(v.stats, metric) for v in p.variants if v.variant_id == vid), None)
+        return lambda p: next((v.metrics.get(metric) for v in p.rows if v.variation_api_id == vid), None)
 
     shown = summary.variants[:MAX_VARIANT_SERIES]
-    top = [SeriesSpec("All entries", column(lambda p: _day_total(p).entries), bars=True)]
+    top = [SeriesSpec("All entries", column(lambda p: p.level_totals().get("entries")), bars=True)]
     top += [SeriesSpec(v.name, column(variant(v.variant_id, "entries"))) for v in shown]
-    bottom = [SeriesSpec("All conversions", column(lambda p: _day_total(p).conversions), bars=True)]
+    bottom = [SeriesSpec("All conversions", column(lambda p: p.level_totals().get("conversions")), bars=True)]
     bottom += [SeriesSpec(v.name, column(variant(v.variant_id, "conversions"))) for v in shown]
     return ChartData(title, days, "Entries", tuple(top), "Conversions", tuple(bottom))

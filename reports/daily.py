@@ -1,6 +1,6 @@
 """The numbers of one daily digest: the latest complete day, its change, and totals since the send.
 
-Pure functions over a :class:`SendSeries`, so a round can fetch a send once and build the digest of
+Pure functions over a send's :class:`reports.models.Series`, so a round can fetch a send once and build the digest of
 every subscription to it without another Braze call.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from reports.models import EMPTY, Metrics, SendSeries
+from reports.models import EMPTY, Metrics, Series
 from reports.summary import RETENTION_DAYS, Summary, day_totals, summarise, window_end_from
 
 #: Metrics a digest compares day over day, in display order.
@@ -58,7 +58,7 @@ def fetch_span(first_day: date, digest_date: date) -> tuple[int, date]:
     return max(1, min(100, length)), last
 
 
-def build_digest(series: SendSeries, *, first_day: date, digest_date: date) -> Digest:
+def build_digest(series: Series, *, first_day: date, digest_date: date) -> Digest:
     """Digest for ``digest_date`` (a local calendar day) of a send that began on ``first_day``."""
     day = digest_date - timedelta(days=1)
     by_day = {p.day: day_totals(p) for p in series.days if p.has_data}

@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from reports.campaigns import CampaignDay, CampaignSeries, CampaignSummary, summarise_campaign
-from reports.canvases import CanvasDay, CanvasSeries, CanvasSummary, summarise_canvas
+from reports.campaigns import CampaignSummary, summarise_campaign
+from reports.canvases import CanvasSummary, summarise_canvas
+from reports.models import DayPoint, Series
 
 #: Days the digest's totals and chart cover, and the days fetched for it (a single Canvas piece).
 WINDOW_DAYS = 14
 #: Consecutive days without anything sent (or entered) after which a subscription ends.
 QUIET_DAYS_TO_END = 14
 
-KindSeries = CampaignSeries | CanvasSeries
 KindSummary = CampaignSummary | CanvasSummary
 
 
@@ -55,26 +55,26 @@ def span(digest_date: date) -> tuple[int, date]:
     return WINDOW_DAYS, digest_date - timedelta(days=1)
 
 
-def active(point: CampaignDay | CanvasDay) -> bool:
+def active(kind: str, point: DayPoint) -> bool:
     """Something was sent (any channel count above 0) or somebody entered the Canvas that day."""
-    if isinstance(point, CanvasDay):
-        values = [point.total.entries, *(v.stats.entries for v in point.variants)]
+    if kind == "canvas":
+        values = [point.level.get("entries"), *(v.metrics.get("entries") for v in point.rows)]
         return any(v for v in values if v)
-    return any(value > 0 for row in point.rows for _, value in row.counts.items)
+    return any(value > 0 for row in point.rows for _, value in row.metrics.items)
 
 
-def _summarise(series: KindSeries, start: date, end: date) -> KindSummary:
-    if isinstance(series, CanvasSeries):
+def _summarise(kind: str, series: Series, start: date, end: date) -> KindSummary:
+    if kind == "canvas":
         return summarise_canvas(series, start=start, end=end)
     return summarise_campaign(series, start=start, end=end)
 
 
 def build_kind_digest(
-    kind: str, series: KindSeries, *, first_day: date, digest_date: date, archived: bool
+    kind: str, series: Series, *, first_day: date, digest_date: date, archived: bool
 ) -> KindDigest:
     """Digest for ``digest_date`` of a subscription whose first reported day is ``first_day``."""
     day = digest_date - timedelta(days=1)
-    busy = {p.day for p in series.days if active(p)}
+    busy = {p.day for p in series.days if active(kind, p)}
     quiet, cursor = 0, day
     while cursor >= first_day and cursor not in busy and quiet < QUIET_DAYS_TO_END:
         quiet, cursor = quiet + 1, cursor - timedelta(days=1)
@@ -86,16 +86,16 @@ def build_kind_digest(
         reason = f"{nothing} for {QUIET_DAYS_TO_END} days in a row"
     else:
         reason = None
-    object_id = series.campaign_id if isinstance(series, CampaignSeries) else series.canvas_id
+    object_id = series.object_id
     before = day - timedelta(days=1)
     return KindDigest(
         kind=kind,
         object_id=object_id,
         digest_date=digest_date,
         day=day,
-        today=_summarise(series, day, day),
-        previous=_summarise(series, before, before),
-        window=_summarise(series, day - timedelta(days=WINDOW_DAYS - 1), day),
+        today=_summarise(kind, series, day, day),
+        previous=_summarise(kind, series, before, before),
+        window=_summarise(kind, series, day - timedelta(days=WINDOW_DAYS - 1), day),
         quiet_days=quiet,
         archived=archived,
         end_reason=reason,

@@ -1,17 +1,19 @@
-"""Typed models for Braze send analytics.
+"""Typed models for Braze analytics, the same for every report kind.
 
-Braze answers with loosely shaped JSON (every metric and channel is optional), so the parser turns it
-into these frozen dataclasses once; nothing downstream ever touches a raw dict.
+Braze answers with loosely shaped JSON (every metric and channel is optional, and each channel reports
+its own metrics), so the parsers turn it into these frozen dataclasses once; nothing downstream ever
+touches a raw dict. One day of any kind is a :class:`DayPoint`: rows (a send's or campaign's channel ×
+variation rows, a Canvas's variants) beside the day's own figures; numbers are always :class:`Metrics`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-#: Metric names in the order people read them. Each is optional in Braze's answer.
+#: Metric names of a send's push-shaped rows, in the order people read them.
 COUNT_METRICS: tuple[str, ...] = (
     "sent",
     "delivered",
@@ -35,110 +37,20 @@ COUNT_METRICS: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Metrics:
-    """One bag of counters. ``None`` means Braze did not report the metric (not the same as 0)."""
+    """Named numbers of one Braze object: a channel row, a day's own figures, a Canvas variant.
 
-    sent: int | None = None
-    delivered: int | None = None
-    undelivered: int | None = None
-    delivery_failed: int | None = None
-    bounces: int | None = None
-    unique_recipients: int | None = None
-    direct_opens: int | None = None
-    total_opens: int | None = None
-    body_clicks: int | None = None
-    conversions: int | None = None
-    conversions_by_send_time: int | None = None
-    conversions1: int | None = None
-    conversions1_by_send_time: int | None = None
-    conversions2: int | None = None
-    conversions2_by_send_time: int | None = None
-    conversions3: int | None = None
-    conversions3_by_send_time: int | None = None
-    revenue: float | None = None
-
-    def __add__(self, other: Metrics) -> Metrics:
-        """Sum two bags; a metric missing on both sides stays missing."""
-        return sum_metrics((self, other))
-
-    def get(self, name: str) -> int | float | None:
-        return getattr(self, name)
-
-
-METRIC_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Metrics))
-
-
-def sum_metrics(bags: Iterable[Metrics]) -> Metrics:
-    """Sum many bags in one pass, building a single result (reports sum thousands of rows, and the
-    CPU this takes runs in the process that acknowledges Slack)."""
-    totals: list[int | float | None] = [None] * len(METRIC_NAMES)
-    for bag in bags:
-        for i, name in enumerate(METRIC_NAMES):
-            value = getattr(bag, name)
-            if value is not None:
-                current = totals[i]
-                totals[i] = value if current is None else current + value
-    values = dict(zip(METRIC_NAMES, totals, strict=True))
-    if isinstance(values["revenue"], float):
-        values["revenue"] = round(values["revenue"], 2)
-    return Metrics(**values)  # type: ignore[arg-type]
-
-
-EMPTY = Metrics()
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRow:
-    """One channel × variation row of one day."""
-
-    channel: str
-    variation: str
-    metrics: Metrics
-
-
-@dataclass(frozen=True)
-class DayPoint:
-    """One day of the series: per channel/variation rows plus the day's send-level totals."""
-
-    day: date
-    rows: tuple[MessageRow, ...] = ()
-    #: Send-level numbers Braze reports beside ``messages`` (conversions, unique_recipients, revenue).
-    send_level: Metrics = EMPTY
-
-    @cached_property
-    def metrics(self) -> Metrics:
-        """The day's message metrics summed over every channel and variation (computed once)."""
-        return sum_metrics(row.metrics for row in self.rows)
-
-    @property
-    def has_data(self) -> bool:
-        return bool(self.rows) or self.send_level != EMPTY
-
-
-@dataclass(frozen=True, slots=True)
-class SendSeries:
-    """The daily series Braze returned for one send, oldest day first."""
-
-    campaign_id: str
-    send_id: str
-    days: tuple[DayPoint, ...] = field(default_factory=tuple)
-
-    @property
-    def first_day(self) -> date | None:
-        """First day that carries data, which is when the send went out."""
-        return next((d.day for d in self.days if d.has_data), None)
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    """Named counters of one Braze object, for shapes whose metric set depends on the channel.
-
-    Campaign channels each report their own metrics (email ``unique_opens``, SMS ``delivery_failed``,
-    in-app ``impressions``…), and Braze adds new ones, so a fixed field list would drop numbers. A
-    name absent from ``items`` means Braze did not report it (not the same as 0). Stored as a sorted
+    Each channel reports its own metrics (email ``unique_opens``, push ``direct_opens``, in-app
+    ``impressions``, a Canvas ``entries``…) and Braze adds new ones, so a fixed field list would drop
+    numbers. A name absent here means Braze did not report it (not the same as 0). Stored as a sorted
     tuple so it stays frozen, hashable and picklable.
     """
 
     items: tuple[tuple[str, int | float], ...] = ()
+
+    @classmethod
+    def of(cls, **values: int | float | None) -> Metrics:
+        """``Metrics.of(sent=10, delivered=9)``: these numbers (a None is one Braze did not report)."""
+        return metrics_of({k: v for k, v in values.items() if v is not None})
 
     def get(self, name: str) -> int | float | None:
         for key, value in self.items:
@@ -153,26 +65,96 @@ class Counts:
     def as_dict(self) -> dict[str, int | float]:
         return dict(self.items)
 
-    def __add__(self, other: Counts) -> Counts:
-        return sum_counts((self, other))
+    def only(self, names: Iterable[str]) -> Metrics:
+        """These names only (those reported)."""
+        wanted = frozenset(names)
+        return Metrics(tuple(item for item in self.items if item[0] in wanted))
+
+    def __add__(self, other: Metrics) -> Metrics:
+        """Sum two bags; a name missing on both sides stays missing."""
+        return sum_metrics((self, other))
 
     def __bool__(self) -> bool:
         return bool(self.items)
 
 
-def counts_of(values: dict[str, int | float]) -> Counts:
-    return Counts(tuple(sorted(values.items())))
+def metrics_of(values: Mapping[str, int | float]) -> Metrics:
+    return Metrics(tuple(sorted(values.items())))
 
 
-def sum_counts(bags: Iterable[Counts]) -> Counts:
-    """Sum many bags; a name missing everywhere stays missing, revenue keeps cents."""
+def sum_metrics(bags: Iterable[Metrics]) -> Metrics:
+    """Sum many bags in one pass (reports sum thousands of rows); a name missing everywhere stays
+    missing, revenue keeps cents."""
     totals: dict[str, int | float] = {}
     for bag in bags:
         for key, value in bag.items:
-            totals[key] = totals.get(key, 0) + value
-    if isinstance(totals.get("revenue"), float):
-        totals["revenue"] = round(totals["revenue"], 2)
-    return counts_of(totals)
+            current = totals.get(key)
+            totals[key] = value if current is None else current + value
+    revenue = totals.get("revenue")
+    if isinstance(revenue, float):
+        totals["revenue"] = round(revenue, 2)
+    return metrics_of(totals)
+
+
+EMPTY = Metrics()
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRow:
+    """One row of one day, as Braze reported it: a channel × variation (sends and campaigns), or a
+    Canvas variant (``channel`` empty, ``variation_api_id`` its variant ID)."""
+
+    channel: str
+    variation: str
+    variation_api_id: str | None
+    metrics: Metrics
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    """One day of a series: its rows, and the figures Braze reports for the day itself (a send's or
+    campaign's conversions, unique recipients and revenue beside ``messages``; a Canvas's
+    ``total_stats``)."""
+
+    day: date
+    rows: tuple[ChannelRow, ...] = ()
+    level: Metrics = EMPTY
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """The rows' metrics summed under their names (computed once)."""
+        return sum_metrics(row.metrics for row in self.rows)
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.rows) or bool(self.level)
+
+    def level_totals(self, names: Iterable[str] | None = None) -> Metrics:
+        """The day's own figures; one it leaves out is summed from the rows (only ``names``, or any
+        name when None): multivariate answers put conversions on each variation."""
+        values = self.level.as_dict()
+        summed = self.metrics if names is None else self.metrics.only(names)
+        for key, value in summed.items:
+            values.setdefault(key, value)
+        return metrics_of(values)
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """The daily series Braze returned for one send, campaign or Canvas, oldest day first."""
+
+    #: The campaign ID of a send or campaign, the Canvas ID of a Canvas.
+    object_id: str
+    #: A send's ID; empty for campaigns and Canvases.
+    send_id: str = ""
+    days: tuple[DayPoint, ...] = field(default_factory=tuple)
+    #: The name Braze put in the answer (``data.name`` of a Canvas), if any.
+    name: str | None = None
+
+    @property
+    def first_day(self) -> date | None:
+        """First day that carries data (for a send: when it went out)."""
+        return next((d.day for d in self.days if d.has_data), None)
 
 
 @dataclass(frozen=True, slots=True)

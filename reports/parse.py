@@ -1,30 +1,34 @@
-"""Turn Braze's ``/sends/data_series`` JSON into typed models.
+"""Turn Braze's daily ``data_series`` JSON into typed models: the rules every kind's parser shares.
 
-Braze documents the shape, but every channel key and every metric may be absent, and numbers can
-arrive as ints, floats or numeric strings. The parser accepts all of that and drops what it cannot
+Braze documents the shapes, but every channel key and every metric may be absent, and numbers can
+arrive as ints, floats or numeric strings. The parsers accept all of that and drop what they cannot
 read instead of failing, because one odd field must never cost the user the whole report.
+
+Sends (``/sends/data_series``) and campaigns (``/campaigns/data_series``) share one shape and one
+parser, :func:`parse_daily`: per day, ``messages`` by channel with one row per variation, each row
+keeping every number it carries under its own name (email ``opens`` stay email opens; push
+``total_opens`` stay push opens), plus the day's own figures beside them.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import fields
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from reports.models import DayPoint, MessageRow, Metrics, SendSeries
+from reports.channels import LEVEL_METRICS
+from reports.models import ChannelRow, DayPoint, Metrics, Series, metrics_of
 
 P = TypeVar("P")
 
-_METRIC_NAMES: frozenset[str] = frozenset(f.name for f in fields(Metrics))
-#: Older email rows name two metrics differently; the documented names win when both appear.
-_ALIASES: Mapping[str, str] = {"opens": "total_opens", "clicks": "body_clicks"}
 _MAX_COUNT = 10**15
 DEFAULT_VARIATION = "(no variation)"
+#: Text fields of a row or a variant (names and IDs), never numbers.
+TEXT_FIELDS = frozenset({"variation_name", "variation_api_id", "name"})
 
 
-def _number(value: Any) -> float | None:
+def parse_number(value: Any) -> float | None:
     """A finite, non-negative number, or None for anything else (bools, NaN, junk strings)."""
     if isinstance(value, bool):
         return None
@@ -44,22 +48,25 @@ def _number(value: Any) -> float | None:
     return number
 
 
-def parse_metrics(raw: Any) -> Metrics:
-    """Read the metric fields of one Braze object; unknown keys are ignored, bad values dropped."""
+def parse_metrics(raw: Any, *, skip: frozenset[str] = TEXT_FIELDS) -> Metrics:
+    """Every numeric field of one Braze object (unknown names kept: they may be new metrics); revenue
+    keeps cents, counts are whole."""
     if not isinstance(raw, Mapping):
         return Metrics()
     values: dict[str, int | float] = {}
     for key, value in raw.items():
-        if not isinstance(key, str):
+        if not isinstance(key, str) or not key or key in skip or len(key) > 80:
             continue
-        name = _ALIASES.get(key, key)
-        if name not in _METRIC_NAMES or (name in values and key != name):
-            continue
-        number = _number(value)
+        number = parse_number(value)
         if number is None:
             continue
-        values[name] = round(number, 2) if name == "revenue" else int(number)
-    return Metrics(**values)
+        values[key] = round(number, 2) if key == "revenue" else int(number)
+    return metrics_of(values)
+
+
+def text_of(value: Any, limit: int = 150) -> str | None:
+    """A name or ID Braze sent: stripped and cut to ``limit``, or None when there is none."""
+    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
 
 
 def parse_day(value: Any) -> date | None:
@@ -77,23 +84,24 @@ def parse_day(value: Any) -> date | None:
         return None
 
 
-def _rows(messages: Any) -> tuple[MessageRow, ...]:
+def channel_rows(messages: Any) -> tuple[ChannelRow, ...]:
+    """``messages``: channel key → its rows (one per variation; a single object is read as a list)."""
     if not isinstance(messages, Mapping):
         return ()
-    rows: list[MessageRow] = []
-    for channel, variations in messages.items():
-        if not isinstance(channel, str) or not channel:
+    rows: list[ChannelRow] = []
+    for channel, items in messages.items():
+        if not isinstance(channel, str) or not channel.strip():
             continue
-        if isinstance(variations, Mapping):  # a single object instead of a list
-            variations = [variations]
-        if not isinstance(variations, list):
+        if isinstance(items, Mapping):
+            items = [items]
+        if not isinstance(items, list):
             continue
-        for item in variations:
+        for item in items:
             if not isinstance(item, Mapping):
                 continue
-            name = item.get("variation_name")
-            variation = name.strip() if isinstance(name, str) and name.strip() else DEFAULT_VARIATION
-            rows.append(MessageRow(channel=channel, variation=variation, metrics=parse_metrics(item)))
+            api_id = text_of(item.get("variation_api_id"), 64)
+            name = text_of(item.get("variation_name")) or api_id or DEFAULT_VARIATION
+            rows.append(ChannelRow(channel.strip()[:60], name, api_id, parse_metrics(item)))
     return tuple(rows)
 
 
@@ -114,17 +122,27 @@ def by_date(
     return tuple(found[d] for d in sorted(found))
 
 
-def parse_series(payload: Any, *, campaign_id: str, send_id: str) -> SendSeries:
-    """Parse a whole answer; days are merged by date and sorted, unreadable days dropped."""
+def merge_days(old: DayPoint, new: DayPoint) -> DayPoint:
+    """A day Braze repeats: both halves kept."""
+    return DayPoint(old.day, old.rows + new.rows, old.level + new.level)
+
+
+def parse_daily(payload: Any, *, object_id: str, send_id: str = "") -> Series:
+    """A send's or campaign's answer (``{"data": [{"time", "messages", ...day figures}]}``), parsed
+    defensively: days merged by date and sorted, unreadable days dropped."""
     data = payload.get("data") if isinstance(payload, Mapping) else None
     days = by_date(
         data,
-        lambda day, item: DayPoint(day=day, rows=_rows(item.get("messages")), send_level=parse_metrics(item)),
-        lambda old, new: DayPoint(day=old.day, rows=old.rows + new.rows, send_level=old.send_level + new.send_level),
+        lambda day, item: DayPoint(
+            day,
+            channel_rows(item.get("messages")),
+            parse_metrics({k: item.get(k) for k in LEVEL_METRICS if k in item}),
+        ),
+        merge_days,
     )
-    return SendSeries(campaign_id=campaign_id, send_id=send_id, days=days)
+    return Series(object_id, send_id, days)
 
 
-def parse_number(value: Any) -> float | None:
-    """Public name of the number rule every parser shares (campaign and Canvas parsers use it)."""
-    return _number(value)
+def parse_series(payload: Any, *, campaign_id: str, send_id: str) -> Series:
+    """A send's ``/sends/data_series`` answer (see :func:`parse_daily`)."""
+    return parse_daily(payload, object_id=campaign_id, send_id=send_id)

@@ -7,10 +7,11 @@ whose denominator is zero or unreported is ``None`` (shown as "–"): 0% would b
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from reports.models import COUNT_METRICS, ChartData, DayPoint, Metrics, SendSeries, SeriesSpec, sum_metrics
+from reports.channels import LEVEL_METRICS
+from reports.models import ChartData, DayPoint, Metrics, Series, SeriesSpec, metrics_of, sum_metrics
 
 #: Braze keeps send analytics for this many days after the send.
 RETENTION_DAYS = 14
@@ -20,8 +21,6 @@ def window_end(first_day: date) -> date:
     """The last day Braze keeps the analytics of a send that began on ``first_day``."""
     return first_day + timedelta(days=RETENTION_DAYS)
 
-#: Send-level fields Braze reports beside ``messages``; used when the rows leave them out.
-_SEND_LEVEL = ("unique_recipients", "revenue", *(m for m in COUNT_METRICS if m.startswith("conversions")))
 
 
 def campaign_title(name: str | None, campaign_id: str) -> str:
@@ -69,12 +68,13 @@ class Rates:
 
     @classmethod
     def of(cls, m: Metrics) -> Rates:
+        get = m.get
         return cls(
-            delivery=ratio(m.delivered, m.sent),
-            open=ratio(m.total_opens, m.delivered),
-            click=ratio(m.body_clicks, m.delivered),
-            bounce=ratio(m.bounces, m.sent),
-            conversion=ratio(m.conversions, m.unique_recipients),
+            delivery=ratio(get("delivered"), get("sent")),
+            open=ratio(get("total_opens"), get("delivered")),
+            click=ratio(get("body_clicks"), get("delivered")),
+            bounce=ratio(get("bounces"), get("sent")),
+            conversion=ratio(get("conversions"), get("unique_recipients")),
         )
 
 
@@ -113,13 +113,12 @@ class Summary:
 
 
 def day_totals(point: DayPoint) -> Metrics:
-    """A day's message metrics, completed with the send-level fields the rows left out."""
+    """A day's row metrics summed, completed with the day's own figures the rows left out."""
     totals = point.metrics
-    fill = {name: point.send_level.get(name) for name in _SEND_LEVEL if totals.get(name) is None}
-    fill = {k: v for k, v in fill.items() if v is not None}
+    fill = {name: value for name, value in point.level.only(LEVEL_METRICS).items if totals.get(name) is None}
     if not fill:
         return totals
-    return replace(totals, **fill)
+    return metrics_of({**totals.as_dict(), **fill})
 
 
 def _group(points: Iterable[DayPoint], key: Callable[[str, str], str]) -> tuple[Breakdown, ...]:
@@ -128,7 +127,7 @@ def _group(points: Iterable[DayPoint], key: Callable[[str, str], str]) -> tuple[
         for row in point.rows:
             rows.setdefault(key(row.channel, row.variation), []).append(row.metrics)
     groups = {label: sum_metrics(bags) for label, bags in rows.items()}
-    ordered = sorted(groups.items(), key=lambda kv: (-(kv[1].sent or 0), kv[0]))
+    ordered = sorted(groups.items(), key=lambda kv: (-(kv[1].get("sent") or 0), kv[0]))
     return tuple(Breakdown(label=label, metrics=m, rates=Rates.of(m)) for label, m in ordered)
 
 
@@ -144,7 +143,7 @@ def window_start_known(first_day: date | None, start: date, *, until_given: bool
     return first_day > start or (not until_given and length > RETENTION_DAYS)
 
 
-def summarise(series: SendSeries, *, start: date, end: date, until_given: bool = False) -> Summary:
+def summarise(series: Series, *, start: date, end: date, until_given: bool = False) -> Summary:
     """Summarise ``series`` restricted to ``start``..``end``."""
     points = [p for p in series.days if start <= p.day <= end and p.has_data]
     totals = sum_metrics(day_totals(point) for point in points)
@@ -154,7 +153,7 @@ def summarise(series: SendSeries, *, start: date, end: date, until_given: bool =
     first_day = first if known else None
     data_days = [point.day for point in points]
     return Summary(
-        campaign_id=series.campaign_id,
+        campaign_id=series.object_id,
         send_id=series.send_id,
         start=start,
         end=end,
@@ -169,7 +168,7 @@ def summarise(series: SendSeries, *, start: date, end: date, until_given: bool =
     )
 
 
-def chart_data(series: SendSeries, summary: Summary, *, title: str) -> ChartData:
+def chart_data(series: Series, summary: Summary, *, title: str) -> ChartData:
     """Day-by-day values for the chart; a day without data is ``None`` so it is drawn as a gap."""
     by_day = {p.day: day_totals(p) for p in series.days if p.has_data}
     days = tuple(summary.start + timedelta(days=i) for i in range((summary.end - summary.start).days + 1))
@@ -182,22 +181,23 @@ def chart_data(series: SendSeries, summary: Summary, *, title: str) -> ChartData
             values.append(None if value is None else int(value))
         return tuple(values)
 
-    def opens(m: Metrics) -> int | None:
-        return m.total_opens if m.total_opens is not None else m.direct_opens
+    def opens(m: Metrics) -> int | float | None:
+        total = m.get("total_opens")
+        return total if total is not None else m.get("direct_opens")
 
     return ChartData(
         title=title,
         days=days,
         top_title="Volume",
         top=(
-            SeriesSpec("Sent", column(lambda m: m.sent), bars=True),
-            SeriesSpec("Delivered", column(lambda m: m.delivered)),
+            SeriesSpec("Sent", column(lambda m: m.get("sent")), bars=True),
+            SeriesSpec("Delivered", column(lambda m: m.get("delivered"))),
         ),
         bottom_title="Engagement",
         bottom=(
             SeriesSpec("Opens", column(opens)),
-            SeriesSpec("Clicks", column(lambda m: m.body_clicks)),
-            SeriesSpec("Conversions", column(lambda m: m.conversions)),
+            SeriesSpec("Clicks", column(lambda m: m.get("body_clicks"))),
+            SeriesSpec("Conversions", column(lambda m: m.get("conversions"))),
         ),
         window_end=summary.window_end,
     )

@@ -57,18 +57,19 @@ def _with_rate(count: int | float | None, rate: float | None, label: str) -> str
 
 def metric_fields(m: Metrics, r: Rates) -> list[dict[str, str]]:
     """The headline numbers as Block Kit fields (Slack shows them two per row)."""
-    opens = f"{fmt_count(m.total_opens)} total · {fmt_count(m.direct_opens)} direct  ({fmt_rate(r.open)})"
-    failed = f"{fmt_count(m.undelivered)} undelivered · {fmt_count(m.delivery_failed)} failed"
+    get = m.get
+    opens = f"{fmt_count(get('total_opens'))} total · {fmt_count(get('direct_opens'))} direct  ({fmt_rate(r.open)})"
+    failed = f"{fmt_count(get('undelivered'))} undelivered · {fmt_count(get('delivery_failed'))} failed"
     return [
-        _md(f"*Sent*\n{fmt_count(m.sent)}"),
-        _md(f"*Delivered*\n{_with_rate(m.delivered, r.delivery, 'delivery')}"),
+        _md(f"*Sent*\n{fmt_count(get('sent'))}"),
+        _md(f"*Delivered*\n{_with_rate(get('delivered'), r.delivery, 'delivery')}"),
         _md(f"*Opens*\n{opens}"),
-        _md(f"*Body clicks*\n{_with_rate(m.body_clicks, r.click, 'CTR')}"),
-        _md(f"*Conversions*\n{_with_rate(m.conversions, r.conversion, 'conv.')}"),
-        _md(f"*Revenue*\n{fmt_usd(m.revenue)}"),
-        _md(f"*Bounces*\n{_with_rate(m.bounces, r.bounce, 'bounce')}"),
+        _md(f"*Body clicks*\n{_with_rate(get('body_clicks'), r.click, 'CTR')}"),
+        _md(f"*Conversions*\n{_with_rate(get('conversions'), r.conversion, 'conv.')}"),
+        _md(f"*Revenue*\n{fmt_usd(get('revenue'))}"),
+        _md(f"*Bounces*\n{_with_rate(get('bounces'), r.bounce, 'bounce')}"),
         _md(f"*Not delivered*\n{failed}"),
-        _md(f"*Unique recipients*\n{fmt_count(m.unique_recipients)}"),
+        _md(f"*Unique recipients*\n{fmt_count(get('unique_recipients'))}"),
     ]
 
 
@@ -80,8 +81,8 @@ CONVERSION_LABELS = {1: "B (2nd)", 2: "C (3rd)", 3: "D (4th)"}
 def conversion_events_line(m: Metrics) -> str | None:
     """The other conversion events ("B"–"D") with their by-send-time twins, only those Braze reported."""
     parts = []
-    if m.conversions_by_send_time is not None:
-        parts.append(f"primary (A) by send time {fmt_count(m.conversions_by_send_time)}")
+    if (by_send_time := m.get("conversions_by_send_time")) is not None:
+        parts.append(f"primary (A) by send time {fmt_count(by_send_time)}")
     for n in (1, 2, 3):
         value, twin = m.get(f"conversions{n}"), m.get(f"conversions{n}_by_send_time")
         if value is None and twin is None:
@@ -161,11 +162,11 @@ def _table(title: str, rows: tuple[Breakdown, ...]) -> Block:
         r = row.rates
         lines.append(
             cell(labels[i], 18, left=True)
-            + cell(fmt_count(row.metrics.sent), 10)
+            + cell(fmt_count(row.metrics.get("sent")), 10)
             + cell(fmt_rate(r.delivery), 8)
             + cell(fmt_rate(r.open), 8)
             + cell(fmt_rate(r.click), 7)
-            + cell(fmt_count(row.metrics.conversions), 8)
+            + cell(fmt_count(row.metrics.get("conversions")), 8)
         )
     if len(rows) > MAX_TABLE_ROWS:
         lines.append(f"… and {len(rows) - MAX_TABLE_ROWS} more")
@@ -203,8 +204,8 @@ def report_text(summary: Summary, campaign_name: str | None) -> str:
     """Notification/fallback text (what a screen reader or a push preview shows)."""
     m, r = summary.totals, summary.rates
     return escape(
-        f"{report_title(summary, campaign_name)} · send {summary.send_id}: {fmt_count(m.sent)} sent, "
-        f"{fmt_rate(r.delivery)} delivered, {fmt_rate(r.open)} open rate, {fmt_count(m.conversions)} conversions"
+        f"{report_title(summary, campaign_name)} · send {summary.send_id}: {fmt_count(m.get('sent'))} sent, "
+        f"{fmt_rate(r.delivery)} delivered, {fmt_rate(r.open)} open rate, {fmt_count(m.get('conversions'))} conversions"
     )
 
 

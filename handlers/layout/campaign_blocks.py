@@ -10,7 +10,7 @@ from handlers.layout.blocks import CONVERSION_LABELS, Block, _md
 from handlers.layout.kind_blocks import footer_block, head_blocks, kind_actions
 from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
 from reports.campaigns import CampaignSummary, ChannelSummary
-from reports.models import Counts
+from reports.models import Metrics
 
 MAX_CHANNELS = 12
 MAX_VARIATIONS = 10
@@ -34,7 +34,7 @@ def channel_block(channel: ChannelSummary) -> Block:
     return {"type": "section", "text": _md("\n".join(lines))}
 
 
-def conversions_line(totals: Counts) -> str | None:
+def conversions_line(totals: Metrics) -> str | None:
     """The other conversion events ("B"–"D", Braze's ``conversions1..3``) and the by-send-time twins reported."""
     parts = []
     if (value := totals.get("conversions_by_send_time")) is not None:

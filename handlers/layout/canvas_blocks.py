@@ -14,7 +14,7 @@ CANVAS_FOOTER = "Conversion rate = conversions ÷ entries. By entry time: conver
 def canvas_text(summary: CanvasSummary, title: str) -> str:
     t = summary.totals
     return escape(
-        f"{title}: {fmt_count(t.entries)} entries, {fmt_count(t.conversions)} conversions "
+        f"{title}: {fmt_count(t.get('entries'))} entries, {fmt_count(t.get('conversions'))} conversions "
         f"({fmt_rate(summary.conversion_rate)})"
     )
 
@@ -29,10 +29,10 @@ def _variant_table(summary: CanvasSummary) -> Block:
         s = v.stats
         lines.append(
             cell(labels[i], LABEL_WIDTH + 1, left=True)
-            + cell(fmt_count(s.entries), 10)
-            + cell(fmt_count(s.conversions), 8)
+            + cell(fmt_count(s.get("entries")), 10)
+            + cell(fmt_count(s.get("conversions")), 8)
             + cell(fmt_rate(v.conversion_rate), 8)
-            + cell(fmt_usd(s.revenue), 13)
+            + cell(fmt_usd(s.get("revenue")), 13)
         )
     if len(summary.variants) > MAX_VARIANTS:
         lines.append(f"… and {len(summary.variants) - MAX_VARIANTS} more")
@@ -47,10 +47,10 @@ def canvas_blocks(summary: CanvasSummary, *, title: str, chart_note: str | None 
         {
             "type": "section",
             "fields": [
-                _md(f"*Entries*\n{fmt_count(t.entries)}"),
-                _md(f"*Conversions*\n{fmt_count(t.conversions)}  (conv. {fmt_rate(summary.conversion_rate)})"),
-                _md(f"*Conversions by entry time*\n{fmt_count(t.conversions_by_entry_time)}"),
-                _md(f"*Revenue*\n{fmt_usd(t.revenue)}"),
+                _md(f"*Entries*\n{fmt_count(t.get('entries'))}"),
+                _md(f"*Conversions*\n{fmt_count(t.get('conversions'))}  (conv. {fmt_rate(summary.conversion_rate)})"),
+                _md(f"*Conversions by entry time*\n{fmt_count(t.get('conversions_by_entry_time'))}"),
+                _md(f"*Revenue*\n{fmt_usd(t.get('revenue'))}"),
             ],
         }
     )

@@ -45,7 +45,8 @@ def digest_text(digest: Digest, title: str, send_id: str) -> str:
     if not digest.has_activity or m is None:
         return escape(f"{head}: no activity on {short_day(digest.day)}")
     return escape(
-        f"{head}: {fmt_count(m.sent)} sent, {fmt_count(m.conversions)} conversions on {short_day(digest.day)}"
+        f"{head}: {fmt_count(m.get('sent'))} sent, {fmt_count(m.get('conversions'))} conversions "
+        f"on {short_day(digest.day)}"
     )
 
 

@@ -47,10 +47,10 @@ def _campaign_fields(today: CampaignSummary, before: CampaignSummary) -> list[Bl
 def _canvas_fields(today: CanvasSummary, before: CanvasSummary) -> list[Block]:
     t, b = today.totals, before.totals
     return [
-        _md(f"*Entries*\n{fmt_count(t.entries)}{_delta(t.entries, b.entries)}"),
-        _md(f"*Conversions*\n{fmt_count(t.conversions)}{_delta(t.conversions, b.conversions)}"),
-        _md(f"*Conversion rate*\n{fmt_rate(t.conversion_rate)}"),
-        _md(f"*Revenue*\n{fmt_usd(t.revenue)}{_delta(t.revenue, b.revenue)}"),
+        _md(f"*Entries*\n{fmt_count(t.get('entries'))}{_delta(t.get('entries'), b.get('entries'))}"),
+        _md(f"*Conversions*\n{fmt_count(t.get('conversions'))}{_delta(t.get('conversions'), b.get('conversions'))}"),
+        _md(f"*Conversion rate*\n{fmt_rate(today.conversion_rate)}"),
+        _md(f"*Revenue*\n{fmt_usd(t.get('revenue'))}{_delta(t.get('revenue'), b.get('revenue'))}"),
     ]
 
 
@@ -59,8 +59,8 @@ def _window_line(window: KindSummary) -> str:
     if isinstance(window, CanvasSummary):
         t = window.totals
         return head + (
-            f"{fmt_count(t.entries)} entries · {fmt_count(t.conversions)} conversions "
-            f"({fmt_rate(t.conversion_rate)}) · {fmt_usd(t.revenue)}"
+            f"{fmt_count(t.get('entries'))} entries · {fmt_count(t.get('conversions'))} conversions "
+            f"({fmt_rate(window.conversion_rate)}) · {fmt_usd(t.get('revenue'))}"
         )
     volume = " · ".join(f"{escape(label)} {fmt_count(v)} {m}" for label, (m, v) in _volume(window).items())
     t = window.totals
@@ -81,7 +81,7 @@ def kind_digest_text(digest: KindDigest, title: str) -> str:
     if isinstance(digest.today, CanvasSummary):
         t = digest.today.totals
         return escape(
-            f"{title} ({noun}): {fmt_count(t.entries)} entries, {fmt_count(t.conversions)} conversions "
+            f"{title} ({noun}): {fmt_count(t.get('entries'))} entries, {fmt_count(t.get('conversions'))} conversions "
             f"on {short_day(digest.day)}"
         )
     sent = ", ".join(f"{label} {fmt_count(v)} {m}" for label, (m, v) in _volume(digest.today).items())

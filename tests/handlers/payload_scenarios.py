@@ -349,6 +349,7 @@ def find_without_list_permission(rec: Recorder) -> None:
 def report_modal(rec: Recorder) -> None:
     fill_catalogue(rec.bot, missing="/campaigns/list")
     rec.command("", trigger_id="13345224609.738474920.8088930838d88f008e0")
+    rec.bot.slack.wait_for("views.open")  # opened right after the ack, which has already come back
     view = rec.bot.slack.opened_views[-1]
     for typed in ("flow", "cmp-typed-id"):
         rec.interact(block_suggestion_payload(view, "sendstats_target", typed, block_id="sendstats_target"))

@@ -57,7 +57,7 @@ def summary(
 
 
 def row(label: str, sent: int | None = None, conversions: int | None = None, rates: Rates = NO_RATES) -> Breakdown:
-    return Breakdown(label=label, metrics=Metrics(sent=sent, conversions=conversions), rates=rates)
+    return Breakdown(label=label, metrics=Metrics.of(sent=sent, conversions=conversions), rates=rates)
 
 
 def mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -140,7 +140,7 @@ def test_formatting_helpers() -> None:
 
 
 def test_headline_numbers_have_thousands_separators_and_rates() -> None:
-    totals = Metrics(
+    totals = Metrics.of(
         sent=1_234_567,
         delivered=1_200_000,
         total_opens=250_000,
@@ -167,7 +167,7 @@ def test_headline_numbers_have_thousands_separators_and_rates() -> None:
 
 
 def test_missing_numbers_and_rates_show_a_dash_never_zero() -> None:
-    f = fields(report_blocks(summary(Metrics(sent=0, delivered=0)), campaign_name=None))
+    f = fields(report_blocks(summary(Metrics.of(sent=0, delivered=0)), campaign_name=None))
     assert f["*Sent*"] == "0"
     assert f["*Delivered*"] == "0  (delivery –)"  # a zero denominator is "–", not a made-up 0%
     assert f["*Opens*"] == "– total · – direct  (–)"
@@ -223,7 +223,7 @@ def test_empty_breakdowns_have_no_tables() -> None:
 
 
 def test_conversion_events_line_is_shown_only_when_braze_reported_events() -> None:
-    with_events = Metrics(
+    with_events = Metrics.of(
         conversions=10, conversions_by_send_time=5, conversions1=3, conversions1_by_send_time=2, conversions3=1
     )
     line = conversion_events_line(with_events)
@@ -234,7 +234,7 @@ def test_conversion_events_line_is_shown_only_when_braze_reported_events() -> No
     blocks = report_blocks(summary(with_events), campaign_name=None)
     assert sum(line in t for t in mrkdwn_texts(blocks)) == 1
 
-    without = Metrics(sent=100, conversions=10)
+    without = Metrics.of(sent=100, conversions=10)
     assert conversion_events_line(without) is None
     blocks = report_blocks(summary(without), campaign_name=None)
     assert not any(t.startswith("Conversions ·") for t in mrkdwn_texts(blocks))
@@ -276,7 +276,7 @@ def test_slack_limits_hold_for_a_huge_report() -> None:
     ugly = "&<>" * 20
     channels = tuple(row(f"{ugly}{i}", 10**12 + i) for i in range(300))
     variations = tuple(row(f"@channel {ugly}{i}", 10**12) for i in range(300))
-    totals = Metrics(
+    totals = Metrics.of(
         **{
             name: 10**15
             for name in (
@@ -342,7 +342,7 @@ def test_user_and_braze_text_cannot_ping_anyone() -> None:
 
 def test_report_text_summarises_the_headline() -> None:
     s = summary(
-        Metrics(sent=12_000, conversions=1_234),
+        Metrics.of(sent=12_000, conversions=1_234),
         Rates(delivery=0.95, open=0.125, click=None, bounce=None, conversion=None),
     )
     assert report_text(s, None) == (
@@ -351,7 +351,7 @@ def test_report_text_summarises_the_headline() -> None:
 
 
 def test_blocks_to_text_reads_like_slack() -> None:
-    blocks = report_blocks(summary(Metrics(sent=1500), by_channel=(row("email", 1500),)), campaign_name="Spring <3")
+    blocks = report_blocks(summary(Metrics.of(sent=1500), by_channel=(row("email", 1500),)), campaign_name="Spring <3")
     text = blocks_to_text(blocks)
     assert text.split("\n") == [
         "📊 SPRING <3",

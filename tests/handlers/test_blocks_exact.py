@@ -29,7 +29,7 @@ from reports.models import Metrics
 from reports.summary import Breakdown, Rates, Summary
 
 NO_RATES = Rates(None, None, None, None, None)
-TOTALS = Metrics(
+TOTALS = Metrics.of(
     sent=2605,
     delivered=2505,
     total_opens=440,
@@ -79,15 +79,15 @@ def table_text(blocks: list[dict[str, Any]], title: str) -> str:
 
 EMAIL = Breakdown(
     "email",
-    Metrics(sent=2605, delivered=2505, total_opens=440, body_clicks=101, conversions=19),
+    Metrics.of(sent=2605, delivered=2505, total_opens=440, body_clicks=101, conversions=19),
     Rates(delivery=2505 / 2605, open=440 / 2505, click=101 / 2505, bounce=None, conversion=None),
 )
 
 
 def test_a_report_block_by_block() -> None:
     variations = (
-        Breakdown("Variant A", Metrics(sent=2000), NO_RATES),
-        Breakdown("Control", Metrics(sent=605), NO_RATES),
+        Breakdown("Variant A", Metrics.of(sent=2000), NO_RATES),
+        Breakdown("Control", Metrics.of(sent=605), NO_RATES),
     )
     blocks = report_blocks(
         summary(by_channel=(EMAIL,), by_variation=variations), campaign_name="Spring", chart_note="📈 Chart below"
@@ -168,7 +168,7 @@ def test_without_a_chart_note_the_footer_is_the_formulas_alone() -> None:
     ],
 )
 def test_labels_are_cut_between_17_and_18_characters(label: str, shown: str) -> None:
-    blocks = report_blocks(summary(by_variation=(Breakdown(label, Metrics(sent=5), NO_RATES),)), campaign_name=None)
+    blocks = report_blocks(summary(by_variation=(Breakdown(label, Metrics.of(sent=5), NO_RATES),)), campaign_name=None)
     row = table_text(blocks, "By variation").split("\n")[2]
     assert row == f"{shown:<18}{'5':>10}{'–':>8}{'–':>8}{'–':>7}{'–':>8}```"
 
@@ -234,12 +234,12 @@ def test_button_text_is_cut_to_slacks_75_characters() -> None:
 
 def test_conversion_events_line_covers_events_1_2_and_3() -> None:
     # Braze's conversions1..3 are the 2nd to 4th conversion events, labelled B-D as in the dashboard (issue 9)
-    assert conversion_events_line(Metrics(conversions2=4)) == "Conversions · event C (3rd): 4 (by send time –)"
-    line = conversion_events_line(Metrics(conversions3_by_send_time=1))
+    assert conversion_events_line(Metrics.of(conversions2=4)) == "Conversions · event C (3rd): 4 (by send time –)"
+    line = conversion_events_line(Metrics.of(conversions3_by_send_time=1))
     assert line == "Conversions · event D (4th): – (by send time 1)"
-    assert conversion_events_line(Metrics(conversions_by_send_time=0)) == "Conversions · primary (A) by send time 0"
+    assert conversion_events_line(Metrics.of(conversions_by_send_time=0)) == "Conversions · primary (A) by send time 0"
     line = conversion_events_line(
-        Metrics(
+        Metrics.of(
             conversions1=1, conversions2=2, conversions2_by_send_time=2, conversions3=3, conversions3_by_send_time=1
         )
     )
@@ -250,7 +250,7 @@ def test_conversion_events_line_covers_events_1_2_and_3() -> None:
 
 
 def test_conversion_events_sit_in_a_context_block_under_the_headline_numbers() -> None:
-    totals = Metrics(sent=10, conversions1=2)
+    totals = Metrics.of(sent=10, conversions1=2)
     s = Summary(
         campaign_id="c",
         send_id="s",
@@ -399,6 +399,6 @@ def test_table_labels_keep_start_and_end_and_number_collisions() -> None:
 
 
 def test_huge_numbers_push_the_row_instead_of_being_cut() -> None:
-    row = Breakdown("email", Metrics(sent=10**12), NO_RATES)
+    row = Breakdown("email", Metrics.of(sent=10**12), NO_RATES)
     line = table_text(report_blocks(summary(by_channel=(row,)), campaign_name=None), "By channel").split("\n")[2]
     assert line == f"{'email':<18}1,000,000,000,000{'–':>8}{'–':>8}{'–':>7}{'–':>8}```"

@@ -16,7 +16,7 @@ import pytest
 from digests.records import Delivery
 from handlers.layout.digest_blocks import digest_blocks, digest_text, last_outcome, long_day, short_day
 from reports.daily import Digest, build_digest
-from reports.models import DayPoint, MessageRow, Metrics, SendSeries
+from reports.models import ChannelRow, DayPoint, Metrics, Series
 
 FIRST = date(2024, 3, 10)  # a Sunday
 
@@ -26,7 +26,7 @@ def day(n: int) -> date:
 
 
 def point(n: int, **metrics: int | float) -> DayPoint:
-    return DayPoint(day=day(n), rows=(MessageRow("email", "A", Metrics(**metrics)),))
+    return DayPoint(day=day(n), rows=(ChannelRow("email", "A", None, Metrics.of(**metrics)),))
 
 
 def md(text: str) -> dict[str, str]:
@@ -38,7 +38,7 @@ def plain(text: str) -> dict[str, Any]:
 
 
 def digest(*points: DayPoint, digest_date: date) -> Digest:
-    return build_digest(SendSeries("cmp", "snd", points), first_day=FIRST, digest_date=digest_date)
+    return build_digest(Series("cmp", "snd", points), first_day=FIRST, digest_date=digest_date)
 
 
 def blocks(d: Digest, *, title: str = "Spring", chart_in_thread: bool = False, sub: int = 7) -> list[dict[str, Any]]:
@@ -129,7 +129,7 @@ def test_digest_text_names_the_send_and_the_day() -> None:
 
 
 def test_a_day_listed_with_rows_but_no_numbers_says_no_activity() -> None:
-    empty = DayPoint(day=day(1), rows=(MessageRow("email", "A", Metrics()),))
+    empty = DayPoint(day=day(1), rows=(ChannelRow("email", "A", None, Metrics()),))
     d = digest(point(0, sent=5), empty, digest_date=day(2))
     bs = blocks(d)
     assert bs[2] == {"type": "section", "text": md("No activity on Mar 11.")}

@@ -32,9 +32,9 @@ from reports.campaigns import (
     parse_campaign_series,
     summarise_campaign,
 )
-from reports.canvases import CanvasStats, CanvasSummary, VariantSummary, parse_canvas_series, summarise_canvas
+from reports.canvases import CanvasSummary, VariantSummary, parse_canvas_series, summarise_canvas
 from reports.kind_daily import build_kind_digest
-from reports.models import Counts, counts_of
+from reports.models import Metrics, metrics_of
 
 D1 = date(2026, 3, 1)  # a Sunday
 
@@ -197,7 +197,7 @@ def channel(key: str, n: int) -> ChannelSummary:
 
 def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> None:
     variations = tuple(
-        VariationSummary(f"V{i}", None, (), counts_of({"conversions": i, "revenue": 1.5})) for i in range(12)
+        VariationSummary(f"V{i}", None, (), metrics_of({"conversions": i, "revenue": 1.5})) for i in range(12)
     )
     summary = CampaignSummary(
         campaign_id="c",
@@ -206,7 +206,7 @@ def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> No
         days_with_data=1,
         channels=tuple(channel(f"ch{i:02}", i) for i in range(14)),
         variations=variations,
-        totals=Counts(),
+        totals=Metrics(),
         conversion_rate=None,
     )
     blocks = campaign_blocks(summary, title="T")
@@ -235,8 +235,8 @@ def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> No
 
 
 def test_a_variation_with_volume_and_numbers() -> None:
-    v = VariationSummary("A", "A", ("Email",), counts_of({"conversions": 2}), (("Email", counts_of({"sent": 5})),))
-    summary = CampaignSummary("c", D1, D1, 1, (), (v, VariationSummary("B", None, (), Counts())), Counts(), None)
+    v = VariationSummary("A", "A", ("Email",), metrics_of({"conversions": 2}), (("Email", metrics_of({"sent": 5})),))
+    summary = CampaignSummary("c", D1, D1, 1, (), (v, VariationSummary("B", None, (), Metrics())), Metrics(), None)
     assert campaign_blocks(summary, title="T")[4]["text"]["text"] == (
         "*By variation*\n• *A*: Email 5 sent · conversions 2\n• *B*: –"  # an API ID equal to the name is not repeated
     )
@@ -244,14 +244,14 @@ def test_a_variation_with_volume_and_numbers() -> None:
 
 def test_exactly_twelve_variants_need_no_more_line() -> None:
     many = CanvasSummary(
-        "cv", D1, D1, 1, CanvasStats(), tuple(VariantSummary(f"v{i}", f"v{i}", CanvasStats()) for i in range(12))
+        "cv", D1, D1, 1, Metrics(), tuple(VariantSummary(f"v{i}", f"v{i}", Metrics()) for i in range(12))
     )
     rows = canvas_blocks(many, title="T")[4]["text"]["text"].split("\n")
     assert len(rows) == 14 and rows[-1].startswith("v11 ")
 
 
 def test_exactly_twelve_channels_need_no_more_line() -> None:
-    summary = CampaignSummary("c", D1, D1, 1, tuple(channel(f"ch{i:02}", i) for i in range(12)), (), Counts(), None)
+    summary = CampaignSummary("c", D1, D1, 1, tuple(channel(f"ch{i:02}", i) for i in range(12)), (), Metrics(), None)
     blocks = campaign_blocks(summary, title="T")
     assert [b["type"] for b in blocks[-3:]] == ["section", "context", "actions"]
     assert "more" not in json.dumps(blocks)
@@ -270,11 +270,11 @@ def test_a_channel_with_no_counts_and_an_unknown_rate() -> None:
 
 
 def test_conversions_line_labels_events_b_to_d() -> None:
-    assert conversions_line(Counts()) is None
-    assert conversions_line(counts_of({"conversions": 5})) is None  # the primary event has its own field
-    assert conversions_line(counts_of({"conversions_by_send_time": 0})) == "Conversions · primary (A) by send time 0"
-    assert conversions_line(counts_of({"conversions3": 7})) == "Conversions · event D (4th): 7 (by send time –)"
-    assert conversions_line(counts_of({"conversions1_by_send_time": 1, "conversions2": 2})) == (
+    assert conversions_line(Metrics()) is None
+    assert conversions_line(metrics_of({"conversions": 5})) is None  # the primary event has its own field
+    assert conversions_line(metrics_of({"conversions_by_send_time": 0})) == "Conversions · primary (A) by send time 0"
+    assert conversions_line(metrics_of({"conversions3": 7})) == "Conversions · event D (4th): 7 (by send time –)"
+    assert conversions_line(metrics_of({"conversions1_by_send_time": 1, "conversions2": 2})) == (
         "Conversions · event B (2nd): – (by send time 1) · event C (3rd): 2 (by send time –)"
     )
 
@@ -342,7 +342,7 @@ def test_a_canvas_report_block_by_block() -> None:
 
 
 def test_a_canvas_without_variants_has_no_table_and_many_are_cut() -> None:
-    plain_summary = CanvasSummary("cv", D1, D1, 1, CanvasStats(entries=3), ())
+    plain_summary = CanvasSummary("cv", D1, D1, 1, Metrics.of(entries=3), ())
     assert [b["type"] for b in canvas_blocks(plain_summary, title="T")] == [
         "header",
         "context",
@@ -352,7 +352,8 @@ def test_a_canvas_without_variants_has_no_table_and_many_are_cut() -> None:
         "actions",
     ]
     names = ["x" * 21, "y" * 22, "a&b`", *(f"v{i}" for i in range(11))]
-    many = CanvasSummary("cv", D1, D1, 1, CanvasStats(), tuple(VariantSummary(n, n, CanvasStats(1, 1)) for n in names))
+    one = Metrics.of(entries=1, conversions=1)
+    many = CanvasSummary("cv", D1, D1, 1, Metrics(), tuple(VariantSummary(n, n, one) for n in names))
     rows = canvas_blocks(many, title="T")[4]["text"]["text"].split("\n")
     # As in send reports: at most 17 columns, a long name keeps its start and its last 5 characters,
     # and a name is escaped after it is measured, so `&` costs one column like Slack shows it.
@@ -361,7 +362,7 @@ def test_a_canvas_without_variants_has_no_table_and_many_are_cut() -> None:
     assert rows[4] == f"a&amp;b'{'':<14}{'1':>10}{'1':>8}{'100.0%':>8}{'–':>13}"
     assert rows[13].startswith("v8  ")  # 12 rows
     assert rows[14] == "… and 2 more```"
-    fence = CanvasSummary("cv", D1, D1, 1, CanvasStats(), (VariantSummary("v", "a```b", CanvasStats()),))
+    fence = CanvasSummary("cv", D1, D1, 1, Metrics(), (VariantSummary("v", "a```b", Metrics()),))
     assert "a'''b" in canvas_blocks(fence, title="T")[4]["text"]["text"]  # a name cannot close the code block
 
 

@@ -93,11 +93,11 @@ def test_data_series_parses_what_the_server_sent(server: SampleBraze, make_clien
     raw = series_payload(server.sends[(CAMPAIGN, SEND)], length=14, ending=TODAY)
     series = make_client().data_series(CAMPAIGN, SEND, length=14)
 
-    assert (series.campaign_id, series.send_id) == (CAMPAIGN, SEND)
+    assert (series.object_id, series.send_id) == (CAMPAIGN, SEND)
     # The send went out 4 days before "today": five days with data.
     assert [d.day for d in series.days] == [TODAY - timedelta(days=n) for n in range(4, -1, -1)]
     raw_sent = sum(row["sent"] for item in raw["data"] for rows in item["messages"].values() for row in rows)
-    assert sum(r.metrics.sent for d in series.days for r in d.rows) == raw_sent
+    assert sum(r.metrics.get("sent") for d in series.days for r in d.rows) == raw_sent
     raw_channels = {channel for item in raw["data"] for channel in item["messages"]}
     assert (
         {r.channel for d in series.days for r in d.rows}

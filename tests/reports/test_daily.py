@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from reports.daily import Digest, build_digest, change, fetch_span
-from reports.models import EMPTY, DayPoint, MessageRow, Metrics, SendSeries
+from reports.models import EMPTY, ChannelRow, DayPoint, Metrics, Series
 from reports.summary import window_end
 
 FIRST = date(2024, 3, 10)  # the send's first day, as the subscription recorded it
@@ -20,13 +20,13 @@ def day(n: int) -> date:
     return FIRST + timedelta(days=n)
 
 
-def point(n: int, *, send_level: Metrics = EMPTY, **metrics: int | float) -> DayPoint:
-    rows = (MessageRow("email", "A", Metrics(**metrics)),) if metrics else ()
-    return DayPoint(day=day(n), rows=rows, send_level=send_level)
+def point(n: int, *, level: Metrics = EMPTY, **metrics: int | float) -> DayPoint:
+    rows = (ChannelRow("email", "A", None, Metrics.of(**metrics)),) if metrics else ()
+    return DayPoint(day=day(n), rows=rows, level=level)
 
 
-def series(*points: DayPoint) -> SendSeries:
-    return SendSeries(campaign_id="cmp", send_id="snd", days=points)
+def series(*points: DayPoint) -> Series:
+    return Series(object_id="cmp", send_id="snd", days=points)
 
 
 # -- change ----------------------------------------------------------------------------------------
@@ -91,22 +91,22 @@ def test_digest_of_a_normal_day() -> None:
     )
     d = build_digest(s, first_day=FIRST, digest_date=day(3))
     assert d.day == day(2)
-    assert d.day_metrics == Metrics(sent=300, delivered=290, conversions=5)
-    assert d.previous_metrics == Metrics(sent=200, delivered=180, conversions=4)
+    assert d.day_metrics == Metrics.of(sent=300, delivered=290, conversions=5)
+    assert d.previous_metrics == Metrics.of(sent=200, delivered=180, conversions=4)
     assert d.has_activity
     assert not d.final
     c = d.cumulative
     assert (c.start, c.end) == (FIRST, day(2))
-    assert c.totals == Metrics(sent=1500, delivered=1370, conversions=19)
+    assert c.totals == Metrics.of(sent=1500, delivered=1370, conversions=19)
     assert c.days_with_data == 3
     assert (c.first_day, c.window_end) == (FIRST, date(2024, 3, 24))
     assert (c.campaign_id, c.send_id) == ("cmp", "snd")
 
 
-def test_day_totals_fill_in_send_level_numbers() -> None:
-    s = series(point(0, send_level=Metrics(conversions=3, revenue=9.5), sent=10))
+def test_day_totals_fill_in_level_numbers() -> None:
+    s = series(point(0, level=Metrics.of(conversions=3, revenue=9.5), sent=10))
     d = build_digest(s, first_day=FIRST, digest_date=day(1))
-    assert d.day_metrics == Metrics(sent=10, conversions=3, revenue=9.5)
+    assert d.day_metrics == Metrics.of(sent=10, conversions=3, revenue=9.5)
     assert d.previous_metrics is None  # the day before the send: nothing to compare with
 
 
@@ -144,7 +144,7 @@ def test_a_digest_before_the_recorded_first_day_covers_just_that_day() -> None:
     assert d.day == day(-1)
     c = d.cumulative
     assert (c.start, c.end) == (day(-1), day(-1))
-    assert c.totals == Metrics(sent=4)
+    assert c.totals == Metrics.of(sent=4)
     assert c.has_data
 
 
@@ -159,14 +159,14 @@ def test_no_row_at_all_is_no_activity() -> None:
 
 def test_a_day_braze_lists_with_rows_but_no_numbers_is_no_activity() -> None:
     """A row whose every metric is unreadable is listed, yet says nothing happened."""
-    empty_row = DayPoint(day=day(1), rows=(MessageRow("email", "A", Metrics()),))
+    empty_row = DayPoint(day=day(1), rows=(ChannelRow("email", "A", None, Metrics()),))
     d = build_digest(series(point(0, sent=5), empty_row), first_day=FIRST, digest_date=day(2))
     assert d.day_metrics == EMPTY
     assert not d.has_activity
 
 
-def test_send_level_numbers_alone_are_activity() -> None:
-    d = build_digest(series(point(0, send_level=Metrics(conversions=2))), first_day=FIRST, digest_date=day(1))
+def test_level_numbers_alone_are_activity() -> None:
+    d = build_digest(series(point(0, level=Metrics.of(conversions=2))), first_day=FIRST, digest_date=day(1))
     assert d.has_activity
 
 
@@ -179,6 +179,6 @@ def test_a_zero_day_is_activity() -> None:
 def test_has_activity_reads_the_day_metrics() -> None:
     summary = build_digest(series(), first_day=FIRST, digest_date=day(1)).cumulative
     base = {"day": day(0), "previous_metrics": None, "cumulative": summary, "final": False}
-    assert Digest(day_metrics=Metrics(sent=1), **base).has_activity
+    assert Digest(day_metrics=Metrics.of(sent=1), **base).has_activity
     assert not Digest(day_metrics=None, **base).has_activity
     assert not Digest(day_metrics=EMPTY, **base).has_activity

@@ -8,23 +8,21 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.campaigns import CampaignDay, CampaignSeries, ChannelRow
-from reports.canvases import CanvasDay, CanvasSeries, CanvasStats
 from reports.kind_daily import QUIET_DAYS_TO_END, build_kind_digest
-from reports.models import counts_of
+from reports.models import ChannelRow, DayPoint, Metrics, Series, metrics_of
 
 DIGEST_DATE = date(2026, 11, 29)
 DAY = DIGEST_DATE - timedelta(days=1)
 
 
-def campaign(busy: set[int]) -> CampaignSeries:
+def campaign(busy: set[int]) -> Series:
     """Days ``DAY - n`` for n in ``busy`` sent something; the others reported rows of zeros."""
     days = []
     for n in range(40):
         sent = 100 if n in busy else 0
-        row = ChannelRow("email", "Variant 1", "v1", counts_of({"sent": sent, "delivered": sent}))
-        days.append(CampaignDay(DAY - timedelta(days=n), (row,)))
-    return CampaignSeries("cmp-1", tuple(sorted(days, key=lambda d: d.day)))
+        row = ChannelRow("email", "Variant 1", "v1", metrics_of({"sent": sent, "delivered": sent}))
+        days.append(DayPoint(DAY - timedelta(days=n), (row,)))
+    return Series("cmp-1", "", tuple(sorted(days, key=lambda d: d.day)))
 
 
 def expected_quiet(busy: set[int], since: int) -> int:
@@ -52,15 +50,15 @@ def test_archived_ends_at_once_even_when_busy() -> None:
 
 def test_a_canvas_is_active_when_someone_entered() -> None:
     days = (
-        CanvasDay(DAY - timedelta(days=1), CanvasStats(entries=50, conversions=5)),
-        CanvasDay(DAY, CanvasStats(entries=0, conversions=3)),  # late conversions, nobody entered
+        DayPoint(DAY - timedelta(days=1), level=Metrics.of(entries=50, conversions=5)),
+        DayPoint(DAY, level=Metrics.of(entries=0, conversions=3)),  # late conversions, nobody entered
     )
     digest = build_kind_digest(
         "canvas",
-        CanvasSeries("cv-1", None, days),
+        Series("cv-1", "", days, None),
         first_day=DAY - timedelta(days=5),
         digest_date=DIGEST_DATE,
         archived=False,
     )
     assert digest.quiet_days == 1 and not digest.has_activity and not digest.final
-    assert digest.previous.totals.entries == 50 and digest.window.totals.conversions == 8
+    assert digest.previous.totals.get("entries") == 50 and digest.window.totals.get("conversions") == 8

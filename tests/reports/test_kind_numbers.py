@@ -10,38 +10,28 @@ import pytest
 
 from catalogue.fold import fold, query_words
 from reports.campaigns import (
-    FAMILIES,
-    PUSH,
-    CampaignDay,
-    CampaignSeries,
     CampaignSummary,
-    ChannelRow,
     ChannelSummary,
-    Family,
     Rate,
     VariationSummary,
     campaign_chart_data,
-    family_of,
     parse_campaign_series,
-    parse_counts,
-    ratio,
     summarise_campaign,
     summarise_channel,
 )
 from reports.canvases import (
-    CanvasDay,
-    CanvasSeries,
-    CanvasStats,
     CanvasSummary,
-    VariantDay,
     VariantSummary,
     canvas_chart_data,
+    conversion_rate,
     parse_canvas_series,
-    parse_stats,
     summarise_canvas,
 )
+from reports.channels import FAMILIES, LEVEL_METRICS, PUSH, Family, family_of
 from reports.kind_daily import QUIET_DAYS_TO_END, WINDOW_DAYS, active, build_kind_digest, span
-from reports.models import ChartData, Counts, SeriesSpec, counts_of
+from reports.models import ChannelRow, ChartData, DayPoint, Metrics, Series, SeriesSpec, metrics_of
+from reports.parse import parse_metrics
+from reports.summary import ratio
 
 D1 = date(2026, 3, 1)
 
@@ -51,7 +41,7 @@ def d(n: int) -> date:
 
 
 def row(channel: str, variation: str = "A", api_id: str | None = None, **counts: int | float) -> ChannelRow:
-    return ChannelRow(channel, variation, api_id, counts_of(counts))
+    return ChannelRow(channel, variation, api_id, metrics_of(counts))
 
 
 # -- families ---------------------------------------------------------------------------------------
@@ -166,7 +156,7 @@ def test_each_familys_metrics_and_rates() -> None:
 # -- parsing campaigns -------------------------------------------------------------------------------
 
 
-def test_parse_counts_keeps_numbers_and_skips_the_rest() -> None:
+def test_parse_metrics_keeps_numbers_and_skips_the_rest() -> None:
     raw = {
         "opens": None,  # not reported: skipped, and the fields after it still read
         "sent": "12",
@@ -180,11 +170,11 @@ def test_parse_counts_keeps_numbers_and_skips_the_rest() -> None:
         "k" * 81: 4,
         "junk": "many",
     }
-    assert parse_counts(raw).as_dict() == {"sent": 12, "revenue": 1.0, "clicks": 2, "k" * 80: 3}
-    assert isinstance(parse_counts({"clicks": 2.9}).get("clicks"), int)
-    assert parse_counts({"revenue": 2}).get("revenue") == 2
-    assert parse_counts(["sent", 1]) == Counts()
-    assert parse_counts({"sent": 1, "x": 2}, skip=frozenset({"x"})).as_dict() == {"sent": 1}
+    assert parse_metrics(raw).as_dict() == {"sent": 12, "revenue": 1.0, "clicks": 2, "k" * 80: 3}
+    assert isinstance(parse_metrics({"clicks": 2.9}).get("clicks"), int)
+    assert parse_metrics({"revenue": 2}).get("revenue") == 2
+    assert parse_metrics(["sent", 1]) == Metrics()
+    assert parse_metrics({"sent": 1, "x": 2}, skip=frozenset({"x"})).as_dict() == {"sent": 1}
 
 
 def test_campaign_rows_are_read_defensively() -> None:
@@ -216,40 +206,42 @@ def test_campaign_rows_are_read_defensively() -> None:
         ]
     }
     series = parse_campaign_series(payload, campaign_id="c")
-    assert series.campaign_id == "c"
+    assert series.object_id == "c"
     assert [p.day for p in series.days] == [d(0), d(1)]  # sorted, unreadable days dropped
     first, second = series.days
-    assert first == CampaignDay(d(0), (), Counts())
+    assert first == DayPoint(d(0), (), Metrics())
     assert not first.has_data
     assert second.rows == (
-        ChannelRow("email", "Spring", "va", counts_of({"sent": 5})),
-        ChannelRow("email", "v" * 64, "v" * 64, counts_of({"sent": 6})),
-        ChannelRow("email", "(no variation)", None, counts_of({"sent": 7})),
-        ChannelRow("ios_push", "P" * 150, None, counts_of({"sent": 8})),
-        ChannelRow("c" * 60, "(no variation)", None, counts_of({"sent": 2})),
-        ChannelRow("webhook", "(no variation)", None, counts_of({"sent": 3})),  # the repeated day, merged
+        ChannelRow("email", "Spring", "va", metrics_of({"sent": 5})),
+        ChannelRow("email", "v" * 64, "v" * 64, metrics_of({"sent": 6})),
+        ChannelRow("email", "(no variation)", None, metrics_of({"sent": 7})),
+        ChannelRow("ios_push", "P" * 150, None, metrics_of({"sent": 8})),
+        ChannelRow("c" * 60, "(no variation)", None, metrics_of({"sent": 2})),
+        ChannelRow("webhook", "(no variation)", None, metrics_of({"sent": 3})),  # the repeated day, merged
     )
-    assert second.campaign_level.as_dict() == {"unique_recipients": 9, "conversions": 3, "revenue": 2.5}
+    assert second.level.as_dict() == {"unique_recipients": 9, "conversions": 3, "revenue": 2.5}
     for junk in (None, [], {"data": "x"}, {"data": None}, "text"):
-        assert parse_campaign_series(junk, campaign_id="c") == CampaignSeries("c", ())
+        assert parse_campaign_series(junk, campaign_id="c") == Series("c", "", ())
 
 
-def test_a_day_with_only_campaign_level_numbers_has_data() -> None:
-    assert CampaignDay(D1, (), counts_of({"conversions": 0})).has_data
-    assert CampaignDay(D1, (row("email"),)).has_data
-    assert not CampaignDay(D1).has_data
+def test_a_day_with_only_level_numbers_has_data() -> None:
+    assert DayPoint(D1, (), metrics_of({"conversions": 0})).has_data
+    assert DayPoint(D1, (row("email"),)).has_data
+    assert not DayPoint(D1).has_data
 
 
 def test_level_totals_prefer_the_days_own_numbers_and_fill_gaps_from_rows() -> None:
-    day = CampaignDay(
+    day = DayPoint(
         D1,
         (
             row("email", "A", conversions=4, unique_recipients=10, sent=100),
             row("email", "B", conversions=1, revenue=2.5, sent=50),
         ),
-        counts_of({"conversions": 7}),
+        metrics_of({"conversions": 7}),
     )
-    assert day.level_totals().as_dict() == {"conversions": 7, "unique_recipients": 10, "revenue": 2.5}
+    assert day.level_totals(LEVEL_METRICS).as_dict() == {"conversions": 7, "unique_recipients": 10, "revenue": 2.5}
+    # Without names (a Canvas day: its total_stats), every number the rows carry fills a gap.
+    assert day.level_totals().as_dict() == {"conversions": 7, "unique_recipients": 10, "revenue": 2.5, "sent": 150}
 
 
 # -- summaries ---------------------------------------------------------------------------------------
@@ -264,7 +256,7 @@ def test_ratio() -> None:
 
 
 def test_summarise_channel_orders_metrics_and_builds_only_reported_rates() -> None:
-    counts = counts_of({"zeta": 1, "sent": 10, "delivered": 8, "alpha": 2, "conversions": 3, "unique_opens": 4})
+    counts = metrics_of({"zeta": 1, "sent": 10, "delivered": 8, "alpha": 2, "conversions": 3, "unique_opens": 4})
     summary = summarise_channel(FAMILIES["email"], ("email",), counts)
     assert summary == ChannelSummary(
         "email",
@@ -277,7 +269,7 @@ def test_summarise_channel_orders_metrics_and_builds_only_reported_rates() -> No
         ),
     )
     assert summary.get("alpha") == 2 and summary.get("conversions") is None
-    zero = summarise_channel(PUSH, ("ios_push",), counts_of({"sent": 0, "direct_opens": 0}))
+    zero = summarise_channel(PUSH, ("ios_push",), metrics_of({"sent": 0, "direct_opens": 0}))
     assert zero.rates == (Rate("direct open rate", None, "direct opens ÷ sent"),)
 
 
@@ -286,29 +278,27 @@ def test_variation_headline_is_sent_or_impressions() -> None:
         "A",
         None,
         (),
-        Counts(),
+        Metrics(),
         (
-            ("Email", counts_of({"sent": 5, "impressions": 9})),
-            ("In-app message", counts_of({"impressions": 3})),
-            ("Webhook", counts_of({"errors": 1})),
-            ("Push", counts_of({"sent": 0})),
+            ("Email", metrics_of({"sent": 5, "impressions": 9})),
+            ("In-app message", metrics_of({"impressions": 3})),
+            ("Webhook", metrics_of({"errors": 1})),
+            ("Push", metrics_of({"sent": 0})),
         ),
     )
     assert v.headline() == (("Email", "sent", 5), ("In-app message", "impressions", 3), ("Push", "sent", 0))
 
 
-def series_for_summary() -> CampaignSeries:
-    return CampaignSeries(
-        "cmp",
-        (
-            CampaignDay(d(-1), (row("email", sent=1000),)),  # before the range
-            CampaignDay(
+def series_for_summary() -> Series:
+    return Series("cmp", "", (
+            DayPoint(d(-1), (row("email", sent=1000),)),  # before the range
+            DayPoint(
                 d(0),
                 (row("ios_push", "B", "vb", sent=3, conversions=1), row("email", "A", "va", sent=10)),
-                counts_of({"unique_recipients": 40, "conversions": 4}),
+                metrics_of({"unique_recipients": 40, "conversions": 4}),
             ),
-            CampaignDay(d(1)),  # no data: not counted
-            CampaignDay(
+            DayPoint(d(1)),  # no data: not counted
+            DayPoint(
                 d(2),
                 (
                     row("android_push", "B", "vb2", sent=5),
@@ -318,9 +308,8 @@ def series_for_summary() -> CampaignSeries:
                     row("sms", "A", sent=1),
                 ),
             ),
-            CampaignDay(d(3), (row("email", sent=1000),)),  # after the range
-        ),
-    )
+            DayPoint(d(3), (row("email", sent=1000),)),  # after the range
+        ))
 
 
 def test_summarise_campaign() -> None:
@@ -340,16 +329,17 @@ def test_summarise_campaign() -> None:
             "A",
             "va",
             ("Email", "Zz new", "Aa new", "SMS"),  # in the order its rows came
-            Counts(),
+            Metrics(),
             (
-                ("Email", counts_of({"sent": 10})),
-                ("Zz new", counts_of({"sent": 1})),
-                ("Aa new", counts_of({"sent": 1})),
-                ("SMS", counts_of({"sent": 1})),
+                ("Email", metrics_of({"sent": 10})),
+                ("Zz new", metrics_of({"sent": 1})),
+                ("Aa new", metrics_of({"sent": 1})),
+                ("SMS", metrics_of({"sent": 1})),
             ),
         ),
         VariationSummary(
-            "B", "vb", ("Push",), counts_of({"conversions": 1}), (("Push", counts_of({"sent": 10, "conversions": 1})),)
+            "B", "vb", ("Push",), metrics_of({"conversions": 1}),
+            (("Push", metrics_of({"sent": 10, "conversions": 1})),),
         ),
     )
     assert s.totals.as_dict() == {"unique_recipients": 40, "conversions": 4}
@@ -360,27 +350,25 @@ def test_one_variation_is_no_breakdown_and_an_empty_range_has_no_data() -> None:
     s = summarise_campaign(series_for_summary(), start=d(-1), end=d(-1))
     assert s.variations == () and s.days_with_data == 1 and s.conversion_rate is None
     empty = summarise_campaign(series_for_summary(), start=d(1), end=d(1))
-    assert not empty.has_data and empty.channels == () and empty.totals == Counts()
+    assert not empty.has_data and empty.channels == () and empty.totals == Metrics()
 
 
 # -- campaign chart data -----------------------------------------------------------------------------
 
 
 def test_campaign_chart_data() -> None:
-    series = CampaignSeries(
-        "c",
-        (
-            CampaignDay(
+    series = Series("c", "", (
+            DayPoint(
                 d(0),
                 (
                     row("email", sent=10, unique_opens=4, unique_clicks=2),
                     row("ios_push", sent=5, direct_opens=1),
                     row("android_push", sent=5, direct_opens=2),
                 ),
-                counts_of({"conversions": 3}),
+                metrics_of({"conversions": 3}),
             ),
-            CampaignDay(d(1)),
-            CampaignDay(
+            DayPoint(d(1)),
+            DayPoint(
                 d(2),
                 (
                     row("trigger_in_app_message", impressions=7, clicks=1),
@@ -389,8 +377,7 @@ def test_campaign_chart_data() -> None:
                     row("webhook", sent=9),
                 ),
             ),
-        ),
-    )
+        ))
     summary = summarise_campaign(series, start=d(0), end=d(2))
     chart = campaign_chart_data(series, summary, title="Spring")
     assert chart == ChartData(
@@ -419,11 +406,11 @@ def test_campaign_chart_data() -> None:
 
 
 def test_campaign_chart_without_volume_or_conversions_and_capped_at_seven() -> None:
-    series = CampaignSeries("c", (CampaignDay(d(0), (row("webhook", errors=2), row("email", unique_opens=1))),))
+    series = Series("c", "", (DayPoint(d(0), (row("webhook", errors=2), row("email", unique_opens=1))),))
     summary = summarise_campaign(series, start=d(0), end=d(0))
     chart = campaign_chart_data(series, summary, title="T")
     assert chart.top == () and chart.bottom == (SeriesSpec("Email unique opens", (1,)),)
-    many = CampaignSeries("c", (CampaignDay(d(0), tuple(row(f"x{i}", sent=i) for i in range(9))),))
+    many = Series("c", "", (DayPoint(d(0), tuple(row(f"x{i}", sent=i) for i in range(9))),))
     summary = summarise_campaign(many, start=d(0), end=d(0))
     top = campaign_chart_data(many, summary, title="T").top
     assert [s.label for s in top] == [f"X{i} sent" for i in range(7)]
@@ -431,7 +418,7 @@ def test_campaign_chart_without_volume_or_conversions_and_capped_at_seven() -> N
 
 
 def test_engagement_with_conversions_past_seven_is_cut() -> None:
-    day = CampaignDay(
+    day = DayPoint(
         d(0),
         (
             row("email", unique_opens=1, unique_clicks=1),
@@ -440,21 +427,18 @@ def test_engagement_with_conversions_past_seven_is_cut() -> None:
             row("content_cards", unique_clicks=1),
             row("sms", clicks=1),
         ),
-        counts_of({"conversions": 1}),
+        metrics_of({"conversions": 1}),
     )
-    series = CampaignSeries("c", (day,))
+    series = Series("c", "", (day,))
     bottom = campaign_chart_data(series, summarise_campaign(series, start=d(0), end=d(0)), title="T").bottom
     assert len(bottom) == 7 and bottom[-1] == SeriesSpec("Conversions", (1,))
 
 
 def test_campaign_chart_conversions_from_rows_and_gaps() -> None:
-    series = CampaignSeries(
-        "c",
-        (
-            CampaignDay(d(0), (row("email", "A", sent=1, conversions=2), row("email", "B", sent=1, conversions=3))),
-            CampaignDay(d(1), (row("email", sent=1),)),
-        ),
-    )
+    series = Series("c", "", (
+            DayPoint(d(0), (row("email", "A", sent=1, conversions=2), row("email", "B", sent=1, conversions=3))),
+            DayPoint(d(1), (row("email", sent=1),)),
+        ))
     summary = summarise_campaign(series, start=d(0), end=d(1))
     assert campaign_chart_data(series, summary, title="T").bottom == (SeriesSpec("Conversions", (5, None)),)
 
@@ -463,24 +447,26 @@ def test_campaign_chart_conversions_from_rows_and_gaps() -> None:
 
 
 def test_canvas_stats_add_and_rate() -> None:
-    a = CanvasStats(entries=10, conversions=None, conversions_by_entry_time=1, revenue=0.1)
-    b = CanvasStats(entries=None, conversions=2, conversions_by_entry_time=2, revenue=0.2)
-    assert a + b == CanvasStats(10, 2, 3, 0.3)  # 0.1 + 0.2 rounded to cents
-    assert CanvasStats() + CanvasStats() == CanvasStats()
-    assert CanvasStats(revenue=1.234) + CanvasStats(revenue=1.0) == CanvasStats(revenue=2.23)
-    assert CanvasStats(revenue=None) + CanvasStats(revenue=1) == CanvasStats(revenue=1)
-    assert CanvasStats(entries=4, conversions=1).conversion_rate == 0.25
-    assert CanvasStats(entries=0, conversions=1).conversion_rate is None
-    assert CanvasStats(entries=4).conversion_rate is None
-    assert CanvasStats(conversions=0).conversion_rate is None
-    assert not CanvasStats() and CanvasStats(revenue=0) and CanvasStats(conversions_by_entry_time=0)
+    a = Metrics.of(entries=10, conversions=None, conversions_by_entry_time=1, revenue=0.1)
+    b = Metrics.of(entries=None, conversions=2, conversions_by_entry_time=2, revenue=0.2)
+    # 0.1 + 0.2 rounded to cents
+    assert a + b == Metrics.of(entries=10, conversions=2, conversions_by_entry_time=3, revenue=0.3)
+    assert Metrics() + Metrics() == Metrics()
+    assert Metrics.of(revenue=1.234) + Metrics.of(revenue=1.0) == Metrics.of(revenue=2.23)
+    assert Metrics.of(revenue=None) + Metrics.of(revenue=1) == Metrics.of(revenue=1)
+    assert conversion_rate(Metrics.of(entries=4, conversions=1)) == 0.25
+    assert conversion_rate(Metrics.of(entries=0, conversions=1)) is None
+    assert conversion_rate(Metrics.of(entries=4)) is None
+    assert conversion_rate(Metrics.of(conversions=0)) is None
+    assert not Metrics() and Metrics.of(revenue=0) and Metrics.of(conversions_by_entry_time=0)
 
 
-def test_parse_stats() -> None:
+def test_parse_metrics() -> None:
     raw = {"entries": "12", "conversions": 3.7, "conversions_by_entry_time": None, "revenue": 2.345, "x": 1}
-    assert parse_stats(raw) == CanvasStats(entries=12, conversions=3, revenue=2.35)  # half to even: 2.345 → 2.35
-    assert parse_stats([1]) == CanvasStats()
-    assert parse_stats({"revenue": "junk"}) == CanvasStats()
+    # half to even: 2.345 → 2.35; a number Braze adds ("x") is kept
+    assert parse_metrics(raw) == Metrics.of(entries=12, conversions=3, revenue=2.35, x=1)
+    assert parse_metrics([1]) == Metrics()
+    assert parse_metrics({"revenue": "junk"}) == Metrics()
 
 
 def test_canvas_series_is_read_defensively() -> None:
@@ -511,61 +497,46 @@ def test_canvas_series_is_read_defensively() -> None:
         }
     }
     series = parse_canvas_series(payload, canvas_id="cv")
-    assert series == CanvasSeries(
+    # Each variant is a row without a channel, its variant ID as the row's ID; total_stats are the day's own.
+    variants = (
+        ChannelRow("", "Control", "v1", Metrics.of(entries=1)),
+        ChannelRow("", "v2", "v2", Metrics.of(entries=2)),
+        ChannelRow("", "w" * 64, "w" * 64, Metrics.of(entries=3)),
+    )
+    later = (ChannelRow("", "v9", "v9", Metrics.of(entries=6)),)
+    assert series == Series(
         "cv",
+        "",
+        (DayPoint(d(0), variants, Metrics.of(entries=1)), DayPoint(d(1), later, Metrics.of(entries=11, revenue=1.5))),
         "J" * 150,
-        (
-            CanvasDay(
-                d(0),
-                CanvasStats(entries=1),
-                (
-                    VariantDay("v1", "Control", CanvasStats(entries=1)),
-                    VariantDay("v2", "v2", CanvasStats(entries=2)),
-                    VariantDay("w" * 64, "w" * 64, CanvasStats(entries=3)),
-                ),
-            ),
-            CanvasDay(d(1), CanvasStats(entries=11, revenue=1.5), (VariantDay("v9", "v9", CanvasStats(entries=6)),)),
-        ),
     )
     for junk in (None, {"data": []}, {"data": {"stats": "x"}}, {"data": {"name": 5}}, "x"):
-        assert parse_canvas_series(junk, canvas_id="cv") == CanvasSeries("cv", None, ())
+        assert parse_canvas_series(junk, canvas_id="cv") == Series("cv", "", (), None)
     assert parse_canvas_series(
         {"data": {"stats": [{"time": "2026-03-01", "variant_stats": []}]}}, canvas_id="cv"
-    ).days == (CanvasDay(d(0)),)
+    ).days == (DayPoint(d(0)),)
 
 
 def test_canvas_day_has_data() -> None:
-    assert not CanvasDay(D1).has_data
-    assert CanvasDay(D1, CanvasStats(entries=0)).has_data
-    assert CanvasDay(D1, variants=(VariantDay("v", "v", CanvasStats()),)).has_data
+    assert not DayPoint(D1).has_data
+    assert DayPoint(D1, level=Metrics.of(entries=0)).has_data
+    assert DayPoint(D1, rows=(ChannelRow("", "v", "v", Metrics()),)).has_data
 
 
-def canvas_series() -> CanvasSeries:
-    return CanvasSeries(
-        "cv",
-        "Journey",
-        (
-            CanvasDay(d(-1), CanvasStats(entries=1000)),
-            CanvasDay(
-                d(0),
-                CanvasStats(entries=30, revenue=None),
-                (
-                    VariantDay("v1", "Beta", CanvasStats(entries=10, conversions=1, revenue=1.0)),
-                    VariantDay("v2", "Alpha", CanvasStats(entries=20, conversions=2)),
-                ),
-            ),
-            CanvasDay(d(1)),
-            CanvasDay(
-                d(2),
-                CanvasStats(entries=5, conversions=1),
-                (
-                    VariantDay("v1", "Beta renamed", CanvasStats(entries=10)),
-                    VariantDay("v3", "Gamma", CanvasStats()),
-                ),
-            ),
-            CanvasDay(d(3), CanvasStats(entries=1000)),
-        ),
-    )
+def canvas_series() -> Series:
+    return Series("cv", "", (
+            DayPoint(d(-1), level=Metrics.of(entries=1000)),
+            DayPoint(d(0), rows=(
+                    ChannelRow("", "Beta", "v1", Metrics.of(entries=10, conversions=1, revenue=1.0)),
+                    ChannelRow("", "Alpha", "v2", Metrics.of(entries=20, conversions=2)),
+                ), level=Metrics.of(entries=30, revenue=None)),
+            DayPoint(d(1)),
+            DayPoint(d(2), rows=(
+                    ChannelRow("", "Beta renamed", "v1", Metrics.of(entries=10)),
+                    ChannelRow("", "Gamma", "v3", Metrics()),
+                ), level=Metrics.of(entries=5, conversions=1)),
+            DayPoint(d(3), level=Metrics.of(entries=1000)),
+        ), "Journey")
 
 
 def test_summarise_canvas() -> None:
@@ -576,11 +547,11 @@ def test_summarise_canvas() -> None:
         end=d(2),
         days_with_data=2,
         # day 0: entries 30 as reported; conversions 1 + 2 and revenue 1.0 from the variants; day 2 as reported
-        totals=CanvasStats(entries=35, conversions=4, revenue=1.0),
+        totals=Metrics.of(entries=35, conversions=4, revenue=1.0),
         variants=(
-            VariantSummary("v2", "Alpha", CanvasStats(entries=20, conversions=2)),  # most entries first; a tie by name
-            VariantSummary("v1", "Beta", CanvasStats(entries=20, conversions=1, revenue=1.0)),  # the first name kept
-            VariantSummary("v3", "Gamma", CanvasStats()),
+            VariantSummary("v2", "Alpha", Metrics.of(entries=20, conversions=2)),  # most entries first; a tie by name
+            VariantSummary("v1", "Beta", Metrics.of(entries=20, conversions=1, revenue=1.0)),  # the first name kept
+            VariantSummary("v3", "Gamma", Metrics()),
         ),
         series_name="Journey",
     )
@@ -588,21 +559,12 @@ def test_summarise_canvas() -> None:
     assert s.variants[0].conversion_rate == 0.1
     tie = summarise_canvas(canvas_series(), start=d(0), end=d(0))
     assert [v.name for v in tie.variants] == ["Alpha", "Beta"]  # 20 entries before 10
-    none_vs_one = CanvasSeries(
-        "cv",
-        None,
-        (
-            CanvasDay(
-                d(0),
-                CanvasStats(entries=1),
-                (VariantDay("a", "Aaa", CanvasStats(conversions=1)), VariantDay("z", "Zzz", CanvasStats(entries=1))),
-            ),
-        ),
-    )
+    rows = (ChannelRow("", "Aaa", "a", Metrics.of(conversions=1)), ChannelRow("", "Zzz", "z", Metrics.of(entries=1)))
+    none_vs_one = Series("cv", "", (DayPoint(d(0), rows, Metrics.of(entries=1)),))
     # unknown entries sort as 0, after a variant with 1
     assert [v.name for v in summarise_canvas(none_vs_one, start=d(0), end=d(0)).variants] == ["Zzz", "Aaa"]
     empty = summarise_canvas(canvas_series(), start=d(1), end=d(1))
-    assert not empty.has_data and empty.totals == CanvasStats() and empty.variants == ()
+    assert not empty.has_data and empty.totals == Metrics() and empty.variants == ()
 
 
 def test_canvas_chart_data() -> None:
@@ -629,8 +591,8 @@ def test_canvas_chart_data() -> None:
 
 
 def test_canvas_chart_shows_six_variants() -> None:
-    variants = tuple(VariantDay(f"v{i}", f"V{i}", CanvasStats(entries=10 - i)) for i in range(8))
-    series = CanvasSeries("cv", None, (CanvasDay(d(0), CanvasStats(entries=99), variants),))
+    variants = tuple(ChannelRow("", f"V{i}", f"v{i}", Metrics.of(entries=10 - i)) for i in range(8))
+    series = Series("cv", "", (DayPoint(d(0), rows=variants, level=Metrics.of(entries=99)),), None)
     chart = canvas_chart_data(series, summarise_canvas(series, start=d(0), end=d(0)), title="T")
     assert [s.label for s in chart.top] == ["All entries", "V0", "V1", "V2", "V3", "V4", "V5"]
     assert len(chart.bottom) == 7
@@ -645,26 +607,23 @@ def test_span_is_fourteen_days_to_yesterday() -> None:
 
 
 def test_active_days() -> None:
-    assert active(CampaignDay(D1, (row("email", sent=1),)))
-    assert not active(CampaignDay(D1, (row("email", sent=0, delivered=0),)))
-    assert not active(CampaignDay(D1, (), counts_of({"conversions": 5})))  # conversions alone send nothing
-    assert active(CampaignDay(D1, (row("email", sent=0), row("push", sent=0, opens=1))))
-    assert active(CanvasDay(D1, CanvasStats(entries=1)))
-    assert not active(CanvasDay(D1, CanvasStats(entries=0, conversions=4)))
-    assert active(CanvasDay(D1, CanvasStats(), (VariantDay("v", "v", CanvasStats(entries=2)),)))
-    assert not active(CanvasDay(D1, CanvasStats(), (VariantDay("v", "v", CanvasStats(entries=None)),)))
+    assert active("campaign", DayPoint(D1, (row("email", sent=1),)))
+    assert not active("campaign", DayPoint(D1, (row("email", sent=0, delivered=0),)))
+    assert not active("campaign", DayPoint(D1, (), metrics_of({"conversions": 5})))  # conversions alone send nothing
+    assert active("campaign", DayPoint(D1, (row("email", sent=0), row("push", sent=0, opens=1))))
+    assert active("canvas", DayPoint(D1, level=Metrics.of(entries=1)))
+    assert not active("canvas", DayPoint(D1, level=Metrics.of(entries=0, conversions=4)))
+    assert active("canvas", DayPoint(D1, rows=(ChannelRow("", "v", "v", Metrics.of(entries=2)),)))
+    assert not active("canvas", DayPoint(D1, rows=(ChannelRow("", "v", "v", Metrics.of(entries=None)),)))
 
 
 def test_a_campaign_digest_numbers() -> None:
-    series = CampaignSeries(
-        "cmp",
-        (
-            CampaignDay(d(-14), (row("email", sent=1000),)),  # just outside the 14 days
-            CampaignDay(d(-13), (row("email", sent=100),)),
-            CampaignDay(d(-1), (row("email", sent=10),)),
-            CampaignDay(d(0), (row("email", sent=1),)),
-        ),
-    )
+    series = Series("cmp", "", (
+            DayPoint(d(-14), (row("email", sent=1000),)),  # just outside the 14 days
+            DayPoint(d(-13), (row("email", sent=100),)),
+            DayPoint(d(-1), (row("email", sent=10),)),
+            DayPoint(d(0), (row("email", sent=1),)),
+        ))
     digest = build_kind_digest("campaign", series, first_day=d(-20), digest_date=d(1), archived=False)
     assert (digest.kind, digest.object_id, digest.digest_date, digest.day) == ("campaign", "cmp", d(1), d(0))
     assert (digest.quiet_days, digest.archived, digest.end_reason) == (0, False, None)
@@ -676,7 +635,7 @@ def test_a_campaign_digest_numbers() -> None:
 
 
 def test_quiet_days_stop_at_the_first_day_and_at_fourteen() -> None:
-    series = CampaignSeries("cmp", (CampaignDay(d(0), (row("email", sent=1),)),))
+    series = Series("cmp", "", (DayPoint(d(0), (row("email", sent=1),)),))
     # the first day of the subscription was busy, then 3 quiet days
     assert build_kind_digest("campaign", series, first_day=d(0), digest_date=d(4), archived=False).quiet_days == 3
     # quiet since the subscription began 2 days ago: 2, not more
@@ -691,13 +650,13 @@ def test_quiet_days_stop_at_the_first_day_and_at_fourteen() -> None:
 
 
 def test_canvas_digest_reasons() -> None:
-    series = CanvasSeries("cv", None, (CanvasDay(d(0), CanvasStats(entries=1)),))
+    series = Series("cv", "", (DayPoint(d(0), level=Metrics.of(entries=1)),), None)
     quiet = build_kind_digest("canvas", series, first_day=d(0), digest_date=d(15), archived=False)
     assert quiet.object_id == "cv" and quiet.end_reason == "nobody entered it for 14 days in a row"
     assert isinstance(quiet.today, CanvasSummary)
     archived = build_kind_digest("canvas", series, first_day=d(0), digest_date=d(1), archived=True)
     assert archived.end_reason == "Braze reports the Canvas archived" and archived.has_activity
-    campaign = build_kind_digest("campaign", CampaignSeries("c"), first_day=d(0), digest_date=d(1), archived=True)
+    campaign = build_kind_digest("campaign", Series("c"), first_day=d(0), digest_date=d(1), archived=True)
     assert campaign.end_reason == "Braze reports the campaign archived"
     assert isinstance(campaign.today, CampaignSummary)
 

@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 from fakes.braze import SampleBraze
 from reports.braze import BrazeClient, BrazeError, BrazeNoData
-from reports.campaigns import family_of, parse_campaign_series, summarise_campaign
-from reports.canvases import CanvasStats, parse_canvas_series, summarise_canvas
+from reports.campaigns import parse_campaign_series, summarise_campaign
+from reports.canvases import conversion_rate, parse_canvas_series, summarise_canvas
+from reports.channels import family_of
 from reports.chart import render_chart
 from reports.listing import parse_canvas_details, parse_list_page
-from reports.models import ChartData, SeriesSpec
+from reports.models import ChartData, Metrics, SeriesSpec
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 JSON = st.recursive(
@@ -131,17 +132,17 @@ def test_canvas_summary_per_variant_and_conversion_rate() -> None:
     series = parse_canvas_series(payload, canvas_id="cv")
     summary = summarise_canvas(series, start=D1, end=D2)
     assert series.name == "Journey"
-    assert summary.totals == CanvasStats(entries=160, conversions=16, conversions_by_entry_time=12, revenue=20.5)
+    assert summary.totals == Metrics.of(entries=160, conversions=16, conversions_by_entry_time=12, revenue=20.5)
     assert summary.conversion_rate == pytest.approx(16 / 160)
-    assert [(v.name, v.stats.entries, v.conversion_rate) for v in summary.variants] == [
+    assert [(v.name, v.stats.get("entries"), v.conversion_rate) for v in summary.variants] == [
         ("Control", 110, pytest.approx(6 / 110)),
         ("Test", 50, pytest.approx(10 / 50)),
     ]
 
 
 def test_canvas_zero_entries_has_no_rate() -> None:
-    assert CanvasStats(entries=0, conversions=0).conversion_rate is None
-    assert CanvasStats(conversions=3).conversion_rate is None
+    assert conversion_rate(Metrics.of(entries=0, conversions=0)) is None
+    assert conversion_rate(Metrics.of(conversions=3)) is None
 
 
 def test_list_page_and_details_parse_defensively() -> None:

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakes.braze import SampleSend, series_payload
-from reports.models import COUNT_METRICS, ChartData, DayPoint, MessageRow, Metrics, SendSeries
+from reports.models import COUNT_METRICS, ChannelRow, ChartData, DayPoint, Metrics, Series
 from reports.parse import parse_series
 from reports.summary import RETENTION_DAYS, Rates, chart_data, ratio, reused, summarise, window_start_known
 
@@ -125,47 +125,47 @@ def test_ratio_of_zero_numerator_is_a_real_zero() -> None:
 
 
 def test_rates_formulas() -> None:
-    m = Metrics(
+    m = Metrics.of(
         sent=200, delivered=150, total_opens=30, body_clicks=15, bounces=10, conversions=3, unique_recipients=60
     )
     assert Rates.of(m) == Rates(delivery=0.75, open=0.2, click=0.1, bounce=0.05, conversion=0.05)
 
 
 def test_rates_with_zero_denominators_are_none() -> None:
-    m = Metrics(sent=0, delivered=0, total_opens=5, body_clicks=2, bounces=0, conversions=1, unique_recipients=0)
+    m = Metrics.of(sent=0, delivered=0, total_opens=5, body_clicks=2, bounces=0, conversions=1, unique_recipients=0)
     assert Rates.of(m) == Rates(delivery=None, open=None, click=None, bounce=None, conversion=None)
 
 
 def test_rates_with_missing_metrics_are_none() -> None:
     assert Rates.of(Metrics()) == Rates(None, None, None, None, None)
-    only_sent = Rates.of(Metrics(sent=100))
+    only_sent = Rates.of(Metrics.of(sent=100))
     assert only_sent == Rates(delivery=None, open=None, click=None, bounce=None, conversion=None)
-    no_opens = Rates.of(Metrics(sent=100, delivered=50))
+    no_opens = Rates.of(Metrics.of(sent=100, delivered=50))
     assert no_opens.delivery == 0.5 and no_opens.open is None and no_opens.click is None
 
 
 def test_rates_above_one_are_reported_as_they_are() -> None:
     """Total opens count repeat opens, so an open rate over 100% is a real number, not an error."""
-    assert Rates.of(Metrics(delivered=10, total_opens=25)).open == 2.5
+    assert Rates.of(Metrics.of(delivered=10, total_opens=25)).open == 2.5
 
 
 # -- totals and breakdowns ---------------------------------------------------------------------------
 
 
-def test_totals_over_the_range_use_rows_and_fill_missing_send_level_fields() -> None:
+def test_totals_over_the_range_use_rows_and_fill_missing_level_fields() -> None:
     s = summarise(parse(payload()), start=day(0), end=day(4))
     t = s.totals
-    assert t.sent == 1000 + 400 + 2000 + 100 + 600 + 5
-    assert t.delivered == 900 + 380 + 1900 + 100 + 600 + 5
-    assert t.total_opens == 90 + 38 + 380 + 10 + 60
-    assert t.direct_opens == 50 + 200
-    assert t.body_clicks == 18 + 4 + 95 + 1 + 6
-    assert t.bounces == 10 + 40
+    assert t.get("sent") == 1000 + 400 + 2000 + 100 + 600 + 5
+    assert t.get("delivered") == 900 + 380 + 1900 + 100 + 600 + 5
+    assert t.get("total_opens") == 90 + 38 + 380 + 10 + 60
+    assert t.get("direct_opens") == 50 + 200
+    assert t.get("body_clicks") == 18 + 4 + 95 + 1 + 6
+    assert t.get("bounces") == 10 + 40
     # Day 1 from rows (9 + 2 + 19), day 2 from send level (7), day 4 has neither.
-    assert t.conversions == 30 + 7
-    assert t.unique_recipients == 3400 + 700
-    assert t.revenue == pytest.approx(10.10 + 5.05 + 20.20 + 3.5)
-    assert t.undelivered is None and t.conversions1 is None
+    assert t.get("conversions") == 30 + 7
+    assert t.get("unique_recipients") == 3400 + 700
+    assert t.get("revenue") == pytest.approx(10.10 + 5.05 + 20.20 + 3.5)
+    assert t.get("undelivered") is None and t.get("conversions1") is None
     assert s.days_with_data == 3
     assert s.has_data
     assert s.rates.delivery == pytest.approx(3885 / 4105)
@@ -179,13 +179,13 @@ def test_by_channel_sums_rows_over_days_and_variations_largest_first() -> None:
     s = summarise(parse(payload()), start=day(0), end=day(4))
     assert [b.label for b in s.by_channel] == ["email", "ios_push"]
     email, ios = s.by_channel
-    assert email.metrics.sent == 2000 + 600 + 5
-    assert email.metrics.delivered == 1900 + 600 + 5
-    assert email.metrics.total_opens == 380 + 60
-    assert email.metrics.conversions == 19  # send-level conversions are not attributed to a channel
-    assert ios.metrics.sent == 1000 + 400 + 100
-    assert ios.metrics.body_clicks == 18 + 4 + 1
-    assert ios.metrics.revenue == pytest.approx(15.15)
+    assert email.metrics.get("sent") == 2000 + 600 + 5
+    assert email.metrics.get("delivered") == 1900 + 600 + 5
+    assert email.metrics.get("total_opens") == 380 + 60
+    assert email.metrics.get("conversions") == 19  # send-level conversions are not attributed to a channel
+    assert ios.metrics.get("sent") == 1000 + 400 + 100
+    assert ios.metrics.get("body_clicks") == 18 + 4 + 1
+    assert ios.metrics.get("revenue") == pytest.approx(15.15)
     assert ios.rates.delivery == pytest.approx(1380 / 1500)
     assert email.rates.open == pytest.approx(440 / 2505)
 
@@ -194,10 +194,10 @@ def test_by_variation_sums_across_channels() -> None:
     s = summarise(parse(payload()), start=day(0), end=day(4))
     assert [b.label for b in s.by_variation] == ["A", "B"]
     a, b = s.by_variation
-    assert a.metrics.sent == 1000 + 100 + 2000 + 5
-    assert a.metrics.delivered == 900 + 100 + 1900 + 5
-    assert b.metrics.sent == 400 + 600
-    assert b.metrics.total_opens == 38 + 60
+    assert a.metrics.get("sent") == 1000 + 100 + 2000 + 5
+    assert a.metrics.get("delivered") == 900 + 100 + 1900 + 5
+    assert b.metrics.get("sent") == 400 + 600
+    assert b.metrics.get("total_opens") == 38 + 60
     assert b.rates.click == pytest.approx(10 / 980)
 
 
@@ -238,13 +238,13 @@ def test_a_breakdown_without_sent_sorts_as_zero_sent() -> None:
     assert [b.label for b in s.by_variation] == ["B", "A", "C"]
 
 
-def test_send_level_fields_alone_make_a_day_with_data() -> None:
+def test_level_fields_alone_make_a_day_with_data() -> None:
     raw = {
         "data": [{"time": "2024-03-10", "conversions": 4, "unique_recipients": 80, "revenue": 12.5, "conversions1": 2}]
     }
     s = summarise(parse(raw), start=day(0), end=day(0))
     assert s.days_with_data == 1
-    assert s.totals == Metrics(conversions=4, unique_recipients=80, revenue=12.5, conversions1=2)
+    assert s.totals == Metrics.of(conversions=4, unique_recipients=80, revenue=12.5, conversions1=2)
     assert s.rates.conversion == pytest.approx(0.05)
     assert s.by_channel == () and s.by_variation == ()
 
@@ -252,7 +252,7 @@ def test_send_level_fields_alone_make_a_day_with_data() -> None:
 def test_revenue_sums_are_rounded_to_cents() -> None:
     raw = {"data": [{"time": f"2024-03-1{i}", "messages": {"email": [{"revenue": 0.1}]}} for i in range(3)]}
     s = summarise(parse(raw), start=day(0), end=day(2))
-    assert s.totals.revenue == 0.3  # not 0.30000000000000004
+    assert s.totals.get("revenue") == 0.3  # not 0.30000000000000004
 
 
 # -- range filtering -----------------------------------------------------------------------------------
@@ -261,9 +261,9 @@ def test_revenue_sums_are_rounded_to_cents() -> None:
 def test_range_is_inclusive_and_filters_days() -> None:
     s = summarise(parse(payload()), start=day(1), end=day(1))
     assert s.days_with_data == 1
-    assert s.totals.sent == 700
-    assert s.totals.conversions == 7
-    assert [(b.label, b.metrics.sent) for b in s.by_channel] == [("email", 600), ("ios_push", 100)]
+    assert s.totals.get("sent") == 700
+    assert s.totals.get("conversions") == 7
+    assert [(b.label, b.metrics.get("sent")) for b in s.by_channel] == [("email", 600), ("ios_push", 100)]
 
 
 def test_range_without_data() -> None:
@@ -278,7 +278,7 @@ def test_range_without_data() -> None:
 
 def test_days_after_end_are_excluded() -> None:
     s = summarise(parse(payload()), start=day(0), end=day(3))
-    assert s.totals.sent == 4100  # the 5 sent on 2024-03-14 fall outside
+    assert s.totals.get("sent") == 4100  # the 5 sent on 2024-03-14 fall outside
     assert (s.start, s.end, s.campaign_id, s.send_id) == (day(0), day(3), "cmp", "snd")
 
 
@@ -455,7 +455,7 @@ def _rate_ok(value: float | None) -> bool:
 
 
 def _sum_sent(breakdowns) -> int | None:
-    values = [b.metrics.sent for b in breakdowns if b.metrics.sent is not None]
+    values = [b.metrics.get("sent") for b in breakdowns if b.metrics.get("sent") is not None]
     return sum(values) if values else None
 
 
@@ -477,7 +477,7 @@ def test_braze_shaped_junk_never_crashes_and_invariants_hold(
 
     parsed_days = [d.day for d in series.days]
     assert parsed_days == sorted(set(parsed_days))
-    assert s.totals.sent == _sum_sent(s.by_channel) == _sum_sent(s.by_variation)
+    assert s.totals.get("sent") == _sum_sent(s.by_channel) == _sum_sent(s.by_variation)
     for rates in [s.rates] + [b.rates for b in s.by_channel + s.by_variation]:
         for value in (rates.delivery, rates.open, rates.click, rates.bounce, rates.conversion):
             assert _rate_ok(value), rates
@@ -509,12 +509,35 @@ def test_a_send_id_is_reused_only_when_data_runs_past_one_window() -> None:
 def test_summarise_says_when_the_data_spans_two_sends() -> None:
     first = date(2024, 3, 10)
 
-    def send(*offsets: int) -> SendSeries:
+    def send(*offsets: int) -> Series:
         points = tuple(
-            DayPoint(first + timedelta(days=n), (MessageRow("email", "A", Metrics(sent=1)),)) for n in offsets
+            DayPoint(first + timedelta(days=n), (ChannelRow("email", "A", None, Metrics.of(sent=1)),)) for n in offsets
         )
-        return SendSeries("c", "s", points)
+        return Series("c", "s", points)
 
     end = first + timedelta(days=40)
     assert summarise(send(0, 14), start=first, end=end).repeated is False
     assert summarise(send(0, 20), start=first, end=end).repeated is True
+
+
+def test_email_opens_are_never_added_to_push_opens() -> None:
+    """Each channel's rows keep their own names, so a push figure sums push rows only (issue 16 names the
+    email figures in the report)."""
+    raw = {
+        "data": [
+            {
+                "time": "2024-03-10",
+                "messages": {
+                    "email": [{"variation_name": "A", "sent": 50, "delivered": 48, "opens": 20, "clicks": 4}],
+                    "ios_push": [
+                        {"variation_name": "A", "sent": 80, "total_opens": 9, "direct_opens": 5, "body_clicks": 2}
+                    ],
+                    "android_push": [{"variation_name": "A", "sent": 20, "total_opens": 1, "body_clicks": 1}],
+                },
+            }
+        ]
+    }
+    s = summarise(parse(raw), start=date(2024, 3, 10), end=date(2024, 3, 10))
+    assert (s.totals.get("total_opens"), s.totals.get("body_clicks")) == (9 + 1, 2 + 1)  # push only
+    assert (s.totals.get("opens"), s.totals.get("clicks")) == (20, 4)  # email's own
+    assert s.totals.get("sent") == 150
