@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fakes.braze import SampleBraze
-from handlers.flows.reporting import chart_note, kind_report_message
-from handlers.layout.blocks import blocks_to_text, report_blocks
+from handlers.flows.reporting import chart_note, report_message
+from handlers.layout.blocks import blocks_to_text
 from reports.braze import BrazeClient
-from reports.kind_reports import KindReport, build_kind_report
-from reports.pipeline import CampaignNames, build_report
+from reports.kinds import Kind, Target
+from reports.pipeline import CampaignNames, Report, build_report
 from reports.render_pool import ChartRenderer
 
 DEMO_CAMPAIGN = "demo-campaign-7f3a"
@@ -43,33 +43,31 @@ def run(out_dir: Path | None = None, days: int = 14) -> Path:
                 braze,
                 renderer,
                 CampaignNames(braze),
-                campaign_id=DEMO_CAMPAIGN,
-                send_id=DEMO_SEND,
+                target=Target(Kind.SEND, DEMO_CAMPAIGN, DEMO_SEND),
                 days=days,
                 until=None,
-                today=datetime.now(UTC).date(),
+                now=datetime.now(UTC),
             )
             elapsed = time.perf_counter() - started
             braze_server.add_campaign(DEMO_MULTICHANNEL, "Winter newsletter — all channels", days_ago=9)
             braze_server.add_canvas(DEMO_CANVAS, "Onboarding journey (3 variants)", days_ago=45)
             others = [
-                build_kind_report(
+                build_report(
                     braze,
                     renderer,
                     CampaignNames(braze),
-                    kind=kind,
-                    object_id=object_id,
+                    target=target,
                     days=30,
                     until=None,
                     now=datetime.now(UTC),
                 )
-                for kind, object_id in (("campaign", DEMO_MULTICHANNEL), ("canvas", DEMO_CANVAS))
+                for target in (Target(Kind.CAMPAIGN, DEMO_MULTICHANNEL), Target(Kind.CANVAS, DEMO_CANVAS))
             ]
     renderer.close()
     path = out_dir / f"sendstats-demo-{DEMO_SEND}.png"
     if report.chart_png:
         path.write_bytes(report.chart_png)
-    blocks = report_blocks(report.summary, campaign_name=report.campaign_name, chart_note=chart_note(report, False))
+    _text, blocks = report_message(report, chart_note(report, False))
     print()
     print(blocks_to_text(blocks))
     print()
@@ -80,12 +78,12 @@ def run(out_dir: Path | None = None, days: int = 14) -> Path:
     return path
 
 
-def show_kind(report: KindReport, out_dir: Path) -> None:
+def show_kind(report: Report, out_dir: Path) -> None:
     """Print a campaign or Canvas report as Slack shows it and write its chart."""
-    chart = out_dir / f"sendstats-demo-{report.kind}.png"
+    chart = out_dir / f"sendstats-demo-{report.target.kind}.png"
     if report.chart_png:
         chart.write_bytes(report.chart_png)
-    _text, blocks = kind_report_message(report, chart_note(report, False))
+    _text, blocks = report_message(report, chart_note(report, False))
     print()
     print(blocks_to_text(blocks))
     print(f"Chart written to {chart}")

@@ -33,8 +33,8 @@ from handlers.adapter.ratelimit import HISTORY_METHODS, PacedWebClient, history_
 from handlers.deps import Deps
 from handlers.event_log import EventLog
 from handlers.flows.digest_posting import SlackDigestSender
+from handlers.flows.stopping import tell_unfinished
 from handlers.jobs import FairJobs
-from handlers.promises import tell_unfinished
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
 from reports.render_pool import ChartRenderer
@@ -118,7 +118,7 @@ class Runtime:
         too), the posts in hand, the digest rounds (they stop between digests and release the rest,
         which the next process resumes at once). What is still unanswered when only the last seconds
         are left is given up, and its requesters are told privately to run it again
-        (:func:`handlers.promises.tell_unfinished`); work that answers after that stays silent.
+        (:func:`handlers.flows.stopping.tell_unfinished`); work that answers after that stays silent.
         """
         grace = self.settings.stop_grace_seconds
         notice = min(NOTICE_SECONDS, grace / 3)

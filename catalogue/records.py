@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
-Kind = Literal["campaign", "canvas"]
-KINDS: tuple[Kind, ...] = ("campaign", "canvas")
-#: The Braze permission each list needs (named to the user when a key lacks it).
-LIST_PERMISSION: dict[Kind, str] = {"campaign": "campaigns.list", "canvas": "canvas.list"}
+from reports.kinds import Kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +17,9 @@ class Entry:
     name: str
     last_edited: datetime | None
     archived: bool
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", Kind(self.kind))  # rows hold the kind's word
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +33,9 @@ class SyncState:
     missing_permission: str | None = None
     error: str | None = None
     entries: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", Kind(self.kind))
 
     @property
     def ever_read(self) -> bool:

@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from catalogue.records import KINDS, LIST_PERMISSION, Kind
 from catalogue.store import CatalogueStore
 from reports.braze import BrazeClient, BrazeDeferred, BrazeError, BrazePermissionDenied
+from reports.kinds.base import ReportKind
+from reports.kinds.registry import LISTED
 
 log = logging.getLogger(__name__)
 #: A complete read of a list this often catches archived and deleted entries, which an incremental read
@@ -80,7 +81,7 @@ class CatalogueRefresher:
         try:
             result = ReadResult()
             with self.braze.spending(PURPOSE, share=self.budget_share):
-                for kind in KINDS:
+                for kind in LISTED:
                     if not self.stopping.is_set() and not result.deferred:
                         self._refresh(kind, full, result)
             log.info("catalogue refreshed: %s", result)
@@ -88,9 +89,9 @@ class CatalogueRefresher:
         finally:
             self._running.release()
 
-    def _refresh(self, kind: Kind, full: bool | None, result: ReadResult) -> None:
+    def _refresh(self, listed: ReportKind, full: bool | None, result: ReadResult) -> None:
         started = self.clock()
-        since = None
+        kind, since = listed.kind, None
         if full is not True:
             state = self.store.sync_state(kind)
             due = state.full_at is None or started - state.full_at >= self.full_every
@@ -99,7 +100,7 @@ class CatalogueRefresher:
                 since = newest - OVERLAP if newest is not None else None
         stored = 0
         try:
-            for page in self.braze.list_pages(kind, edited_after=since):
+            for page in listed.list_pages(self.braze, edited_after=since):
                 stored += self.store.upsert(page, now=started)
                 if self.stopping.is_set():
                     log.info("catalogue: stopping mid-read of the %s list (shutting down)", kind)
@@ -110,7 +111,7 @@ class CatalogueRefresher:
             result.stored[kind] = stored
             return
         except BrazeError as exc:
-            missing = LIST_PERMISSION[kind] if isinstance(exc, BrazePermissionDenied) else None
+            missing = listed.list_permission if isinstance(exc, BrazePermissionDenied) else None
             log.warning("catalogue: reading the %s list failed: %s", kind, exc.user_message)
             self.store.record_failure(
                 kind, now=started, missing_permission=missing, error=None if missing else exc.user_message[:500]

@@ -15,10 +15,6 @@ from typing import Protocol
 
 from digests.records import Subscription
 from reports.daily import Digest
-from reports.kind_daily import KindDigest
-
-#: A send's digest, or a campaign's or Canvas's.
-AnyDigest = Digest | KindDigest
 
 
 class SendFailed(Exception):
@@ -48,7 +44,7 @@ class DigestSender(Protocol):
     def post_message(
         self,
         sub: Subscription,
-        digest: AnyDigest,
+        digest: Digest,
         *,
         title: str,
         delivery_id: int,
@@ -63,11 +59,11 @@ class DigestSender(Protocol):
         """The digest message tagged ``delivery_id`` among the channel's recent messages, or None."""
         ...
 
-    def attach_chart(self, sub: Subscription, digest: AnyDigest, *, ts: str, title: str, png: bytes) -> str | None:
+    def attach_chart(self, sub: Subscription, digest: Digest, *, ts: str, title: str, png: bytes) -> str | None:
         """Upload the chart into the message's thread; the file id. :class:`SendFailed`."""
         ...
 
-    def find_chart(self, sub: Subscription, digest: AnyDigest, *, ts: str) -> str | None:
+    def find_chart(self, sub: Subscription, digest: Digest, *, ts: str) -> str | None:
         """The id of this digest's chart if it is already in the message's thread, or None."""
         ...
 

@@ -10,42 +10,49 @@ import logging
 import threading
 import time as clock_time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from tenacity import Retrying, stop_after_attempt, wait_exponential
 
-from digests import kinds
 from digests.context import Job, RoundContext, RoundResult
-from digests.kinds import KindFetched
 from digests.ports import SendFailed
 from digests.records import Subscription
-from reports.daily import Digest, build_digest
-from reports.kind_daily import KindDigest
+from reports.daily import Digest
+from reports.kinds import Target
+from reports.kinds.registry import kind_of
 from reports.models import Series
-from reports.summary import campaign_title, chart_data
 
 log = logging.getLogger(__name__)
 #: Chart uploads tried per digest before the thread gets a note instead of the chart.
 CHART_TRIES = 3
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """One send's (campaign's, Canvas's) numbers for a round, with its name and whether Braze reports it
+    archived."""
+
+    target: Target
+    series: Series
+    name: str | None
+    archived: bool = False
+
+
 class ChartCache:
-    """Draws the series-so-far chart once per (send, range) however many channels subscribe."""
+    """Draws a digest's chart once per (target, range) however many channels subscribe."""
 
     def __init__(self, deps: RoundContext) -> None:
         self._deps = deps
-        self._charts: dict[tuple[str, ...] | tuple[str, str, date, date], bytes | None] = {}
-        self._locks: dict[tuple[str, ...] | tuple[str, str, date, date], threading.Lock] = {}
+        self._charts: dict[tuple[Target, date, date], bytes | None] = {}
+        self._locks: dict[tuple[Target, date, date], threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, digest: Digest | KindDigest, series: Series | KindFetched, title: str) -> bytes | None:
-        if isinstance(digest, KindDigest) and isinstance(series, KindFetched):
-            key = kinds.chart_key(digest)
-            draw = lambda: kinds.render(self._deps.renderer, series, digest, title)  # noqa: E731
-        else:
-            assert isinstance(digest, Digest) and isinstance(series, Series)
-            key = (series.object_id, series.send_id, digest.cumulative.start, digest.day)
-            draw = lambda: self._deps.renderer.render(chart_data(series, digest.cumulative, title=title))  # noqa: E731
+    def get(self, digest: Digest, fetched: Fetched, title: str) -> bytes | None:
+        """The chart of the digest's range (a send: since it began; a campaign or Canvas: the last 14 days)."""
+        key = (digest.target, digest.span.start, digest.day)
+        kind = kind_of(digest.target.kind)
+        draw = lambda: self._deps.renderer.render(kind.chart(fetched.series, digest.span, title=title))  # noqa: E731
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
@@ -115,33 +122,24 @@ def stop_job(deps: RoundContext, job: Job, result: RoundResult) -> None:
     result.count("stopped")
 
 
-def post_one(
-    deps: RoundContext,
-    job: Job,
-    series: Series | KindFetched,
-    name: str | None,
-    charts: ChartCache,
-    result: RoundResult,
-) -> None:
+def post_one(deps: RoundContext, job: Job, fetched: Fetched, charts: ChartCache, result: RoundResult) -> None:
     """Take one digest from the step it is at to done: message (unless it is out already), then chart."""
     store, sub, keeper = deps.store.deliveries, job.sub, deps.keeper
     if deps.stopping.is_set():
         stop_job(deps, job, result)
         return
     try:
-        digest: Digest | KindDigest
-        if isinstance(series, KindFetched):
-            digest, title = kinds.build(series, sub, job.digest_date), kinds.title(series)
-            chart_title = title
-        else:
-            digest = build_digest(series, first_day=sub.first_day, digest_date=job.digest_date)
-            title = campaign_title(name, sub.object_id)
-            chart_title = f"{title} · send {sub.send_id}"
+        kind, target = kind_of(sub.kind), sub.target
+        digest = kind.build_digest(
+            fetched.series, target=target, first_day=sub.first_day, digest_date=job.digest_date,
+            archived=fetched.archived,
+        )
+        title = kind.title(fetched.name, target)
         if digest.day < sub.first_day:
             _write(lambda: store.record_skip(job.claim.id, keeper.holder, "no complete day of data yet"), "a skip")
             result.count("skipped")
             return
-        png = charts.get(digest, series, chart_title) if digest.has_activity else None
+        png = charts.get(digest, fetched, kind.chart_title(title, target)) if digest.has_activity else None
         ts = job.claim.message_ts
         if job.claim.status == "claimed":
             ts = _post_message(deps, job, digest, title, chart_follows=png is not None, result=result)
@@ -164,7 +162,7 @@ def post_one(
 
 
 def _post_message(
-    deps: RoundContext, job: Job, digest: Digest | KindDigest, title: str, *, chart_follows: bool, result: RoundResult
+    deps: RoundContext, job: Job, digest: Digest, title: str, *, chart_follows: bool, result: RoundResult
 ) -> str | None:
     """The message step. Returns its ts once recorded; None when it failed (recorded) or was lost."""
     store, sub, sender, holder, claim = deps.store.deliveries, job.sub, deps.sender, deps.keeper.holder, job.claim
@@ -213,9 +211,7 @@ def _post_message(
     return landed(posted.ts)
 
 
-def _attach_chart(
-    deps: RoundContext, job: Job, digest: Digest | KindDigest, title: str, png: bytes | None, ts: str
-) -> None:
+def _attach_chart(deps: RoundContext, job: Job, digest: Digest, title: str, png: bytes | None, ts: str) -> None:
     """The chart step: at most one chart per digest, so a lost upload answer is looked up, not repeated."""
     store, sub, sender, holder, claim = deps.store.deliveries, job.sub, deps.sender, deps.keeper.holder, job.claim
     what = f"the chart of delivery {claim.id}"
@@ -249,15 +245,11 @@ def _attach_chart(
         return
 
 
-def _end_if_final(deps: RoundContext, sub: Subscription, digest: Digest | KindDigest, result: RoundResult) -> None:
-    if not digest.final:
+def _end_if_final(deps: RoundContext, sub: Subscription, digest: Digest, result: RoundResult) -> None:
+    if digest.end_reason is None:
         return
-    if isinstance(digest, KindDigest):
-        reason = kinds.end_reason(digest)
-    else:
-        reason = f"Braze's analytics window closed on {digest.cumulative.window_end}"
     try:
-        deps.store.subscriptions.end(sub.id, reason)
+        deps.store.subscriptions.end(sub.id, digest.end_reason)
         result.count("ended")
     except Exception:
         log.exception("could not end subscription %s", sub.id)

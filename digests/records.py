@@ -7,19 +7,18 @@ from datetime import date, datetime
 from typing import Literal
 
 from digests.states import DeliveryState
+from reports.kinds import Kind, Target
 
 SubscriptionStatus = Literal["active", "paused", "ended", "cancelled"]
-#: What a subscription digests. Its target is ``(kind, object_id, send_id)``: for a send, ``object_id`` is
-#: its campaign's ID and ``send_id`` the send's; for a campaign or Canvas, ``object_id`` is its ID and
-#: ``send_id`` is empty.
-SubscriptionKind = Literal["send", "campaign", "canvas"]
 #: ``ends_on`` of campaign and Canvas subscriptions: no end date (they end when archived or quiet).
 OPEN_END = date(9999, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A channel's daily digest of one Braze send, campaign or Canvas (``kind``)."""
+    """A channel's daily digest of one Braze send, campaign or Canvas. Its target is ``(kind, object_id,
+    send_id)``: for a send, ``object_id`` is its campaign's ID and ``send_id`` the send's; for a campaign or
+    Canvas, ``object_id`` is its ID and ``send_id`` is empty."""
 
     id: int
     team_id: str
@@ -36,13 +35,17 @@ class Subscription:
     status: SubscriptionStatus
     status_reason: str | None
     last_digest_on: date | None
-    kind: SubscriptionKind = "send"
+    kind: Kind = Kind.SEND
+
+    @property
+    def target(self) -> Target:
+        return Target(Kind(self.kind), self.object_id, self.send_id)
 
     @property
     def subject_id(self) -> str:
         """The ID people know the digested thing by: the send's ID for a send, else the campaign's or
         Canvas's (``object_id``)."""
-        return self.send_id or self.object_id
+        return self.target.ident
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""One digest round: claim, fetch each send once, post each send's digests as soon as it is drawn.
+"""One digest round: claim, fetch each send (campaign, Canvas) once, post its digests as soon as it is drawn.
 
 The scheduler's jobs and ``python -m bot digest`` both call :func:`run_round`. Exactly once rests on the
 store: a claim is a lease renewed by this process's heartbeat (:mod:`digests.lease`), and each step is
@@ -14,17 +14,16 @@ import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from digests import kinds
 from digests.context import Job, RoundContext, RoundResult
-from digests.kinds import KindFetched
-from digests.posting import ChartCache, fail, post_one, release, stop_job
+from digests.posting import ChartCache, Fetched, fail, post_one, release, stop_job
 from digests.records import Delivery, Subscription
 from digests.schedule import first_digest_date, local_due
-from reports.braze import BrazeError, BrazeNoData, BrazeRateLimited
-from reports.daily import fetch_span
-from reports.models import Series
+from reports.braze import BrazeError, BrazeNoData, BrazeRateLimited, decode_json
+from reports.kinds import Target
+from reports.kinds.base import ending_at
+from reports.kinds.registry import kind_of
 
 log = logging.getLogger(__name__)
 #: Threads that post a round's digests. Posting is waiting on Slack, not CPU: 1,000 digests took
@@ -85,9 +84,9 @@ def run_round(
             continue
         keeper.hold(claim.id)
         jobs.append(Job(sub, claim, day, now))
-    groups: dict[tuple[str, str, str], list[Job]] = {}
-    for job in jobs:
-        groups.setdefault(kinds.group_key(job.sub), []).append(job)
+    groups: dict[Target, list[Job]] = {}
+    for job in jobs:  # one Braze read per send, campaign or Canvas
+        groups.setdefault(job.sub.target, []).append(job)
     charts = ChartCache(deps)
     posts: list[Future[None]] = []
     posts_lock = threading.Lock()
@@ -96,11 +95,11 @@ def run_round(
 
     def fetch_then_post(group: list[Job]) -> None:
         """A send's digests go out as soon as it is fetched: a hung send delays only its own."""
-        series, name = _fetch_group(deps, group, result)
-        if series is None:
+        fetched = _fetch_group(deps, group, result)
+        if fetched is None:
             return
         with posts_lock:
-            posts.extend(posters.submit(post_one, deps, job, series, name, charts, result) for job in group)
+            posts.extend(posters.submit(post_one, deps, job, fetched, charts, result) for job in group)
 
     fetches = {fetchers.submit(fetch_then_post, group): group for group in groups.values()}
     pending = set(fetches)
@@ -183,40 +182,35 @@ def _waits_for_braze(delivery: Delivery, today: date) -> bool:
     return (delivery.detail or "").startswith(RATE_LIMITED) and today <= delivery.digest_date + timedelta(days=1)
 
 
-def _fetch(deps: RoundContext, group: list[Job], result: RoundResult) -> Series | BrazeError:
-    """One Braze call for the whole group, covering every member's range."""
-    first = min(job.sub.first_day for job in group)
-    last_digest = max(job.digest_date for job in group)
-    length, last = fetch_span(first, last_digest)
-    sub = group[0].sub
-    if last < first:
-        return Series(sub.object_id, sub.send_id)
-    ending_at = datetime.combine(last, time(23, 59, 59), UTC)
-    result.count("braze_calls")
-    try:
-        return deps.braze.data_series(sub.object_id, sub.send_id, length=length, ending_at=ending_at)
-    except BrazeNoData:
-        return Series(sub.object_id, sub.send_id)
-    except BrazeError as exc:
-        return exc
+def _fetch(deps: RoundContext, group: list[Job], result: RoundResult) -> Fetched:
+    """One Braze read for the whole group, covering every member's range, and what the kind needs beside
+    the numbers (the name; for a campaign or Canvas, whether Braze reports it archived)."""
+    target = group[0].sub.target
+    kind = kind_of(target.kind)
+    span = kind.digest_range(min(job.sub.first_day for job in group), max(job.digest_date for job in group))
+    payload: object = {}
+    if span is not None:
+        length, last = span
+        result.count("braze_calls")
+        try:
+            raw = kind.fetch(deps.braze, target, length=length, ending_at=ending_at(last), now=deps.clock())
+            payload = decode_json(raw) if isinstance(raw, bytes) else raw
+        except BrazeNoData:
+            payload = {}
+    status = kind.status(deps.braze, deps.names, target, lambda: result.count("braze_calls"))
+    return Fetched(target, kind.parse(payload, target), status.name or kind.name_in(payload), status.archived)
 
 
-def _fetch_group(
-    deps: RoundContext, group: list[Job], result: RoundResult
-) -> tuple[Series | KindFetched | None, str | None]:
+def _fetch_group(deps: RoundContext, group: list[Job], result: RoundResult) -> Fetched | None:
     """Fetch a send (campaign, Canvas) once for all its subscribers; on failure each claim fails for now
     (retried later)."""
     if deps.stopping.is_set():
         for job in group:
             stop_job(deps, job, result)
-        return None, None
-    fetched: Series | KindFetched | BrazeError
+        return None
+    fetched: Fetched | BrazeError
     try:
-        if kinds.is_kind(group[0].sub):
-            dates = [job.digest_date for job in group]
-            fetched = kinds.fetch(deps.braze, group[0].sub, dates, lambda: result.count("braze_calls"))
-        else:
-            fetched = _fetch(deps, group, result)
+        fetched = _fetch(deps, group, result)
     except BrazeError as exc:
         fetched = exc
     except Exception as exc:  # never let one send stop the round
@@ -233,7 +227,5 @@ def _fetch_group(
                 fail(deps, job, RATE_LIMITED + fetched.user_message, result, not_before=fetched.reset_at)
                 continue
             fail(deps, job, f"braze: {fetched.user_message}", result)
-        return None, None
-    if isinstance(fetched, KindFetched):
-        return fetched, fetched.name
-    return fetched, deps.names.get(group[0].sub.object_id)
+        return None
+    return fetched

@@ -8,14 +8,16 @@ conditional UPDATE, so two processes never both win. Callers see :class:`Subscri
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, get_args
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import ColumnElement, Engine, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from digests.records import Subscription, SubscriptionKind, SubscriptionStatus
+from digests.records import Subscription, SubscriptionStatus
 from digests.tables import as_utc, subscriptions
+from reports.kinds import Kind
+from reports.kinds.registry import kind_of
 
 _s = subscriptions.c
 
@@ -51,8 +53,9 @@ class Subscriptions:
         UPDATE, so two people subscribing at the same moment end up with one row.
         """
         _check_schedule(hour, minute, timezone)
-        if kind not in get_args(SubscriptionKind) or (kind != "send") == bool(send_id):
-            raise ValueError(f"a {kind!r} subscription needs {'a' if kind == 'send' else 'no'} send_id")
+        needs_send_id = kind_of(kind).has_send_id  # a ValueError for a word that is no kind
+        if needs_send_id != bool(send_id):
+            raise ValueError(f"a {kind!r} subscription needs {'a' if needs_send_id else 'no'} send_id")
         if ends_on < first_day:
             raise ValueError(f"ends_on {ends_on} is before first_day {first_day}")
         changes = {
@@ -143,7 +146,7 @@ class Subscriptions:
 
 
 def _subscription(row: Any) -> Subscription:
-    return Subscription(**row._mapping)
+    return Subscription(**{**row._mapping, "kind": Kind(row.kind)})
 
 
 def _check_schedule(hour: int, minute: int, timezone: str) -> None:

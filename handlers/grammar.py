@@ -12,11 +12,13 @@ from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.layout.text import escape
+from reports.daily import QUIET_DAYS_TO_END
+from reports.kinds import Target
+from reports.kinds.base import ReportKind
+from reports.kinds.registry import BARE, COMMANDS, REGISTRY, by_command
 from reports.summary import RETENTION_DAYS
 
 MAX_ID_LENGTH = 64
-DEFAULT_DAYS = RETENTION_DAYS  # the whole window Braze keeps
-MAX_DAYS = 100
 _ID = re.compile(r"[!-~]{1,64}")  # printable ASCII without spaces: Braze's rule for send IDs
 _FORBIDDEN_IN_ID = set("<>&`*|")
 _DAYS = re.compile(r"\d{1,3}", re.ASCII)
@@ -28,25 +30,33 @@ MAX_ZONE_LENGTH = 64
 #: Braze has no analytics older than this; earlier ``until`` dates are typos (and would overflow).
 EARLIEST_DAY = date(2000, 1, 1)
 
-REPORT_USAGE = "`/sendstats <campaign_id> <send_id> [days] [until YYYY-MM-DD]`"
-REPORT_EXAMPLE = "`/sendstats 9ef1c2d0-campaign spring-launch 7`"
-SUBSCRIBE_USAGE = "`/sendstats subscribe <campaign_id> <send_id> [at HH:MM] [time zone]`"
+
+def _words(kind: ReportKind) -> str:
+    return f"{kind.command} " if kind.command else ""
+
+
+def report_usage(kind: ReportKind) -> str:
+    """``/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]``, from what the kind names."""
+    ids = " ".join(field.placeholder for field in kind.ids)
+    return f"`/sendstats {_words(kind)}{ids} [days] [until YYYY-MM-DD]`"
+
+
+def report_example(kind: ReportKind) -> str:
+    return f"`/sendstats {_words(kind)}{kind.example}`"
+
+
+REPORT_USAGE = report_usage(BARE)
+REPORT_EXAMPLE = report_example(BARE)
+DEFAULT_DAYS = BARE.default_days
+SUBSCRIBE_USAGE = f"`/sendstats subscribe {' '.join(f.placeholder for f in BARE.ids)} [at HH:MM] [time zone]`"
 SUBSCRIBE_EXAMPLE = "`/sendstats subscribe 9ef1c2d0-campaign spring-launch at 08:30 Europe/Berlin`"
 UNSUBSCRIBE_USAGE = "`/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`"
-KIND_SUBSCRIBE_USAGE = "`/sendstats subscribe campaign|canvas <id> [at HH:MM] [time zone]`"
+#: Every kind with a word of its own: ``campaign|canvas``.
+KIND_WORDS = "|".join(COMMANDS)
+KIND_SUBSCRIBE_USAGE = f"`/sendstats subscribe {KIND_WORDS} <id> [at HH:MM] [time zone]`"
 KIND_SUBSCRIBE_EXAMPLE = "`/sendstats subscribe canvas 0ad1e1a4-canvas at 08:30 Europe/Berlin`"
-KIND_DEFAULT_DAYS = 30
 FIND_USAGE = "`/sendstats find <words in the name>`"
 FIND_EXAMPLE = "`/sendstats find spring sale`"
-CAMPAIGN_USAGE = "`/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]`"
-CAMPAIGN_EXAMPLE = "`/sendstats campaign 3bbc4555-8fa0-4c9b-a5c0-4505edf3e064 30`"
-CANVAS_USAGE = "`/sendstats canvas <canvas_id> [days] [until YYYY-MM-DD]`"
-CANVAS_EXAMPLE = "`/sendstats canvas 0ad1e1a4-canvas 60 until 2026-03-31`"
-#: usage and example per report kind (``campaign``, ``canvas``).
-KIND_USAGE: dict[str, tuple[str, str]] = {
-    "campaign": (CAMPAIGN_USAGE, CAMPAIGN_EXAMPLE),
-    "canvas": (CANVAS_USAGE, CANVAS_EXAMPLE),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,21 +66,11 @@ class HelpRequest:
 
 @dataclass(frozen=True, slots=True)
 class ReportRequest:
-    campaign_id: str
-    send_id: str
-    days: int = DEFAULT_DAYS
+    """A report of any kind: a send (``/sendstats <campaign_id> <send_id>``), a campaign, a Canvas."""
+
+    target: Target
+    days: int
     #: Last day of the range (Braze's ``ending_at`` is the end of this day, UTC); None means now.
-    until: date | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class KindReportRequest:
-    """A campaign or Canvas report (``kind`` is ``"campaign"`` or ``"canvas"``)."""
-
-    kind: str
-    object_id: str
-    days: int = KIND_DEFAULT_DAYS
-    #: Last day of the range (end of this day, UTC); None means now.
     until: date | None = None
 
 
@@ -83,29 +83,18 @@ class FindRequest:
 
 @dataclass(frozen=True, slots=True)
 class SubscribeRequest:
-    campaign_id: str
-    send_id: str
-    at: time | None = None
-    timezone: str | None = None
+    """A daily digest of a send, a whole campaign or a Canvas."""
 
-
-@dataclass(frozen=True, slots=True)
-class KindSubscribeRequest:
-    """A daily digest of a whole campaign or Canvas (``kind`` is ``"campaign"`` or ``"canvas"``)."""
-
-    kind: str
-    object_id: str
+    target: Target
     at: time | None = None
     timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class UnsubscribeRequest:
-    """By the subscription's id from ``list``, or by its target ``(kind, object_id, send_id)``."""
+    """By target (a send's IDs, or ``campaign|canvas <id>``), or by the number ``list`` shows."""
 
-    kind: str | None = None
-    object_id: str | None = None
-    send_id: str | None = None
+    target: Target | None = None
     subscription_id: int | None = None
 
 
@@ -130,16 +119,7 @@ class UsageError:
         )
 
 
-Request = (
-    HelpRequest
-    | ReportRequest
-    | KindReportRequest
-    | FindRequest
-    | SubscribeRequest
-    | KindSubscribeRequest
-    | UnsubscribeRequest
-    | ListRequest
-)
+Request = HelpRequest | ReportRequest | FindRequest | SubscribeRequest | UnsubscribeRequest | ListRequest
 
 
 def _quote(word: str, limit: int = 40) -> str:
@@ -190,26 +170,16 @@ def _parse_date(word: str, today: date) -> date | UsageError:
     return day
 
 
-def _parse_report(words: list[str], today: date) -> ReportRequest | UsageError:
-    if len(words) < 2:
-        return UsageError("A report needs both a campaign ID and a send ID.")
-    campaign_id, send_id, rest = words[0], words[1], words[2:]
-    for word, what in ((campaign_id, "campaign ID"), (send_id, "send ID")):
-        if error := _check_id(word, what, REPORT_USAGE, REPORT_EXAMPLE):
-            return error
-    span = _parse_span(rest, today, DEFAULT_DAYS)
-    if isinstance(span, UsageError):
-        return span
-    return ReportRequest(campaign_id, send_id, *span)
-
-
-def _parse_span(rest: list[str], today: date, default_days: int) -> tuple[int, date | None] | UsageError:
+def _parse_span(
+    rest: list[str], today: date, default_days: int, max_days: int
+) -> tuple[int, date | None] | UsageError:
     """``[days] [until YYYY-MM-DD]`` (the same for every report kind)."""
     days, until = default_days, None
+    rest = list(rest)
     if rest and rest[0].lower() != "until":
         word = rest.pop(0)
-        if not _DAYS.fullmatch(word) or not 1 <= int(word) <= MAX_DAYS:
-            return UsageError(f"{_quote(word)} is not a number of days; use a whole number from 1 to {MAX_DAYS}.")
+        if not _DAYS.fullmatch(word) or not 1 <= int(word) <= max_days:
+            return UsageError(f"{_quote(word)} is not a number of days; use a whole number from 1 to {max_days}.")
         days = int(word)
     if rest and rest[0].lower() == "until":
         if len(rest) < 2:
@@ -228,37 +198,46 @@ def _parse_span(rest: list[str], today: date, default_days: int) -> tuple[int, d
     return days, until
 
 
-def parse_kind_report(kind: str, words: list[str], today: date) -> KindReportRequest | UsageError:
-    """``campaign <campaign_id> [days] [until YYYY-MM-DD]`` or the same for ``canvas``."""
-    usage, example = KIND_USAGE[kind]
-    what = "campaign ID" if kind == "campaign" else "Canvas ID"
-    if not words:
-        return UsageError(f"`{kind}` needs a {what}.", usage, example)
-    if error := _check_id(words[0], what, usage, example):
+def _needs(kind: ReportKind, verb: str = "") -> str:
+    """What a command without its IDs lacks: "`campaign` needs a campaign ID." and the like."""
+    names = " and a ".join(field.name for field in kind.ids)
+    said = " ".join(word for word in (verb, kind.command) if word)
+    return f"`{said}` needs a {names}." if said else f"A report needs both a {names}."
+
+
+def _check_ids(kind: ReportKind, words: list[str], usage: str, example: str) -> UsageError | None:
+    for word, field in zip(words, kind.ids, strict=True):
+        if error := _check_id(word, field.name, usage, example):
+            return error
+    return None
+
+
+def _parse_report(kind: ReportKind, words: list[str], today: date) -> ReportRequest | UsageError:
+    """``[campaign|canvas] <ids> [days] [until YYYY-MM-DD]``: the same for every report kind."""
+    usage, example = report_usage(kind), report_example(kind)
+    count = len(kind.ids)
+    if len(words) < count:
+        return UsageError(_needs(kind), usage, example)
+    if error := _check_ids(kind, words[:count], usage, example):
         return error
-    span = _parse_span(words[1:], today, KIND_DEFAULT_DAYS)
+    span = _parse_span(words[count:], today, kind.default_days, kind.max_days)
     if isinstance(span, UsageError):
         return UsageError(span.problem, usage, example)
-    return KindReportRequest(kind, words[0], *span)
+    return ReportRequest(kind.target(words[:count]), *span)
 
 
-def _parse_subscribe(words: list[str]) -> SubscribeRequest | KindSubscribeRequest | UsageError:
-    kind = words[0].lower() if words and words[0].lower() in KIND_USAGE else None
+def _parse_subscribe(words: list[str]) -> SubscribeRequest | UsageError:
+    kind = by_command(words[0]) if words else None
     if kind is not None:
-        usage, example = KIND_SUBSCRIBE_USAGE, KIND_SUBSCRIBE_EXAMPLE
-        what = "campaign ID" if kind == "campaign" else "Canvas ID"
-        if len(words) < 2:
-            return UsageError(f"`subscribe {kind}` needs a {what}.", usage, example)
-        if error := _check_id(words[1], what, usage, example):
-            return error
+        usage, example, ids = KIND_SUBSCRIBE_USAGE, KIND_SUBSCRIBE_EXAMPLE, words[1:]
     else:
-        usage, example = SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE
-        if len(words) < 2:
-            return UsageError("`subscribe` needs a campaign ID and a send ID.", usage, example)
-        for word, what in ((words[0], "campaign ID"), (words[1], "send ID")):
-            if error := _check_id(word, what, usage, example):
-                return error
-    rest, at, zone = words[2:], None, None
+        kind, usage, example, ids = BARE, SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE, words
+    count = len(kind.ids)
+    if len(ids) < count:
+        return UsageError(_needs(kind, "subscribe"), usage, example)
+    if error := _check_ids(kind, ids[:count], usage, example):
+        return error
+    rest, at, zone = ids[count:], None, None
     if rest and rest[0].lower() == "at":
         if len(rest) < 2:
             return UsageError("`at` needs a time such as 09:00.", usage, example)
@@ -276,9 +255,7 @@ def _parse_subscribe(words: list[str]) -> SubscribeRequest | KindSubscribeReques
             )
     if rest:
         return UsageError(f"I don't understand {_quote(' '.join(rest))} at the end.", usage, example)
-    if kind is not None:
-        return KindSubscribeRequest(kind, words[1], at, zone)
-    return SubscribeRequest(words[0], words[1], at, zone)
+    return SubscribeRequest(kind.target(ids[:count]), at, zone)
 
 
 def _parse_unsubscribe(words: list[str]) -> UnsubscribeRequest | UsageError:
@@ -291,14 +268,54 @@ def _parse_unsubscribe(words: list[str]) -> UnsubscribeRequest | UsageError:
             UNSUBSCRIBE_USAGE,
             example,
         )
-    if words[0].lower() in KIND_USAGE:  # unsubscribe campaign|canvas <id>
+    if (kind := by_command(words[0])) is not None:  # unsubscribe campaign|canvas <id>
         if error := _check_id(words[1], "ID", UNSUBSCRIBE_USAGE, example):
             return error
-        return UnsubscribeRequest(kind=words[0].lower(), object_id=words[1], send_id="")
-    for word, what in ((words[0], "campaign ID"), (words[1], "send ID")):
-        if error := _check_id(word, what, UNSUBSCRIBE_USAGE, example):
-            return error
-    return UnsubscribeRequest(kind="send", object_id=words[0], send_id=words[1])
+        return UnsubscribeRequest(kind.target(words[1:]))
+    if error := _check_ids(BARE, words, UNSUBSCRIBE_USAGE, example):
+        return error
+    return UnsubscribeRequest(BARE.target(words))
+
+
+def _either(words: list[str], last: str = " or ") -> str:
+    return ", ".join(words[:-1]) + last + words[-1] if len(words) > 1 else "".join(words)
+
+
+def report_forms(command: str = "/sendstats") -> str:
+    """Every report command in short: ```/sendstats <campaign_id> <send_id> [days]``, ``/sendstats campaign
+    <id> [days]`` or …``."""
+    ids = " ".join(field.placeholder for field in BARE.ids)
+    return _either([f"`{command} {ids} [days]`", *(f"`{command} {word} <id> [days]`" for word in COMMANDS)])
+
+
+def help_text() -> str:
+    """What every command does, for ``/sendstats help`` and App Home (a bare ``/sendstats`` opens the form)."""
+    listed = [k for k in REGISTRY.values() if k.list_permission]
+    reports = "".join(
+        f"• {report_usage(k)}\n  {k.help} `days` is 1–{k.max_days} (default {k.default_days}{k.default_days_why}); "
+        "`until` ends the range on that day (UTC).\n"
+        for k in REGISTRY.values()
+    )
+    whole = _either([k.words.noun for k in COMMANDS.values()])
+    owners = _either([f"{k.words.noun}'s" for k in listed])
+    return (
+        f"*sendstats* brings Braze analytics ({', '.join(k.words.plural for k in REGISTRY.values())}) into Slack.\n\n"
+        f"• `/sendstats` alone\n  Opens a form: search any {_either([k.words.noun for k in listed])} by name, add a "
+        "send ID if you want one send, pick the days; the report is posted in this channel.\n"
+        f"• {FIND_USAGE}\n  The best 10 {_either([k.words.plural for k in listed], ' and ')} whose name holds every "
+        "word (any case, accents optional), with their IDs and Report and Subscribe buttons.\n"
+        f"{reports}"
+        f"• {SUBSCRIBE_USAGE}\n  A digest in this channel every day while Braze keeps the send's data "
+        f"({RETENTION_DAYS} days after the send). Default time 09:00 in your Slack time zone.\n"
+        f"• {KIND_SUBSCRIBE_USAGE}\n  A daily digest of a whole {whole}. No end date: it ends by itself "
+        f"when Braze reports it archived, or after {QUIET_DAYS_TO_END} days in a row with nothing sent or entered.\n"
+        f"• {UNSUBSCRIBE_USAGE}\n  Stop a digest.\n"
+        "• `/sendstats list`\n  This channel's digests.\n"
+        f"• {report_forms('@sendstats')} in a thread\n  The report, in that thread "
+        "(Slack does not allow slash commands in threads).\n\n"
+        f"Find the IDs in Braze: the {owners} API identifier (on its "
+        "page in the dashboard) and the `send_id` your API call used."
+    )
 
 
 def parse(text: str, *, today: date) -> Request | UsageError:
@@ -311,8 +328,8 @@ def parse(text: str, *, today: date) -> Request | UsageError:
         return _parse_subscribe(words[1:])
     if head == "unsubscribe":
         return _parse_unsubscribe(words[1:])
-    if head in KIND_USAGE:
-        return parse_kind_report(head, words[1:], today)
+    if (kind := by_command(head)) is not None:
+        return _parse_report(kind, words[1:], today)
     if head == "find":
         query = " ".join(words[1:])
         if not query:
@@ -326,4 +343,4 @@ def parse(text: str, *, today: date) -> Request | UsageError:
             if len(words) == 1
             else UsageError("`list` takes no arguments.", "`/sendstats list`", "`/sendstats list`")
         )
-    return _parse_report(words, today)
+    return _parse_report(BARE, words, today)

@@ -5,8 +5,9 @@ Reports, subscribes and button presses are acked at once and worked on after the
 moment it shows the requester something: the report is posted, the subscription is stored (its
 confirmation follows), or an error is explained. When the process stops (a deploy's SIGTERM),
 whatever has not answered within the grace period is *released*: its requester is told privately,
-through the same path errors take, to run it again (:func:`tell_unfinished`). Work that gets to its
-answer after that stays silent, so nobody gets both the report and "run it again".
+through the same path errors take, to run it again
+(:func:`handlers.flows.stopping.tell_unfinished`). Work that gets to its answer after that stays silent,
+so nobody gets both the report and "run it again".
 
 Digests are not promises of this kind: the store holds them, and the next process resumes them.
 """
@@ -19,11 +20,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import wait
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from handlers.grammar import KindReportRequest, KindSubscribeRequest, ReportRequest, SubscribeRequest
-from handlers.jobs import FairJobs
+from handlers.grammar import ReportRequest, SubscribeRequest
+from reports.kinds.registry import kind_of
 
 if TYPE_CHECKING:
     from handlers.deps import Deps
@@ -103,19 +103,14 @@ def promised(deps: Deps, origin: OriginT, again: str) -> OriginT:
     return dataclasses.replace(origin, promise=deps.promises.make(origin, again))  # type: ignore[type-var]
 
 
-def command_text(request: ReportRequest | KindReportRequest | SubscribeRequest | KindSubscribeRequest) -> str:
+def command_text(request: ReportRequest | SubscribeRequest) -> str:
     """The ``/sendstats`` text that makes ``request`` again (``grammar.parse`` reads it back to it)."""
+    target = kind_of(request.target.kind).args(request.target)
     if isinstance(request, ReportRequest):
-        words = [request.campaign_id, request.send_id, str(request.days)]
-    elif isinstance(request, KindReportRequest):
-        words = [request.kind, request.object_id, str(request.days)]
-    elif isinstance(request, SubscribeRequest):
-        words = ["subscribe", request.campaign_id, request.send_id]
-    else:
-        words = ["subscribe", request.kind, request.object_id]
-    if isinstance(request, ReportRequest | KindReportRequest):
+        words = [target, str(request.days)]
         words += ["until", request.until.isoformat()] if request.until else []
     else:
+        words = ["subscribe", target]
         words += [f"at {request.at:%H:%M}"] if request.at else []
         words += [request.timezone] if request.timezone else []
     return "/sendstats " + " ".join(words)
@@ -133,30 +128,3 @@ def mention_again(command: str) -> str:
 
 #: ``again`` for a button: its message is still there.
 PRESS_AGAIN = "press the button again"
-
-
-#: What a requester reads when the process stopped before their request was done.
-RESTARTING = "⚠️ I was restarting: {again}."
-#: Tells sent at once while stopping (each is a response_url or Slack call of its own).
-TELLERS = 16
-
-
-def tell_unfinished(deps: Deps, timeout: float) -> int:
-    """Release every open promise and tell each requester privately to run it again; returns how many
-    were told, waiting at most ``timeout`` s for the tells themselves (the process is stopping)."""
-    from handlers.flows.reporting import tell
-
-    released = deps.promises.release_open()
-    if not released:
-        return 0
-    tellers = FairJobs(active=TELLERS, max_threads=TELLERS, per_key=TELLERS, name="tell-restart")
-    futures = [tellers.submit(tell, deps, p.origin, RESTARTING.format(again=p.again)) for p in released]
-    done, not_done = wait(futures, timeout=timeout)
-    tellers.shutdown(wait=False, cancel_futures=True)
-    log.warning(
-        "stopping: %d request(s) could not finish in the grace period; %d requester(s) told to run them again%s",
-        len(released),
-        len(done),
-        f" ({len(not_done)} not told in time)" if not_done else "",
-    )
-    return len(done)

@@ -62,13 +62,7 @@ class VariationSummary:
 
     def headline(self) -> tuple[tuple[str, str, int | float], ...]:
         """(channel, metric, value) of each channel's volume: ``sent``, or ``impressions`` for in-app."""
-        out = []
-        for label, counts in self.by_channel:
-            for metric in ("sent", "impressions"):
-                if (value := counts.get(metric)) is not None:
-                    out.append((label, metric, value))
-                    break
-        return tuple(out)
+        return tuple((label, *found) for label, counts in self.by_channel if (found := volume(counts)) is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +84,22 @@ class CampaignSummary:
 
     def channel(self, key: str) -> ChannelSummary | None:
         return next((c for c in self.channels if c.key == key), None)
+
+    def volumes(self) -> dict[str, tuple[str, int | float]]:
+        """Per channel family: (metric, value) of its volume ("sent", or "impressions" for in-app)."""
+        return {channel.label: found for channel in self.channels if (found := volume(channel)) is not None}
+
+
+#: The metrics that measure a channel's volume, the first one reported wins.
+VOLUME_METRICS = ("sent", "impressions")
+
+
+def volume(counts: Metrics | ChannelSummary) -> tuple[str, int | float] | None:
+    """(metric, value) of the first volume metric ``counts`` reports."""
+    for metric in VOLUME_METRICS:
+        if (value := counts.get(metric)) is not None:
+            return metric, value
+    return None
 
 
 def _pretty(name: str) -> str:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-Kind = Literal["campaign", "canvas"]
+from reports.kinds import Kind
+
 #: Braze pages both lists at 100 entries; a shorter page is the last one.
 PAGE_SIZE = 100
 
@@ -175,11 +176,17 @@ def _strings(value: Any, limit: int = 50) -> tuple[str, ...]:
     return tuple(t for t in (_text(v, 100) for v in value[:limit]) if t)
 
 
+def _items(payload: Any, kind: Kind) -> Any:
+    """The entries of a list page: Braze names the list after what it lists."""
+    key = "campaigns" if Kind(kind) is Kind.CAMPAIGN else "canvases"
+    return payload.get(key) if isinstance(payload, Mapping) else None
+
+
 def parse_list_page(payload: Any, kind: Kind) -> tuple[ListedItem, ...]:
     """One page of ``campaigns`` or ``canvases``; entries without an ID are dropped, a missing name
     becomes the ID (so the entry can still be found and reported on)."""
-    key = "campaigns" if kind == "campaign" else "canvases"
-    items = payload.get(key) if isinstance(payload, Mapping) else None
+    kind = Kind(kind)
+    items = _items(payload, kind)
     out: list[ListedItem] = []
     for item in items if isinstance(items, list) else ():
         if not isinstance(item, Mapping):
@@ -195,7 +202,7 @@ def parse_list_page(payload: Any, kind: Kind) -> tuple[ListedItem, ...]:
                 name=_text(item.get("name")) or item_id,
                 last_edited=parse_time(item.get("last_edited")),
                 tags=_strings(item.get("tags")),
-                is_api_campaign=api if isinstance(api, bool) and kind == "campaign" else None,
+                is_api_campaign=api if isinstance(api, bool) and kind is Kind.CAMPAIGN else None,
             )
         )
     return tuple(out)
@@ -203,7 +210,7 @@ def parse_list_page(payload: Any, kind: Kind) -> tuple[ListedItem, ...]:
 
 def raw_page_length(payload: Any, kind: Kind) -> int:
     """How many entries Braze sent on a page (before dropping unreadable ones), to detect the last page."""
-    items = payload.get("campaigns" if kind == "campaign" else "canvases") if isinstance(payload, Mapping) else None
+    items = _items(payload, kind)
     return len(items) if isinstance(items, list) else 0
 
 

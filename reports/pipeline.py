@@ -1,7 +1,9 @@
-"""One report, from Braze to numbers to PNG, with no Slack in sight.
+"""One report of any kind, from Braze to numbers to PNG, with no Slack in sight.
 
-The on-demand command, thread mentions, buttons and the daily digest all call :func:`build_report`, so
-every surface shows the same numbers for the same request.
+The command, thread mentions, buttons, the report form and the daily digest all call
+:func:`build_report` (or, for digests, the same kind methods), so every surface shows the same numbers
+for the same request. The calling thread only does I/O (the Braze fetch, the name lookup); decoding,
+parsing, summing and drawing run in a worker process through ``Workers.run``.
 """
 
 from __future__ import annotations
@@ -13,33 +15,26 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from reports.braze import BrazeClient, decode_series, no_data
+from reports.braze import BrazeClient, decode_json
 from reports.chart import render_chart
-from reports.models import ChartData
-from reports.parse import parse_series
-from reports.summary import Summary, campaign_title, chart_data, summarise
+from reports.kinds import Kind, Target
+from reports.kinds.base import ReportKind, Workers
+from reports.kinds.registry import kind_of
+
+__all__ = ["Analysis", "CampaignNames", "Report", "Workers", "analyse", "build_report", "date_range"]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-#: How long a report waits for the campaign name once its numbers are ready.
+#: How long a report waits for the name once its numbers are ready.
 NAME_TIMEOUT = 3.0
-
-
-class Workers(Protocol):
-    """Where CPU-bound work runs (``reports.render_pool.ChartRenderer``: worker processes)."""
-
-    def render(self, data: ChartData) -> bytes: ...
-
-    def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """What a worker process returns: the numbers and the drawing (small and picklable)."""
 
-    summary: Summary
+    summary: Any
     chart_png: bytes | None
     chart_error: str | None = None
 
@@ -48,39 +43,39 @@ class Analysis:
 class Report:
     """A finished report. ``chart_png`` is None when drawing failed; ``chart_error`` then says why."""
 
-    summary: Summary
-    campaign_name: str | None
+    target: Target
+    #: The kind's summary (``reports.summary.Summary``, ``CampaignSummary``, ``CanvasSummary``).
+    summary: Any
+    name: str | None
     chart_png: bytes | None
     chart_error: str | None = None
 
     @property
+    def kind(self) -> ReportKind:
+        return kind_of(self.target.kind)
+
+    @property
     def title(self) -> str:
-        return campaign_title(self.campaign_name, self.summary.campaign_id)
+        return self.kind.title(self.name, self.target)
 
 
 def analyse(
-    raw: bytes | dict[str, Any],
-    *,
-    campaign_id: str,
-    send_id: str,
-    start: date,
-    end: date,
-    until_given: bool,
-    title: str,
+    raw: bytes | dict[str, Any], *, target: Target, start: date, end: date, until_given: bool, title: str
 ) -> Analysis:
     """Decode, parse, summarise and draw: every CPU-heavy step of a report, in one call a worker process
     can run. Kept out of the process that acknowledges Slack, where it would hold the GIL while acks wait.
-    Braze's answer arrives as bytes, so even the JSON decoding of a large answer happens here.
+    A send's answer arrives as bytes, so even the JSON decoding of a large answer happens here.
     """
-    payload = decode_series(raw, campaign_id, send_id) if isinstance(raw, bytes) else raw
-    series = parse_series(payload, campaign_id=campaign_id, send_id=send_id)
-    summary = summarise(series, start=start, end=end, until_given=until_given)
+    kind = kind_of(target.kind)
+    payload = decode_json(raw) if isinstance(raw, bytes) else raw
+    series = kind.parse(payload, target)
+    summary = kind.summarise(series, start=start, end=end, until_given=until_given)
     if not summary.has_data:
         return Analysis(summary, None)
     try:
-        return Analysis(summary, render_chart(chart_data(series, summary, title=title)))
+        return Analysis(summary, render_chart(kind.chart(series, summary, title=title)))
     except Exception as exc:  # a chart is worth less than the numbers: deliver those regardless
-        log.exception("chart rendering failed for %s/%s", campaign_id, send_id)
+        log.exception("chart rendering failed for %s", target)
         return Analysis(summary, None, f"the chart could not be drawn ({type(exc).__name__})")
 
 
@@ -90,8 +85,8 @@ class CampaignNames:
     def __init__(self, braze: BrazeClient, ttl: float = 3600.0) -> None:
         self._braze = braze
         self._ttl = ttl
-        self._cache: dict[tuple[str, str], tuple[float, str | None]] = {}
-        self._flights: dict[tuple[str, str], threading.Lock] = {}
+        self._cache: dict[tuple[Kind, str], tuple[float, str | None]] = {}
+        self._flights: dict[tuple[Kind, str], threading.Lock] = {}
         self._lock = threading.Lock()
         # Enough threads that one campaign whose lookup hangs (until the client's deadline) leaves room.
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="names")
@@ -101,28 +96,22 @@ class CampaignNames:
         with self._lock:
             self._cache.clear()
 
-    def prefetch(self, campaign_id: str) -> Future[str | None]:
+    def prefetch(self, kind: Kind, object_id: str) -> Future[str | None]:
         """Look the name up beside the data fetch, so a cold cache doesn't add a second round trip."""
-        return self._pool.submit(self.get, campaign_id)
+        return self._pool.submit(self.get, kind, object_id)
 
-    def prefetch_canvas(self, canvas_id: str) -> Future[str | None]:
-        """Like :meth:`prefetch`, for a Canvas (``/canvas/details``)."""
-        return self._pool.submit(self.get_canvas, canvas_id)
+    def get(self, kind: Kind, object_id: str) -> str | None:
+        """The cached name of ``object_id`` as a ``kind`` report shows it (a send: its campaign's), or one
+        Braze lookup however many threads ask for it at once."""
+        report = kind_of(kind)
+        return self._cached((report.name_key, object_id), lambda: report.lookup_name(self._braze, object_id))
 
-    def get(self, campaign_id: str) -> str | None:
-        """The cached campaign name, or one Braze lookup however many threads ask for it at once."""
-        return self._cached(("campaign", campaign_id), self._braze.campaign_name)
-
-    def get_canvas(self, canvas_id: str) -> str | None:
-        """The cached Canvas name (``/canvas/details``), looked up once however many threads ask."""
-        return self._cached(("canvas", canvas_id), self._braze.canvas_name)
-
-    def remember(self, kind: str, object_id: str, name: str | None) -> None:
+    def remember(self, kind: Kind, object_id: str, name: str | None) -> None:
         """Store a name learnt elsewhere (a list page, a Canvas series answer) so no lookup is needed."""
         with self._lock:
-            self._cache[(kind, object_id)] = (time.monotonic(), name)
+            self._cache[(kind_of(kind).name_key, object_id)] = (time.monotonic(), name)
 
-    def _cached(self, key: tuple[str, str], lookup: Callable[[str], str | None]) -> str | None:
+    def _cached(self, key: tuple[Kind, str], lookup: Callable[[], str | None]) -> str | None:
         with self._lock:
             flight = self._flights.setdefault(key, threading.Lock())
         with flight:
@@ -131,20 +120,13 @@ class CampaignNames:
                 hit = self._cache.get(key)
             if hit and now - hit[0] < self._ttl:
                 return hit[1]
-            name = lookup(key[1])
+            name = lookup()
             with self._lock:
                 if len(self._cache) > 5000:
                     self._cache.clear()
                     self._flights.clear()
                 self._cache[key] = (now, name)
             return name
-
-
-def days_with_data(raw: bytes, campaign_id: str, send_id: str) -> list[date]:
-    """The days with data in a ``data_series`` answer, oldest first (``subscribe`` needs only these).
-    Module-level so it runs in a worker process: a large answer is decoded and parsed there."""
-    series = parse_series(decode_series(raw, campaign_id, send_id), campaign_id=campaign_id, send_id=send_id)
-    return [point.day for point in series.days if point.has_data]
 
 
 def date_range(days: int, until: date | None, today: date) -> tuple[date, date, datetime | None]:
@@ -159,32 +141,32 @@ def build_report(
     workers: Workers,
     names: CampaignNames,
     *,
-    campaign_id: str,
-    send_id: str,
+    target: Target,
     days: int,
     until: date | None,
-    today: date,
+    now: datetime,
 ) -> Report:
     """Fetch (here: waiting is cheap), then analyse in a worker. Braze errors propagate as
     :class:`reports.braze.BrazeError`."""
-    start, end, ending_at = date_range(days, until, today)
-    name_lookup = names.prefetch(campaign_id)
-    raw = braze.data_series_raw(campaign_id, send_id, length=days, ending_at=ending_at)
+    kind = kind_of(target.kind)
+    start, end, ending_at = date_range(days, until, now.date())
+    lookup = names.prefetch(target.kind, target.object_id)
+    raw = kind.fetch(braze, target, length=days, ending_at=ending_at, now=now)
     try:
-        name = name_lookup.result(timeout=NAME_TIMEOUT)
-    except Exception:  # a slow or bad name lookup: the ID in the header is fine; the numbers matter more
-        log.info("campaign name for %s not available in time; using the ID", campaign_id)
+        name = lookup.result(timeout=NAME_TIMEOUT)
+    except Exception:  # slow, refused or unreadable: the ID is a fine title, the numbers matter more
+        log.info("the name of %s was not available in time; using the ID", target)
         name = None
+    name = name or kind.name_in(raw)
     analysis = workers.run(
         analyse,
         raw,
-        campaign_id=campaign_id,
-        send_id=send_id,
+        target=target,
         start=start,
         end=end,
         until_given=until is not None,
-        title=f"{name or campaign_id} · send {send_id}",
+        title=kind.chart_title(kind.title(name, target), target),
     )
     if not analysis.summary.has_data:
-        raise no_data(campaign_id, send_id)
-    return Report(analysis.summary, name, analysis.chart_png, analysis.chart_error)
+        raise kind.no_data(target)
+    return Report(target, analysis.summary, name, analysis.chart_png, analysis.chart_error)

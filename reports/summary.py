@@ -23,12 +23,6 @@ def window_end(first_day: date) -> date:
 
 
 
-def campaign_title(name: str | None, campaign_id: str) -> str:
-    """What a campaign is called in headers: its Braze name, else its ID (a key without
-    ``campaigns.details``, or a lookup that failed, still gives a readable title)."""
-    return name or f"Campaign {campaign_id}"
-
-
 def window_end_from(days: Iterable[date]) -> date | None:
     """The last day Braze keeps analytics for, derived from the days that have data.
 

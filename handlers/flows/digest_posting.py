@@ -22,12 +22,12 @@ from slack_sdk.errors import SlackApiError
 from digests.ports import Posted, SendFailed
 from digests.records import Subscription
 from handlers.adapter.delivery import INVITE_HINT, NOT_MEMBER, PERMANENT, SlackDelivery, explain, slack_error
-from handlers.layout.alt_text import CAMPAIGN_SERIES, CANVAS_SERIES, SEND_SERIES, chart_alt_text
-from handlers.layout.digest_blocks import digest_blocks, digest_text, short_day
-from handlers.layout.kind_digest_blocks import kind_digest_blocks, kind_digest_text
-from reports.campaigns import CampaignSummary
+from handlers.layout.alt_text import chart_alt_text
+from handlers.layout.blocks import mrkdwn
+from handlers.layout.digest_blocks import digest_blocks, digest_text
 from reports.daily import Digest
-from reports.kind_daily import KindDigest
+from reports.kinds.registry import kind_of
+from reports.views import short_day
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,29 +51,23 @@ def _slack(step: Callable[[], T]) -> T:
         raise SendFailed(f"no answer ({type(exc).__name__})", permanent=False, unknown=True) from exc
 
 
-def chart_filename(sub: Subscription, digest: Digest | KindDigest) -> str:
-    return f"sendstats-digest-{sub.subject_id}-{digest.day.isoformat()}.png"[:120]
+def chart_filename(sub: Subscription, digest: Digest) -> str:
+    return f"sendstats-digest-{sub.target.ident}-{digest.day.isoformat()}.png"[:120]
 
 
-def chart_alt_text_of(digest: Digest | KindDigest, title: str) -> str:
+def chart_alt_text_of(digest: Digest, title: str) -> str:
     """The digest chart's screen-reader sentence: its series, ``title`` and the days it covers."""
-    if isinstance(digest, KindDigest):
-        window = digest.window
-        series = CAMPAIGN_SERIES if isinstance(window, CampaignSummary) else CANVAS_SERIES
-        return chart_alt_text(series, title, window.start, window.end)
-    return chart_alt_text(SEND_SERIES, title, digest.cumulative.start, digest.cumulative.end)
+    series = kind_of(digest.target.kind).chart_series
+    return chart_alt_text(series, title, digest.span.start, digest.span.end)
 
 
 def _what(sub: Subscription) -> str:
     """``send `x``` / ``campaign `y``` / ``Canvas `z``` for messages about a subscription."""
-    noun = {"send": "send", "campaign": "campaign", "canvas": "Canvas"}.get(sub.kind, sub.kind)
-    return f"{noun} `{sub.subject_id}`"
+    return mrkdwn(kind_of(sub.kind).short_reference(sub.target))
 
 
 def _resubscribe(sub: Subscription) -> str:
-    if sub.kind == "send":
-        return f"/sendstats subscribe {sub.object_id} {sub.send_id}"
-    return f"/sendstats subscribe {sub.kind} {sub.object_id}"
+    return f"/sendstats subscribe {kind_of(sub.kind).args(sub.target)}"
 
 
 class SlackDigestSender:
@@ -85,26 +79,16 @@ class SlackDigestSender:
     def post_message(
         self,
         sub: Subscription,
-        digest: Digest | KindDigest,
+        digest: Digest,
         *,
         title: str,
         delivery_id: int,
         digest_date: date,
         chart_follows: bool,
     ) -> Posted:
-        if isinstance(digest, KindDigest):
-            blocks = kind_digest_blocks(digest, title=title, subscription_id=sub.id, chart_in_thread=chart_follows)
-            text = kind_digest_text(digest, title)
-        else:
-            blocks = digest_blocks(
-                digest,
-                title=title,
-                campaign_id=sub.object_id,
-                send_id=sub.send_id,
-                subscription_id=sub.id,
-                chart_in_thread=chart_follows,
-            )
-            text = digest_text(digest, title, sub.send_id)
+        view = kind_of(sub.kind).digest_view(digest, title=title)
+        blocks = digest_blocks(view, subscription_id=sub.id, chart_in_thread=chart_follows)
+        text = digest_text(view)
         metadata = {
             "event_type": EVENT_TYPE,
             "event_payload": {
@@ -128,9 +112,7 @@ class SlackDigestSender:
         )
         return Posted(ts=ts) if ts else None
 
-    def attach_chart(
-        self, sub: Subscription, digest: Digest | KindDigest, *, ts: str, title: str, png: bytes
-    ) -> str | None:
+    def attach_chart(self, sub: Subscription, digest: Digest, *, ts: str, title: str, png: bytes) -> str | None:
         filename = chart_filename(sub, digest)
         label = f"{title} · through {short_day(digest.day)}"
         alt = chart_alt_text_of(digest, title)
@@ -143,7 +125,7 @@ class SlackDigestSender:
             )
         )
 
-    def find_chart(self, sub: Subscription, digest: Digest | KindDigest, *, ts: str) -> str | None:
+    def find_chart(self, sub: Subscription, digest: Digest, *, ts: str) -> str | None:
         return _slack(lambda: self.delivery.thread_file(sub.channel_id, ts, chart_filename(sub, digest)))
 
     def note_missing_chart(self, sub: Subscription, *, ts: str, failure: SendFailed) -> None:

@@ -15,12 +15,12 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from catalogue.records import KINDS, LIST_PERMISSION, Entry
+from catalogue.records import Entry
 from handlers.adapter.delivery import slack_error
 from handlers.database import ACK_BUDGET, MODAL_BUDGET, DatabaseUnavailable, within
 from handlers.deps import Deps
 from handlers.flows.reporting import Origin, tell
-from handlers.grammar import KIND_DEFAULT_DAYS, MAX_DAYS, KindReportRequest, ReportRequest, valid_id
+from handlers.grammar import ReportRequest, valid_id
 from handlers.layout.blocks import notice_blocks
 from handlers.layout.catalogue_blocks import (
     DAYS_ACTION,
@@ -36,26 +36,31 @@ from handlers.layout.catalogue_blocks import (
 )
 from handlers.layout.text import escape
 from reports.braze import PERMISSIONS_HELP
+from reports.kinds import Kind
+from reports.kinds.base import MAX_DAYS
+from reports.kinds.registry import LISTED, kind_of
 
 log = logging.getLogger(__name__)
 FIND_LIMIT = 10
-PLURAL = {"campaign": "campaigns", "canvas": "Canvases"}
+#: The form's days before anyone changes them: the default of the kinds it finds.
+FORM_DAYS = LISTED[0].default_days
 
 
 def catalogue_notes(deps: Deps) -> list[str]:
     """Why a kind may be missing from the results: a list permission the key lacks, or not read yet."""
     notes = []
-    for kind in KINDS:
-        state = deps.catalogue.sync_state(kind)
+    for kind in LISTED:
+        state = deps.catalogue.sync_state(kind.kind)
         if state.missing_permission:
             notes.append(
-                f"⚠️ The Braze API key lacks the `{LIST_PERMISSION[kind]}` permission, so {PLURAL[kind]} can't be "
-                f"found by name. Add it in {PERMISSIONS_HELP}. Reports by ID still work: `/sendstats {kind} <id>`."
+                f"⚠️ The Braze API key lacks the `{kind.list_permission}` permission, so {kind.words.plural} can't "
+                f"be found by name. Add it in {PERMISSIONS_HELP}. Reports by ID still work: "
+                f"`/sendstats {kind.command} <id>`."
             )
         elif not state.ever_read and state.error:
-            notes.append(f"⚠️ I could not read Braze's {kind} list yet: {escape(state.error)}")
+            notes.append(f"⚠️ I could not read Braze's {kind.words.noun} list yet: {escape(state.error)}")
         elif not state.ever_read:
-            notes.append(f"⏳ I'm still reading Braze's {kind} list; try again in a minute.")
+            notes.append(f"⏳ I'm still reading Braze's {kind.words.noun} list; try again in a minute.")
     return notes
 
 
@@ -67,7 +72,9 @@ def find_reply(deps: Deps, query: str) -> tuple[str, list[dict[str, Any]]]:
     except DatabaseUnavailable as exc:
         text = (
             f"⚠️ I can't search names right now: {exc.reason}. Try again in a minute. Reports by ID still "
-            "work: `/sendstats campaign <id>`, `/sendstats canvas <id>`."
+            "work: "
+            + ", ".join(f"`/sendstats {kind.command} <id>`" for kind in LISTED)
+            + "."
         )
         return text, notice_blocks(text)
     except Exception:  # a bug: a message with a reference beats Slack's "failed with the error" (a 500)
@@ -90,17 +97,18 @@ def search_options(deps: Deps, typed: str) -> list[dict[str, Any]]:
     try:
         entries, unconfirmed = within(ACK_BUDGET, _search, deps, typed)
     except DatabaseUnavailable:
-        entries, unconfirmed = [], list(KINDS)
+        entries, unconfirmed = [], [kind.kind for kind in LISTED]
     typed_ids = [(kind, typed) for kind in unconfirmed] if valid_id(typed) else []
     return entry_options(entries, typed_ids)
 
 
-def _search(deps: Deps, typed: str) -> tuple[list[Entry], list[str]]:
+def _search(deps: Deps, typed: str) -> tuple[list[Entry], list[Kind]]:
     """The matches, and the kinds for which a typed ID is to be offered as it is."""
     entries = deps.catalogue.search(typed, limit=20)
     if not valid_id(typed) or any(e.object_id == typed for e in entries):
         return entries, []
-    return entries, [kind for kind in KINDS if not entries or deps.catalogue.sync_state(kind).missing_permission]
+    missing = [k.kind for k in LISTED if not entries or deps.catalogue.sync_state(k.kind).missing_permission]
+    return entries, missing
 
 
 def modal_view(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
@@ -111,13 +119,13 @@ def modal_view(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
         notes = within(MODAL_BUDGET, catalogue_notes, deps)
     except DatabaseUnavailable as exc:
         notes = [
-            f"⚠️ {exc.reason.capitalize()}, so names can't be searched right now: type a campaign or Canvas ID "
-            "in the box instead."
+            f"⚠️ {exc.reason.capitalize()}, so names can't be searched right now: type a "
+            f"{' or '.join(kind.words.noun for kind in LISTED)} ID in the box instead."
         ]
     except Exception:  # a bug in the notes must not cost the modal (its trigger_id lives 3 s)
         log.exception("the report modal's notes failed")
         notes = []
-    return report_modal(body.get("channel_id", ""), body.get("response_url"), notes, initial_days=KIND_DEFAULT_DAYS)
+    return report_modal(body.get("channel_id", ""), body.get("response_url"), notes, initial_days=FORM_DAYS)
 
 
 def open_report_modal(deps: Deps, body: dict[str, Any], origin: Origin) -> None:
@@ -139,7 +147,7 @@ def open_report_modal(deps: Deps, body: dict[str, Any], origin: Origin) -> None:
 class Submission:
     """A checked modal submission: the report to run and where to post it."""
 
-    request: ReportRequest | KindReportRequest
+    request: ReportRequest
     channel: str
     response_url: str | None
 
@@ -154,15 +162,16 @@ def read_submission(view: dict[str, Any]) -> Submission | dict[str, str]:
     values = (view.get("state") or {}).get("values") or {}
     errors: dict[str, str] = {}
     chosen = (_value(values, TARGET_BLOCK, TARGET_ACTION).get("selected_option") or {}).get("value") or ""
-    kind, _, object_id = str(chosen).partition(":")
-    if kind not in KINDS or not valid_id(object_id):
+    word, _, object_id = str(chosen).partition(":")
+    kind = next((k for k in LISTED if k.kind == word), None)
+    if kind is None or not valid_id(object_id):
         errors[TARGET_BLOCK] = "Pick a campaign or Canvas from the list (type a few letters of its name)."
     send = (_value(values, SEND_BLOCK, SEND_ACTION).get("value") or "").strip()
     if send and not valid_id(send):
         errors[SEND_BLOCK] = "A send ID is plain ASCII letters, digits and - _ . (no spaces)."
-    elif send and kind == "canvas":
+    elif send and kind is not None and not kind.has_sends:
         errors[SEND_BLOCK] = "Send IDs belong to API campaigns: pick a campaign, or clear the send ID."
-    raw_days = str(_value(values, DAYS_BLOCK, DAYS_ACTION).get("value") or KIND_DEFAULT_DAYS).strip()
+    raw_days = str(_value(values, DAYS_BLOCK, DAYS_ACTION).get("value") or FORM_DAYS).strip()
     days = int(raw_days) if raw_days.isascii() and raw_days.isdigit() and len(raw_days) <= 3 else 0
     if not 1 <= days <= MAX_DAYS:
         errors[DAYS_BLOCK] = f"Days is a whole number from 1 to {MAX_DAYS}."
@@ -172,9 +181,8 @@ def read_submission(view: dict[str, Any]) -> Submission | dict[str, str]:
     except (ValueError, KeyError, TypeError):
         errors[TARGET_BLOCK] = "This form is out of date; close it and run `/sendstats` again."
         channel, response_url = "", None
-    if errors:
+    if errors or kind is None:
         return errors
-    request: ReportRequest | KindReportRequest = (
-        ReportRequest(object_id, send, days) if send else KindReportRequest(kind, object_id, days)
-    )
-    return Submission(request, channel, response_url)
+    # A send ID narrows a campaign to one of its API sends: the report is then the send's.
+    target = kind_of(Kind.SEND).target([object_id, send]) if send else kind.target([object_id])
+    return Submission(ReportRequest(target, days), channel, response_url)

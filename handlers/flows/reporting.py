@@ -1,6 +1,6 @@
 """The slow half of an on-demand report: runs on the job pool after Slack has been acknowledged.
 
-One flow for every report kind: a send (``ReportRequest``), a campaign or a Canvas (``KindReportRequest``).
+One flow for every report kind (a send, a campaign, a Canvas: :class:`handlers.grammar.ReportRequest`).
 Only I/O happens here; parsing, summing and drawing run in the render worker process.
 """
 
@@ -13,15 +13,11 @@ from typing import TYPE_CHECKING
 
 from handlers.adapter.delivery import DeliveryError, explain
 from handlers.deps import Deps
-from handlers.grammar import KindReportRequest, ReportRequest
-from handlers.layout.alt_text import CAMPAIGN_SERIES, CANVAS_SERIES, SEND_SERIES, chart_alt_text
+from handlers.grammar import ReportRequest
+from handlers.layout.alt_text import chart_alt_text
 from handlers.layout.blocks import Block, notice_blocks, report_blocks, report_text
-from handlers.layout.campaign_blocks import campaign_blocks, campaign_text
-from handlers.layout.canvas_blocks import canvas_blocks, canvas_text
 from handlers.layout.text import escape
 from reports.braze import BrazeError
-from reports.campaigns import CampaignSummary
-from reports.kind_reports import KindReport, build_kind_report
 from reports.pipeline import Report, build_report
 
 if TYPE_CHECKING:
@@ -74,45 +70,33 @@ def tell(deps: Deps, origin: Origin, text: str) -> None:
     log.warning("could not tell %s privately: %s", origin.user_id, text[:80])
 
 
-def chart_note(report: Report | KindReport, in_thread: bool) -> str | None:
+def chart_note(report: Report, in_thread: bool) -> str | None:
     if report.chart_png is None:
         return f"⚠️ {report.chart_error or 'No chart this time.'}"
     return None if in_thread else "📈 Daily chart in the thread ↓"
 
 
-def build(deps: Deps, request: ReportRequest | KindReportRequest) -> Report | KindReport:
+def build(deps: Deps, request: ReportRequest) -> Report:
     """Fetch (here) and analyse (in a worker) the report ``request`` asks for."""
-    if isinstance(request, KindReportRequest):
-        return build_kind_report(
-            deps.braze,
-            deps.renderer,
-            deps.names,
-            kind="campaign" if request.kind == "campaign" else "canvas",
-            object_id=request.object_id,
-            days=request.days,
-            until=request.until,
-            now=deps.clock(),
-        )
     return build_report(
         deps.braze,
         deps.renderer,
         deps.names,
-        campaign_id=request.campaign_id,
-        send_id=request.send_id,
+        target=request.target,
         days=request.days,
         until=request.until,
-        today=deps.clock().date(),
+        now=deps.clock(),
     )
 
 
-def report_later(deps: Deps, request: ReportRequest | KindReportRequest, origin: Origin) -> None:
-    """Run a report of any kind, asked for in any way (command, mention, the modal), on the job pool after
-    the ack, as a job of its requester: the pool runs only a few of one user's jobs at once
+def report_later(deps: Deps, request: ReportRequest, origin: Origin) -> None:
+    """Run a report of any kind, asked for in any way (command, mention, button, the modal), on the job pool
+    after the ack, as a job of its requester: the pool runs only a few of one user's jobs at once
     (:class:`handlers.jobs.FairJobs`), so one user's stuck reports never hold up anyone else's."""
     deps.later(run_report, deps, request, origin, key=origin.user_id)
 
 
-def run_report(deps: Deps, request: ReportRequest | KindReportRequest, origin: Origin) -> None:
+def run_report(deps: Deps, request: ReportRequest, origin: Origin) -> None:
     """Fetch, summarise, draw and deliver; every failure ends as a message the user can act on."""
     try:
         report = build(deps, request)
@@ -124,41 +108,24 @@ def run_report(deps: Deps, request: ReportRequest | KindReportRequest, origin: O
         log.exception("report failed (ref %s)", ref)
         tell(deps, origin, f"⚠️ Something went wrong on our side building this report (ref `{ref}`). Try again.")
         return
-    if isinstance(report, KindReport):
-        deps.lanes.submit(origin.channel, deliver_kind, deps, report, origin)
-    else:
-        deps.lanes.submit(origin.channel, deliver, deps, report, origin)
+    deps.lanes.submit(origin.channel, deliver, deps, report, origin)
 
 
-def kind_report_message(report: KindReport, chart_note: str | None) -> tuple[str, list[Block]]:
-    """Fallback text and blocks for a campaign or Canvas report."""
+def report_message(report: Report, chart_note: str | None) -> tuple[str, list[Block]]:
+    """Fallback text and blocks of a report of any kind."""
+    view = report.kind.report_view(report.summary, title=report.title)
+    return report_text(view), report_blocks(view, chart_note=chart_note)
+
+
+def deliver(deps: Deps, report: Report, origin: Origin) -> None:
+    """Post a built report to ``origin`` (summary first, chart in its thread) and explain anything that
+    went wrong."""
     summary = report.summary
-    if isinstance(summary, CampaignSummary):
-        return campaign_text(summary, report.title), campaign_blocks(summary, title=report.title, chart_note=chart_note)
-    return canvas_text(summary, report.title), canvas_blocks(summary, title=report.title, chart_note=chart_note)
-
-
-def deliver_kind(deps: Deps, report: KindReport, origin: Origin) -> None:
-    """Post a campaign or Canvas report like a send report: summary first, chart in its thread."""
-    summary = report.summary
-    text, blocks = kind_report_message(report, chart_note(report, origin.thread_ts is not None))
-    filename = f"sendstats-{report.kind}-{report.object_id}-{summary.end.isoformat()}.png"
+    text, blocks = report_message(report, chart_note(report, origin.thread_ts is not None))
+    name = report.kind.args(report.target).replace(" ", "-")
+    filename = f"sendstats-{name}-{summary.end.isoformat()}.png"
     title = f"{report.title} · {summary.start:%b %d} – {summary.end:%b %d}"
-    series = CAMPAIGN_SERIES if isinstance(summary, CampaignSummary) else CANVAS_SERIES
-    alt = chart_alt_text(series, report.title, summary.start, summary.end)
-    _post(deps, origin, text, blocks, report.chart_png, filename, title, alt)
-
-
-def _post(
-    deps: Deps,
-    origin: Origin,
-    text: str,
-    blocks: list[Block],
-    png: bytes | None,
-    filename: str,
-    title: str,
-    alt_text: str,
-) -> None:
+    alt = chart_alt_text(report.kind.chart_series, report.title, summary.start, summary.end)
     if not answering(origin):
         return
     try:
@@ -166,12 +133,12 @@ def _post(
             origin.channel,
             text=text,
             blocks=blocks,
-            png=png,
+            png=report.chart_png,
             filename=filename[:120],
             title=title,
             thread_ts=origin.thread_ts,
             response_url=origin.response_url,
-            alt_text=alt_text,
+            alt_text=alt,
         )
     except DeliveryError as exc:
         log.warning("report for %s could not be delivered: %s", origin.channel, exc.code)
@@ -181,15 +148,3 @@ def _post(
         log.warning("report in %s is missing its chart: %s", origin.channel, ", ".join(delivered.problems))
     if delivered.problems and not delivered.private_fallback and origin.response_url:
         tell(deps, origin, f"⚠️ The report is posted, but: {explain(delivered.problems[0])}")
-
-
-def deliver(deps: Deps, report: Report, origin: Origin) -> None:
-    """Post a built send report to ``origin`` and explain anything that went wrong."""
-    summary = report.summary
-    blocks = report_blocks(
-        summary, campaign_name=report.campaign_name, chart_note=chart_note(report, origin.thread_ts is not None)
-    )
-    filename = f"sendstats-{summary.campaign_id}-{summary.send_id}-{summary.end.isoformat()}.png"
-    title = f"{report.title} · {summary.start:%b %d} – {summary.end:%b %d}"
-    alt = chart_alt_text(SEND_SERIES, report.title, summary.start, summary.end)
-    _post(deps, origin, report_text(summary, report.campaign_name), blocks, report.chart_png, filename, title, alt)

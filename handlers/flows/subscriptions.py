@@ -1,7 +1,9 @@
-"""``/sendstats subscribe | unsubscribe | list``: daily digests for one send in one channel.
+"""``/sendstats subscribe | unsubscribe | list`` and the Subscribe buttons: daily digests of a send, a
+campaign or a Canvas in one channel.
 
-Subscribing checks with Braze first (no data, nothing stored) and records the send's first day, which
-fixes the day the digests end. Channels are stored by ID, so renames never break delivery.
+Subscribing asks the kind to check with Braze first (nothing stored when it refuses): a send records its
+first day, which fixes the day its digests end; a campaign or Canvas has no end date (it ends when Braze
+reports it archived, or after quiet days). Channels are stored by ID, so renames never break delivery.
 """
 
 from __future__ import annotations
@@ -9,14 +11,13 @@ from __future__ import annotations
 import logging
 import uuid
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack
 from slack_sdk.errors import SlackApiError
 
-from digests.records import Delivery, Subscription
+from digests.records import OPEN_END, Delivery, Subscription
 from digests.schedule import next_digest
 from handlers.adapter.delivery import NOT_MEMBER, slack_error
 from handlers.database import ACK_BUDGET, is_outage, reason_of
@@ -24,22 +25,18 @@ from handlers.database import submit as submit_bounded
 from handlers.deps import Deps
 from handlers.flows.reporting import Origin, answering, tell
 from handlers.grammar import ListRequest, SubscribeRequest, UnsubscribeRequest, known_zone
-from handlers.layout.digest_blocks import last_outcome, long_day, short_day
-from handlers.layout.kind_digest_blocks import ends_text, subject
+from handlers.layout.blocks import mrkdwn
+from handlers.layout.digest_blocks import ends_text, last_outcome, subject
 from handlers.layout.text import escape
 from handlers.promises import command_text, promised, run_again
-from reports.braze import BrazeError, BrazeNoData
-from reports.pipeline import days_with_data
-from reports.summary import RETENTION_DAYS, campaign_title, window_end_from
+from reports.kinds.base import Refusal
+from reports.kinds.registry import kind_of
+from reports.views import long_day, short_day
 
 log = logging.getLogger(__name__)
 DEFAULT_AT = (9, 0)
 #: How far back ``subscribe`` looks (Braze's maximum), to see every window of a reused send ID.
 HISTORY_DAYS = 100
-NO_DATA = (
-    f"no data in the last {RETENTION_DAYS} days: wrong IDs, or the send's analytics window has closed. "
-    "Nothing was stored."
-)
 
 
 def user_timezone(deps: Deps, user_id: str) -> str:
@@ -89,55 +86,41 @@ def subscribe_failed(deps: Deps, origin: Origin, exc: Exception) -> None:
 
 
 def _subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: str) -> None:
+    kind, target = kind_of(request.target.kind), request.target
     zone = request.timezone or user_timezone(deps, origin.user_id)
     hour, minute = (request.at.hour, request.at.minute) if request.at else DEFAULT_AT
-    try:
-        # 100 days, so a send ID reused for several sends shows its later windows too; the answer is
-        # decoded and parsed in a worker process, never in the one that acks Slack.
-        raw = deps.braze.data_series_raw(request.campaign_id, request.send_id, length=HISTORY_DAYS)
-        days = deps.renderer.run(days_with_data, raw, request.campaign_id, request.send_id)
-    except BrazeNoData:
-        tell(deps, origin, f"⚠️ Not subscribed to send `{escape(request.send_id)}`: {NO_DATA}")
-        return
-    except BrazeError as exc:
-        tell(deps, origin, f"⚠️ Not subscribed: {escape(exc.user_message)}")
-        return
     now = deps.clock()
-    ends_on = window_end_from(days)
-    if not days or ends_on is None or ends_on < now.astimezone(ZoneInfo(zone)).date():
-        tell(deps, origin, f"⚠️ Not subscribed to send `{escape(request.send_id)}`: {NO_DATA}")
+    today = now.astimezone(ZoneInfo(zone)).date()
+    ref = mrkdwn(kind.short_reference(target))
+    plan = kind.check_subscription(deps.braze, deps.renderer, deps.names, target, today=today, now=now)
+    if isinstance(plan, Refusal):
+        tell(deps, origin, f"⚠️ Not subscribed to {ref}: {escape(plan.reason)}")
         return
-    # The current window's first day: with a reused send ID, the latest send's, not the first one's.
-    first_day = min(day for day in days if day >= ends_on - timedelta(days=RETENTION_DAYS))
     if not answering(origin):  # stored means answered: its confirmation follows at once
         return
     sub, created = deps.store.subscriptions.upsert(
         team_id=team_id,
         channel_id=origin.channel,
-        kind="send",
-        object_id=request.campaign_id,
-        send_id=request.send_id,
+        kind=target.kind,
+        object_id=target.object_id,
+        send_id=target.send_id,
         hour=hour,
         minute=minute,
         timezone=zone,
         created_by=origin.user_id,
-        first_day=first_day,
-        ends_on=ends_on,
+        first_day=plan.first_day,
+        ends_on=plan.ends_on or OPEN_END,
         now=now,
     )
-    name = deps.names.get(request.campaign_id)
-    title = escape(campaign_title(name, request.campaign_id))
+    title = escape(kind.title(plan.name, target))
     upcoming = next_digest(sub, now)
     verb = "subscribed this channel to" if created else "updated this channel's"
     first = f"First digest: {long_day(upcoming.date())}. " if upcoming else ""
     text = (
-        f"✅ <@{origin.user_id}> {verb} a daily digest of *{title}* (send `{escape(request.send_id)}`, #{sub.id}): "
-        f"every day at *{hour:02d}:{minute:02d} {zone}*. {first}"
-        f"Last digest: {long_day(sub.ends_on)}, when Braze's {RETENTION_DAYS}-day analytics window for this send "
-        "closes; the subscription ends by itself then."
+        f"✅ <@{origin.user_id}> {verb} a daily digest of *{title}* ({ref}, #{sub.id}): "
+        f"every day at *{hour:02d}:{minute:02d} {zone}*{kind.cadence}. {first}"
+        f"{kind.end_rule(sub.ends_on, upcoming=upcoming)}"
     )
-    if upcoming is None:
-        text += " (The window closes before the next digest time, so no digest will be posted.)"
     confirm_or_cancel(deps, origin, sub, text)
 
 
@@ -161,8 +144,11 @@ def unsubscribe(deps: Deps, request: UnsubscribeRequest, channel: str) -> str:
         sub = deps.store.subscriptions.get(request.subscription_id)
         if sub is not None and sub.channel_id != channel:
             sub = None
+    elif request.target is not None:
+        target = request.target
+        sub = deps.store.subscriptions.find(channel, target.kind, target.object_id, target.send_id)
     else:
-        sub = deps.store.subscriptions.find(channel, request.kind or "", request.object_id or "", request.send_id or "")
+        sub = None
     if sub is None or sub.status == "cancelled":
         return "No such subscription in this channel. `/sendstats list` shows this channel's digests."
     deps.store.subscriptions.cancel(sub.id)
@@ -218,7 +204,8 @@ def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, A
     if isinstance(request, SubscribeRequest):
         origin = promised(deps, origin, run_again(command_text(request)))
         deps.later(subscribe, deps, request, origin, body.get("team_id", ""), key=origin.user_id)
-        ack(text=f"⏳ Checking send `{escape(request.send_id)}` with Braze…", response_type="ephemeral")
+        ref = mrkdwn(kind_of(request.target.kind).short_reference(request.target))
+        ack(text=f"⏳ Checking {ref} with Braze…", response_type="ephemeral")
 
     elif isinstance(request, UnsubscribeRequest):
         typed = " ".join(str(body.get("text") or "").replace("`", "").split())  # as the user typed it

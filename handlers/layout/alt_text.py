@@ -2,19 +2,13 @@
 
 Built where the chart's title is built, from that title and the days the chart covers: "Daily sent,
 delivered, opens, clicks and conversions for Spring sale, Nov 1–14." What the chart shows depends on the
-report kind, so the caller passes one of the ``*_SERIES`` phrases below.
+report kind, so the caller passes the kind's phrase (``chart_series`` in :mod:`reports.kinds`).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-#: What a send's chart shows (Volume: sent, delivered; Engagement: opens, clicks, conversions).
-SEND_SERIES = "sent, delivered, opens, clicks and conversions"
-#: What a campaign's chart shows (per-channel volume above, engagement below).
-CAMPAIGN_SERIES = "volume and engagement by channel"
-#: What a Canvas's chart shows (entries above, conversions below).
-CANVAS_SERIES = "entries and conversions"
 #: A Braze name can be long; the sentence stays short enough to be read out.
 TITLE_CHARS = 150
 

@@ -1,97 +1,69 @@
-"""Block Kit for reports and help. Pure functions: summary in, JSON-ready blocks out.
+"""Block Kit for reports of every kind: one renderer of :class:`reports.views.ReportView`, the tables,
+the buttons, and one-section notices. Pure functions: views in, JSON-ready blocks out.
 
-Every piece of text that came from a user or from Braze goes through :func:`handlers.layout.text.escape`.
+Every span of text a view holds (names and IDs from users or Braze among them) is escaped here, once,
+by :func:`handlers.layout.text.escape`.
 """
 
 from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import date
 from typing import Any
 
-from handlers.grammar import (
-    CAMPAIGN_USAGE,
-    CANVAS_USAGE,
-    DEFAULT_DAYS,
-    FIND_USAGE,
-    KIND_DEFAULT_DAYS,
-    KIND_SUBSCRIBE_USAGE,
-    MAX_DAYS,
-    REPORT_USAGE,
-    SUBSCRIBE_USAGE,
-    UNSUBSCRIBE_USAGE,
-)
-from handlers.layout.text import escape, fmt_count, fmt_rate, fmt_usd
-from reports.kind_daily import QUIET_DAYS_TO_END
-from reports.models import Metrics
-from reports.summary import RETENTION_DAYS, Breakdown, Rates, Summary, campaign_title
+from handlers.layout.text import escape
+from reports.kinds import Target
+from reports.views import Code, Detail, Emphasis, Figure, Line, Note, ReportView, Section, Strong, Table
 
 Block = dict[str, Any]
 MAX_TABLE_ROWS = 12
-RERUN_DAYS = (7, RETENTION_DAYS, 30)
+#: Columns a table label may take; the label column is one wider, so a space always follows it.
+LABEL_WIDTH = 17
 SUBSCRIBE = "sendstats_subscribe"
 UNSUBSCRIBE = "sendstats_unsubscribe"
-RATE_FORMULAS = (
-    "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · "
-    "click = body clicks ÷ delivered · bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients"
-)
+#: The Subscribe button of campaign/Canvas reports and ``find`` results (value: ``{"k", "i"}``).
+KIND_SUBSCRIBE = "sendstats_subscribe_kind"
+#: ``sendstats_rerun_14`` (a send), ``sendstats_rerun_campaign_30``, ``sendstats_rerun_canvas_7``…
+RERUN_PREFIX = "sendstats_rerun_"
 
 
-def _day(d: date) -> str:
-    return f"{d:%b} {d.day}, {d.year}"
-
-
-def _plain(text: str, limit: int = 150) -> dict[str, Any]:
+def plain(text: str, limit: int = 150) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:limit], "emoji": True}
 
 
-def _md(text: str) -> dict[str, str]:
+def md(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": text[:3000]}
 
 
-def _with_rate(count: int | float | None, rate: float | None, label: str) -> str:
-    """A count with its rate; an unknown rate shows as "–", never as a made-up 0%."""
-    return f"{fmt_count(count)}  ({label} {fmt_rate(rate)})"
+def mrkdwn(line: Line) -> str:
+    """A view's line as Slack mrkdwn, every span escaped."""
+    out = []
+    for span in line:
+        if isinstance(span, Code):
+            out.append(f"`{escape(span.text)}`")
+        elif isinstance(span, Strong):
+            out.append(f"*{escape(span.text)}*")
+        elif isinstance(span, Emphasis):
+            out.append(f"_{escape(span.text)}_")
+        else:
+            out.append(escape(span))
+    return "".join(out)
 
 
-def metric_fields(m: Metrics, r: Rates) -> list[dict[str, str]]:
-    """The headline numbers as Block Kit fields (Slack shows them two per row)."""
-    get = m.get
-    opens = f"{fmt_count(get('total_opens'))} total · {fmt_count(get('direct_opens'))} direct  ({fmt_rate(r.open)})"
-    failed = f"{fmt_count(get('undelivered'))} undelivered · {fmt_count(get('delivery_failed'))} failed"
-    return [
-        _md(f"*Sent*\n{fmt_count(get('sent'))}"),
-        _md(f"*Delivered*\n{_with_rate(get('delivered'), r.delivery, 'delivery')}"),
-        _md(f"*Opens*\n{opens}"),
-        _md(f"*Body clicks*\n{_with_rate(get('body_clicks'), r.click, 'CTR')}"),
-        _md(f"*Conversions*\n{_with_rate(get('conversions'), r.conversion, 'conv.')}"),
-        _md(f"*Revenue*\n{fmt_usd(get('revenue'))}"),
-        _md(f"*Bounces*\n{_with_rate(get('bounces'), r.bounce, 'bounce')}"),
-        _md(f"*Not delivered*\n{failed}"),
-        _md(f"*Unique recipients*\n{fmt_count(get('unique_recipients'))}"),
-    ]
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [md(text)]}
 
 
-#: Braze's docs: ``conversions`` is the campaign's primary conversion event ("A"); ``conversions1..3``
-#: are its 2nd to 4th conversion events, which the dashboard labels "B", "C" and "D".
-CONVERSION_LABELS = {1: "B (2nd)", 2: "C (3rd)", 3: "D (4th)"}
+def section(text: str) -> Block:
+    return {"type": "section", "text": md(text)}
 
 
-def conversion_events_line(m: Metrics) -> str | None:
-    """The other conversion events ("B"–"D") with their by-send-time twins, only those Braze reported."""
-    parts = []
-    if (by_send_time := m.get("conversions_by_send_time")) is not None:
-        parts.append(f"primary (A) by send time {fmt_count(by_send_time)}")
-    for n in (1, 2, 3):
-        value, twin = m.get(f"conversions{n}"), m.get(f"conversions{n}_by_send_time")
-        if value is None and twin is None:
-            continue
-        parts.append(f"event {CONVERSION_LABELS[n]}: {fmt_count(value)} (by send time {fmt_count(twin)})")
-    return "Conversions · " + " · ".join(parts) if parts else None
+def field(figure: Figure) -> dict[str, str]:
+    """A headline number as a Block Kit field (Slack shows them two per row)."""
+    return md(f"*{escape(figure.label)}*\n{escape(figure.value)}")
 
 
-LABEL_WIDTH = 17
+# -- tables --------------------------------------------------------------------------------------------
 
 
 def display_width(text: str) -> int:
@@ -152,129 +124,94 @@ def cell(text: str, width: int, *, left: bool = False) -> str:
     return safe + pad if left else pad + safe
 
 
-def _table(title: str, rows: tuple[Breakdown, ...]) -> Block:
+def table_block(table: Table) -> Block:
     """A monospace table; Block Kit has no table block that every client renders."""
-    columns = (("sent", 10), ("deliv.", 8), ("open", 8), ("CTR", 7), ("conv.", 8))
-    lines = [" " * 18 + "".join(cell(name, width) for name, width in columns)]
-    shown = rows[:MAX_TABLE_ROWS]
-    labels = table_labels([row.label for row in shown])
-    for i, row in enumerate(shown):
-        r = row.rates
-        lines.append(
-            cell(labels[i], 18, left=True)
-            + cell(fmt_count(row.metrics.get("sent")), 10)
-            + cell(fmt_rate(r.delivery), 8)
-            + cell(fmt_rate(r.open), 8)
-            + cell(fmt_rate(r.click), 7)
-            + cell(fmt_count(row.metrics.get("conversions")), 8)
-        )
-    if len(rows) > MAX_TABLE_ROWS:
-        lines.append(f"… and {len(rows) - MAX_TABLE_ROWS} more")
+    label = LABEL_WIDTH + 1
+    lines = [" " * label + "".join(cell(name, width) for name, width in table.columns)]
+    shown = table.rows[:MAX_TABLE_ROWS]
+    labels = table_labels([row[0] for row in shown])
+    for i, (_, values) in enumerate(shown):
+        cells = "".join(cell(value, width) for value, (_, width) in zip(values, table.columns, strict=True))
+        lines.append(cell(labels[i], label, left=True) + cells)
+    if len(table.rows) > MAX_TABLE_ROWS:
+        lines.append(f"… and {len(table.rows) - MAX_TABLE_ROWS} more")
     body = "\n".join(lines)
-    return {"type": "section", "text": _md(f"*{title}*\n```{body}```")}
+    return section(f"*{escape(table.title)}*\n```{body}```")
 
 
-def report_value(campaign_id: str, send_id: str, days: int | None = None) -> str:
+def detail_block(detail: Detail) -> Block:
+    if isinstance(detail, Table):
+        return table_block(detail)
+    if isinstance(detail, Section):
+        return section("\n".join(mrkdwn(line) for line in detail.lines))
+    assert isinstance(detail, Note)
+    return context(mrkdwn(detail.line))
+
+
+# -- buttons -------------------------------------------------------------------------------------------
+# Sends were reported first: their buttons carry ``{"c", "s", "d"}`` and ``sendstats_rerun_<days>``; every
+# other kind ``{"k", "i", "d"}`` and ``sendstats_rerun_<kind>_<days>``. Buttons already posted in channels
+# keep working, so both stay; the target's send ID decides, here and nowhere else.
+
+
+def button_value(target: Target, days: int | None = None) -> str:
     """A button's value (Slack allows 2000 characters; ours are at most ~150)."""
-    value: dict[str, Any] = {"c": campaign_id, "s": send_id}
+    value: dict[str, Any] = {"c": target.object_id, "s": target.send_id} if target.send_id else {
+        "k": str(target.kind), "i": target.object_id
+    }
     if days is not None:
         value["d"] = days
     return json.dumps(value, separators=(",", ":"))
 
 
+def rerun_action(target: Target, days: int) -> str:
+    return f"{RERUN_PREFIX}{days}" if target.send_id else f"{RERUN_PREFIX}{target.kind}_{days}"
+
+
 def button(text: str, action_id: str, value: str) -> Block:
-    return {"type": "button", "text": _plain(text, 75), "action_id": action_id, "value": value}
+    return {"type": "button", "text": plain(text, 75), "action_id": action_id, "value": value}
 
 
-def report_actions(campaign_id: str, send_id: str) -> Block:
+def rerun_button(target: Target, days: int, text: str) -> Block:
+    return button(text, rerun_action(target, days), button_value(target, days))
+
+
+def report_actions(target: Target, rerun_days: tuple[int, ...]) -> Block:
     """Re-run for another range (answered in the report's thread) or subscribe the channel."""
-    elements = [
-        button(f"{days} days", f"sendstats_rerun_{days}", report_value(campaign_id, send_id, days))
-        for days in RERUN_DAYS
-    ]
-    elements.append(button("Subscribe this channel", SUBSCRIBE, report_value(campaign_id, send_id)))
-    return {"type": "actions", "block_id": "sendstats_report_actions", "elements": elements}
+    elements = [rerun_button(target, days, f"{days} days") for days in rerun_days]
+    elements.append(button("Subscribe this channel", SUBSCRIBE if target.send_id else KIND_SUBSCRIBE,
+                           button_value(target)))
+    block_id = "sendstats_report_actions" if target.send_id else f"sendstats_{target.kind}_actions"
+    return {"type": "actions", "block_id": block_id, "elements": elements}
 
 
-def report_title(summary: Summary, campaign_name: str | None) -> str:
-    return campaign_title(campaign_name, summary.campaign_id)
+# -- messages ------------------------------------------------------------------------------------------
 
 
-def report_text(summary: Summary, campaign_name: str | None) -> str:
-    """Notification/fallback text (what a screen reader or a push preview shows)."""
-    m, r = summary.totals, summary.rates
-    return escape(
-        f"{report_title(summary, campaign_name)} · send {summary.send_id}: {fmt_count(m.get('sent'))} sent, "
-        f"{fmt_rate(r.delivery)} delivered, {fmt_rate(r.open)} open rate, {fmt_count(m.get('conversions'))} conversions"
-    )
-
-
-def report_blocks(summary: Summary, *, campaign_name: str | None, chart_note: str | None = None) -> list[Block]:
-    """The report message: header, range, headline numbers, breakdowns, formulas."""
-    days = (summary.end - summary.start).days + 1
-    where = f"Send `{escape(summary.send_id)}` · campaign `{escape(summary.campaign_id)}`"
-    span = f"{_day(summary.start)} – {_day(summary.end)} ({days} day{'s' if days != 1 else ''}"
-    span += f", {summary.days_with_data} with data)"
-    context = [where, span]
-    if summary.repeated:
-        context.append(
-            "this send ID was used for several sends; Braze keeps each send's analytics for the send day plus "
-            f"{RETENTION_DAYS} days" + (f" (the latest until {_day(summary.window_end)})" if summary.window_end else "")
-        )
-    elif summary.window_end is not None:
-        context.append(f"Braze keeps this send's analytics until {_day(summary.window_end)}")
+def report_blocks(view: ReportView, *, chart_note: str | None = None) -> list[Block]:
+    """The report message: header, what was asked, headline numbers, details, formulas, buttons."""
     blocks: list[Block] = [
-        {"type": "header", "text": _plain(f"📊 {report_title(summary, campaign_name)}")},
-        {"type": "context", "elements": [_md(" · ".join(context))]},
-        {"type": "section", "fields": metric_fields(summary.totals, summary.rates)},
+        {"type": "header", "text": plain(f"📊 {view.title}")},
+        context(mrkdwn(view.context)),
+        {"type": "section", "fields": [field(f) for f in view.figures]},
     ]
-    if line := conversion_events_line(summary.totals):
-        blocks.append({"type": "context", "elements": [_md(line)]})
+    if view.figures_note:
+        blocks.append(context(mrkdwn(view.figures_note)))
     blocks.append({"type": "divider"})
-    if summary.by_channel:
-        blocks.append(_table("By channel", summary.by_channel))
-    if summary.by_variation:
-        blocks.append(_table("By variation", summary.by_variation))
-    footer = RATE_FORMULAS + (f"\n{chart_note}" if chart_note else "")
-    blocks.append({"type": "context", "elements": [_md(footer)]})
-    blocks.append(report_actions(summary.campaign_id, summary.send_id))
+    blocks += [detail_block(detail) for detail in view.details]
+    blocks.append(context(escape(view.footer + (f"\n{chart_note}" if chart_note else ""))))
+    blocks.append(report_actions(view.target, view.rerun_days))
     return blocks
 
 
-def help_blocks() -> list[Block]:
-    """What every command does, shown for ``/sendstats help`` (a bare ``/sendstats`` opens the modal)."""
-    text = (
-        "*sendstats* brings Braze analytics (sends, campaigns, Canvases) into Slack.\n\n"
-        "• `/sendstats` alone\n  Opens a form: search any campaign or Canvas by name, add a send ID if you "
-        "want one send, pick the days; the report is posted in this channel.\n"
-        f"• {FIND_USAGE}\n  The best 10 campaigns and Canvases whose name holds every word (any case, accents "
-        "optional), with their IDs and Report and Subscribe buttons.\n"
-        f"• {REPORT_USAGE}\n  A report for one send: totals, rates, breakdowns by channel and variation, and a "
-        f"daily chart. `days` is 1–{MAX_DAYS} (default {DEFAULT_DAYS}, Braze's retention); "
-        "`until` ends the range on that day (UTC).\n"
-        f"• {CAMPAIGN_USAGE}\n  A campaign report (any campaign: scheduled, action-based, API): each channel with "
-        "its own metrics and rates, variations, conversions and a daily chart. "
-        f"`days` is 1–{MAX_DAYS} (default {KIND_DEFAULT_DAYS}).\n"
-        f"• {CANVAS_USAGE}\n  A Canvas report: entries, conversions and conversion rate overall and per "
-        f"variant, and a daily chart. `days` is 1–{MAX_DAYS} (default {KIND_DEFAULT_DAYS}).\n"
-        f"• {SUBSCRIBE_USAGE}\n  A digest in this channel every day while Braze keeps the send's data "
-        f"({RETENTION_DAYS} days after the send). Default time 09:00 in your Slack time zone.\n"
-        f"• {KIND_SUBSCRIBE_USAGE}\n  A daily digest of a whole campaign or Canvas. No end date: it ends by itself "
-        f"when Braze reports it archived, or after {QUIET_DAYS_TO_END} days in a row with nothing sent or entered.\n"
-        f"• {UNSUBSCRIBE_USAGE}\n  Stop a digest.\n"
-        "• `/sendstats list`\n  This channel's digests.\n"
-        "• `@sendstats <campaign_id> <send_id> [days]`, `@sendstats campaign <id> [days]` or "
-        "`@sendstats canvas <id> [days]` in a thread\n  The report, in that thread "
-        "(Slack does not allow slash commands in threads).\n\n"
-        "Find the IDs in Braze: the campaign's or Canvas's API identifier (on its page in the dashboard) "
-        "and the `send_id` your API call used."
-    )
-    return [{"type": "section", "text": _md(text)}]
+def report_text(view: ReportView) -> str:
+    """Notification/fallback text (what a screen reader or a push preview shows)."""
+    return mrkdwn(view.text)
 
 
 def notice_blocks(text: str) -> list[Block]:
-    """A one-section message (errors, confirmations)."""
-    return [{"type": "section", "text": _md(text)}]
+    """A one-section message (errors, confirmations, help)."""
+    return [section(text)]
 
 
 def blocks_to_text(blocks: list[Block]) -> str:

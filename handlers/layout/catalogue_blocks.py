@@ -8,16 +8,17 @@ import json
 from typing import Any
 
 from catalogue.records import Entry
-from handlers.layout.blocks import Block, _md, _plain, button
-from handlers.layout.kind_blocks import KIND_NOUN, KIND_SUBSCRIBE, day_text, kind_value
+from handlers.layout.blocks import KIND_SUBSCRIBE, Block, button, button_value, md, plain
 from handlers.layout.text import escape
+from reports.kinds import Kind, Target
+from reports.kinds.registry import kind_of
+from reports.views import day_text
 
 FIND_REPORT = "sendstats_find_report"
 MODAL_CALLBACK = "sendstats_report_modal"
 TARGET_BLOCK, TARGET_ACTION = "sendstats_target", "sendstats_target"
 SEND_BLOCK, SEND_ACTION = "sendstats_send", "sendstats_send"
 DAYS_BLOCK, DAYS_ACTION = "sendstats_days", "sendstats_days"
-ICON = {"campaign": "📣", "canvas": "🧭"}
 #: Slack shows at most 100 options; a short list of the best is easier to pick from.
 MAX_OPTIONS = 20
 
@@ -26,10 +27,8 @@ def entry_line(entry: Entry) -> str:
     """``📣 *Name* · Campaign `id` · edited Mar 3, 2026``, with "archived" when Braze no longer lists it."""
     edited = f"edited {day_text(entry.last_edited.date())}" if entry.last_edited else "last edit unknown"
     archived = " · _archived_" if entry.archived else ""
-    return (
-        f"{ICON[entry.kind]} *{escape(entry.name)}*\n{KIND_NOUN[entry.kind]} · ID `{escape(entry.object_id)}` · "
-        f"{edited}{archived}"
-    )
+    words = kind_of(entry.kind).words
+    return f"{words.icon} *{escape(entry.name)}*\n{words.title} · ID `{escape(entry.object_id)}` · {edited}{archived}"
 
 
 def find_blocks(query: str, entries: list[Entry], notes: list[str], *, subscribe: bool = True) -> list[Block]:
@@ -39,35 +38,35 @@ def find_blocks(query: str, entries: list[Entry], notes: list[str], *, subscribe
         head = f"*{len(entries)} best match{'es' if len(entries) != 1 else ''} for {shown}*"
     else:
         head = f"Nothing in the catalogue matches {shown}: every word must appear in the name."
-    blocks: list[Block] = [{"type": "section", "text": _md(head)}]
+    blocks: list[Block] = [{"type": "section", "text": md(head)}]
     for n, entry in enumerate(entries):
-        value = kind_value(entry.kind, entry.object_id)
+        value = button_value(Target(Kind(entry.kind), entry.object_id))
         elements = [button("Report", FIND_REPORT, value)]
         if subscribe:
             elements.append(button("Subscribe this channel", KIND_SUBSCRIBE, value))
-        blocks.append({"type": "section", "text": _md(entry_line(entry))})
+        blocks.append({"type": "section", "text": md(entry_line(entry))})
         blocks.append({"type": "actions", "block_id": f"sendstats_find_{n}", "elements": elements})
-    blocks += [{"type": "context", "elements": [_md(note)]} for note in notes]
+    blocks += [{"type": "context", "elements": [md(note)]} for note in notes]
     return blocks
 
 
 def find_text(query: str, entries: list[Entry]) -> str:
     """Fallback text (notifications, screen readers)."""
-    names = "; ".join(f"{KIND_NOUN[e.kind]} {e.name} ({e.object_id})" for e in entries)
+    names = "; ".join(f"{kind_of(e.kind).words.title} {e.name} ({e.object_id})" for e in entries)
     return escape(f"sendstats find “{query[:80]}”: {names or 'nothing found'}")
 
 
-def option(kind: str, object_id: str, label: str) -> dict[str, Any]:
+def option(kind: Kind, object_id: str, label: str) -> dict[str, Any]:
     """One option of the search box; the value carries the kind and the ID (at most ~75 characters)."""
-    return {"text": _plain(f"{ICON[kind]} {label}", 75), "value": f"{kind}:{object_id}"}
+    return {"text": plain(f"{kind_of(kind).words.icon} {label}", 75), "value": f"{kind}:{object_id}"}
 
 
-def entry_options(entries: list[Entry], typed_ids: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def entry_options(entries: list[Entry], typed_ids: list[tuple[Kind, str]]) -> list[dict[str, Any]]:
     """Matches first, then "use this ID" choices for a typed ID the catalogue cannot confirm."""
     options = [
         option(e.kind, e.object_id, f"{e.name}{' (archived)' if e.archived else ''}") for e in entries[:MAX_OPTIONS]
     ]
-    options += [option(kind, object_id, f"{KIND_NOUN[kind]} ID {object_id}") for kind, object_id in typed_ids]
+    options += [option(kind, object_id, f"{kind_of(kind).words.title} ID {object_id}") for kind, object_id in typed_ids]
     return options
 
 
@@ -79,31 +78,31 @@ def report_modal(channel: str, response_url: str | None, notes: list[str], *, in
         {
             "type": "input",
             "block_id": TARGET_BLOCK,
-            "label": _plain("Campaign or Canvas"),
+            "label": plain("Campaign or Canvas"),
             "element": {
                 "type": "external_select",
                 "action_id": TARGET_ACTION,
-                "placeholder": _plain("Type a few letters of the name"),
+                "placeholder": plain("Type a few letters of the name"),
                 "min_query_length": 1,
             },
-            "hint": _plain("Searches every campaign and Canvas by name; you can also type an ID."),
+            "hint": plain("Searches every campaign and Canvas by name; you can also type an ID."),
         },
         {
             "type": "input",
             "block_id": SEND_BLOCK,
             "optional": True,
-            "label": _plain("Send ID (optional)"),
+            "label": plain("Send ID (optional)"),
             "element": {
                 "type": "plain_text_input",
                 "action_id": SEND_ACTION,
                 "max_length": 64,
-                "placeholder": _plain("For one API send of the campaign"),
+                "placeholder": plain("For one API send of the campaign"),
             },
         },
         {
             "type": "input",
             "block_id": DAYS_BLOCK,
-            "label": _plain("Days"),
+            "label": plain("Days"),
             "element": {
                 "type": "number_input",
                 "action_id": DAYS_ACTION,
@@ -114,13 +113,13 @@ def report_modal(channel: str, response_url: str | None, notes: list[str], *, in
             },
         },
     ]
-    blocks += [{"type": "context", "elements": [_md(note)]} for note in notes]
+    blocks += [{"type": "context", "elements": [md(note)]} for note in notes]
     return {
         "type": "modal",
         "callback_id": MODAL_CALLBACK,
-        "title": _plain("sendstats report"),  # Slack allows 24 characters here
-        "submit": _plain("Post report"),
-        "close": _plain("Cancel"),
+        "title": plain("sendstats report"),  # Slack allows 24 characters here
+        "submit": plain("Post report"),
+        "close": plain("Cancel"),
         "private_metadata": metadata,
         "blocks": blocks,
     }

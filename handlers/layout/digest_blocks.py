@@ -1,117 +1,45 @@
-"""Block Kit for daily digests and subscription confirmations."""
+"""Block Kit for daily digests of every kind (one renderer of :class:`reports.views.DigestView`), and the
+lines that describe a subscription in ``list``, App Home and replies."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
-from digests.records import Delivery
-from handlers.layout.blocks import UNSUBSCRIBE, button, conversion_events_line, metric_fields, report_value
-from handlers.layout.text import escape, fmt_count, fmt_usd
-from reports.daily import DELTA_METRICS, WINDOW_DAYS, Digest, change
-from reports.summary import RETENTION_DAYS
-
-Block = dict[str, Any]
-LABELS = {
-    "sent": "Sent",
-    "delivered": "Delivered",
-    "total_opens": "Opens",
-    "body_clicks": "Body clicks",
-    "conversions": "Conversions",
-    "revenue": "Revenue",
-}
+from digests.records import Delivery, Subscription
+from handlers.layout.blocks import UNSUBSCRIBE, Block, button, context, field, md, mrkdwn, plain, rerun_button
+from reports.kinds.registry import kind_of
+from reports.views import DigestView, short_day
 
 
-def long_day(d: date) -> str:
-    return f"{d:%A}, {d:%b} {d.day}"
+def digest_text(view: DigestView) -> str:
+    """Notification text, naming the send, campaign or Canvas so two digests are told apart."""
+    return mrkdwn(view.text)
 
 
-def short_day(d: date) -> str:
-    return f"{d:%b} {d.day}"
-
-
-def _delta(today: float | None, before: float | None) -> str:
-    rel = change(today, before)
-    if rel is None:
-        return ""
-    arrow = "▲" if rel > 0 else "▼" if rel < 0 else "＝"
-    return f"  {arrow} {abs(rel) * 100:.0f}%"
-
-
-def digest_text(digest: Digest, title: str, send_id: str) -> str:
-    """Notification text, naming the send so two digests of one campaign are told apart."""
-    m = digest.day_metrics
-    head = f"{title} · send {send_id}"
-    if not digest.has_activity or m is None:
-        return escape(f"{head}: no activity on {short_day(digest.day)}")
-    return escape(
-        f"{head}: {fmt_count(m.get('sent'))} sent, {fmt_count(m.get('conversions'))} conversions "
-        f"on {short_day(digest.day)}"
-    )
-
-
-def digest_blocks(
-    digest: Digest, *, title: str, campaign_id: str, send_id: str, subscription_id: int, chart_in_thread: bool
-) -> list[Block]:
-    """The daily message: yesterday, its change against the day before, totals since the send."""
-    window_end = digest.cumulative.window_end
-    day_number = digest.day_in_window
-    kind = "🏁 Final digest" if digest.final else "🗞 Daily digest"
-    context = [f"Send `{escape(send_id)}`", f"{long_day(digest.day)}"]
-    if day_number is not None:
-        context.append(f"day {day_number} of {WINDOW_DAYS} in Braze's analytics window (send day + {RETENTION_DAYS})")
+def digest_blocks(view: DigestView, *, subscription_id: int, chart_in_thread: bool) -> list[Block]:
+    """The daily message: the day against the one before, the totals of the digest's range, and (on the
+    last digest) why the subscription ends."""
+    head = "🏁 Final digest" if view.final else "🗞 Daily digest"
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"{kind} · {title}"[:150], "emoji": True}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context)}]},
+        {"type": "header", "text": plain(f"{head} · {view.title}")},
+        context(mrkdwn(view.context)),
     ]
-    m, before = digest.day_metrics, digest.previous_metrics
-    if digest.has_activity and m is not None:
-        fields = []
-        for name in DELTA_METRICS:
-            today_value = m.get(name)
-            prior = before.get(name) if before else None
-            shown = fmt_usd(today_value) if name == "revenue" else fmt_count(today_value)
-            fields.append({"type": "mrkdwn", "text": f"*{LABELS[name]}*\n{shown}{_delta(today_value, prior)}"})
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{short_day(digest.day)}*, change against the day before"},
-                "fields": fields,
-            }
-        )
-    else:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"No activity on {short_day(digest.day)}."}}
-        )
-    cumulative = digest.cumulative
-    if cumulative.has_data:
-        since = f"*Since the send began* ({short_day(cumulative.start)} – {short_day(cumulative.end)})"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": since}})
-        blocks.append({"type": "section", "fields": metric_fields(cumulative.totals, cumulative.rates)})
-        if line := conversion_events_line(cumulative.totals):
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
-    if digest.final and window_end is not None:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": (
-                        f"*This is the last digest.* Braze keeps send analytics for {RETENTION_DAYS} days after the "
-                        f"send, and this send's window closes {short_day(window_end)}. The subscription has ended; "
-                        "`/sendstats list` keeps its history."
-                    ),
-                },
-            }
-        )
+    day: Block = {"type": "section", "text": md(mrkdwn(view.day))}
+    if view.figures:
+        day["fields"] = [field(f) for f in view.figures]
+    blocks.append(day)
+    if view.totals is not None:
+        blocks.append({"type": "section", "text": md(mrkdwn(view.totals))})
+        if view.totals_figures:
+            blocks.append({"type": "section", "fields": [field(f) for f in view.totals_figures]})
+        if view.totals_note:
+            blocks.append(context(mrkdwn(view.totals_note)))
+    if view.last is not None:
+        blocks.append({"type": "section", "text": md(mrkdwn(view.last))})
     footer = f"Subscription #{subscription_id} · `/sendstats unsubscribe {subscription_id}` stops it"
     if chart_in_thread:
-        footer += " · 📈 chart of the series so far in the thread ↓"
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
-    days = RETENTION_DAYS
-    full = button(f"Full report ({days} days)", f"sendstats_rerun_{days}", report_value(campaign_id, send_id, days))
-    elements = [full]
-    if not digest.final:
+        footer += f" · 📈 chart of {view.chart_span} in the thread ↓"
+    blocks.append(context(footer))
+    elements = [rerun_button(view.target, view.report_days, f"Full report ({view.report_days} days)")]
+    if not view.final:
         elements.append(button("Unsubscribe", UNSUBSCRIBE, str(subscription_id)))
     blocks.append({"type": "actions", "block_id": "sendstats_digest_actions", "elements": elements})
     return blocks
@@ -132,3 +60,13 @@ def last_outcome(delivery: Delivery | None) -> str:
         "missed": f"{day} *missed*{detail}",
     }
     return "last digest: " + words.get(delivery.status, f"{day} {delivery.status}")
+
+
+def subject(sub: Subscription) -> str:
+    """What a subscription digests, for ``list``, App Home and replies: ``send `x` (campaign `y`)`` etc."""
+    return mrkdwn(kind_of(sub.kind).reference(sub.target))
+
+
+def ends_text(sub: Subscription) -> str:
+    """When the digests stop: a date for sends, a rule for campaigns and Canvases."""
+    return kind_of(sub.kind).ends_text(sub.ends_on)

@@ -1,4 +1,5 @@
-"""Buttons on reports and digests: re-run (7/14/30 days; 7/30/90 for campaigns and Canvases), subscribe, unsubscribe.
+"""Buttons on reports and digests: re-run (7/14/30 days; 7/30/90 for campaigns and Canvases), subscribe,
+unsubscribe, and the Report button of ``find`` results.
 
 Button payloads arrive on the same signed ``/slack/events`` endpoint and are verified like every
 request. Work happens after the ack, answers that concern only the presser are ephemeral.
@@ -15,42 +16,46 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.deps import Deps
-from handlers.flows.kind_subscriptions import subscribe_kind
 from handlers.flows.reporting import Origin, run_report, tell
 from handlers.flows.subscriptions import store_answer, subscribe, unsubscribe
 from handlers.grammar import (
-    KIND_DEFAULT_DAYS,
-    KIND_USAGE,
-    MAX_DAYS,
-    KindReportRequest,
-    KindSubscribeRequest,
+    KIND_SUBSCRIBE_USAGE,
+    SUBSCRIBE_USAGE,
     ReportRequest,
     SubscribeRequest,
     UnsubscribeRequest,
+    report_forms,
     valid_id,
 )
-from handlers.layout.blocks import SUBSCRIBE, UNSUBSCRIBE
+from handlers.layout.blocks import KIND_SUBSCRIBE, RERUN_PREFIX, SUBSCRIBE, UNSUBSCRIBE
 from handlers.layout.catalogue_blocks import FIND_REPORT
-from handlers.layout.kind_blocks import KIND_SUBSCRIBE
 from handlers.promises import PRESS_AGAIN, Promise
+from reports.kinds import Target
+from reports.kinds.registry import BARE, COMMANDS, kind_of
 
 log = logging.getLogger(__name__)
-RERUN = re.compile(r"^sendstats_rerun_\d+$")
-KIND_RERUN = re.compile(r"^sendstats_rerun_(campaign|canvas)_\d+$")
+#: ``sendstats_rerun_14`` (a send's buttons), ``sendstats_rerun_campaign_30``, ``sendstats_rerun_canvas_7``…
+RERUN = re.compile(rf"^{RERUN_PREFIX}(?:(?:{'|'.join(COMMANDS)})_)?\d+$")
+OUT_OF_DATE = "⚠️ That button is out of date."
 
 
-def _read_value(action: dict[str, Any]) -> tuple[str, str, int | None] | None:
-    """Check a button value like user input: it came over the wire, signed or not."""
+def read_value(action: dict[str, Any]) -> tuple[Target, int | None] | None:
+    """A button's value, checked like user input (it came over the wire, signed or not): a send's
+    ``{"c", "s", "d"}`` or another kind's ``{"k", "i", "d"}``, ``d`` (days) optional."""
     try:
         value = json.loads(action.get("value") or "")
-        campaign, send, days = value["c"], value["s"], value.get("d")
-    except (ValueError, KeyError, TypeError):
+        days = value.get("d")
+        if "k" in value:
+            kind, ids = COMMANDS.get(value["k"]) if isinstance(value["k"], str) else None, [value["i"]]
+        else:
+            kind, ids = BARE, [value["c"], value["s"]]
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    if not (isinstance(campaign, str) and isinstance(send, str) and valid_id(campaign) and valid_id(send)):
+    if kind is None or not all(isinstance(i, str) and valid_id(i) for i in ids):
         return None
-    if days is not None and not (isinstance(days, int) and 1 <= days <= MAX_DAYS):
+    if days is not None and not (isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= kind.max_days):
         return None
-    return campaign, send, days
+    return kind.target(ids), days
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -79,80 +84,45 @@ def _first_action(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def on_rerun(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
+    """Re-run a report (any kind) for the button's range, in the report's thread."""
     origin = _origin(body, promise)
-    parsed = _read_value(_first_action(body))
-    if parsed is None or parsed[2] is None:
-        tell(deps, origin, "⚠️ That button is out of date. Run `/sendstats <campaign_id> <send_id> [days]` instead.")
+    parsed = read_value(_first_action(body))
+    if parsed is None or parsed[1] is None:
+        tell(deps, origin, f"{OUT_OF_DATE} Run {report_forms()} instead.")
         return
-    campaign, send, days = parsed
-    run_report(deps, ReportRequest(campaign, send, days), origin)
+    run_report(deps, ReportRequest(*parsed), origin)
 
 
-def read_kind_value(action: dict[str, Any]) -> tuple[str, str, int] | None:
-    """A campaign/Canvas button value ``{"k", "i", "d"}``, checked like user input."""
-    try:
-        value = json.loads(action.get("value") or "")
-        kind, object_id, days = value["k"], value["i"], value["d"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    if kind not in KIND_USAGE or not (isinstance(object_id, str) and valid_id(object_id)):
-        return None
-    if not (isinstance(days, int) and not isinstance(days, bool) and 1 <= days <= MAX_DAYS):
-        return None
-    return kind, object_id, days
-
-
-def on_kind_rerun(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
-    origin = _origin(body, promise)
-    parsed = read_kind_value((body.get("actions") or [{}])[0])
+def _with_default_days(action: dict[str, Any]) -> tuple[Target, int] | None:
+    """A find result's ``{"k", "i"}`` value (kept short on the button) with its kind's default days."""
+    parsed = read_value(action)
     if parsed is None:
-        tell(deps, origin, "⚠️ That button is out of date. Run `/sendstats campaign <id>` or `/sendstats canvas <id>`.")
-        return
-    run_report(deps, KindReportRequest(*parsed), origin)
+        return None
+    target, days = parsed
+    return target, days or kind_of(target.kind).default_days
 
 
 def on_find_report(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
     """Report from a ``find`` result: in the channel when the result was ephemeral (it has no thread),
     else (a find by @mention) in the result's thread."""
     origin = _origin(body, promise)
-    if (body.get("container") or {}).get("is_ephemeral"):
+    if _dict(body.get("container")).get("is_ephemeral"):
         origin = replace(origin, thread_ts=None)
-    action = dict((body.get("actions") or [{}])[0])
-    parsed = read_kind_value({**action, "value": _with_days(action.get("value"))})
+    parsed = _with_default_days(_first_action(body))
     if parsed is None:
-        tell(deps, origin, "⚠️ That button is out of date. Run `/sendstats find <words>` again.")
+        tell(deps, origin, f"{OUT_OF_DATE} Run `/sendstats find <words>` again.")
         return
-    run_report(deps, KindReportRequest(*parsed), origin)
-
-
-def _with_days(raw: Any) -> str:
-    """A find button's ``{"k", "i"}`` value with the default days added (kept short on the button)."""
-    try:
-        value = json.loads(raw or "")
-        return json.dumps({"d": KIND_DEFAULT_DAYS, **value}) if isinstance(value, dict) else ""
-    except ValueError:
-        return ""
-
-
-def on_kind_subscribe(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
-    """Subscribe from a campaign/Canvas report or a ``find`` result: digests in the button's channel."""
-    origin = replace(_origin(body, promise), thread_ts=None)
-    action = dict((body.get("actions") or [{}])[0])
-    parsed = read_kind_value({**action, "value": _with_days(action.get("value"))})
-    if parsed is None:
-        tell(deps, origin, "⚠️ That button is out of date. Use `/sendstats subscribe campaign|canvas <id>`.")
-        return
-    team = (body.get("team") or {}).get("id", "")
-    subscribe_kind(deps, KindSubscribeRequest(parsed[0], parsed[1]), origin, team)
+    run_report(deps, ReportRequest(*parsed), origin)
 
 
 def on_subscribe(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
-    origin = _origin(body, promise)
-    parsed = _read_value(_first_action(body))
+    """Subscribe from a report (any kind) or a ``find`` result: digests in the button's channel."""
+    origin = replace(_origin(body, promise), thread_ts=None)
+    parsed = read_value(_first_action(body))
     if parsed is None:
-        tell(deps, origin, "⚠️ That button is out of date. Use `/sendstats subscribe <campaign_id> <send_id>`.")
+        tell(deps, origin, f"{OUT_OF_DATE} Use {SUBSCRIBE_USAGE} or {KIND_SUBSCRIBE_USAGE}.")
         return
-    subscribe(deps, SubscribeRequest(parsed[0], parsed[1]), origin, _str(_dict(body.get("team")).get("id")) or "")
+    subscribe(deps, SubscribeRequest(parsed[0]), origin, _str(_dict(body.get("team")).get("id")) or "")
 
 
 def on_unsubscribe(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
@@ -176,8 +146,7 @@ def register(app: App, deps: Deps) -> None:
         return listener
 
     app.action(RERUN)(run_later(on_rerun))
-    app.action(KIND_RERUN)(run_later(on_kind_rerun))
     app.action(FIND_REPORT)(run_later(on_find_report))
     app.action(SUBSCRIBE)(run_later(on_subscribe))
-    app.action(KIND_SUBSCRIBE)(run_later(on_kind_subscribe))
+    app.action(KIND_SUBSCRIBE)(run_later(on_subscribe))
     app.action(UNSUBSCRIBE)(run_later(on_unsubscribe))

@@ -13,20 +13,12 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.deps import Deps
-from handlers.flows import finding, kind_subscriptions, subscriptions
+from handlers.flows import finding, subscriptions
 from handlers.flows.reporting import Origin, report_later
-from handlers.grammar import (
-    FindRequest,
-    HelpRequest,
-    KindReportRequest,
-    KindSubscribeRequest,
-    ReportRequest,
-    UsageError,
-    parse,
-)
-from handlers.layout.blocks import help_blocks
-from handlers.layout.text import escape
+from handlers.grammar import FindRequest, HelpRequest, ReportRequest, UsageError, help_text, parse
+from handlers.layout.blocks import mrkdwn, notice_blocks
 from handlers.promises import command_text, promised, run_again
+from reports.kinds.registry import kind_of
 
 log = logging.getLogger(__name__)
 
@@ -51,34 +43,21 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         ack(text=request.text, response_type="ephemeral")
         return
     if isinstance(request, HelpRequest):
-        ack(text="sendstats help", blocks=help_blocks(), response_type="ephemeral")
+        ack(text="sendstats help", blocks=notice_blocks(help_text()), response_type="ephemeral")
         return
-    if isinstance(request, ReportRequest | KindReportRequest):
-        origin = promised(deps, origin, run_again(command_text(request)))
     if isinstance(request, ReportRequest):
-        span = span_text(request)
+        origin = promised(deps, origin, run_again(command_text(request)))
         report_later(deps, request, origin)
+        ref = mrkdwn(kind_of(request.target.kind).short_reference(request.target))
         ack(
-            text=f"⏳ Fetching send `{escape(request.send_id)}` from Braze ({span}); the report will appear here.",
+            text=f"⏳ Fetching {ref} from Braze ({span_text(request)}); the report will appear here.",
             response_type="ephemeral",
         )
-        return
-    if isinstance(request, KindReportRequest):
-        report_later(deps, request, origin)
-        noun = "campaign" if request.kind == "campaign" else "Canvas"
-        ack(
-            text=f"⏳ Fetching {noun} `{escape(request.object_id)}` from Braze ({span_text(request)}); "
-            "the report will appear here.",
-            response_type="ephemeral",
-        )
-        return
-    if isinstance(request, KindSubscribeRequest):
-        kind_subscriptions.handle(deps, ack, request, origin, body.get("team_id", ""))
         return
     subscriptions.handle(deps, ack, request, origin, body)
 
 
-def span_text(request: ReportRequest | KindReportRequest) -> str:
+def span_text(request: ReportRequest) -> str:
     span = f"{request.days} day{'s' if request.days != 1 else ''}"
     return span + (f" until {request.until.isoformat()}" if request.until else "")
 

@@ -12,9 +12,9 @@ from digests.records import Delivery, Subscription
 from digests.schedule import next_digest
 from handlers.database import ACK_BUDGET, DatabaseUnavailable, within
 from handlers.deps import Deps
-from handlers.layout.blocks import help_blocks
-from handlers.layout.digest_blocks import last_outcome
-from handlers.layout.kind_digest_blocks import ends_text, subject
+from handlers.grammar import help_text
+from handlers.layout.blocks import notice_blocks
+from handlers.layout.digest_blocks import ends_text, last_outcome, subject
 from handlers.layout.text import escape
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def home_view(subs: list[Subscription], now: datetime, outcomes: dict[int, Deliv
             }
         )
     blocks.append({"type": "divider"})
-    blocks.extend(help_blocks())
+    blocks.extend(notice_blocks(help_text()))
     return {"type": "home", "blocks": blocks}
 
 

@@ -20,8 +20,8 @@ from handlers.database import ACK_BUDGET, DatabaseUnavailable, within
 from handlers.deps import Deps
 from handlers.flows.finding import find_reply
 from handlers.flows.reporting import Origin, report_later
-from handlers.grammar import FindRequest, HelpRequest, KindReportRequest, ReportRequest, UsageError, parse
-from handlers.layout.blocks import help_blocks
+from handlers.grammar import FindRequest, HelpRequest, ReportRequest, UsageError, help_text, parse
+from handlers.layout.blocks import notice_blocks
 from handlers.promises import command_text, mention_again, promised
 
 log = logging.getLogger(__name__)
@@ -50,14 +50,14 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
         return
     origin = Origin(channel=channel, user_id=user, thread_ts=thread_ts)
     request = parse(mention_text(event.get("text", "")), today=deps.clock().date())
-    if isinstance(request, ReportRequest | KindReportRequest):
+    if isinstance(request, ReportRequest):
         origin = promised(deps, origin, mention_again(command_text(request)))
         report_later(deps, request, origin)
         return
     if isinstance(request, UsageError):
         text, blocks = request.text.replace("`/sendstats ", "`@sendstats "), None
     elif isinstance(request, HelpRequest):
-        text, blocks = "sendstats help", help_blocks()
+        text, blocks = "sendstats help", notice_blocks(help_text())
     elif isinstance(request, FindRequest):
         text, blocks = find_reply(deps, request.query)
     else:

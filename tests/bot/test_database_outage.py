@@ -28,8 +28,9 @@ from fakes.braze import SampleBraze
 from fakes.signing import block_actions_payload, block_suggestion_payload
 from fakes.slack import SlackFake
 from fakes.tcp_proxy import TcpProxy
-from handlers.layout.blocks import report_value
+from handlers.layout.blocks import button_value
 from handlers.layout.catalogue_blocks import TARGET_ACTION, TARGET_BLOCK
+from reports.kinds import Kind, Target
 from tests.harness import CAMPAIGN, SEND, drop_schema, message_text
 from tests.processes import SLACK_ACK_TIMEOUT, ServedBot, process_env
 
@@ -115,7 +116,7 @@ def test_a_postgresql_restart_keeps_every_ack_within_3_s_reports_delivered_and_h
         t = SLACK_ACK_TIMEOUT
         assert "Fetching send" in acked(bot.command(f"{CAMPAIGN} {SEND} 7", timeout=t))
         assert "Fetching campaign" in acked(bot.command(f"campaign {KIND_CAMPAIGN} 7", timeout=t))
-        button = block_actions_payload("sendstats_rerun_7", value=report_value(CAMPAIGN, SEND, 7))
+        button = block_actions_payload("sendstats_rerun_7", value=button_value(Target(Kind.SEND, CAMPAIGN, SEND), 7))
         assert bot.interact(button, timeout=t).status_code == 200
         mention = {"type": "app_mention", "user": "U1", "channel": "C_PUBLIC", "ts": "1700000001.000100",
                    "text": f"<@UBOT> {CAMPAIGN} {SEND} 7"}

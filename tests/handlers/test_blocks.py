@@ -8,20 +8,16 @@ from typing import Any
 
 import pytest
 
-from handlers.grammar import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE
-from handlers.layout.blocks import (
-    MAX_TABLE_ROWS,
-    RATE_FORMULAS,
-    blocks_to_text,
-    conversion_events_line,
-    help_blocks,
-    notice_blocks,
-    report_blocks,
-    report_text,
-)
-from handlers.layout.text import DASH, escape, fmt_count, fmt_rate, fmt_usd
+from handlers.grammar import REPORT_USAGE, SUBSCRIBE_USAGE, UNSUBSCRIBE_USAGE, help_text
+from handlers.layout import blocks as layout
+from handlers.layout.blocks import MAX_TABLE_ROWS, blocks_to_text, notice_blocks
+from handlers.layout.text import escape
+from reports.kinds import Kind, Target
+from reports.kinds.send import RATE_FORMULAS, SEND
 from reports.models import Metrics
 from reports.summary import Breakdown, Rates, Summary
+from reports.views import DASH, fmt_count, fmt_rate, fmt_usd
+from reports.views import conversions_line as conversion_events_line
 
 START, END = date(2024, 3, 10), date(2024, 3, 14)
 NO_RATES = Rates(None, None, None, None, None)
@@ -54,6 +50,23 @@ def summary(
         first_day=None if window_end is None else date.fromordinal(window_end.toordinal() - 14),
         window_end=window_end,
     )
+
+
+def report_view(s: Summary, campaign_name: str | None):
+    return SEND.report_view(s, title=SEND.title(campaign_name, Target(Kind.SEND, s.campaign_id, s.send_id)))
+
+
+def report_blocks(s: Summary, *, campaign_name: str | None, chart_note: str | None = None) -> list[dict[str, Any]]:
+    """The send report of ``s`` as posted: the kind's view, rendered by the layout."""
+    return layout.report_blocks(report_view(s, campaign_name), chart_note=chart_note)
+
+
+def report_text(s: Summary, campaign_name: str | None) -> str:
+    return layout.report_text(report_view(s, campaign_name))
+
+
+def help_blocks() -> list[dict[str, Any]]:
+    return notice_blocks(help_text())
 
 
 def row(label: str, sent: int | None = None, conversions: int | None = None, rates: Rates = NO_RATES) -> Breakdown:

@@ -13,20 +13,14 @@ from typing import Any
 
 import pytest
 
-from handlers.layout.blocks import (
-    RATE_FORMULAS,
-    blocks_to_text,
-    button,
-    conversion_events_line,
-    display_width,
-    help_blocks,
-    report_actions,
-    report_blocks,
-    report_value,
-    table_labels,
-)
+from handlers.grammar import help_text
+from handlers.layout import blocks as layout
+from handlers.layout.blocks import blocks_to_text, button, button_value, display_width, notice_blocks, table_labels
+from reports.kinds import Kind, Target
+from reports.kinds.send import RATE_FORMULAS, SEND
 from reports.models import Metrics
 from reports.summary import Breakdown, Rates, Summary
+from reports.views import conversions_line as conversion_events_line
 
 NO_RATES = Rates(None, None, None, None, None)
 TOTALS = Metrics.of(
@@ -70,6 +64,24 @@ def summary(
         first_day=None if window_end is None else date(2024, 3, 10),
         window_end=window_end,
     )
+
+
+def report_blocks(s: Summary, *, campaign_name: str | None, chart_note: str | None = None) -> list[dict[str, Any]]:
+    """The send report of ``s`` as posted: the kind's view, rendered by the layout."""
+    title = SEND.title(campaign_name, Target(Kind.SEND, s.campaign_id, s.send_id))
+    return layout.report_blocks(SEND.report_view(s, title=title), chart_note=chart_note)
+
+
+def report_actions(campaign_id: str, send_id: str) -> dict[str, Any]:
+    return layout.report_actions(Target(Kind.SEND, campaign_id, send_id), SEND.rerun_days)
+
+
+def report_value(campaign_id: str, send_id: str, days: int | None = None) -> str:
+    return button_value(Target(Kind.SEND, campaign_id, send_id), days)
+
+
+def help_blocks() -> list[dict[str, Any]]:
+    return notice_blocks(help_text())
 
 
 def table_text(blocks: list[dict[str, Any]], title: str) -> str:
@@ -289,10 +301,11 @@ def test_help_text_word_for_word() -> None:
                 "`days` is 1–100 (default 14, Braze's retention); `until` ends the range on that day (UTC).\n"
                 "• `/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]`\n"
                 "  A campaign report (any campaign: scheduled, action-based, API): each channel with its own "
-                "metrics and rates, variations, conversions and a daily chart. `days` is 1–100 (default 30).\n"
+                "metrics and rates, variations, conversions and a daily chart. `days` is 1–100 (default 30); "
+                "`until` ends the range on that day (UTC).\n"
                 "• `/sendstats canvas <canvas_id> [days] [until YYYY-MM-DD]`\n"
                 "  A Canvas report: entries, conversions and conversion rate overall and per variant, and a daily "
-                "chart. `days` is 1–100 (default 30).\n"
+                "chart. `days` is 1–100 (default 30); `until` ends the range on that day (UTC).\n"
                 "• `/sendstats subscribe <campaign_id> <send_id> [at HH:MM] [time zone]`\n"
                 "  A digest in this channel every day while Braze keeps the send's data (14 days after the send). "
                 "Default time 09:00 in your Slack time zone.\n"

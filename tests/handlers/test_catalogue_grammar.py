@@ -10,12 +10,19 @@ from handlers.grammar import (
     FIND_USAGE,
     KIND_SUBSCRIBE_USAGE,
     FindRequest,
-    KindSubscribeRequest,
     SubscribeRequest,
     UnsubscribeRequest,
     UsageError,
     parse,
 )
+from reports.kinds import Kind, Target
+
+
+def kind_subscription(
+    kind: str, object_id: str, at: time | None = None, timezone: str | None = None
+) -> SubscribeRequest:
+    return SubscribeRequest(Target(Kind(kind), object_id), at, timezone)
+
 
 TODAY = date(2026, 11, 29)
 
@@ -30,17 +37,17 @@ def p(text: str):
         ("find spring sale", FindRequest("spring sale")),
         ("FIND   Été  promo ", FindRequest("Été promo")),
         ("find 50% <off>", FindRequest("50% <off>")),
-        ("subscribe campaign cmp-1", KindSubscribeRequest("campaign", "cmp-1")),
-        ("subscribe Canvas cv-1 at 07:30", KindSubscribeRequest("canvas", "cv-1", time(7, 30))),
+        ("subscribe campaign cmp-1", kind_subscription("campaign", "cmp-1")),
+        ("subscribe Canvas cv-1 at 07:30", kind_subscription("canvas", "cv-1", time(7, 30))),
         (
             "subscribe canvas cv-1 at 7:30 Europe/Berlin",
-            KindSubscribeRequest("canvas", "cv-1", time(7, 30), "Europe/Berlin"),
+            kind_subscription("canvas", "cv-1", time(7, 30), "Europe/Berlin"),
         ),
-        ("subscribe campaign cmp-1 Asia/Tokyo", KindSubscribeRequest("campaign", "cmp-1", None, "Asia/Tokyo")),
-        ("subscribe cmp-1 send-1", SubscribeRequest("cmp-1", "send-1")),  # sends keep their grammar
-        ("unsubscribe canvas cv-1", UnsubscribeRequest(kind="canvas", object_id="cv-1", send_id="")),
-        ("unsubscribe Campaign cmp-1", UnsubscribeRequest(kind="campaign", object_id="cmp-1", send_id="")),
-        ("unsubscribe cmp-1 send-1", UnsubscribeRequest(kind="send", object_id="cmp-1", send_id="send-1")),
+        ("subscribe campaign cmp-1 Asia/Tokyo", kind_subscription("campaign", "cmp-1", None, "Asia/Tokyo")),
+        ("subscribe cmp-1 send-1", SubscribeRequest(Target(Kind.SEND, "cmp-1", "send-1"))),  # sends keep their grammar
+        ("unsubscribe canvas cv-1", UnsubscribeRequest(Target(Kind.CANVAS, "cv-1"))),
+        ("unsubscribe Campaign cmp-1", UnsubscribeRequest(Target(Kind.CAMPAIGN, "cmp-1"))),
+        ("unsubscribe cmp-1 send-1", UnsubscribeRequest(Target(Kind.SEND, "cmp-1", "send-1"))),
     ],
 )
 def test_valid_forms(text: str, expected: object) -> None:

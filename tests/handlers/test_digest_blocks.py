@@ -1,7 +1,7 @@
-"""Block Kit of daily digests, checked block by block against what Slack is sent.
+"""Block Kit of a send's daily digests, checked block by block against what Slack is sent.
 
-Digests are built with :func:`reports.daily.build_digest` from hand-written rows; every expected
-number below is worked out from those rows in the comments.
+Digests are built by the send kind (:meth:`reports.kinds.base.ReportKind.build_digest`) from hand-written
+rows; every expected number below is worked out from those rows in the comments.
 """
 
 from __future__ import annotations
@@ -14,9 +14,13 @@ from typing import Any
 import pytest
 
 from digests.records import Delivery
-from handlers.layout.digest_blocks import digest_blocks, digest_text, last_outcome, long_day, short_day
-from reports.daily import Digest, build_digest
+from handlers.layout import digest_blocks as layout
+from handlers.layout.digest_blocks import last_outcome
+from reports.daily import Digest
+from reports.kinds import Kind, Target
+from reports.kinds.send import SEND
 from reports.models import ChannelRow, DayPoint, Metrics, Series
+from reports.views import long_day, short_day
 
 FIRST = date(2024, 3, 10)  # a Sunday
 
@@ -37,14 +41,25 @@ def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def digest(*points: DayPoint, digest_date: date) -> Digest:
-    return build_digest(Series("cmp", "snd", points), first_day=FIRST, digest_date=digest_date)
+def digest(*points: DayPoint, digest_date: date, send_id: str = "snd") -> Digest:
+    target = Target(Kind.SEND, "cmp", send_id)
+    return SEND.build_digest(Series("cmp", send_id, points), target=target, first_day=FIRST, digest_date=digest_date)
+
+
+def digest_blocks(
+    d: Digest, *, title: str, subscription_id: int, chart_in_thread: bool
+) -> list[dict[str, Any]]:
+    """The digest message as posted: the send kind's view, rendered by the layout."""
+    view = SEND.digest_view(d, title=title)
+    return layout.digest_blocks(view, subscription_id=subscription_id, chart_in_thread=chart_in_thread)
+
+
+def digest_text(d: Digest, title: str) -> str:
+    return layout.digest_text(SEND.digest_view(d, title=title))
 
 
 def blocks(d: Digest, *, title: str = "Spring", chart_in_thread: bool = False, sub: int = 7) -> list[dict[str, Any]]:
-    return digest_blocks(
-        d, title=title, campaign_id="cmp", send_id="snd", subscription_id=sub, chart_in_thread=chart_in_thread
-    )
+    return digest_blocks(d, title=title, subscription_id=sub, chart_in_thread=chart_in_thread)
 
 
 def texts(bs: list[dict[str, Any]]) -> str:
@@ -122,8 +137,9 @@ def test_a_daily_digest_block_by_block() -> None:
 
 def test_digest_text_names_the_send_and_the_day() -> None:
     d = digest(*TWO_DAYS, digest_date=day(2))
-    assert digest_text(d, "Spring", "snd") == "Spring · send snd: 1,500 sent, 20 conversions on Mar 11"
-    assert digest_text(d, "<!here> & co", "@channel") == (
+    assert digest_text(d, "Spring") == "Spring · send snd: 1,500 sent, 20 conversions on Mar 11"
+    d = digest(*TWO_DAYS, digest_date=day(2), send_id="@channel")
+    assert digest_text(d, "<!here> & co") == (
         "&lt;!here&gt; &amp; co · send @\u2060channel: 1,500 sent, 20 conversions on Mar 11"
     )
 
@@ -133,7 +149,7 @@ def test_a_day_listed_with_rows_but_no_numbers_says_no_activity() -> None:
     d = digest(point(0, sent=5), empty, digest_date=day(2))
     bs = blocks(d)
     assert bs[2] == {"type": "section", "text": md("No activity on Mar 11.")}
-    assert digest_text(d, "Spring", "snd") == "Spring · send snd: no activity on Mar 11"
+    assert digest_text(d, "Spring") == "Spring · send snd: no activity on Mar 11"
     assert "change against" not in texts(bs)
 
 
@@ -207,7 +223,7 @@ def test_the_day_of_the_window(digest_date: date, line: str | None) -> None:
 
 def test_no_day_of_the_window_when_the_window_is_unknown() -> None:
     d = digest(point(0, sent=5), digest_date=day(2))
-    d = replace(d, cumulative=replace(d.cumulative, window_end=None))
+    d = replace(d, span=replace(d.span, window_end=None))
     assert blocks(d)[1]["elements"] == [md("Send `snd` · Monday, Mar 11")]
 
 
@@ -242,10 +258,8 @@ def test_unreported_metrics_show_a_dash_and_no_change() -> None:
 
 
 def test_the_header_is_cut_to_slacks_150_characters_and_the_send_is_escaped() -> None:
-    d = digest(point(0, sent=5), digest_date=day(1))
-    bs = digest_blocks(
-        d, title="N" * 400, campaign_id="cmp", send_id="<!here>", subscription_id=1, chart_in_thread=False
-    )
+    d = digest(point(0, sent=5), digest_date=day(1), send_id="<!here>")
+    bs = digest_blocks(d, title="N" * 400, subscription_id=1, chart_in_thread=False)
     assert bs[0]["text"]["text"] == ("🗞 Daily digest · " + "N" * 400)[:150]
     assert len(bs[0]["text"]["text"]) == 150
     assert bs[1]["elements"][0]["text"].startswith("Send `&lt;!here&gt;` · ")

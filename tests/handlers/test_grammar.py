@@ -21,6 +21,19 @@ from handlers.grammar import (
     parse,
     valid_id,
 )
+from reports.kinds import Kind, Target
+
+
+def send_report(campaign_id: str, send_id: str, days: int = 14, until: date | None = None) -> ReportRequest:
+    """A send's report request (a ``ReportRequest`` of a send target)."""
+    return ReportRequest(Target(Kind.SEND, campaign_id, send_id), days, until)
+
+
+def send_subscription(
+    campaign_id: str, send_id: str, at: time | None = None, timezone: str | None = None
+) -> SubscribeRequest:
+    return SubscribeRequest(Target(Kind.SEND, campaign_id, send_id), at, timezone)
+
 
 TODAY = date(2024, 3, 31)
 ID64 = "c" * 64
@@ -53,23 +66,23 @@ def test_help_variants(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("cmp-1 send-1", ReportRequest("cmp-1", "send-1", 14, None)),
-        ("cmp-1 send-1 7", ReportRequest("cmp-1", "send-1", 7, None)),
-        ("cmp-1 send-1 1", ReportRequest("cmp-1", "send-1", 1, None)),
-        ("cmp-1 send-1 100", ReportRequest("cmp-1", "send-1", 100, None)),
-        ("cmp-1 send-1 007", ReportRequest("cmp-1", "send-1", 7, None)),
-        ("cmp-1 send-1 until 2024-03-15", ReportRequest("cmp-1", "send-1", 14, date(2024, 3, 15))),
-        ("cmp-1 send-1 30 until 2024-03-15", ReportRequest("cmp-1", "send-1", 30, date(2024, 3, 15))),
-        ("cmp-1 send-1 30 UNTIL 2024-03-15", ReportRequest("cmp-1", "send-1", 30, date(2024, 3, 15))),
-        ("cmp-1 send-1 Until 2024-03-31", ReportRequest("cmp-1", "send-1", 14, TODAY)),  # today is allowed
+        ("cmp-1 send-1", send_report("cmp-1", "send-1", 14, None)),
+        ("cmp-1 send-1 7", send_report("cmp-1", "send-1", 7, None)),
+        ("cmp-1 send-1 1", send_report("cmp-1", "send-1", 1, None)),
+        ("cmp-1 send-1 100", send_report("cmp-1", "send-1", 100, None)),
+        ("cmp-1 send-1 007", send_report("cmp-1", "send-1", 7, None)),
+        ("cmp-1 send-1 until 2024-03-15", send_report("cmp-1", "send-1", 14, date(2024, 3, 15))),
+        ("cmp-1 send-1 30 until 2024-03-15", send_report("cmp-1", "send-1", 30, date(2024, 3, 15))),
+        ("cmp-1 send-1 30 UNTIL 2024-03-15", send_report("cmp-1", "send-1", 30, date(2024, 3, 15))),
+        ("cmp-1 send-1 Until 2024-03-31", send_report("cmp-1", "send-1", 14, TODAY)),  # today is allowed
         (
             "9ef1c2d0-f1a5-4b2e-8c3d-5e6f7a8b9c0d spring_launch.v2",
-            ReportRequest("9ef1c2d0-f1a5-4b2e-8c3d-5e6f7a8b9c0d", "spring_launch.v2", 14, None),
+            send_report("9ef1c2d0-f1a5-4b2e-8c3d-5e6f7a8b9c0d", "spring_launch.v2", 14, None),
         ),
-        ("  cmp-1   send-1\t7  ", ReportRequest("cmp-1", "send-1", 7, None)),
-        ("\ncmp-1\nsend-1\n", ReportRequest("cmp-1", "send-1", 14, None)),
-        ("CMP-1 Send-1", ReportRequest("CMP-1", "Send-1", 14, None)),  # IDs keep their case
-        ("cmp-1 until", ReportRequest("cmp-1", "until", 14, None)),  # "until" is a fine send ID
+        ("  cmp-1   send-1\t7  ", send_report("cmp-1", "send-1", 7, None)),
+        ("\ncmp-1\nsend-1\n", send_report("cmp-1", "send-1", 14, None)),
+        ("CMP-1 Send-1", send_report("CMP-1", "Send-1", 14, None)),  # IDs keep their case
+        ("cmp-1 until", send_report("cmp-1", "until", 14, None)),  # "until" is a fine send ID
     ],
 )
 def test_report_forms(text: str, expected: ReportRequest) -> None:
@@ -77,9 +90,9 @@ def test_report_forms(text: str, expected: ReportRequest) -> None:
 
 
 def test_ids_of_exactly_64_characters_are_accepted() -> None:
-    assert p(f"{ID64} {ID64}") == ReportRequest(ID64, ID64)
-    assert p(f"subscribe {ID64} {ID64}") == SubscribeRequest(ID64, ID64)
-    assert p(f"unsubscribe {ID64} {ID64}") == UnsubscribeRequest(kind="send", object_id=ID64, send_id=ID64)
+    assert p(f"{ID64} {ID64}") == send_report(ID64, ID64)
+    assert p(f"subscribe {ID64} {ID64}") == send_subscription(ID64, ID64)
+    assert p(f"unsubscribe {ID64} {ID64}") == UnsubscribeRequest(Target(Kind.SEND, ID64, ID64))
 
 
 @pytest.mark.parametrize(
@@ -194,18 +207,18 @@ def test_usage_error_text_has_problem_usage_example_and_help_pointer() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("subscribe cmp-1 send-1", SubscribeRequest("cmp-1", "send-1", None, None)),
-        ("subscribe cmp-1 send-1 at 08:30", SubscribeRequest("cmp-1", "send-1", time(8, 30), None)),
-        ("subscribe cmp-1 send-1 at 8:05", SubscribeRequest("cmp-1", "send-1", time(8, 5), None)),
-        ("subscribe cmp-1 send-1 at 00:00", SubscribeRequest("cmp-1", "send-1", time(0, 0), None)),
-        ("subscribe cmp-1 send-1 at 23:59", SubscribeRequest("cmp-1", "send-1", time(23, 59), None)),
+        ("subscribe cmp-1 send-1", send_subscription("cmp-1", "send-1", None, None)),
+        ("subscribe cmp-1 send-1 at 08:30", send_subscription("cmp-1", "send-1", time(8, 30), None)),
+        ("subscribe cmp-1 send-1 at 8:05", send_subscription("cmp-1", "send-1", time(8, 5), None)),
+        ("subscribe cmp-1 send-1 at 00:00", send_subscription("cmp-1", "send-1", time(0, 0), None)),
+        ("subscribe cmp-1 send-1 at 23:59", send_subscription("cmp-1", "send-1", time(23, 59), None)),
         (
             "subscribe cmp-1 send-1 at 08:30 Europe/Berlin",
-            SubscribeRequest("cmp-1", "send-1", time(8, 30), "Europe/Berlin"),
+            send_subscription("cmp-1", "send-1", time(8, 30), "Europe/Berlin"),
         ),
-        ("subscribe cmp-1 send-1 America/New_York", SubscribeRequest("cmp-1", "send-1", None, "America/New_York")),
-        ("SUBSCRIBE cmp-1 send-1 AT 09:00 UTC", SubscribeRequest("cmp-1", "send-1", time(9, 0), "UTC")),
-        ("  Subscribe   cmp-1  send-1  At  9:00  ", SubscribeRequest("cmp-1", "send-1", time(9, 0), None)),
+        ("subscribe cmp-1 send-1 America/New_York", send_subscription("cmp-1", "send-1", None, "America/New_York")),
+        ("SUBSCRIBE cmp-1 send-1 AT 09:00 UTC", send_subscription("cmp-1", "send-1", time(9, 0), "UTC")),
+        ("  Subscribe   cmp-1  send-1  At  9:00  ", send_subscription("cmp-1", "send-1", time(9, 0), None)),
     ],
 )
 def test_subscribe_forms(text: str, expected: SubscribeRequest) -> None:
@@ -255,8 +268,8 @@ def test_subscribe_rejects_non_ascii_ids() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("unsubscribe cmp-1 send-1", UnsubscribeRequest(kind="send", object_id="cmp-1", send_id="send-1")),
-        ("UNSUBSCRIBE cmp-1 send-1", UnsubscribeRequest(kind="send", object_id="cmp-1", send_id="send-1")),
+        ("unsubscribe cmp-1 send-1", UnsubscribeRequest(Target(Kind.SEND, "cmp-1", "send-1"))),
+        ("UNSUBSCRIBE cmp-1 send-1", UnsubscribeRequest(Target(Kind.SEND, "cmp-1", "send-1"))),
         ("unsubscribe 3", UnsubscribeRequest(subscription_id=3)),
         ("unsubscribe 0042", UnsubscribeRequest(subscription_id=42)),
         ("unsubscribe 999999999", UnsubscribeRequest(subscription_id=999_999_999)),
@@ -321,8 +334,8 @@ NOT_AN_ID = (
             "subscribe a b at 08:00 Europe/Berlin x y",
             UsageError("I don't understand “x y” at the end.", SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE),
         ),
-        ("until 2024-01-01", ReportRequest("until", "2024-01-01")),  # both are fine IDs
-        ("7 7 7", ReportRequest("7", "7", 7)),
+        ("until 2024-01-01", send_report("until", "2024-01-01")),  # both are fine IDs
+        ("7 7 7", send_report("7", "7", 7)),
         (
             "cmp send 99999999999999999999",
             UsageError("“99999999999999999999” is not a number of days; use a whole number from 1 to 100."),
@@ -428,8 +441,8 @@ def test_invalid_ids(word: str) -> None:
 @pytest.mark.parametrize(
     ("example", "expected"),
     [
-        (REPORT_EXAMPLE, ReportRequest("9ef1c2d0-campaign", "spring-launch", 7)),
-        (SUBSCRIBE_EXAMPLE, SubscribeRequest("9ef1c2d0-campaign", "spring-launch", time(8, 30), "Europe/Berlin")),
+        (REPORT_EXAMPLE, send_report("9ef1c2d0-campaign", "spring-launch", 7)),
+        (SUBSCRIBE_EXAMPLE, send_subscription("9ef1c2d0-campaign", "spring-launch", time(8, 30), "Europe/Berlin")),
         ("`/sendstats unsubscribe 3`", UnsubscribeRequest(subscription_id=3)),
         ("`/sendstats list`", ListRequest()),
     ],

@@ -9,12 +9,25 @@ import pytest
 
 from handlers.grammar import (
     FindRequest,
-    KindReportRequest,
-    KindSubscribeRequest,
+    ReportRequest,
+    SubscribeRequest,
     UsageError,
     known_zone,
     parse,
 )
+from reports.kinds import Kind, Target
+
+
+def kind_report(kind: str, object_id: str, days: int = 30, until: date | None = None) -> ReportRequest:
+    """A campaign's or Canvas's report request."""
+    return ReportRequest(Target(Kind(kind), object_id), days, until)
+
+
+def kind_subscription(
+    kind: str, object_id: str, at: time | None = None, timezone: str | None = None
+) -> SubscribeRequest:
+    return SubscribeRequest(Target(Kind(kind), object_id), at, timezone)
+
 
 TODAY = date(2026, 11, 29)
 CAMPAIGN = (
@@ -38,12 +51,12 @@ NOT_AN_ID = (
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("CAMPAIGN cmp-1", KindReportRequest("campaign", "cmp-1", 30, None)),  # 30 days unless told
-        ("canvas cv-1 60 until 2026-03-31", KindReportRequest("canvas", "cv-1", 60, date(2026, 3, 31))),
-        ("campaign c 100", KindReportRequest("campaign", "c", 100, None)),
+        ("CAMPAIGN cmp-1", kind_report("campaign", "cmp-1", 30, None)),  # 30 days unless told
+        ("canvas cv-1 60 until 2026-03-31", kind_report("canvas", "cv-1", 60, date(2026, 3, 31))),
+        ("campaign c 100", kind_report("campaign", "c", 100, None)),
     ],
 )
-def test_kind_reports(text: str, expected: KindReportRequest) -> None:
+def test_kind_reports(text: str, expected: ReportRequest) -> None:
     assert parse(text, today=TODAY) == expected
 
 
@@ -95,10 +108,10 @@ FIND = ("`/sendstats find <words in the name>`", "`/sendstats find spring sale`"
 @pytest.mark.parametrize(
     ("example", "expected"),
     [
-        (KIND_SUBSCRIBE[1], KindSubscribeRequest("canvas", "0ad1e1a4-canvas", time(8, 30), "Europe/Berlin")),
+        (KIND_SUBSCRIBE[1], kind_subscription("canvas", "0ad1e1a4-canvas", time(8, 30), "Europe/Berlin")),
         (FIND[1], FindRequest("spring sale")),
-        (CAMPAIGN[1], KindReportRequest("campaign", "3bbc4555-8fa0-4c9b-a5c0-4505edf3e064", 30)),
-        (CANVAS[1], KindReportRequest("canvas", "0ad1e1a4-canvas", 60, date(2026, 3, 31))),
+        (CAMPAIGN[1], kind_report("campaign", "3bbc4555-8fa0-4c9b-a5c0-4505edf3e064", 30)),
+        (CANVAS[1], kind_report("canvas", "0ad1e1a4-canvas", 60, date(2026, 3, 31))),
     ],
 )
 def test_each_example_parses_as_shown(example: str, expected: object) -> None:
@@ -124,11 +137,11 @@ def test_subscribe_kind_and_find_mistakes_exactly(text: str, expected: UsageErro
 )
 def test_real_zones_with_two_slashes_hyphens_and_signs_are_known(zone: str) -> None:
     assert known_zone(zone)
-    assert parse(f"subscribe campaign c {zone}", today=TODAY) == KindSubscribeRequest("campaign", "c", None, zone)
+    assert parse(f"subscribe campaign c {zone}", today=TODAY) == kind_subscription("campaign", "c", None, zone)
 
 
 def test_the_earliest_day_is_2000_01_01() -> None:
-    assert parse("campaign c 1 until 2000-01-01", today=TODAY) == KindReportRequest(
+    assert parse("campaign c 1 until 2000-01-01", today=TODAY) == kind_report(
         "campaign", "c", 1, date(2000, 1, 1)
     )
     assert parse("campaign c 2 until 2000-01-01", today=TODAY) == UsageError(

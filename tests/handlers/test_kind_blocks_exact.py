@@ -12,8 +12,7 @@ from typing import Any
 
 from catalogue.records import Entry
 from digests.records import OPEN_END, Subscription
-from handlers.layout.campaign_blocks import campaign_blocks, campaign_text, channel_block, conversions_line
-from handlers.layout.canvas_blocks import canvas_blocks, canvas_text
+from handlers.layout.blocks import button_value, context, detail_block, report_actions, report_blocks, report_text
 from handlers.layout.catalogue_blocks import (
     entry_line,
     entry_options,
@@ -22,8 +21,7 @@ from handlers.layout.catalogue_blocks import (
     option,
     report_modal,
 )
-from handlers.layout.kind_blocks import day_text, footer_block, head_blocks, kind_actions, kind_value
-from handlers.layout.kind_digest_blocks import ends_text, kind_digest_blocks, kind_digest_text, subject
+from handlers.layout.digest_blocks import digest_blocks, digest_text, ends_text, subject
 from reports.campaigns import (
     CampaignSummary,
     ChannelSummary,
@@ -33,8 +31,14 @@ from reports.campaigns import (
     summarise_campaign,
 )
 from reports.canvases import CanvasSummary, VariantSummary, parse_canvas_series, summarise_canvas
-from reports.kind_daily import build_kind_digest
-from reports.models import Metrics, metrics_of
+from reports.daily import Digest
+from reports.kinds import Kind, Target
+from reports.kinds import campaign as campaign_kind
+from reports.kinds import canvas as canvas_kind
+from reports.kinds.campaign import FOOTER, channel_section
+from reports.kinds.registry import kind_of
+from reports.models import Metrics, Series, metrics_of
+from reports.views import conversions_line, day_text
 
 D1 = date(2026, 3, 1)  # a Sunday
 
@@ -53,6 +57,52 @@ def plain(text: str) -> dict[str, Any]:
 
 def btn(text: str, action_id: str, value: str) -> dict[str, Any]:
     return {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
+
+
+# -- the kinds' views, as the layout renders them -----------------------------------------------------
+
+
+def campaign_blocks(summary: CampaignSummary, *, title: str, chart_note: str | None = None) -> list[dict[str, Any]]:
+    return report_blocks(campaign_kind.CAMPAIGN.report_view(summary, title=title), chart_note=chart_note)
+
+
+def campaign_text(summary: CampaignSummary, title: str) -> str:
+    return report_text(campaign_kind.CAMPAIGN.report_view(summary, title=title))
+
+
+def canvas_blocks(summary: CanvasSummary, *, title: str, chart_note: str | None = None) -> list[dict[str, Any]]:
+    return report_blocks(canvas_kind.CANVAS.report_view(summary, title=title), chart_note=chart_note)
+
+
+def canvas_text(summary: CanvasSummary, title: str) -> str:
+    return report_text(canvas_kind.CANVAS.report_view(summary, title=title))
+
+
+def channel_block(channel: ChannelSummary) -> dict[str, Any]:
+    return detail_block(channel_section(channel))
+
+
+def kind_value(kind: str, object_id: str, days: int | None = None) -> str:
+    return button_value(Target(Kind(kind), object_id), days)
+
+
+def kind_actions(kind: str, object_id: str) -> dict[str, Any]:
+    return report_actions(Target(Kind(kind), object_id), kind_of(kind).rerun_days)
+
+
+def build_kind_digest(word: str, series: Series, *, first_day: date, digest_date: date, archived: bool) -> Digest:
+    kind = kind_of(word)
+    target = Target(kind.kind, series.object_id)
+    return kind.build_digest(series, target=target, first_day=first_day, digest_date=digest_date, archived=archived)
+
+
+def kind_digest_blocks(digest: Digest, *, title: str, subscription_id: int, chart_in_thread: bool) -> list[Any]:
+    view = kind_of(digest.target.kind).digest_view(digest, title=title)
+    return digest_blocks(view, subscription_id=subscription_id, chart_in_thread=chart_in_thread)
+
+
+def kind_digest_text(digest: Digest, title: str) -> str:
+    return digest_text(kind_of(digest.target.kind).digest_view(digest, title=title))
 
 
 def actions(kind: str, object_id: str) -> dict[str, Any]:
@@ -226,10 +276,9 @@ def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> No
     lines = blocks[17]["text"]["text"].split("\n")
     assert lines[0] == "*By variation*"
     assert lines[1:] == [f"• *V{i}*: conversions {i} · revenue $1.50" for i in range(10)]  # the first 10
-    assert blocks[18] == footer_block(
+    assert blocks[18] == context(
         "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). "
-        "Numbers are never added across channels. Conversion rate = conversions ÷ unique recipients.",
-        None,
+        "Numbers are never added across channels. Conversion rate = conversions ÷ unique recipients."
     )
     assert len(blocks) == 20
 
@@ -374,12 +423,14 @@ def test_kind_pieces() -> None:
     assert kind_value("canvas", "cv-1") == '{"k":"canvas","i":"cv-1"}'
     assert kind_value("campaign", "c", 0) == '{"k":"campaign","i":"c","d":0}'
     assert kind_actions("canvas", "cv-1") == actions("canvas", "cv-1")
-    assert head_blocks("canvas", "T", "a<b", D1, D1 + timedelta(days=1), 0) == [
+    empty = CanvasSummary("a<b", D1, D1 + timedelta(days=1), 0, Metrics(), ())
+    assert canvas_blocks(empty, title="T")[:2] == [
         {"type": "header", "text": plain("📊 T")},
         {"type": "context", "elements": [md("Canvas `a&lt;b` · Mar 1, 2026 – Mar 2, 2026 (2 days, 0 with data)")]},
     ]
-    assert footer_block("F", "") == {"type": "context", "elements": [md("F")]}
-    assert footer_block("F", None) == {"type": "context", "elements": [md("F")]}
+    campaign = CampaignSummary("c", D1, D1, 0, (), (), Metrics(), None)
+    assert campaign_blocks(campaign, title="T", chart_note="")[-2] == context(FOOTER)
+    assert campaign_blocks(campaign, title="T", chart_note=None)[-2] == context(FOOTER)
 
 
 # -- campaign and Canvas digests ---------------------------------------------------------------------
@@ -560,7 +611,7 @@ def subscription(kind: str, ends_on: date) -> Subscription:
         team_id="T",
         channel_id="C",
         object_id="cmp<1>",
-        send_id="snd&1",
+        send_id="snd&1" if kind == Kind.SEND else "",
         hour=9,
         minute=0,
         timezone="UTC",

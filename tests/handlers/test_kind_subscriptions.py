@@ -11,7 +11,7 @@ from digests.round import run_round
 from fakes.braze_kinds import campaign_series_payload, canvas_series_payload
 from fakes.settings import SIGNING_SECRET
 from fakes.signing import FORM, block_action_body, block_actions_payload, post_signed
-from handlers.layout.kind_blocks import KIND_SUBSCRIBE
+from handlers.layout.blocks import KIND_SUBSCRIBE
 from tests.harness import BotUnderTest, message_text
 
 TODAY = datetime.now(UTC).date()

@@ -10,7 +10,8 @@ from datetime import date, time
 import pytest
 
 from handlers.flows.reporting import Origin, run_report, tell
-from handlers.grammar import KindReportRequest, KindSubscribeRequest, ReportRequest, SubscribeRequest, parse
+from handlers.flows.stopping import tell_unfinished
+from handlers.grammar import ReportRequest, SubscribeRequest, parse
 from handlers.promises import (
     FORGOTTEN_AFTER,
     PRESS_AGAIN,
@@ -19,8 +20,8 @@ from handlers.promises import (
     mention_again,
     promised,
     run_again,
-    tell_unfinished,
 )
+from reports.kinds import Kind, Target
 from tests.harness import CAMPAIGN, SEND, BotUnderTest, message_text
 
 TODAY = date(2026, 3, 10)
@@ -29,14 +30,14 @@ TODAY = date(2026, 3, 10)
 @pytest.mark.parametrize(
     "request_",
     [
-        ReportRequest("cmp-1", "send-1", 7),
-        ReportRequest("cmp-1", "send-1", 30, until=date(2026, 3, 1)),
-        KindReportRequest("campaign", "cmp-2", 30),
-        KindReportRequest("canvas", "cv-1", 60, until=date(2026, 2, 28)),
-        SubscribeRequest("cmp-1", "send-1"),
-        SubscribeRequest("cmp-1", "send-1", at=time(8, 30), timezone="Europe/Berlin"),
-        KindSubscribeRequest("canvas", "cv-1", at=time(7, 5)),
-        KindSubscribeRequest("campaign", "cmp-2", timezone="America/New_York"),
+        ReportRequest(Target(Kind.SEND, "cmp-1", "send-1"), 7),
+        ReportRequest(Target(Kind.SEND, "cmp-1", "send-1"), 30, until=date(2026, 3, 1)),
+        ReportRequest(Target(Kind.CAMPAIGN, "cmp-2"), 30),
+        ReportRequest(Target(Kind.CANVAS, "cv-1"), 60, until=date(2026, 2, 28)),
+        SubscribeRequest(Target(Kind.SEND, "cmp-1", "send-1")),
+        SubscribeRequest(Target(Kind.SEND, "cmp-1", "send-1"), at=time(8, 30), timezone="Europe/Berlin"),
+        SubscribeRequest(Target(Kind.CANVAS, "cv-1"), at=time(7, 5)),
+        SubscribeRequest(Target(Kind.CAMPAIGN, "cmp-2"), timezone="America/New_York"),
     ],
 )
 def test_the_command_to_run_again_reads_back_as_the_same_request(request_: object) -> None:
@@ -78,7 +79,7 @@ def test_a_shutdown_tells_each_open_requester_privately_once_and_their_work_then
     url = bot.slack.new_response_url()
     command = Origin("C_PUBLIC", "U_CMD", response_url=url)
     mention = Origin("C_PUBLIC", "U_MENTION", thread_ts="1700000000.000100")
-    request = ReportRequest(CAMPAIGN, SEND, 7)
+    request = ReportRequest(Target(Kind.SEND, CAMPAIGN, SEND), 7)
     command = promised(deps, command, run_again(command_text(request)))
     mention = promised(deps, mention, mention_again(command_text(request)))
     answered = promised(deps, Origin("C_PUBLIC", "U_DONE", response_url=bot.slack.new_response_url()), "x")
@@ -103,7 +104,7 @@ def test_a_report_answers_its_promise_so_a_shutdown_after_it_tells_nobody(bot: B
     deps = bot.runtime.deps
     url = bot.slack.new_response_url()
     origin = promised(deps, Origin("C_PUBLIC", "U1", response_url=url), "run it again")
-    run_report(deps, ReportRequest(CAMPAIGN, SEND, 7), origin)
+    run_report(deps, ReportRequest(Target(Kind.SEND, CAMPAIGN, SEND), 7), origin)
     bot.idle()
     assert tell_unfinished(deps, timeout=10) == 0
     assert [m for m in bot.slack.messages_in("C_PUBLIC") if "Spring Sale" in message_text(m)]

@@ -1,6 +1,7 @@
-"""The numbers of a daily digest: which day, its change against the day before, totals since the send.
+"""The numbers of a send's daily digest: which day, its change against the day before, totals since the
+send, and the last digest when Braze's window closes.
 
-Pure functions over a hand-built series; expected values are written out from the rows below.
+The send kind over a hand-built series; expected values are written out from the rows below.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from reports.daily import Digest, build_digest, change, fetch_span
+from reports.daily import Digest, quiet_streak
+from reports.kinds import Kind, Target
+from reports.kinds.send import SEND, fetch_span
 from reports.models import EMPTY, ChannelRow, DayPoint, Metrics, Series
 from reports.summary import window_end
+from reports.views import change
 
 FIRST = date(2024, 3, 10)  # the send's first day, as the subscription recorded it
 
@@ -27,6 +31,10 @@ def point(n: int, *, level: Metrics = EMPTY, **metrics: int | float) -> DayPoint
 
 def series(*points: DayPoint) -> Series:
     return Series(object_id="cmp", send_id="snd", days=points)
+
+
+def build_digest(s: Series, *, first_day: date, digest_date: date) -> Digest:
+    return SEND.build_digest(s, target=Target(Kind.SEND, "cmp", "snd"), first_day=first_day, digest_date=digest_date)
 
 
 # -- change ----------------------------------------------------------------------------------------
@@ -91,11 +99,11 @@ def test_digest_of_a_normal_day() -> None:
     )
     d = build_digest(s, first_day=FIRST, digest_date=day(3))
     assert d.day == day(2)
-    assert d.day_metrics == Metrics.of(sent=300, delivered=290, conversions=5)
-    assert d.previous_metrics == Metrics.of(sent=200, delivered=180, conversions=4)
+    assert d.today.totals == Metrics.of(sent=300, delivered=290, conversions=5)
+    assert d.previous.totals == Metrics.of(sent=200, delivered=180, conversions=4)
     assert d.has_activity
     assert not d.final
-    c = d.cumulative
+    c = d.span
     assert (c.start, c.end) == (FIRST, day(2))
     assert c.totals == Metrics.of(sent=1500, delivered=1370, conversions=19)
     assert c.days_with_data == 3
@@ -106,26 +114,26 @@ def test_digest_of_a_normal_day() -> None:
 def test_day_totals_fill_in_level_numbers() -> None:
     s = series(point(0, level=Metrics.of(conversions=3, revenue=9.5), sent=10))
     d = build_digest(s, first_day=FIRST, digest_date=day(1))
-    assert d.day_metrics == Metrics.of(sent=10, conversions=3, revenue=9.5)
-    assert d.previous_metrics is None  # the day before the send: nothing to compare with
+    assert d.today.totals == Metrics.of(sent=10, conversions=3, revenue=9.5)
+    assert d.previous.totals == EMPTY and not d.previous.has_data  # the day before the send: nothing to compare with
 
 
 def test_the_window_is_known_from_the_subscription_even_when_the_range_cannot_show_it() -> None:
     """Data starts on the range's first day, which alone would not prove the send's first day."""
     s = series(point(0, sent=5), point(1, sent=6))
-    c = build_digest(s, first_day=FIRST, digest_date=day(2)).cumulative
+    c = build_digest(s, first_day=FIRST, digest_date=day(2)).span
     assert (c.first_day, c.window_end) == (FIRST, date(2024, 3, 24))
 
 
 def test_the_window_counts_from_the_recorded_first_day_even_when_data_starts_later() -> None:
     s = series(point(2, sent=5))  # nothing on the first day itself
-    assert build_digest(s, first_day=FIRST, digest_date=day(3)).cumulative.window_end == date(2024, 3, 24)
+    assert build_digest(s, first_day=FIRST, digest_date=day(3)).span.window_end == date(2024, 3, 24)
 
 
 def test_data_past_the_window_moves_it_with_a_reused_send_id() -> None:
     s = series(point(0, sent=5), point(20, sent=6))  # a later send under the same ID
     d = build_digest(s, first_day=FIRST, digest_date=day(21))
-    assert d.cumulative.window_end == day(34) and not d.final
+    assert d.span.window_end == day(34) and not d.final
 
 
 @pytest.mark.parametrize(
@@ -142,7 +150,7 @@ def test_a_digest_before_the_recorded_first_day_covers_just_that_day() -> None:
     s = series(point(-1, sent=4), point(0, sent=5))
     d = build_digest(s, first_day=FIRST, digest_date=day(0))
     assert d.day == day(-1)
-    c = d.cumulative
+    c = d.span
     assert (c.start, c.end) == (day(-1), day(-1))
     assert c.totals == Metrics.of(sent=4)
     assert c.has_data
@@ -153,7 +161,7 @@ def test_a_digest_before_the_recorded_first_day_covers_just_that_day() -> None:
 
 def test_no_row_at_all_is_no_activity() -> None:
     d = build_digest(series(point(0, sent=5)), first_day=FIRST, digest_date=day(2))
-    assert d.day_metrics is None
+    assert d.today.totals == EMPTY and not d.today.has_data
     assert not d.has_activity
 
 
@@ -161,7 +169,7 @@ def test_a_day_braze_lists_with_rows_but_no_numbers_is_no_activity() -> None:
     """A row whose every metric is unreadable is listed, yet says nothing happened."""
     empty_row = DayPoint(day=day(1), rows=(ChannelRow("email", "A", None, Metrics()),))
     d = build_digest(series(point(0, sent=5), empty_row), first_day=FIRST, digest_date=day(2))
-    assert d.day_metrics == EMPTY
+    assert d.today.totals == EMPTY
     assert not d.has_activity
 
 
@@ -176,9 +184,16 @@ def test_a_zero_day_is_activity() -> None:
     assert d.has_activity
 
 
-def test_has_activity_reads_the_day_metrics() -> None:
-    summary = build_digest(series(), first_day=FIRST, digest_date=day(1)).cumulative
-    base = {"day": day(0), "previous_metrics": None, "cumulative": summary, "final": False}
-    assert Digest(day_metrics=Metrics.of(sent=1), **base).has_activity
-    assert not Digest(day_metrics=None, **base).has_activity
-    assert not Digest(day_metrics=EMPTY, **base).has_activity
+def test_activity_is_a_day_with_numbers() -> None:
+    assert SEND.active(point(0, sent=1))
+    assert not SEND.active(point(0))  # listed, nothing in it
+    assert not SEND.active(DayPoint(day(0), (ChannelRow("email", "A", None, EMPTY),)))
+    assert SEND.active(point(0, level=Metrics.of(revenue=0.0)))
+
+
+def test_a_sends_quiet_days_are_counted_but_never_end_it() -> None:
+    d = build_digest(series(point(0, sent=5)), first_day=FIRST, digest_date=day(4))
+    assert d.quiet_days == 3 and not d.final  # the window, not quiet days, ends a send's digests
+    assert quiet_streak([day(0)], day=day(3), first_day=FIRST) == 3
+    assert quiet_streak([], day=day(30), first_day=FIRST) == 14  # counted no further than the limit
+    assert quiet_streak([], day=day(-1), first_day=FIRST) == 0  # before the first day: none

@@ -8,11 +8,20 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.kind_daily import QUIET_DAYS_TO_END, build_kind_digest
+from reports.daily import QUIET_DAYS_TO_END, Digest
+from reports.kinds import Target
+from reports.kinds.registry import kind_of
 from reports.models import ChannelRow, DayPoint, Metrics, Series, metrics_of
 
 DIGEST_DATE = date(2026, 11, 29)
 DAY = DIGEST_DATE - timedelta(days=1)
+
+
+def build_kind_digest(word: str, series: Series, *, first_day: date, digest_date: date, archived: bool) -> Digest:
+    """The digest the ``word`` kind builds (``campaign``, ``canvas``) of ``series``."""
+    kind = kind_of(word)
+    target = Target(kind.kind, series.object_id)
+    return kind.build_digest(series, target=target, first_day=first_day, digest_date=digest_date, archived=archived)
 
 
 def campaign(busy: set[int]) -> Series:
@@ -40,7 +49,7 @@ def test_quiet_days_end_a_campaign_digest_only_after_14_since_it_began(busy: set
     assert digest.quiet_days == expected_quiet(busy, since)
     assert digest.has_activity == (0 in busy)
     assert digest.final == (digest.quiet_days >= QUIET_DAYS_TO_END)
-    assert digest.window.start == DAY - timedelta(days=13) and digest.window.end == DAY
+    assert digest.span.start == DAY - timedelta(days=13) and digest.span.end == DAY
 
 
 def test_archived_ends_at_once_even_when_busy() -> None:
@@ -61,4 +70,4 @@ def test_a_canvas_is_active_when_someone_entered() -> None:
         archived=False,
     )
     assert digest.quiet_days == 1 and not digest.has_activity and not digest.final
-    assert digest.previous.totals.get("entries") == 50 and digest.window.totals.get("conversions") == 8
+    assert digest.previous.totals.get("entries") == 50 and digest.span.totals.get("conversions") == 8

@@ -28,7 +28,10 @@ from reports.canvases import (
     summarise_canvas,
 )
 from reports.channels import FAMILIES, LEVEL_METRICS, PUSH, Family, family_of
-from reports.kind_daily import QUIET_DAYS_TO_END, WINDOW_DAYS, active, build_kind_digest, span
+from reports.daily import QUIET_DAYS_TO_END, RECENT_DAYS, Digest
+from reports.daily import recent_span as span
+from reports.kinds import Kind, Target
+from reports.kinds.registry import kind_of
 from reports.models import ChannelRow, ChartData, DayPoint, Metrics, Series, SeriesSpec, metrics_of
 from reports.parse import parse_metrics
 from reports.summary import ratio
@@ -38,6 +41,13 @@ D1 = date(2026, 3, 1)
 
 def d(n: int) -> date:
     return D1 + timedelta(days=n)
+
+def build_kind_digest(word: str, series: Series, *, first_day: date, digest_date: date, archived: bool) -> Digest:
+    """The digest the ``word`` kind builds (``campaign``, ``canvas``) of ``series``."""
+    kind = kind_of(word)
+    target = Target(kind.kind, series.object_id)
+    return kind.build_digest(series, target=target, first_day=first_day, digest_date=digest_date, archived=archived)
+
 
 
 def row(channel: str, variation: str = "A", api_id: str | None = None, **counts: int | float) -> ChannelRow:
@@ -602,19 +612,20 @@ def test_canvas_chart_shows_six_variants() -> None:
 
 
 def test_span_is_fourteen_days_to_yesterday() -> None:
-    assert WINDOW_DAYS == 14 and QUIET_DAYS_TO_END == 14
+    assert RECENT_DAYS == 14 and QUIET_DAYS_TO_END == 14
     assert span(date(2026, 3, 15)) == (14, date(2026, 3, 14))
 
 
 def test_active_days() -> None:
-    assert active("campaign", DayPoint(D1, (row("email", sent=1),)))
-    assert not active("campaign", DayPoint(D1, (row("email", sent=0, delivered=0),)))
-    assert not active("campaign", DayPoint(D1, (), metrics_of({"conversions": 5})))  # conversions alone send nothing
-    assert active("campaign", DayPoint(D1, (row("email", sent=0), row("push", sent=0, opens=1))))
-    assert active("canvas", DayPoint(D1, level=Metrics.of(entries=1)))
-    assert not active("canvas", DayPoint(D1, level=Metrics.of(entries=0, conversions=4)))
-    assert active("canvas", DayPoint(D1, rows=(ChannelRow("", "v", "v", Metrics.of(entries=2)),)))
-    assert not active("canvas", DayPoint(D1, rows=(ChannelRow("", "v", "v", Metrics.of(entries=None)),)))
+    assert kind_of("campaign").active(DayPoint(D1, (row("email", sent=1),)))
+    assert not kind_of("campaign").active(DayPoint(D1, (row("email", sent=0, delivered=0),)))
+    # conversions alone send nothing
+    assert not kind_of("campaign").active(DayPoint(D1, (), metrics_of({"conversions": 5})))
+    assert kind_of("campaign").active(DayPoint(D1, (row("email", sent=0), row("push", sent=0, opens=1))))
+    assert kind_of("canvas").active(DayPoint(D1, level=Metrics.of(entries=1)))
+    assert not kind_of("canvas").active(DayPoint(D1, level=Metrics.of(entries=0, conversions=4)))
+    assert kind_of("canvas").active(DayPoint(D1, rows=(ChannelRow("", "v", "v", Metrics.of(entries=2)),)))
+    assert not kind_of("canvas").active(DayPoint(D1, rows=(ChannelRow("", "v", "v", Metrics.of(entries=None)),)))
 
 
 def test_a_campaign_digest_numbers() -> None:
@@ -625,13 +636,13 @@ def test_a_campaign_digest_numbers() -> None:
             DayPoint(d(0), (row("email", sent=1),)),
         ))
     digest = build_kind_digest("campaign", series, first_day=d(-20), digest_date=d(1), archived=False)
-    assert (digest.kind, digest.object_id, digest.digest_date, digest.day) == ("campaign", "cmp", d(1), d(0))
-    assert (digest.quiet_days, digest.archived, digest.end_reason) == (0, False, None)
+    assert (digest.target, digest.digest_date, digest.day) == (Target(Kind.CAMPAIGN, "cmp"), d(1), d(0))
+    assert (digest.quiet_days, digest.end_reason) == (0, None)
     assert digest.has_activity and not digest.final
     assert digest.today.channel("email").get("sent") == 1  # type: ignore[union-attr]
     assert digest.previous.channel("email").get("sent") == 10  # type: ignore[union-attr]
-    assert (digest.window.start, digest.window.end) == (d(-13), d(0))
-    assert digest.window.channel("email").get("sent") == 111  # type: ignore[union-attr]
+    assert (digest.span.start, digest.span.end) == (d(-13), d(0))
+    assert digest.span.channel("email").get("sent") == 111  # type: ignore[union-attr]
 
 
 def test_quiet_days_stop_at_the_first_day_and_at_fourteen() -> None:
@@ -652,7 +663,7 @@ def test_quiet_days_stop_at_the_first_day_and_at_fourteen() -> None:
 def test_canvas_digest_reasons() -> None:
     series = Series("cv", "", (DayPoint(d(0), level=Metrics.of(entries=1)),), None)
     quiet = build_kind_digest("canvas", series, first_day=d(0), digest_date=d(15), archived=False)
-    assert quiet.object_id == "cv" and quiet.end_reason == "nobody entered it for 14 days in a row"
+    assert quiet.target.object_id == "cv" and quiet.end_reason == "nobody entered it for 14 days in a row"
     assert isinstance(quiet.today, CanvasSummary)
     archived = build_kind_digest("canvas", series, first_day=d(0), digest_date=d(1), archived=True)
     assert archived.end_reason == "Braze reports the Canvas archived" and archived.has_activity

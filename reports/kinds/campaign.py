@@ -1,0 +1,183 @@
+"""A campaign (``/campaigns/data_series``): each channel with its own metrics and rates, variations,
+conversions. Nothing is added across channels under one name; a metric a channel does not report is
+simply not shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from reports.campaigns import (
+    CampaignSummary,
+    ChannelSummary,
+    campaign_chart_data,
+    parse_campaign_series,
+    summarise_campaign,
+)
+from reports.kinds import IdField, Kind, Target, Words
+from reports.kinds.base import OpenEndedKind
+from reports.listing import CampaignDetails, ListedItem
+from reports.models import ChartData, DayPoint, Series
+from reports.views import (
+    Code,
+    DigestView,
+    Emphasis,
+    Figure,
+    Line,
+    Note,
+    ReportView,
+    Section,
+    Strong,
+    conversions_line,
+    delta,
+    fmt_count,
+    fmt_metric,
+    fmt_rate,
+    fmt_usd,
+    note,
+    span_text,
+)
+
+if TYPE_CHECKING:
+    from reports.braze import BrazeClient
+    from reports.daily import Digest
+
+MAX_CHANNELS = 12
+MAX_VARIATIONS = 10
+#: Channel fields of a digest (Slack allows 10 fields; conversions and revenue take two).
+MAX_DIGEST_CHANNELS = 7
+FOOTER = (
+    "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). "
+    "Numbers are never added across channels. Conversion rate = conversions ÷ unique recipients."
+)
+
+
+def _metric(name: str, value: int | float) -> str:
+    return f"{name.replace('_', ' ')} {fmt_metric(name, value)}"
+
+
+def channel_section(channel: ChannelSummary) -> Section:
+    """``*Email*  _(email)_``, then its counts on one line and its rates (with formulas) on the next."""
+    counts = " · ".join(_metric(name, value) for name, value in channel.metrics) or "no counts reported"
+    lines: list[Line] = [(Strong(channel.label), "  ", Emphasis(f"({', '.join(channel.channels)})")), (counts,)]
+    if channel.rates:
+        rates: list[Any] = []
+        for i, rate in enumerate(channel.rates):
+            rates += [" · " if i else "", f"{rate.label} ", Strong(fmt_rate(rate.value)), f" ({rate.formula})"]
+        lines.append(tuple(span for span in rates if span != ""))
+    return Section(tuple(lines))
+
+
+def variations_section(summary: CampaignSummary) -> Section:
+    lines: list[Line] = [(Strong("By variation"),)]
+    for v in summary.variations[:MAX_VARIATIONS]:
+        ident: tuple[Any, ...] = (" ", Code(v.api_id)) if v.api_id and v.api_id != v.name else ()
+        volume = ", ".join(f"{label} {fmt_count(val)} {metric}" for label, metric, val in v.headline())
+        numbers = " · ".join(_metric(k, val) for k, val in v.counts.items)
+        body = " · ".join(p for p in (volume, numbers) if p) or "–"
+        lines.append(("• ", Strong(v.name), *ident, f": {body}"))
+    return Section(tuple(lines))
+
+
+class CampaignKind(OpenEndedKind):
+    kind = Kind.CAMPAIGN
+    words = Words("campaign", "Campaign", "campaigns", "📣")
+    command = "campaign"
+    ids = (IdField("<campaign_id>", "campaign ID"),)
+    example = "3bbc4555-8fa0-4c9b-a5c0-4505edf3e064 30"
+    help = (
+        "A campaign report (any campaign: scheduled, action-based, API): each channel with its own metrics and "
+        "rates, variations, conversions and a daily chart."
+    )
+    list_permission = "campaigns.list"
+    # Per-channel volume above, engagement below.
+    chart_series = "volume and engagement by channel"
+    has_sends = True
+    nothing = "nothing was sent"
+    nothing_with = "nothing sent"
+
+    def fetch(
+        self, braze: BrazeClient, target: Target, *, length: int, ending_at: datetime | None, now: datetime
+    ) -> dict[str, Any]:
+        return braze.campaign_series_payload(target.object_id, length=length, ending_at=ending_at)
+
+    def lookup_name(self, braze: BrazeClient, object_id: str) -> str | None:
+        return braze.campaign_name(object_id)
+
+    def list_pages(
+        self, braze: BrazeClient, *, edited_after: datetime | None = None
+    ) -> Iterator[tuple[ListedItem, ...]]:
+        return braze.campaign_list_pages(edited_after=edited_after)
+
+    def details(self, braze: BrazeClient, object_id: str) -> CampaignDetails:
+        return braze.campaign_details(object_id)
+
+    def parse(self, payload: Any, target: Target) -> Series:
+        return parse_campaign_series(payload, campaign_id=target.object_id)
+
+    def summarise(self, series: Series, *, start: date, end: date, until_given: bool = False) -> CampaignSummary:
+        return summarise_campaign(series, start=start, end=end)
+
+    def chart(self, series: Series, summary: CampaignSummary, *, title: str) -> ChartData:
+        return campaign_chart_data(series, summary, title=title)
+
+    def active(self, point: DayPoint) -> bool:
+        """Something was sent: any channel count above 0."""
+        return any(value > 0 for row in point.rows for _, value in row.metrics.items)
+
+    def report_view(self, summary: CampaignSummary, *, title: str) -> ReportView:
+        t = summary.totals
+        conversions = f"{fmt_count(t.get('conversions'))}  (conv. {fmt_rate(summary.conversion_rate)})"
+        details: list[Any] = [channel_section(c) for c in summary.channels[:MAX_CHANNELS]]
+        if len(summary.channels) > MAX_CHANNELS:
+            details.append(Note((f"… and {len(summary.channels) - MAX_CHANNELS} more",)))
+        if summary.variations:
+            details.append(variations_section(summary))
+        sent = ", ".join(
+            f"{c.label} {fmt_count(c.get('sent'))} sent" for c in summary.channels if c.get("sent") is not None
+        )
+        return ReportView(
+            target=Target(self.kind, summary.campaign_id),
+            title=title,
+            context=(
+                f"{self.words.title} ",
+                Code(summary.campaign_id),
+                " · " + span_text(summary.start, summary.end, summary.days_with_data),
+            ),
+            figures=(
+                Figure("Unique recipients", fmt_count(t.get("unique_recipients"))),
+                Figure("Conversions", conversions),
+                Figure("Revenue", fmt_usd(t.get("revenue"))),
+                Figure("Channels", str(len(summary.channels))),
+            ),
+            figures_note=note(conversions_line(t)),
+            details=tuple(details),
+            footer=FOOTER,
+            text=(f"{title}: {sent or 'no sends'}; {fmt_count(t.get('conversions'))} conversions",),
+            rerun_days=self.rerun_days,
+        )
+
+    def digest_view(self, digest: Digest, *, title: str) -> DigestView:
+        today, before, window = digest.today, digest.previous, digest.span
+        prior = before.volumes()
+        figures = [
+            Figure(label, f"{fmt_count(value)} {metric}{delta(value, prior.get(label, (metric, None))[1])}")
+            for label, (metric, value) in list(today.volumes().items())[:MAX_DIGEST_CHANNELS]
+        ]
+        t, b = today.totals, before.totals
+        figures.append(Figure("Conversions", fmt_count(t.get("conversions")) + delta(t.get("conversions"),
+                                                                                     b.get("conversions"))))
+        figures.append(Figure("Revenue", fmt_usd(t.get("revenue")) + delta(t.get("revenue"), b.get("revenue"))))
+        volume = " · ".join(f"{label} {fmt_count(v)} {m}" for label, (m, v) in window.volumes().items())
+        w = window.totals
+        parts = (volume, f"{fmt_count(w.get('conversions'))} conversions", fmt_usd(w.get("revenue")))
+        totals = " · ".join(p for p in parts if p)
+        sent = ", ".join(f"{label} {fmt_count(v)} {m}" for label, (m, v) in today.volumes().items())
+        return self.open_ended_view(
+            digest, title=title, figures=figures, totals=totals,
+            text=self.notification(digest, title, sent or "nothing sent"),
+        )
+
+
+CAMPAIGN = CampaignKind()

@@ -1,0 +1,151 @@
+"""A Canvas (``/canvas/data_series``): entries, conversions and revenue, overall and per variant.
+Conversion rate is conversions ÷ entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from reports.canvases import CanvasSummary, canvas_chart_data, conversion_rate, parse_canvas_series, summarise_canvas
+from reports.kinds import IdField, Kind, Target, Words
+from reports.kinds.base import OpenEndedKind
+from reports.listing import CanvasDetails, ListedItem
+from reports.models import ChartData, DayPoint, Series
+from reports.parse import text_of
+from reports.views import (
+    Code,
+    DigestView,
+    Figure,
+    ReportView,
+    Table,
+    delta,
+    fmt_count,
+    fmt_rate,
+    fmt_usd,
+    span_text,
+)
+
+if TYPE_CHECKING:
+    from reports.braze import BrazeClient
+    from reports.daily import Digest
+
+FOOTER = "Conversion rate = conversions ÷ entries. By entry time: conversions credited to the day users entered."
+VARIANT_COLUMNS = (("entries", 10), ("conv.", 8), ("rate", 8), ("revenue", 13))
+
+
+class CanvasKind(OpenEndedKind):
+    kind = Kind.CANVAS
+    words = Words("Canvas", "Canvas", "Canvases", "🧭")
+    command = "canvas"
+    ids = (IdField("<canvas_id>", "Canvas ID"),)
+    example = "0ad1e1a4-canvas 60 until 2026-03-31"
+    help = "A Canvas report: entries, conversions and conversion rate overall and per variant, and a daily chart."
+    list_permission = "canvas.list"
+    # Entries above, conversions below.
+    chart_series = "entries and conversions"
+    nothing = "nobody entered it"
+    nothing_with = "nobody entering"
+
+    def fetch(
+        self, braze: BrazeClient, target: Target, *, length: int, ending_at: datetime | None, now: datetime
+    ) -> dict[str, Any]:
+        """Braze needs ``ending_at`` here; ranges over 14 days arrive in pieces, joined by the client."""
+        return braze.canvas_series_payload(target.object_id, length=length, ending_at=ending_at or now.astimezone(UTC))
+
+    def lookup_name(self, braze: BrazeClient, object_id: str) -> str | None:
+        return braze.canvas_name(object_id)
+
+    def list_pages(
+        self, braze: BrazeClient, *, edited_after: datetime | None = None
+    ) -> Iterator[tuple[ListedItem, ...]]:
+        return braze.canvas_list_pages(edited_after=edited_after)
+
+    def details(self, braze: BrazeClient, object_id: str) -> CanvasDetails:
+        return braze.canvas_details(object_id)
+
+    def name_in(self, payload: Any) -> str | None:
+        """The name Braze sends with the series (a fallback when ``/canvas/details`` is not allowed)."""
+        data = payload.get("data") if isinstance(payload, Mapping) else None
+        return text_of(data.get("name")) if isinstance(data, Mapping) else None
+
+    def parse(self, payload: Any, target: Target) -> Series:
+        return parse_canvas_series(payload, canvas_id=target.object_id)
+
+    def summarise(self, series: Series, *, start: date, end: date, until_given: bool = False) -> CanvasSummary:
+        return summarise_canvas(series, start=start, end=end)
+
+    def chart(self, series: Series, summary: CanvasSummary, *, title: str) -> ChartData:
+        return canvas_chart_data(series, summary, title=title)
+
+    def active(self, point: DayPoint) -> bool:
+        """Somebody entered the Canvas that day."""
+        values = [point.level.get("entries"), *(v.metrics.get("entries") for v in point.rows)]
+        return any(v for v in values if v)
+
+    def report_view(self, summary: CanvasSummary, *, title: str) -> ReportView:
+        t = summary.totals
+        variants = Table(
+            "By variant",
+            VARIANT_COLUMNS,
+            tuple(
+                (
+                    v.name,
+                    (
+                        fmt_count(v.stats.get("entries")),
+                        fmt_count(v.stats.get("conversions")),
+                        fmt_rate(v.conversion_rate),
+                        fmt_usd(v.stats.get("revenue")),
+                    ),
+                )
+                for v in summary.variants
+            ),
+        )
+        conversions = f"{fmt_count(t.get('conversions'))}  (conv. {fmt_rate(summary.conversion_rate)})"
+        return ReportView(
+            target=Target(self.kind, summary.canvas_id),
+            title=title,
+            context=(
+                f"{self.words.title} ",
+                Code(summary.canvas_id),
+                " · " + span_text(summary.start, summary.end, summary.days_with_data),
+            ),
+            figures=(
+                Figure("Entries", fmt_count(t.get("entries"))),
+                Figure("Conversions", conversions),
+                Figure("Conversions by entry time", fmt_count(t.get("conversions_by_entry_time"))),
+                Figure("Revenue", fmt_usd(t.get("revenue"))),
+            ),
+            figures_note=None,
+            details=(variants,) if summary.variants else (),
+            footer=FOOTER,
+            text=(
+                f"{title}: {fmt_count(t.get('entries'))} entries, {fmt_count(t.get('conversions'))} conversions "
+                f"({fmt_rate(summary.conversion_rate)})",
+            ),
+            rerun_days=self.rerun_days,
+        )
+
+    def digest_view(self, digest: Digest, *, title: str) -> DigestView:
+        t, b, w = digest.today.totals, digest.previous.totals, digest.span.totals
+
+        def changed(name: str, shown: str) -> str:
+            return shown + delta(t.get(name), b.get(name))
+
+        figures = (
+            Figure("Entries", changed("entries", fmt_count(t.get("entries")))),
+            Figure("Conversions", changed("conversions", fmt_count(t.get("conversions")))),
+            Figure("Conversion rate", fmt_rate(conversion_rate(t))),
+            Figure("Revenue", changed("revenue", fmt_usd(t.get("revenue")))),
+        )
+        totals = (
+            f"{fmt_count(w.get('entries'))} entries · {fmt_count(w.get('conversions'))} conversions "
+            f"({fmt_rate(conversion_rate(w))}) · {fmt_usd(w.get('revenue'))}"
+        )
+        active = f"{fmt_count(t.get('entries'))} entries, {fmt_count(t.get('conversions'))} conversions"
+        return self.open_ended_view(
+            digest, title=title, figures=figures, totals=totals, text=self.notification(digest, title, active)
+        )
+
+
+CANVAS = CanvasKind()

@@ -1,0 +1,200 @@
+"""What a report or digest says, as typed content with no Slack in it: the kinds build these views,
+and ``handlers.layout`` renders any kind's view into Block Kit once.
+
+Text is a :data:`Line` of spans: plain strings (names and IDs from users or Braze included, never
+pre-escaped), :class:`Code`, :class:`Strong` and :class:`Emphasis`. The renderer escapes every span, so
+no kind can forget to. Numbers are formatted here, the same way on every surface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from reports.kinds import Target
+from reports.models import Metrics
+
+DASH = "–"
+#: Braze's docs: ``conversions`` is the primary conversion event ("A"); ``conversions1..3`` are the 2nd to
+#: 4th events, which the dashboard labels "B", "C" and "D".
+CONVERSION_LABELS = {1: "B (2nd)", 2: "C (3rd)", 3: "D (4th)"}
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """An ID or a command, shown as code."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Emphasis:
+    text: str
+
+
+Span = str | Code | Strong | Emphasis
+Line = tuple[Span, ...]
+
+
+def plain(line: Line) -> str:
+    """The words of a line without any formatting (file titles, logs, the demo)."""
+    return "".join(span if isinstance(span, str) else span.text for span in line)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One headline number: its label and its value as shown ("1,234  (delivery 97.0%)")."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Rows of figures under column headings (one row per channel, variation or variant)."""
+
+    title: str
+    #: (heading, width in columns)
+    columns: tuple[tuple[str, int], ...]
+    #: (label, one value per column)
+    rows: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """Lines that belong together (one channel's counts and rates, a list of variations)."""
+
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Small print under what it qualifies."""
+
+    line: Line
+
+
+Detail = Table | Section | Note
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """An on-demand report: header, what was asked, headline figures, details, how to read them."""
+
+    target: Target
+    title: str
+    #: What was asked: the kind and its IDs, the range, and what Braze keeps.
+    context: Line
+    figures: tuple[Figure, ...]
+    #: Under the figures (the other conversion events), if any.
+    figures_note: Line | None
+    details: tuple[Detail, ...]
+    #: How the numbers are computed (rate formulas).
+    footer: str
+    #: The notification (push preview, screen reader).
+    text: Line
+    #: The ranges offered for a re-run, in days.
+    rerun_days: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestView:
+    """A daily digest: the latest day against the one before, the totals of its range, and whether it
+    is the last one."""
+
+    target: Target
+    title: str
+    final: bool
+    context: Line
+    #: "Mar 17, change against the day before", or "No activity on Mar 17."
+    day: Line
+    #: The day's figures with their change (none on a quiet day).
+    figures: tuple[Figure, ...]
+    #: The totals of the digest's range: a heading, or the whole line.
+    totals: Line | None
+    totals_figures: tuple[Figure, ...]
+    totals_note: Line | None
+    #: On the last digest: why it is the last.
+    last: Line | None
+    #: What the chart in the thread shows ("the series so far").
+    chart_span: str
+    #: Days of the "Full report" button.
+    report_days: int
+    text: Line
+
+
+# -- numbers and days -----------------------------------------------------------------------------------
+
+
+def fmt_count(value: int | float | None) -> str:
+    return DASH if value is None else f"{int(value):,}"
+
+
+def fmt_rate(value: float | None) -> str:
+    return DASH if value is None else f"{value * 100:.1f}%"
+
+
+def fmt_usd(value: float | None) -> str:
+    return DASH if value is None else f"${value:,.2f}"
+
+
+def fmt_metric(name: str, value: int | float | None) -> str:
+    """Revenue as money, anything else as a count."""
+    return fmt_usd(value) if name == "revenue" else fmt_count(value)
+
+
+def change(today: float | None, before: float | None) -> float | None:
+    """Relative change, or None when there is nothing sound to compare against."""
+    if today is None or not before:
+        return None
+    return (today - before) / before
+
+
+def delta(today: float | None, before: float | None) -> str:
+    """``"  ▲ 12%"`` after a figure, or nothing when there is no sound comparison."""
+    rel = change(today, before)
+    if rel is None:
+        return ""
+    arrow = "▲" if rel > 0 else "▼" if rel < 0 else "＝"
+    return f"  {arrow} {abs(rel) * 100:.0f}%"
+
+
+def day_text(d: date) -> str:
+    """``Mar 3, 2026``, without strftime's locale-dependent day padding."""
+    return f"{d:%b} {d.day}, {d.year}"
+
+
+def long_day(d: date) -> str:
+    return f"{d:%A}, {d:%b} {d.day}"
+
+
+def short_day(d: date) -> str:
+    return f"{d:%b} {d.day}"
+
+
+def span_text(start: date, end: date, days_with_data: int) -> str:
+    """``Mar 1, 2026 – Mar 14, 2026 (14 days, 5 with data)``"""
+    days = (end - start).days + 1
+    return f"{day_text(start)} – {day_text(end)} ({days} day{'s' if days != 1 else ''}, {days_with_data} with data)"
+
+
+def conversions_line(totals: Metrics) -> str | None:
+    """The other conversion events ("B"–"D", Braze's ``conversions1..3``) and the by-send-time twins,
+    only those Braze reported."""
+    parts = []
+    if (value := totals.get("conversions_by_send_time")) is not None:
+        parts.append(f"primary (A) by send time {fmt_count(value)}")
+    for n in (1, 2, 3):
+        value, twin = totals.get(f"conversions{n}"), totals.get(f"conversions{n}_by_send_time")
+        if value is not None or twin is not None:
+            parts.append(f"event {CONVERSION_LABELS[n]}: {fmt_count(value)} (by send time {fmt_count(twin)})")
+    return "Conversions · " + " · ".join(parts) if parts else None
+
+
+def note(text: str | None) -> Line | None:
+    return (text,) if text else None
