@@ -298,14 +298,15 @@ def instrument(runtime: Runtime) -> Timers:
     import digests.posting as steps
     import digests.round as digests
     import handlers.flows.digest_posting as posting
+    from reports.kinds.send import SEND
 
     deps, timers = runtime.deps, Timers()
     timers.wrap(deps.store.deliveries, "claim", "store.claim")
     timers.wrap(deps.store.deliveries, "record_message", "store.record_message")
-    timers.wrap(deps.braze, "data_series", "braze.data_series")
+    timers.wrap(deps.braze, "data_series_raw", "braze.data_series")
     timers.wrap(deps.names, "get", "names.get (campaign name)")
     timers.wrap(digests, "post_one", "post_one (one digest, whole)")
-    timers.wrap(steps, "build_digest", "build_digest")
+    timers.wrap(SEND, "build_digest", "build_digest")
     timers.wrap(posting, "digest_blocks", "digest_blocks")
     timers.wrap(steps.ChartCache, "get", "chart (render or wait for it)")
     timers.wrap(deps.renderer, "render", "renderer.render (pool)")
@@ -510,7 +511,7 @@ def one_round(
     with py_spy(profile):
         cpu = own_cpu_seconds()
         start = time.perf_counter()
-        result = digests.run_round(deps, subs, digest_date=today)
+        result = digests.run_round(runtime.rounds, subs, digest_date=today)
         seconds = time.perf_counter() - start
         cpu = own_cpu_seconds() - cpu
     others = {pid: cpu_seconds(pid) - before for pid, before in others.items()}
