@@ -13,27 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-#: Metric names of a send's push-shaped rows, in the order people read them.
-COUNT_METRICS: tuple[str, ...] = (
-    "sent",
-    "delivered",
-    "undelivered",
-    "delivery_failed",
-    "bounces",
-    "unique_recipients",
-    "direct_opens",
-    "total_opens",
-    "body_clicks",
-    "conversions",
-    "conversions_by_send_time",
-    "conversions1",
-    "conversions1_by_send_time",
-    "conversions2",
-    "conversions2_by_send_time",
-    "conversions3",
-    "conversions3_by_send_time",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Metrics:

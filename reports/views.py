@@ -148,6 +148,11 @@ def fmt_metric(name: str, value: int | float | None) -> str:
     return fmt_usd(value) if name == "revenue" else fmt_count(value)
 
 
+def with_rate(count: int | float | None, rate: float | None, label: str) -> str:
+    """A count with its rate, ``1,234  (delivery 97.0%)``; an unknown rate is "–", never a made-up 0%."""
+    return f"{fmt_count(count)}  ({label} {fmt_rate(rate)})"
+
+
 def change(today: float | None, before: float | None) -> float | None:
     """Relative change, or None when there is nothing sound to compare against."""
     if today is None or not before:

@@ -27,7 +27,7 @@ from reports.braze import BrazeError, BrazeNoData, no_kind_data
 from reports.daily import QUIET_DAYS_TO_END, RECENT_DAYS, Digest, quiet_streak, recent_span
 from reports.kinds import IdField, Kind, Target, Words
 from reports.models import ChartData, DayPoint, Series
-from reports.views import Code, DigestView, Line, ReportView, Strong, long_day, short_day
+from reports.views import Code, Detail, DigestView, Figure, Line, ReportView, Strong, long_day, short_day, span_text
 
 if TYPE_CHECKING:
     from reports.braze import BrazeClient
@@ -329,6 +329,35 @@ class OpenEndedKind(ReportKind):
 
     def ends_text(self, ends_on: date) -> str:
         return f"ends when archived or after {QUIET_DAYS_TO_END} quiet days"
+
+    def object_view(
+        self,
+        summary: Any,
+        object_id: str,
+        *,
+        title: str,
+        figures: tuple[Figure, ...],
+        details: tuple[Detail, ...],
+        footer: str,
+        text: str,
+        figures_note: Line | None = None,
+    ) -> ReportView:
+        """The report every open-ended kind posts: its kind and ID and the range, then its own figures."""
+        return ReportView(
+            target=Target(self.kind, object_id),
+            title=title,
+            context=(
+                f"{self.words.title} ",
+                Code(object_id),
+                " · " + span_text(summary.start, summary.end, summary.days_with_data),
+            ),
+            figures=figures,
+            figures_note=figures_note,
+            details=details,
+            footer=footer,
+            text=(text,),
+            rerun_days=self.rerun_days,
+        )
 
     def open_ended_view(
         self, digest: Digest, *, title: str, figures: Sequence[Any], totals: str, text: Line

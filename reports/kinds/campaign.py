@@ -36,7 +36,7 @@ from reports.views import (
     fmt_rate,
     fmt_usd,
     note,
-    span_text,
+    with_rate,
 )
 
 if TYPE_CHECKING:
@@ -128,7 +128,6 @@ class CampaignKind(OpenEndedKind):
 
     def report_view(self, summary: CampaignSummary, *, title: str) -> ReportView:
         t = summary.totals
-        conversions = f"{fmt_count(t.get('conversions'))}  (conv. {fmt_rate(summary.conversion_rate)})"
         details: list[Any] = [channel_section(c) for c in summary.channels[:MAX_CHANNELS]]
         if len(summary.channels) > MAX_CHANNELS:
             details.append(Note((f"… and {len(summary.channels) - MAX_CHANNELS} more",)))
@@ -137,25 +136,20 @@ class CampaignKind(OpenEndedKind):
         sent = ", ".join(
             f"{c.label} {fmt_count(c.get('sent'))} sent" for c in summary.channels if c.get("sent") is not None
         )
-        return ReportView(
-            target=Target(self.kind, summary.campaign_id),
+        return self.object_view(
+            summary,
+            summary.campaign_id,
             title=title,
-            context=(
-                f"{self.words.title} ",
-                Code(summary.campaign_id),
-                " · " + span_text(summary.start, summary.end, summary.days_with_data),
-            ),
             figures=(
                 Figure("Unique recipients", fmt_count(t.get("unique_recipients"))),
-                Figure("Conversions", conversions),
+                Figure("Conversions", with_rate(t.get("conversions"), summary.conversion_rate, "conv.")),
                 Figure("Revenue", fmt_usd(t.get("revenue"))),
                 Figure("Channels", str(len(summary.channels))),
             ),
             figures_note=note(conversions_line(t)),
             details=tuple(details),
             footer=FOOTER,
-            text=(f"{title}: {sent or 'no sends'}; {fmt_count(t.get('conversions'))} conversions",),
-            rerun_days=self.rerun_days,
+            text=f"{title}: {sent or 'no sends'}; {fmt_count(t.get('conversions'))} conversions",
         )
 
     def digest_view(self, digest: Digest, *, title: str) -> DigestView:

@@ -14,7 +14,6 @@ from reports.listing import CanvasDetails, ListedItem
 from reports.models import ChartData, DayPoint, Series
 from reports.parse import text_of
 from reports.views import (
-    Code,
     DigestView,
     Figure,
     ReportView,
@@ -23,7 +22,7 @@ from reports.views import (
     fmt_count,
     fmt_rate,
     fmt_usd,
-    span_text,
+    with_rate,
 )
 
 if TYPE_CHECKING:
@@ -101,29 +100,20 @@ class CanvasKind(OpenEndedKind):
                 for v in summary.variants
             ),
         )
-        conversions = f"{fmt_count(t.get('conversions'))}  (conv. {fmt_rate(summary.conversion_rate)})"
-        return ReportView(
-            target=Target(self.kind, summary.canvas_id),
+        return self.object_view(
+            summary,
+            summary.canvas_id,
             title=title,
-            context=(
-                f"{self.words.title} ",
-                Code(summary.canvas_id),
-                " · " + span_text(summary.start, summary.end, summary.days_with_data),
-            ),
             figures=(
                 Figure("Entries", fmt_count(t.get("entries"))),
-                Figure("Conversions", conversions),
+                Figure("Conversions", with_rate(t.get("conversions"), summary.conversion_rate, "conv.")),
                 Figure("Conversions by entry time", fmt_count(t.get("conversions_by_entry_time"))),
                 Figure("Revenue", fmt_usd(t.get("revenue"))),
             ),
-            figures_note=None,
             details=(variants,) if summary.variants else (),
             footer=FOOTER,
-            text=(
-                f"{title}: {fmt_count(t.get('entries'))} entries, {fmt_count(t.get('conversions'))} conversions "
-                f"({fmt_rate(summary.conversion_rate)})",
-            ),
-            rerun_days=self.rerun_days,
+            text=f"{title}: {fmt_count(t.get('entries'))} entries, {fmt_count(t.get('conversions'))} conversions "
+            f"({fmt_rate(summary.conversion_rate)})",
         )
 
     def digest_view(self, digest: Digest, *, title: str) -> DigestView:

@@ -42,6 +42,7 @@ from reports.views import (
     note,
     short_day,
     span_text,
+    with_rate,
 )
 
 if TYPE_CHECKING:
@@ -95,23 +96,18 @@ def data_days(raw: bytes, target: Target) -> list[date]:
     return [point.day for point in series.days if point.has_data]
 
 
-def _with_rate(count: int | float | None, rate: float | None, label: str) -> str:
-    """A count with its rate; an unknown rate shows as "–", never as a made-up 0%."""
-    return f"{fmt_count(count)}  ({label} {fmt_rate(rate)})"
-
-
 def headline(m: Metrics, r: Rates) -> tuple[Figure, ...]:
     """The headline numbers of a send (a report, and a digest's totals since the send)."""
     get = m.get
     return (
         Figure("Sent", fmt_count(get("sent"))),
-        Figure("Delivered", _with_rate(get("delivered"), r.delivery, "delivery")),
+        Figure("Delivered", with_rate(get("delivered"), r.delivery, "delivery")),
         Figure("Opens", f"{fmt_count(get('total_opens'))} total · {fmt_count(get('direct_opens'))} direct  "
                         f"({fmt_rate(r.open)})"),
-        Figure("Body clicks", _with_rate(get("body_clicks"), r.click, "CTR")),
-        Figure("Conversions", _with_rate(get("conversions"), r.conversion, "conv.")),
+        Figure("Body clicks", with_rate(get("body_clicks"), r.click, "CTR")),
+        Figure("Conversions", with_rate(get("conversions"), r.conversion, "conv.")),
         Figure("Revenue", fmt_usd(get("revenue"))),
-        Figure("Bounces", _with_rate(get("bounces"), r.bounce, "bounce")),
+        Figure("Bounces", with_rate(get("bounces"), r.bounce, "bounce")),
         Figure(
             "Not delivered", f"{fmt_count(get('undelivered'))} undelivered · {fmt_count(get('delivery_failed'))} failed"
         ),

@@ -14,12 +14,34 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fakes.braze import SampleSend, series_payload
-from reports.models import COUNT_METRICS, ChannelRow, ChartData, DayPoint, Metrics, Series
+from reports.models import ChannelRow, ChartData, DayPoint, Metrics, Series
 from reports.parse import parse_series
 from reports.summary import RETENTION_DAYS, Rates, chart_data, ratio, reused, summarise, window_start_known
 
 D = date(2024, 3, 10)
 
+
+
+#: The metric names of a send's push-shaped rows (Braze's ``/sends/data_series`` example), in reading order.
+COUNT_METRICS: tuple[str, ...] = (
+    "sent",
+    "delivered",
+    "undelivered",
+    "delivery_failed",
+    "bounces",
+    "unique_recipients",
+    "direct_opens",
+    "total_opens",
+    "body_clicks",
+    "conversions",
+    "conversions_by_send_time",
+    "conversions1",
+    "conversions1_by_send_time",
+    "conversions2",
+    "conversions2_by_send_time",
+    "conversions3",
+    "conversions3_by_send_time",
+)
 
 
 def col(chart: ChartData, label: str) -> tuple[int | None, ...]:
