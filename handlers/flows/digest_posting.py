@@ -52,7 +52,7 @@ def _slack(step: Callable[[], T]) -> T:
 
 
 def chart_filename(sub: Subscription, digest: Digest) -> str:
-    return f"sendstats-digest-{sub.target.ident}-{digest.day.isoformat()}.png"[:120]
+    return f"sendstats-digest-{sub.subject_id}-{digest.day.isoformat()}.png"[:120]
 
 
 def chart_alt_text_of(digest: Digest, title: str) -> str:

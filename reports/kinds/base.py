@@ -145,9 +145,9 @@ class ReportKind(ABC):
     def lookup_name(self, braze: BrazeClient, object_id: str) -> str | None:
         """The name Braze gives ``object_id``, or None (no permission, unreadable)."""
 
-    #: Whose name a report shows (a send shows its campaign's): the name cache's key.
     @property
     def name_key(self) -> Kind:
+        """Whose name a report shows (a send shows its campaign's): the name cache's key."""
         return self.kind
 
     def name_in(self, payload: Any) -> str | None:
@@ -330,7 +330,7 @@ class OpenEndedKind(ReportKind):
     def ends_text(self, ends_on: date) -> str:
         return f"ends when archived or after {QUIET_DAYS_TO_END} quiet days"
 
-    def object_view(
+    def object_report(
         self,
         summary: Any,
         object_id: str,
@@ -359,8 +359,8 @@ class OpenEndedKind(ReportKind):
             rerun_days=self.rerun_days,
         )
 
-    def open_ended_view(
-        self, digest: Digest, *, title: str, figures: Sequence[Any], totals: str, text: Line
+    def object_digest(
+        self, digest: Digest, *, title: str, figures: Sequence[Figure], totals: str, text: Line
     ) -> DigestView:
         """The digest every open-ended kind posts, around its own figures and its totals of the last days."""
         window = digest.span

@@ -136,7 +136,7 @@ class CampaignKind(OpenEndedKind):
         sent = ", ".join(
             f"{c.label} {fmt_count(c.get('sent'))} sent" for c in summary.channels if c.get("sent") is not None
         )
-        return self.object_view(
+        return self.object_report(
             summary,
             summary.campaign_id,
             title=title,
@@ -168,7 +168,7 @@ class CampaignKind(OpenEndedKind):
         parts = (volume, f"{fmt_count(w.get('conversions'))} conversions", fmt_usd(w.get("revenue")))
         totals = " · ".join(p for p in parts if p)
         sent = ", ".join(f"{label} {fmt_count(v)} {m}" for label, (m, v) in today.volumes().items())
-        return self.open_ended_view(
+        return self.object_digest(
             digest, title=title, figures=figures, totals=totals,
             text=self.notification(digest, title, sent or "nothing sent"),
         )

@@ -100,7 +100,7 @@ class CanvasKind(OpenEndedKind):
                 for v in summary.variants
             ),
         )
-        return self.object_view(
+        return self.object_report(
             summary,
             summary.canvas_id,
             title=title,
@@ -133,7 +133,7 @@ class CanvasKind(OpenEndedKind):
             f"({fmt_rate(conversion_rate(w))}) · {fmt_usd(w.get('revenue'))}"
         )
         active = f"{fmt_count(t.get('entries'))} entries, {fmt_count(t.get('conversions'))} conversions"
-        return self.open_ended_view(
+        return self.object_digest(
             digest, title=title, figures=figures, totals=totals, text=self.notification(digest, title, active)
         )
 
