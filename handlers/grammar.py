@@ -17,6 +17,7 @@ from reports.kinds import Target
 from reports.kinds.base import ReportKind
 from reports.kinds.registry import BARE, COMMANDS, REGISTRY, by_command
 from reports.summary import RETENTION_DAYS
+from reports.views import either
 
 MAX_ID_LENGTH = 64
 _ID = re.compile(r"[!-~]{1,64}")  # printable ASCII without spaces: Braze's rule for send IDs
@@ -277,15 +278,11 @@ def _parse_unsubscribe(words: list[str]) -> UnsubscribeRequest | UsageError:
     return UnsubscribeRequest(BARE.target(words))
 
 
-def _either(words: list[str], last: str = " or ") -> str:
-    return ", ".join(words[:-1]) + last + words[-1] if len(words) > 1 else "".join(words)
-
-
 def report_forms(command: str = "/sendstats") -> str:
     """Every report command in short: ```/sendstats <campaign_id> <send_id> [days]``, ``/sendstats campaign
     <id> [days]`` or …``."""
     ids = " ".join(field.placeholder for field in BARE.ids)
-    return _either([f"`{command} {ids} [days]`", *(f"`{command} {word} <id> [days]`" for word in COMMANDS)])
+    return either([f"`{command} {ids} [days]`", *(f"`{command} {word} <id> [days]`" for word in COMMANDS)])
 
 
 def help_text() -> str:
@@ -296,13 +293,13 @@ def help_text() -> str:
         "`until` ends the range on that day (UTC).\n"
         for k in REGISTRY.values()
     )
-    whole = _either([k.words.noun for k in COMMANDS.values()])
-    owners = _either([f"{k.words.noun}'s" for k in listed])
+    whole = either([k.words.noun for k in COMMANDS.values()])
+    owners = either([f"{k.words.noun}'s" for k in listed])
     return (
         f"*sendstats* brings Braze analytics ({', '.join(k.words.plural for k in REGISTRY.values())}) into Slack.\n\n"
-        f"• `/sendstats` alone\n  Opens a form: search any {_either([k.words.noun for k in listed])} by name, add a "
+        f"• `/sendstats` alone\n  Opens a form: search any {either([k.words.noun for k in listed])} by name, add a "
         "send ID if you want one send, pick the days; the report is posted in this channel.\n"
-        f"• {FIND_USAGE}\n  The best 10 {_either([k.words.plural for k in listed], ' and ')} whose name holds every "
+        f"• {FIND_USAGE}\n  The best 10 {either([k.words.plural for k in listed], ' and ')} whose name holds every "
         "word (any case, accents optional), with their IDs and Report and Subscribe buttons.\n"
         f"{reports}"
         f"• {SUBSCRIBE_USAGE}\n  A digest in this channel every day while Braze keeps the send's data "

@@ -201,5 +201,10 @@ def conversions_line(totals: Metrics) -> str | None:
     return "Conversions · " + " · ".join(parts) if parts else None
 
 
+def either(words: list[str], last: str = " or ") -> str:
+    """``a, b or c`` (``last`` joins the last two: " or ", " and ")."""
+    return ", ".join(words[:-1]) + last + words[-1] if len(words) > 1 else "".join(words)
+
+
 def note(text: str | None) -> Line | None:
     return (text,) if text else None

@@ -39,11 +39,14 @@ from reports.braze import PERMISSIONS_HELP
 from reports.kinds import Kind
 from reports.kinds.base import MAX_DAYS
 from reports.kinds.registry import LISTED, kind_of
+from reports.views import either
 
 log = logging.getLogger(__name__)
 FIND_LIMIT = 10
 #: The form's days before anyone changes them: the default of the kinds it finds.
 FORM_DAYS = LISTED[0].default_days
+#: What the form finds: "campaign or Canvas".
+LISTED_NOUNS = either([kind.words.noun for kind in LISTED])
 
 
 def catalogue_notes(deps: Deps) -> list[str]:
@@ -120,7 +123,7 @@ def modal_view(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
     except DatabaseUnavailable as exc:
         notes = [
             f"⚠️ {exc.reason.capitalize()}, so names can't be searched right now: type a "
-            f"{' or '.join(kind.words.noun for kind in LISTED)} ID in the box instead."
+            f"{LISTED_NOUNS} ID in the box instead."
         ]
     except Exception:  # a bug in the notes must not cost the modal (its trigger_id lives 3 s)
         log.exception("the report modal's notes failed")
@@ -165,7 +168,7 @@ def read_submission(view: dict[str, Any]) -> Submission | dict[str, str]:
     word, _, object_id = str(chosen).partition(":")
     kind = next((k for k in LISTED if k.kind == word), None)
     if kind is None or not valid_id(object_id):
-        errors[TARGET_BLOCK] = "Pick a campaign or Canvas from the list (type a few letters of its name)."
+        errors[TARGET_BLOCK] = f"Pick a {LISTED_NOUNS} from the list (type a few letters of its name)."
     send = (_value(values, SEND_BLOCK, SEND_ACTION).get("value") or "").strip()
     if send and not valid_id(send):
         errors[SEND_BLOCK] = "A send ID is plain ASCII letters, digits and - _ . (no spaces)."

@@ -35,8 +35,6 @@ from reports.views import long_day, short_day
 
 log = logging.getLogger(__name__)
 DEFAULT_AT = (9, 0)
-#: How far back ``subscribe`` looks (Braze's maximum), to see every window of a reused send ID.
-HISTORY_DAYS = 100
 
 
 def user_timezone(deps: Deps, user_id: str) -> str:

@@ -11,8 +11,8 @@ from catalogue.records import Entry
 from handlers.layout.blocks import KIND_SUBSCRIBE, Block, button, button_value, md, plain
 from handlers.layout.text import escape
 from reports.kinds import Kind, Target
-from reports.kinds.registry import kind_of
-from reports.views import day_text
+from reports.kinds.registry import LISTED, kind_of
+from reports.views import day_text, either
 
 FIND_REPORT = "sendstats_find_report"
 MODAL_CALLBACK = "sendstats_report_modal"
@@ -74,18 +74,19 @@ def report_modal(channel: str, response_url: str | None, notes: list[str], *, in
     """The modal of a bare ``/sendstats``: search box, optional send ID, days. ``private_metadata`` carries
     where the command came from, so the submission posts there."""
     metadata = json.dumps({"c": channel, "r": response_url or ""}, separators=(",", ":"))
+    nouns = [kind.words.noun for kind in LISTED]
     blocks: list[Block] = [
         {
             "type": "input",
             "block_id": TARGET_BLOCK,
-            "label": plain("Campaign or Canvas"),
+            "label": plain(either([kind.words.title for kind in LISTED])),
             "element": {
                 "type": "external_select",
                 "action_id": TARGET_ACTION,
                 "placeholder": plain("Type a few letters of the name"),
                 "min_query_length": 1,
             },
-            "hint": plain("Searches every campaign and Canvas by name; you can also type an ID."),
+            "hint": plain(f"Searches every {either(nouns, ' and ')} by name; you can also type an ID."),
         },
         {
             "type": "input",
