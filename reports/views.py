@@ -41,11 +41,6 @@ Span = str | Code | Strong | Emphasis
 Line = tuple[Span, ...]
 
 
-def plain(line: Line) -> str:
-    """The words of a line without any formatting (file titles, logs, the demo)."""
-    return "".join(span if isinstance(span, str) else span.text for span in line)
-
-
 @dataclass(frozen=True, slots=True)
 class Figure:
     """One headline number: its label and its value as shown ("1,234  (delivery 97.0%)")."""
