@@ -171,6 +171,12 @@ def test_titles() -> None:
     assert CANVAS.title("Journey", CANVAS_T) == "Journey"
     assert SEND.chart_title("Spring", SEND_T) == "Spring · send snd-1"
     assert CAMPAIGN.chart_title("Spring", CAMPAIGN_T) == "Spring"
+    # What each chart shows, as its screen-reader sentence says it (``handlers.layout.alt_text``).
+    assert [kind.chart_series for kind in (SEND, CAMPAIGN, CANVAS)] == [
+        "sent, delivered, opens, clicks and conversions",
+        "volume and engagement by channel",
+        "entries and conversions",
+    ]
 
 
 # -- Braze calls --------------------------------------------------------------------------------------
