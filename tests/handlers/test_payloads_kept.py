@@ -1,12 +1,16 @@
-"""The Slack payloads of every report kind are the same as before the kind registry, except where a
-change is listed below on purpose.
+"""Every message kind's Slack payload, recorded: what changes, changes on purpose and shows in the diff.
 
-``payloads/before/`` was recorded by ``payload_scenarios`` (fixed data, fixed clock) on the code before
-the registry; each scenario is rebuilt here with today's code and compared as JSON. An intended change
-names its scenario, the JSON path, the value before and after, and why. A listed change whose "before"
-no longer matches the recording fails too, so the list cannot drift.
+Two records, both made by ``payload_scenarios`` (fixed data, fixed clock):
 
-``PAYLOADS_WRITE=<folder>`` writes the rebuilt payloads to ``payloads/<folder>/`` instead of comparing.
+* ``payloads/before/`` and ``payloads/registry/``: the payloads just before and just after the kind
+  registry replaced the three per-kind copies of every message builder. They are frozen: the test
+  below proves the restructuring kept every payload, except the changes listed in ``CHANGES``, each
+  with the JSON path, the value before and after, and why. A listed change whose "before" no longer
+  matches the recording fails too, so the list cannot drift.
+* ``payloads/current/``: what today's code sends. Each scenario is rebuilt and compared with it, so a
+  message that changes without anyone meaning it fails here. Changing a message on purpose means
+  re-recording, ``PAYLOADS_WRITE=current python -m pytest tests/handlers/test_payloads_kept.py``, and
+  the JSON diff of ``payloads/current/`` then shows the change in review.
 """
 
 from __future__ import annotations
@@ -58,8 +62,13 @@ def _walk(doc: Any, path: str) -> tuple[Any, str | int]:
     return doc, int(last) if isinstance(doc, list) else last
 
 
+def recorded(folder: str, name: str) -> Any:
+    return json.loads((HERE / folder / f"{name}.json").read_text())
+
+
 def expected(name: str) -> Any:
-    doc = json.loads((HERE / "before" / f"{name}.json").read_text())
+    """The payload before the registry, with the intended changes applied."""
+    doc = recorded("before", name)
     for change in (c for c in CHANGES if c.scenario == name):
         parent, key = _walk(doc, change.path)
         value = parent[key]
@@ -73,11 +82,18 @@ def expected(name: str) -> Any:
 
 def test_every_change_names_a_recorded_scenario() -> None:
     assert {c.scenario for c in CHANGES} <= set(SCENARIOS)
-    assert sorted(p.stem for p in (HERE / "before").glob("*.json")) == sorted(SCENARIOS)
+    for folder in ("before", "registry"):
+        assert sorted(p.stem for p in (HERE / folder).glob("*.json")) <= sorted(SCENARIOS)
+    assert sorted(p.stem for p in (HERE / "current").glob("*.json")) == sorted(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (HERE / "before").glob("*.json")))
+def test_the_registry_kept_every_payload_but_the_listed_changes(name: str) -> None:
+    assert recorded("registry", name) == expected(name)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_payloads_are_kept(bot: BotUnderTest, name: str) -> None:
+def test_payloads_are_the_recorded_ones(bot: BotUnderTest, name: str) -> None:
     rebuilt = run(bot, name)
     folder = os.environ.get("PAYLOADS_WRITE")
     if folder:
@@ -85,4 +101,4 @@ def test_payloads_are_kept(bot: BotUnderTest, name: str) -> None:
         text = json.dumps(rebuilt, indent=1, ensure_ascii=False) + "\n"
         (HERE / folder / f"{name}.json").write_text(text)
         return
-    assert rebuilt == expected(name)
+    assert rebuilt == recorded("current", name)
