@@ -46,6 +46,7 @@ import copy
 import json
 import math
 import random
+import socket
 import threading
 import time
 import uuid
@@ -58,6 +59,8 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+from fakes.signing import JSON as JSON_CONTENT
+from fakes.signing import event_body, post_signed
 from fakes.slack_blocks import MESSAGE_BLOCKS, SURFACE_BLOCKS, block_problems
 from fakes.slack_socket import SocketModeFake
 
@@ -313,6 +316,8 @@ class _Reply:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    #: Close the connection without answering (``status`` 0).
+    drop: bool = False
 
 
 class _SlackError(Exception):
@@ -409,7 +414,7 @@ class SlackFake:
         self,
         token: str = DEFAULT_TOKEN,
         *,
-        chat_write_public: bool = True,
+        chat_write_public: bool = False,
         latency: dict[str, float] | None = None,
         clock: Callable[[], float] = time.time,
         share_delay: tuple[float, float] = DEFAULT_SHARE_DELAY,
@@ -419,6 +424,8 @@ class SlackFake:
         #: The app whose bot token is ``token`` (the bot under test); :meth:`add_app` adds others.
         self.app = AppIdentity(token, APP_ID, BOT_ID, BOT_USER_ID, BOT_NAME)
         self.apps: dict[str, AppIdentity] = {token: self.app}
+        #: The app holds ``chat:write.public`` (post in public channels it is not in). sendstats' manifest does
+        #: not ask for it, so the default is False; an install made from an older manifest may still hold it.
         self.chat_write_public = chat_write_public
         #: Seconds (low, high) from a completed upload to its processing and share; see the module doc.
         self.share_delay = share_delay
@@ -494,6 +501,10 @@ class SlackFake:
         self._faults: dict[str, list[_Fault]] = {}
         self._tier_buckets: dict[tuple[str, ...], _FakeBucket] = {}
         self._late: dict[str, list[float]] = {}
+        #: method → what happens to the answer of its next calls after they took effect (see :meth:`lose_answer`).
+        self._lost: dict[str, list[int]] = {}
+        #: Events API envelopes sent to the app, oldest first (see :meth:`remove_bot`).
+        self.events_sent: list[dict[str, Any]] = []
 
     def start(self) -> SlackFake:
         """Bind an ephemeral port on 127.0.0.1 and serve from a daemon thread."""
@@ -584,6 +595,53 @@ class SlackFake:
         with self._cond:
             self.apps[token] = app
         return app
+
+    def send_events_to(self, url: str | None, signing_secret: str = "") -> None:
+        """Where the Events API delivers to the app: its Request URL, each event signed with
+        ``signing_secret`` as Slack signs it. None: to its Socket Mode connection (:attr:`socket_mode`)."""
+        with self._cond:
+            self._events_url, self._signing_secret = url, signing_secret
+
+    def remove_bot(self, channel_id: str, *, by: str = "U1") -> list[dict[str, Any]]:
+        """Someone (``by``) removes the app's bot from a channel (``/remove @sendstats``, or the channel's
+        member list): it is no longer a member, and Slack tells the app with the event the removed user gets,
+        ``channel_left`` for a public channel, ``group_left`` for a private one. Returns the envelopes sent.
+
+        The events follow Slack's documented examples (https://docs.slack.dev/reference/events/channel_left,
+        .../group_left: ``type`` and ``channel``) with the ``actor_id`` (who removed it) and ``event_ts`` of
+        Slack's own SDK types (@slack/types ChannelLeftEvent, GroupLeftEvent). ``member_left_channel`` is
+        not sent to the removed app: it goes to apps that are still members (an assumption, from Slack's
+        description "sent to all websocket connections and event subscriptions when users leave" and
+        reports that a removed bot does not get its own)."""
+        with self._cond:
+            channel = self.channels.get(channel_id)
+            if channel is None or not channel.member or channel.kind == "im":
+                raise ValueError(f"the bot is not a member of {channel_id!r}")
+            channel.member = False
+            event_ts = self._next_ts()
+        kind = "channel_left" if channel.kind == "public" else "group_left"
+        return [self.send_event({"type": kind, "channel": channel_id, "actor_id": by, "event_ts": event_ts})]
+
+    def send_event(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Deliver one event to the app, wrapped in Slack's ``event_callback`` envelope, where
+        :meth:`send_events_to` says (an HTTP POST answered before this returns, or a Socket Mode
+        ``events_api`` envelope); returns the envelope."""
+        with self._cond:
+            url, secret = getattr(self, "_events_url", None), getattr(self, "_signing_secret", "")
+            ts = event.get("event_ts") or self._next_ts()
+        body = event_body(
+            {**event, "event_ts": ts},
+            api_app_id=self.app.app_id,
+            bot_user_id=self.app.user_id,
+        )
+        envelope = json.loads(body)
+        with self._cond:
+            self.events_sent.append(envelope)
+        if url is not None:
+            post_signed(url, body, secret, JSON_CONTENT)
+        else:
+            self.socket_mode.deliver("events_api", envelope)
+        return envelope
 
     def set_user_tz(self, user_id: str, tz: str) -> None:
         """Configure the IANA timezone ``users.info`` reports for a user."""
@@ -681,6 +739,14 @@ class SlackFake:
             self._late_release += 1
             self._cond.notify_all()
 
+    def lose_answer(self, method: str, *, status: int | None = None, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` take effect (the message lands, the upload is completed and
+        its file shared) but their answer is lost: with ``status`` None the connection is closed without an
+        answer (a dropped connection, a proxy or a network giving up), else Slack answers that HTTP status
+        (a 5xx from Slack's edge after the work was done). Slack documents neither; both happen in production."""
+        with self._cond:
+            self._lost.setdefault(method, []).extend([0 if status is None else status] * times)
+
     def new_response_url(self) -> str:
         """Issue a ``response_url`` accepting 5 posts within 30 minutes, like Slack."""
         url = f"{self.root_url}/response/{uuid.uuid4().hex}"
@@ -768,12 +834,24 @@ class SlackFake:
                 generation, until = self._late_release, time.monotonic() + hold
                 while self._late_release == generation and time.monotonic() < until:
                     self._cond.wait(until - time.monotonic())
+        with self._cond:
+            lost = self._lost.get(method)
+            loss = lost.pop(0) if lost and not fault and self._took_effect(reply) else None
+        if loss is not None:  # it took effect; its answer does not arrive
+            failed = {"ok": False, "error": "internal_error"}
+            reply = _Reply(0, b"", drop=True) if loss == 0 else _json_reply(failed, loss)
         call.status = reply.status
-        call.response = self._decode_reply(reply)
+        call.response = self._decode_reply(reply) if not reply.drop else None
         with self._cond:
             self.calls.append(call)
             self._cond.notify_all()
         return reply
+
+    @classmethod
+    def _took_effect(cls, reply: _Reply) -> bool:
+        """A successful answer: the call did its work (an ``ok: false`` one did nothing to lose)."""
+        decoded = cls._decode_reply(reply) if reply.status == 200 else None
+        return decoded is not None and (not isinstance(decoded, dict) or bool(decoded.get("ok")))
 
     @staticmethod
     def _decode_reply(reply: _Reply) -> dict[str, Any] | str:
@@ -838,8 +916,10 @@ class SlackFake:
     # -------------------------------------------------------------- helpers (lock held)
 
     def _next_ts(self) -> str:
-        self._ts_counter += 100
-        return f"{1700000000 + self._ts_counter // 1_000_000}.{self._ts_counter % 1_000_000:06d}"
+        """A message ts as Slack makes it: the Unix time of the post, to the microsecond, unique in the
+        workspace (so ``oldest``/``latest`` bound history by the time of posting)."""
+        self._ts_counter = max(int(self.clock() * 1_000_000), self._ts_counter + 100)
+        return f"{self._ts_counter // 1_000_000}.{self._ts_counter % 1_000_000:06d}"
 
     def _next_id(self, prefix: str) -> str:
         self._id_counter += 1
@@ -901,6 +981,9 @@ class SlackFake:
             "team_id": TEAM_ID,
             "user_id": self._caller.user_id,
             "bot_id": self._caller.bot_id,
+            # Not in the documented example (a user token's); Slack's own SDK types list it for bot tokens
+            # (@slack/web-api AuthTestResponse: app_id, bot_id).
+            "app_id": self._caller.app_id,
             "is_enterprise_install": False,
         }
 
@@ -1432,6 +1515,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         reply = self.fake._route(self.command, self.path, headers, body)
+        if reply.drop:  # the work is done; the answer never leaves
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         try:
             self.send_response(reply.status)
             for name, value in reply.headers.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from urllib.error import HTTPError
 from urllib.parse import parse_qs
@@ -86,7 +87,7 @@ def test_post_message_stores_message_and_decodes_blocks(fake: SlackFake, client:
     reply = client.chat_postMessage(channel="C_PUBLIC", text="reply", thread_ts=parent["ts"])
 
     assert parent["channel"] == "C_PUBLIC"
-    assert parent["ts"] == "1700000000.000100"
+    assert abs(float(parent["ts"]) - time.time()) < 60  # Slack's ts is the Unix time of the post
     assert reply["ts"] > parent["ts"]
     call = fake.calls_to("chat.postMessage")[0]
     assert call.params["blocks"] == blocks  # JSON string decoded for assertions
@@ -111,11 +112,11 @@ def test_post_message_channel_errors(client: WebClient, channel: str, error: str
 
 
 def test_public_non_member_depends_on_chat_write_public(fake: SlackFake, client: WebClient) -> None:
-    assert client.chat_postMessage(channel="C_NOTMEMBER", text="x")["ok"]
-    fake.chat_write_public = False
     with pytest.raises(SlackApiError) as exc:
         client.chat_postMessage(channel="C_NOTMEMBER", text="x")
     assert _error(exc) == "not_in_channel"
+    fake.chat_write_public = True  # an install that still holds chat:write.public
+    assert client.chat_postMessage(channel="C_NOTMEMBER", text="x")["ok"]
 
 
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
@@ -584,3 +585,98 @@ def test_tier_mode_outside_the_marketplace_allows_one_history_call_a_minute(fake
         assert int(second.value.response.headers["Retry-After"]) > 30
     finally:
         fake.disable_tiers()
+
+
+# --------------------------------------------------------------------------- identity, removal, lost answers
+
+
+def test_auth_test_names_the_bot_and_its_app(fake: SlackFake, client: WebClient) -> None:
+    me = client.auth_test()
+    assert (me["user_id"], me["bot_id"], me["app_id"], me["team_id"]) == ("UBOT", "BBOT", "A1", "T1")
+
+
+class _EventSink:
+    """A Request URL on 127.0.0.1 that keeps each signed POST it receives."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/slack/events"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("channel", "event", "refused"),
+    [("C_PUBLIC", "channel_left", "not_in_channel"), ("G_SECRET", "group_left", "channel_not_found")],
+)
+def test_removing_the_bot_tells_the_app_with_the_event_slack_sends_the_removed_user(
+    fake: SlackFake, client: WebClient, channel: str, event: str, refused: str
+) -> None:
+    fake.add_channel("G_SECRET", kind="private", member=True)
+    sink = _EventSink()
+    try:
+        fake.send_events_to(sink.url, SECRET)
+        [sent] = fake.remove_bot(channel, by="U2")
+        [(headers, body)] = sink.received
+    finally:
+        sink.close()
+    verifier = SignatureVerifier(SECRET)
+    assert verifier.is_valid(body, headers["x-slack-request-timestamp"], headers["x-slack-signature"])
+    envelope = json.loads(body)
+    assert envelope == sent and envelope["type"] == "event_callback" and envelope["api_app_id"] == "A1"
+    assert envelope["authorizations"][0]["user_id"] == "UBOT"
+    event_ts = sent["event"]["event_ts"]
+    assert envelope["event"] == {"type": event, "channel": channel, "actor_id": "U2", "event_ts": event_ts}
+    with pytest.raises(SlackApiError) as exc:  # no longer a member: the bot can't post there
+        client.chat_postMessage(channel=channel, text="x")
+    assert _error(exc) == refused
+    with pytest.raises(ValueError):
+        fake.remove_bot(channel)  # it was removed already
+
+
+@pytest.mark.parametrize("status", [None, 503])
+def test_a_lost_answer_leaves_the_post_in_the_channel(fake: SlackFake, client: WebClient, status: int | None) -> None:
+    client.retry_handlers = []  # slack_sdk's default handler would post again after a dropped connection
+    fake.lose_answer("chat.postMessage", status=status)
+    with pytest.raises((SlackApiError, ConnectionError)) as exc:
+        client.chat_postMessage(channel="C_PUBLIC", text="landed")
+    if status is not None:
+        assert exc.value.response.status_code == 503  # type: ignore[union-attr]
+    assert [m["text"] for m in fake.messages_in("C_PUBLIC")] == ["landed"]
+    assert client.chat_postMessage(channel="C_PUBLIC", text="next")["ok"]  # only the next call loses its answer
+
+
+def test_a_lost_completion_answer_still_shares_the_file_and_it_completes_once(
+    fake: SlackFake, client: WebClient
+) -> None:
+    client.retry_handlers = []
+    parent = client.chat_postMessage(channel="C_PUBLIC", text="parent")["ts"]
+    fake.lose_answer("files.completeUploadExternal")
+    upload = client.files_getUploadURLExternal(filename="c.png", length=len(PNG))
+    urllib.request.urlopen(urllib.request.Request(upload["upload_url"], data=PNG, method="POST"), timeout=5).read()
+    files = [{"id": upload["file_id"], "title": "c"}]
+    with pytest.raises(ConnectionError):
+        client.files_completeUploadExternal(files=files, channel_id="C_PUBLIC", thread_ts=parent)
+    [share] = fake.wait_shared(1)
+    assert (share.file_id, share.channel, share.thread_ts) == (upload["file_id"], "C_PUBLIC", parent)
+    with pytest.raises(SlackApiError) as again:  # an upload is completed once
+        client.files_completeUploadExternal(files=files, channel_id="C_PUBLIC", thread_ts=parent)
+    assert _error(again) == "file_not_found"
