@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
 from catalogue import tables as catalogue_tables
 from digests import tables as digest_tables
-from handlers import event_log
+from handlers import event_log, installation
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -32,7 +32,12 @@ _LOCK_KEY = 0x5E_5D_57_A7
 #: A table only the first release's schema has, to recognise its databases.
 _BASELINE_MARKER = "subscriptions"
 #: Every table the migrations must produce (Alembic's target metadata; the drift test compares them).
-METADATA: tuple[MetaData, ...] = (digest_tables.metadata, catalogue_tables.metadata, event_log.metadata)
+METADATA: tuple[MetaData, ...] = (
+    digest_tables.metadata,
+    catalogue_tables.metadata,
+    event_log.metadata,
+    installation.metadata,
+)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -34,6 +34,7 @@ from handlers.deps import Deps
 from handlers.event_log import EventLog
 from handlers.flows.digest_posting import SlackDigestSender
 from handlers.flows.stopping import tell_unfinished
+from handlers.installation import InstallSalt
 from handlers.jobs import FairJobs
 from reports.braze import BrazeClient
 from reports.pipeline import CampaignNames
@@ -74,6 +75,8 @@ class Runtime:
     catalogue: CatalogueRefresher | None = None
     #: When SIGTERM arrived (``time.monotonic()``), from which STOP_GRACE_SECONDS counts; None: running.
     stop_started: float | None = None
+    #: This install's salt (keys its tagged Slack messages), read at start so reports never need the database.
+    salt: InstallSalt | None = None
 
     def start(self, *, scheduler: bool | None = None) -> None:
         """Slow start-up work, done before the health check says ready.
@@ -81,6 +84,8 @@ class Runtime:
         ``scheduler`` defaults to the SCHEDULER setting; ``web`` processes run with it off.
         """
         db.upgrade(self.store.engine)
+        if self.salt is not None:
+            self.salt()  # made or read now, while the database is known to be there
         self.renderer.start()
         if self.settings.scheduler == "on" if scheduler is None else scheduler:
             self.scheduler = DigestScheduler(self.rounds, sweep_minutes=self.settings.digest_sweep_seconds / 60)
@@ -169,13 +174,15 @@ def history_rates(settings: Settings) -> dict[str, tuple[float, int]]:
     return {method: rate for method in HISTORY_METHODS}
 
 
-def make_delivery(settings: Settings, client: WebClient) -> SlackDelivery:
-    """A :class:`SlackDelivery` with the settings' history limit and share wait."""
+def make_delivery(settings: Settings, client: WebClient, salt: InstallSalt | None = None) -> SlackDelivery:
+    """A :class:`SlackDelivery` with the settings' history limit and share wait, keying its tagged messages
+    with this install's ``salt``."""
     return SlackDelivery(
         client,
         history_limit=settings.slack_history_limit,
         share_wait=settings.slack_share_wait_seconds,
         look_interval=60 / settings.slack_history_calls_per_minute,
+        install_salt=salt,
     )
 
 
@@ -194,7 +201,8 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     catalogue = CatalogueStore(store.engine)
     jobs = FairJobs(active=settings.report_workers)
     names = CampaignNames(braze)
-    delivery = make_delivery(settings, slack)
+    salt = InstallSalt(store.engine)
+    delivery = make_delivery(settings, slack, salt)
     runtime: Runtime | None = None
 
     def subscriptions_changed() -> None:
@@ -220,10 +228,11 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
         renderer=renderer,
         names=names,
         store=store,
-        sender=SlackDigestSender(make_delivery(settings, digest_slack_client(settings, slack))),
+        sender=SlackDigestSender(make_delivery(settings, digest_slack_client(settings, slack), salt)),
         lease=LeaseKeeper(store.deliveries, lease_seconds=settings.digest_lease_seconds),
     )
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
     runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app, Health(store.ping))
+    runtime.salt = salt
     runtime.catalogue = CatalogueRefresher(braze, catalogue, budget_share=settings.braze_catalogue_budget_share)
     return runtime

@@ -55,8 +55,9 @@ class DigestSender(Protocol):
         :class:`SendFailed` if it fails."""
         ...
 
-    def find_message(self, sub: Subscription, *, delivery_id: int) -> Posted | None:
-        """The digest message tagged ``delivery_id`` among the channel's recent messages, or None."""
+    def find_message(self, sub: Subscription, *, delivery_id: int, digest_date: date) -> Posted | None:
+        """The digest message tagged ``delivery_id`` among the channel's messages since ``digest_date`` began,
+        or None. Only a message this install posted counts."""
         ...
 
     def attach_chart(self, sub: Subscription, digest: Digest, *, ts: str, title: str, png: bytes) -> str | None:
@@ -72,7 +73,7 @@ class DigestSender(Protocol):
         ...
 
     def tell_paused(self, sub: Subscription, failure: SendFailed) -> None:
-        """Tell the subscriber privately (DM) that their digest is paused, why, and how to resume."""
+        """Tell the subscriber privately (DM) that their digest is paused, why, and the command that resumes it."""
         ...
 
     def tell_missed(self, sub: Subscription, day: date, reason: str) -> None:

@@ -181,9 +181,12 @@ def _post_message(
 
     if claim.sent_at is not None:  # an earlier post's answer never came: look before posting again
         try:
-            found = sender.find_message(sub, delivery_id=claim.id)
+            found = sender.find_message(sub, delivery_id=claim.id, digest_date=job.digest_date)
         except SendFailed as exc:
-            fail(deps, job, f"slack: {exc.code} (looking for an earlier post)", result, unknown=True)
+            fail(deps, job, f"slack: {exc.code} (looking for an earlier post)", result, unknown=not exc.permanent)
+            if exc.permanent:  # the channel is closed to the bot: whatever was posted, nothing more will be
+                _pause(deps, sub, exc)
+                result.count("paused")
             return None
         if found is not None:
             log.info("delivery %s was posted before its answer was lost (ts %s)", claim.id, found.ts)
@@ -198,7 +201,7 @@ def _post_message(
     except SendFailed as exc:
         if exc.unknown:
             try:
-                found = sender.find_message(sub, delivery_id=claim.id)
+                found = sender.find_message(sub, delivery_id=claim.id, digest_date=job.digest_date)
             except SendFailed:
                 found = None
             if found is not None:
@@ -231,6 +234,8 @@ def _attach_chart(deps: RoundContext, job: Job, digest: Digest, title: str, png:
             file_id = sender.attach_chart(sub, digest, ts=ts, title=title, png=png)
         except SendFailed as exc:
             unsure = exc.unknown
+            if exc.permanent:  # the channel closed to the bot after its message went out
+                _pause(deps, sub, exc)
             if exc.permanent or attempt == CHART_TRIES:
                 if exc.unknown and (landed := sender.find_chart(sub, digest, ts=ts)) is not None:
                     _write(lambda fid=landed: store.record_chart(claim.id, holder, file_id=fid), what)
@@ -256,8 +261,11 @@ def _end_if_final(deps: RoundContext, sub: Subscription, digest: Digest, result:
 
 
 def _pause(deps: RoundContext, sub: Subscription, failure: SendFailed) -> None:
-    """Stop posting where Slack refuses us, and tell the subscriber privately why and how to resume."""
-    deps.store.subscriptions.pause(sub.id, f"slack: {failure.code}")
+    """Stop posting where Slack refuses us, and tell the subscriber privately why and how to resume: once,
+    by whoever paused it (a subscription paused already, say when the bot's removal was reported, is not
+    told again)."""
+    if not deps.store.subscriptions.pause(sub.id, f"slack: {failure.code}"):
+        return
     try:
         deps.sender.tell_paused(sub, failure)
     except Exception:

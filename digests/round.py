@@ -150,6 +150,8 @@ def close_out_days(deps: RoundContext, *, now: datetime | None = None) -> int:
             continue
         missed += 1
         log.warning("digest %s of subscription %s missed: %s", delivery.digest_date, sub.id, reason)
+        if sub.status != "active":  # paused (its subscriber was told how to resume) or ended: no second DM
+            continue
         try:
             deps.sender.tell_missed(sub, delivery.digest_date, reason)
         except Exception:

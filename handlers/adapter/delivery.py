@@ -1,20 +1,38 @@
 """Getting a report into a Slack conversation, including the awkward cases.
 
-Order: the summary message first, then the chart uploaded into its thread (``files_upload_v2`` with
-``channel=`` and ``thread_ts=``), so the channel shows one compact message and the chart is one click
-away. A public channel the bot is not in is joined (``channels:join``); where the bot cannot post at
-all (a private channel or DM it was not invited to), the requester gets the summary privately through
-``response_url`` with the ``/invite @sendstats`` fix.
+Order: the summary message first, then the chart uploaded into its thread (``files.getUploadURLExternal``,
+the bytes, then ``files.completeUploadExternal`` with ``channel_id`` and ``thread_ts``), so the channel
+shows one compact message and the chart is one click away.
+
+Manners:
+
+* **It joins only where someone asked.** A public channel the bot is not in is joined
+  (``channels:join``) only for a request made in that channel (a command, a mention, a button:
+  :meth:`SlackDelivery.joined_retry`); digests and look-ups never join, so a channel that removed the
+  bot stays without it. Where the bot cannot post at all (a private channel or DM it was not invited
+  to), the requester gets the summary privately through ``response_url`` with the ``/invite @sendstats``
+  fix.
+* **A post is made once.** A call that posts is never repeated blindly (no retry handler repeats it:
+  :data:`handlers.adapter.deadline.POSTING_METHODS`). When its answer is lost (a 5xx, a dropped
+  connection, a timeout: :func:`outcome_unknown`), the adapter looks for it (the message by its
+  metadata, the chart by its file id in the thread) and posts again only if it is not there.
+* **It finds only its own.** A look-up matches a message only if this bot wrote it (``auth.test``'s
+  bot and app IDs), it carries this install's key (:class:`Identity`) and it is newer than ``oldest``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from http.client import HTTPException
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -26,6 +44,7 @@ from reports import deadline
 
 log = logging.getLogger(__name__)
 Block = dict[str, Any]
+T = TypeVar("T")
 
 #: Errors that mean "the bot is not a member here" (joinable if the channel is public).
 NOT_MEMBER = {"not_in_channel", "channel_not_found"}
@@ -41,7 +60,34 @@ EXPLANATIONS = {
     "msg_too_long": "the report was too long for one Slack message.",
     "invalid_auth": "my Slack token was rejected; an admin should reinstall the app.",
     "ratelimited": "Slack is rate-limiting me; try again in a minute.",
+    "outcome_unknown": (
+        "Slack did not answer, and I could not check whether it arrived: look in the channel before asking again."
+    ),
+    "upload_lost": "Slack did not answer the upload, and it never arrived.",
 }
+#: Message metadata event type of on-demand reports (digests have their own, in the digests' sender).
+REPORT_EVENT = "sendstats_report"
+#: Seconds before the start of an operation that its look-ups still read: Slack stamps a message with
+#: its own clock, which may be a little behind ours.
+OLDEST_MARGIN = 60.0
+#: Posts of one message tried in all, each after a look-up found the one before had not landed.
+POST_TRIES = 3
+#: Uploads of one chart tried in all, likewise (the look-up waits for Slack to share the file first).
+UPLOAD_TRIES = 2
+#: Look-ups after a lost answer, when the look-up itself gets no answer, before the outcome stays unknown.
+LOOK_TRIES = 3
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SlackApiError):
+        return f"HTTP {getattr(exc.response, 'status_code', '?')} {slack_error(exc)}"
+    return type(exc).__name__
+
+
+def _pause(seconds: float) -> None:
+    """Wait before trying again, never past the operation's deadline."""
+    left = deadline.remaining()
+    time.sleep(max(0.0, seconds if left is None else min(seconds, left - 0.5)))
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -51,6 +97,55 @@ def slack_error(exc: SlackApiError) -> str:
 
 def explain(code: str) -> str:
     return EXPLANATIONS.get(code, f"Slack answered `{code}`.")
+
+
+def outcome_unknown(exc: BaseException) -> bool:
+    """The request went out and nothing says what Slack did with it: a 5xx, a timeout, a dropped
+    connection. Slack may have done the work, so look before doing it again. (A refused connection counts
+    too: urllib does not tell it from one dropped after sending.)"""
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", None)
+        return isinstance(status, int) and status >= 500
+    return isinstance(exc, TimeoutError | urllib.error.URLError | HTTPException | ConnectionError)
+
+
+def _failure(code: str, message: str) -> SlackApiError:
+    """A failure of ours in slack_sdk's shape, so callers handle one kind of error."""
+    return SlackApiError(message, {"ok": False, "error": code})
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who this bot is (``auth.test``: its user, bot and app IDs, its workspace) and the key of this
+    install, which every tagged message carries.
+
+    The key is a hash of the workspace, the app and a random salt kept in this install's database: two
+    deployments of the same Slack app (production and staging, or a copy restored elsewhere) number their
+    digests and reports from the same counters, and the bot and app IDs alone cannot tell their messages
+    apart; the database can, since it is what hands out those numbers. The workspace and app are in the
+    hash so a database restored into another workspace or app does not carry the key along.
+    """
+
+    user_id: str
+    bot_id: str
+    app_id: str | None
+    team_id: str
+    install_key: str
+
+    def wrote(self, message: dict[str, Any]) -> bool:
+        """This bot posted ``message``: its ``bot_id`` is ours, and its ``app_id`` too where both are known."""
+        if not self.bot_id or message.get("bot_id") != self.bot_id:
+            return False
+        app = message.get("app_id")
+        return app is None or self.app_id is None or app == self.app_id
+
+    def uploaded(self, file: dict[str, Any]) -> bool:
+        """This bot uploaded ``file`` (a file object's ``user`` is its uploader)."""
+        return bool(self.user_id) and file.get("user") == self.user_id
+
+
+def install_key(team_id: str, app_id: str, salt: str) -> str:
+    return hashlib.sha256(f"{team_id}:{app_id}:{salt}".encode()).hexdigest()[:16]
 
 
 class DeliveryError(Exception):
@@ -111,6 +206,7 @@ class SlackDelivery:
         history_limit: int = HISTORY_LIMIT,
         share_wait: float = SHARE_WAIT,
         look_interval: float = TIER3_INTERVAL,
+        install_salt: Callable[[], str] | None = None,
     ) -> None:
         self.client: WebClient = client
         self.pacer: ChannelPacer = client.pacer
@@ -125,6 +221,33 @@ class SlackDelivery:
         #: still be in processing, not yet shared): what :meth:`thread_file` waits for.
         self._recent_uploads: dict[tuple[str, str | None, str], float] = {}
         self._uploads_lock = threading.Lock()
+        #: The install's salt (:class:`Identity`), read once; None: the key hashes the workspace and app only.
+        self._install_salt = install_salt
+        self._identity: Identity | None = None
+        self._identity_lock = threading.Lock()
+
+    # -- who we are ------------------------------------------------------------------------------
+
+    def identity(self) -> Identity:
+        """This bot's IDs (one ``auth.test``, then kept) and this install's key (:class:`Identity`)."""
+        with self._identity_lock:
+            if self._identity is None:
+                me = self.client.auth_test()
+                team, app = str(me.get("team_id") or ""), str(me.get("app_id") or "")
+                salt = self._install_salt() if self._install_salt is not None else ""
+                self._identity = Identity(
+                    user_id=str(me.get("user_id") or ""),
+                    bot_id=str(me.get("bot_id") or ""),
+                    app_id=app or None,
+                    team_id=team,
+                    install_key=install_key(team, app or str(me.get("bot_id") or ""), salt),
+                )
+            return self._identity
+
+    def tag(self, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Slack message metadata that finds the message again (:meth:`find_tagged`): ``event_type``, and
+        ``payload`` with this install's key added (``install``)."""
+        return {"event_type": event_type, "event_payload": {**payload, "install": self.identity().install_key}}
 
     # -- small pieces ---------------------------------------------------------------------------
 
@@ -137,8 +260,9 @@ class SlackDelivery:
         thread_ts: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> str:
-        """``chat.postMessage`` (paced); returns the message ts. ``metadata`` (Slack message metadata,
-        ``{"event_type": …, "event_payload": {…}}``) tags the message so it can be found again."""
+        """``chat.postMessage`` (paced), sent once; returns the message ts. ``metadata`` (Slack message metadata,
+        ``{"event_type": …, "event_payload": {…}}``, best made by :meth:`tag`) tags the message so it can be
+        found again."""
         extra = {"metadata": metadata} if metadata is not None else {}
         response = self.client.chat_postMessage(
             channel=channel,
@@ -151,29 +275,116 @@ class SlackDelivery:
         )
         return str(response["ts"])
 
-    def find_tagged(self, channel: str, event_type: str, payload: dict[str, Any], *, limit: int = 100) -> str | None:
-        """The ts of a recent top-level message of ours tagged with ``event_type`` and a payload containing
-        ``payload``, or None. ONE ``conversations.history`` call over the newest ``limit`` messages (at most
-        ``history_limit``) with ``include_all_metadata``, joining a public channel first if need be."""
+    def post_tagged(
+        self,
+        channel: str,
+        *,
+        text: str,
+        metadata: dict[str, Any],
+        oldest: float,
+        blocks: list[Block] | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        """:meth:`post` a message tagged with ``metadata`` so that it lands exactly once: when the answer is
+        lost (:func:`outcome_unknown`), look for it (:meth:`find_tagged`, in ``thread_ts``'s thread if
+        given, newer than ``oldest``) and post again only if it is not there, :data:`POST_TRIES` posts at
+        most. Raises the last failure; ``outcome_unknown`` (a ``SlackApiError``) when the look-ups could
+        not tell whether a post landed."""
+        payload = metadata["event_payload"]
+        for attempt in range(1, POST_TRIES + 1):
+            try:
+                return self.post(channel, text=text, blocks=blocks, thread_ts=thread_ts, metadata=metadata)
+            except Exception as exc:
+                if not outcome_unknown(exc):
+                    raise
+                log.warning("post in %s: no answer (%s); looking for it", channel, _describe(exc))
+                lost = exc
+            found = self._look_again(
+                lambda: self.find_tagged(
+                    channel, metadata["event_type"], payload, oldest=oldest, thread_ts=thread_ts
+                ),
+                lost,
+            )
+            if found is not None:
+                log.info("post in %s had landed before its answer was lost (ts %s)", channel, found)
+                return found
+            if attempt == POST_TRIES:
+                raise lost
+            _pause(float(attempt))
+        raise AssertionError("unreachable")
+
+    def _look_again(self, look: Callable[[], T], lost: BaseException) -> T:
+        """Run a look-up made after ``lost``; when the look-up itself gets no answer, try it again, and in
+        the end fail with ``outcome_unknown``: nobody can say whether the first call landed."""
+        for attempt in range(1, LOOK_TRIES + 1):
+            try:
+                return look()
+            except Exception as exc:
+                if not outcome_unknown(exc):
+                    raise
+                if attempt == LOOK_TRIES:
+                    raise _failure("outcome_unknown", "the answer was lost, and so were the look-ups") from lost
+                _pause(float(attempt))
+        raise AssertionError("unreachable")
+
+    def find_tagged(
+        self,
+        channel: str,
+        event_type: str,
+        payload: dict[str, Any],
+        *,
+        oldest: float | None,
+        thread_ts: str | None = None,
+        limit: int = HISTORY_LIMIT,
+    ) -> str | None:
+        """The ts of a message this bot posted (:meth:`Identity.wrote`) for this install, tagged with
+        ``event_type`` and a payload containing ``payload``, or None.
+
+        ONE call with ``include_all_metadata``: ``conversations.history`` (top-level messages), or
+        ``conversations.replies`` in ``thread_ts``'s thread, over the newest ``limit`` messages (at most
+        ``history_limit``) newer than ``oldest`` (a Unix time). It never joins a channel: a channel the bot
+        is not in gives Slack's ``not_in_channel`` or ``channel_not_found``."""
+        me = self.identity()
+        wanted = {**payload, "install": me.install_key}
         limit = min(limit, self.history_limit)
         with deadline.unless_set(DEFAULT_DEADLINE + self.look_interval):  # room to wait for its turn
-            return self._find_tagged(channel, event_type, payload, limit)
-
-    def _find_tagged(self, channel: str, event_type: str, payload: dict[str, Any], limit: int) -> str | None:
-        def look() -> str | None:
-            response = self.client.conversations_history(channel=channel, limit=limit, include_all_metadata=True)
-            for message in response.get("messages") or []:
+            for message in self._messages(channel, thread_ts, oldest, limit, metadata=True):
                 meta = message.get("metadata") or {}
                 found = meta.get("event_payload") or {}
-                if meta.get("event_type") == event_type and all(found.get(k) == v for k, v in payload.items()):
+                if (
+                    me.wrote(message)
+                    and meta.get("event_type") == event_type
+                    and all(found.get(k) == v for k, v in wanted.items())
+                ):
                     return str(message["ts"])
-            return None
+        return None
 
-        return self.joined_retry(channel, look)
+    def _messages(
+        self, channel: str, thread_ts: str | None, oldest: float | None, limit: int, *, metadata: bool = False
+    ) -> list[dict[str, Any]]:
+        """One page of a channel's history (``thread_ts`` None) or of a thread, newer than ``oldest``."""
+        bound = {"oldest": f"{oldest:.6f}"} if oldest is not None else {}
+        extra = {"include_all_metadata": True} if metadata else {}
+        if thread_ts is None:
+            response = self.client.conversations_history(channel=channel, limit=limit, **bound, **extra)
+        else:
+            response = self.client.conversations_replies(
+                channel=channel, ts=thread_ts, limit=limit, **bound, **extra
+            )
+        return list(response.get("messages") or [])
 
-    def thread_file(self, channel: str, thread_ts: str, filename: str) -> str | None:
-        """The id of a file named ``filename`` shared in ``thread_ts``'s thread, or None: tells whether a
-        chart upload whose answer was lost landed.
+    def thread_file(
+        self,
+        channel: str,
+        thread_ts: str,
+        filename: str,
+        *,
+        file_id: str | None = None,
+        oldest: float | None = None,
+    ) -> str | None:
+        """The id of a file this bot uploaded and shared in ``thread_ts``'s thread (the one with ``file_id``
+        if given, else one named ``filename``), newer than ``oldest``, or None: tells whether a chart upload
+        whose answer was lost landed.
 
         One ``conversations.replies`` call, unless this process made such an upload less than
         ``share_wait`` seconds ago: Slack shares a file only once it has processed it, so a file uploaded
@@ -181,10 +392,12 @@ class SlackDelivery:
         pace) and once more when the wait is over, before answering None.
         """
         with deadline.unless_set(DEFAULT_DEADLINE + self.share_wait + 2 * self.look_interval):
-            return self._thread_file_waiting(channel, thread_ts, filename)
+            return self._thread_file_waiting(channel, thread_ts, filename, file_id, oldest)
 
-    def _thread_file_waiting(self, channel: str, thread_ts: str, filename: str) -> str | None:
-        found = self._thread_file(channel, thread_ts, filename)
+    def _thread_file_waiting(
+        self, channel: str, thread_ts: str, filename: str, file_id: str | None, oldest: float | None
+    ) -> str | None:
+        found = self._thread_file(channel, thread_ts, filename, file_id, oldest)
         ended = self._upload_ended(channel, thread_ts, filename)
         if found is not None or ended is None:
             return found
@@ -193,16 +406,19 @@ class SlackDelivery:
             delay = ended + after - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            found = self._thread_file(channel, thread_ts, filename)
+            found = self._thread_file(channel, thread_ts, filename, file_id, oldest)
             if found is not None:
                 return found
         return None
 
-    def _thread_file(self, channel: str, thread_ts: str, filename: str) -> str | None:
-        response = self.client.conversations_replies(channel=channel, ts=thread_ts, limit=self.history_limit)
-        for message in response.get("messages") or []:
+    def _thread_file(
+        self, channel: str, thread_ts: str, filename: str, file_id: str | None, oldest: float | None
+    ) -> str | None:
+        me = self.identity()
+        for message in self._messages(channel, thread_ts, oldest, self.history_limit):
             for shared in message.get("files") or []:
-                if shared.get("name") == filename:
+                named = shared.get("id") == file_id if file_id else shared.get("name") == filename
+                if named and me.uploaded(shared):
                     return str(shared.get("id"))
         return None
 
@@ -225,34 +441,64 @@ class SlackDelivery:
         png: bytes,
         filename: str,
         title: str,
-        thread_ts: str | None,
+        thread_ts: str,
         alt_text: str | None = None,
-    ) -> str | None:
-        """``files_upload_v2`` into ``thread_ts``; returns the file id. ``alt_text`` is what screen readers
-        say for the image (Slack's ``alt_txt``).
+    ) -> str:
+        """Upload ``png`` into ``thread_ts``'s thread and return its file id. ``alt_text`` is what screen
+        readers say for the image (Slack's ``alt_txt``).
 
-        slack_sdk sends the bytes with plain urllib, whose failures escape as ``URLError``; they are
-        turned into a ``SlackApiError``-like failure here so callers handle one kind of error.
+        Slack's three steps: ``files.getUploadURLExternal`` (a file id and a URL), the bytes to that URL,
+        then ``files.completeUploadExternal`` (shares it). The first two show nothing, so they are simply
+        repeated on failure; the completion is sent once (Slack completes an upload once). When its answer is
+        lost, the thread is searched for that very file id (waiting for Slack to process and share it), and
+        only a file that never arrived is uploaded again, :data:`UPLOAD_TRIES` times in all. Failures are
+        ``SlackApiError``s: Slack's, ``upload_failed`` (the bytes did not get through), ``upload_lost``
+        (no answer, and the file never arrived) or ``outcome_unknown`` (no answer, and the look-ups got
+        none either).
         """
-        try:
-            response = self.client.files_upload_v2(
-                channel=channel, thread_ts=thread_ts, content=png, filename=filename, title=title, alt_txt=alt_text
-            )
-        except SlackApiError as exc:
-            if (getattr(exc.response, "status_code", 200) or 200) >= 500:
-                self._note_upload(channel, thread_ts, filename)  # Slack may have completed it
-            raise
-        except urllib.error.URLError as exc:  # the bytes (or a connection) never got through
-            raise SlackApiError("file bytes upload failed", {"ok": False, "error": "upload_failed"}) from exc
-        except BaseException:  # no answer (a timeout, a dropped connection): it may have landed
-            self._note_upload(channel, thread_ts, filename)
-            raise
-        self._note_upload(channel, thread_ts, filename)
-        files = response.get("files") or [{}]
-        return files[0].get("id")
+        with deadline.unless_set(DEFAULT_DEADLINE):
+            oldest = time.time() - OLDEST_MARGIN
+            for attempt in range(1, UPLOAD_TRIES + 1):
+                file_id = self._send_bytes(png, filename, alt_text)
+                try:
+                    self.client.files_completeUploadExternal(
+                        files=[{"id": file_id, "title": title}], channel_id=channel, thread_ts=thread_ts
+                    )
+                except Exception as exc:
+                    if not outcome_unknown(exc):
+                        raise
+                    self._note_upload(channel, thread_ts, filename)  # it may be in processing
+                    log.warning("upload to %s: no answer (%s); looking for file %s", channel, _describe(exc), file_id)
+                    found = self._look_again(
+                        lambda exc=exc, file_id=file_id: self.thread_file(
+                            channel, thread_ts, filename, file_id=file_id, oldest=oldest
+                        ),
+                        exc,
+                    )
+                    if found is not None:
+                        log.info("upload %s to %s had landed before its answer was lost", found, channel)
+                        return found
+                    if attempt == UPLOAD_TRIES:
+                        raise _failure("upload_lost", "no answer to the upload, and the file never arrived") from exc
+                    continue
+                self._note_upload(channel, thread_ts, filename)
+                return file_id
+        raise AssertionError("unreachable")
+
+    def _send_bytes(self, png: bytes, filename: str, alt_text: str | None) -> str:
+        """Steps one and two of an upload: a file id and URL from Slack, then the bytes to that URL."""
+        step = self.client.files_getUploadURLExternal(filename=filename, length=len(png), alt_txt=alt_text)
+        request = urllib.request.Request(str(step["upload_url"]), data=png, method="POST")
+        try:  # urllib's default opener bounds each socket operation by the deadline (reports.deadline)
+            with urllib.request.urlopen(request, timeout=self.client.timeout) as answer:
+                answer.read()
+        except (urllib.error.URLError, HTTPException, OSError) as exc:
+            raise _failure("upload_failed", "file bytes upload failed") from exc
+        return str(step["file_id"])
 
     def join(self, channel: str) -> bool:
-        """Join a public channel; False when Slack says it can't be joined (private, DM, archived)."""
+        """Join a public channel; False when Slack says it can't be joined (private, DM, archived). Only for
+        a request made in ``channel`` (a command, a mention, a button): never for a digest or a look-up."""
         try:
             self.client.conversations_join(channel=channel)
             log.info("joined channel %s to deliver a report", channel)
@@ -262,7 +508,8 @@ class SlackDelivery:
             return False
 
     def post_joining(self, channel: str, *, text: str, blocks: list[Block] | None = None) -> str:
-        """``post``, joining the channel first if Slack says we're not in it (public channels)."""
+        """``post``, joining the channel first if Slack says we're not in it (public channels): only for a
+        request made in ``channel`` (:meth:`joined_retry`)."""
         return self.joined_retry(channel, lambda: self.post(channel, text=text, blocks=blocks))
 
     def respond_privately(self, response_url: str, *, text: str, blocks: list[Block] | None = None) -> bool:
@@ -283,16 +530,28 @@ class SlackDelivery:
         try:
             self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, thread_ts=thread_ts)
             return True
-        except SlackApiError as exc:
+        except Exception as exc:
+            if outcome_unknown(exc):  # no look-up can see an ephemeral: a second one would be a repeat
+                log.warning("ephemeral to %s in %s: no answer (%s); taken as shown", user_id, channel, _describe(exc))
+                return True
+            if not isinstance(exc, SlackApiError):
+                raise
             log.info("ephemeral to %s in %s refused: %s", user_id, channel, slack_error(exc))
             return False
 
     def direct_message(self, user_id: str, *, text: str) -> bool:
-        """A DM from the app (posting to a user ID opens the app's DM with them). False when Slack refuses."""
+        """A DM from the app (posting to a user ID opens the app's DM with them). False when Slack refuses.
+        A lost answer counts as sent: reading the DM back would need ``im:history``, and a repeat could be
+        a second DM."""
         try:
             self.post(user_id, text=text)
             return True
-        except SlackApiError as exc:
+        except Exception as exc:
+            if outcome_unknown(exc):
+                log.warning("DM to %s: no answer (%s); taken as sent", user_id, _describe(exc))
+                return True
+            if not isinstance(exc, SlackApiError):
+                raise
             log.info("DM to %s refused: %s", user_id, slack_error(exc))
             return False
 
@@ -317,8 +576,12 @@ class SlackDelivery:
 
     # -- the whole report -----------------------------------------------------------------------
 
-    def joined_retry(self, channel: str, action: Any) -> Any:
-        """Run ``action``; if Slack says we're not a member, join (public channels) and run it again."""
+    def joined_retry(self, channel: str, action: Callable[[], T]) -> T:
+        """Run ``action``; if Slack says we're not a member, join (public channels) and run it again.
+
+        Only for a request made in ``channel``: someone there asked (a command, a mention, a button), which
+        Slack's guidelines accept as a reason to join. Digests never join: a channel that removed the bot
+        has it back only when someone there asks for it (or invites it)."""
         try:
             return action()
         except SlackApiError as exc:
@@ -338,18 +601,23 @@ class SlackDelivery:
         thread_ts: str | None = None,
         response_url: str | None = None,
         alt_text: str | None = None,
+        request_id: str | None = None,
     ) -> Delivered:
         """Summary message, then the chart in its thread (``alt_text``: the chart's screen-reader text).
         Raises :class:`DeliveryError` only when nothing could be delivered anywhere (no ``response_url`` to
         fall back on).
 
-        The summary and the chart, with their retries and rate-limit waits, get ``self.patience`` seconds
-        in all (one deadline). A chart that still fails leaves ``chart_missing`` set, and a note in the
-        thread says why (its own call, after that deadline): the summary is never posted again for it.
+        The summary is tagged with message metadata (:data:`REPORT_EVENT`, ``request_id``: one per request,
+        made here unless given) and posted once: a lost answer is looked up before any second post
+        (:meth:`post_tagged`); so is a lost upload answer (:meth:`upload`). The summary and the chart, with
+        their retries and rate-limit waits, get ``self.patience`` seconds in all (one deadline). A chart
+        that still fails leaves ``chart_missing`` set, and a note in the thread says why (its own call,
+        after that deadline): the summary is never posted again for it.
         """
+        request_id = request_id or uuid.uuid4().hex
         with deadline.within(self.patience):
             result, chart_error = self._deliver(
-                channel, text, blocks, png, filename, title, thread_ts, response_url, alt_text
+                channel, text, blocks, png, filename, title, thread_ts, response_url, alt_text, request_id
             )
         if chart_error is not None:
             self._explain_missing_chart(channel, thread_ts or result.ts, chart_error)
@@ -359,8 +627,8 @@ class SlackDelivery:
         hint = INVITE_HINT if code in NOT_MEMBER else f"The chart could not be attached: {explain(code)}"
         try:
             self.post(channel, text=f"📈 {hint}", thread_ts=reply_to)
-        except SlackApiError:
-            log.warning("could not explain the missing chart in %s", channel)
+        except Exception as exc:  # a note, sent once: a lost answer is not looked up
+            log.warning("could not explain the missing chart in %s: %s", channel, _describe(exc))
 
     def _deliver(
         self,
@@ -372,16 +640,22 @@ class SlackDelivery:
         title: str,
         thread_ts: str | None,
         response_url: str | None,
-        alt_text: str | None = None,
+        alt_text: str | None,
+        request_id: str,
     ) -> tuple[Delivered, str | None]:
         """What landed, and Slack's error when the chart upload failed."""
         result = Delivered(channel=channel, chart_wanted=png is not None)
+        oldest = time.time() - OLDEST_MARGIN
         try:
+            metadata = self.tag(REPORT_EVENT, {"request_id": request_id})
             result.ts = self.joined_retry(
-                channel, lambda: self.post(channel, text=text, blocks=blocks, thread_ts=thread_ts)
+                channel,
+                lambda: self.post_tagged(
+                    channel, text=text, blocks=blocks, thread_ts=thread_ts, metadata=metadata, oldest=oldest
+                ),
             )
-        except SlackApiError as exc:
-            code = slack_error(exc)
+        except Exception as exc:
+            code = self._code(exc)
             log.warning("posting report to %s failed: %s", channel, code)
             if response_url and code in NOT_MEMBER | {"is_archived"}:
                 note = {
@@ -396,6 +670,7 @@ class SlackDelivery:
         if png is None:
             return result, None
         reply_to = thread_ts or result.ts
+        assert reply_to is not None
         try:
             result.file_id = self.joined_retry(
                 channel,
@@ -403,9 +678,19 @@ class SlackDelivery:
                     channel, png=png, filename=filename, title=title, thread_ts=reply_to, alt_text=alt_text
                 ),
             )
-        except SlackApiError as exc:
-            code = slack_error(exc)
+        except Exception as exc:
+            code = self._code(exc)
             log.warning("chart upload to %s failed: %s", channel, code)
             result.problems.append(code)
             return result, code
         return result, None
+
+    @staticmethod
+    def _code(exc: Exception) -> str:
+        """Slack's error code of a failed delivery step; ``outcome_unknown`` for an answer that never came.
+        Anything else is a bug, raised again."""
+        if isinstance(exc, SlackApiError):
+            return "outcome_unknown" if outcome_unknown(exc) else slack_error(exc)
+        if outcome_unknown(exc):
+            return "outcome_unknown"
+        raise exc

@@ -1,30 +1,42 @@
 """The Slack side of the digest round: :class:`digests.ports.DigestSender` built on the adapter.
 
-Block Kit comes from ``handlers.layout``; posting, pacing and joins from ``handlers.adapter``. Slack's
-error codes become :class:`digests.ports.SendFailed` here, in one place, and so do lost answers
-(timeouts, dropped connections, 5xx), marked ``unknown``: Slack may have done the work.
+Block Kit comes from ``handlers.layout``; posting and pacing from ``handlers.adapter``. Slack's error
+codes become :class:`digests.ports.SendFailed` here, in one place, and so do lost answers (timeouts,
+dropped connections, 5xx), marked ``unknown``: Slack may have done the work.
 
-Each digest message carries Slack message metadata (:data:`EVENT_TYPE`, the delivery id), so that
-after a lost answer or a crash one ``conversations.history`` call tells whether it landed.
+Each digest message carries Slack message metadata (:data:`EVENT_TYPE`, the delivery id and the install's
+key), so that after a lost answer or a crash one ``conversations.history`` call, bounded to the digest
+day, tells whether it landed; only a message this bot wrote counts.
+
+A digest never joins a channel. Where the bot is not a member (it was removed, or never invited to a
+private channel) Slack refuses the post, the look-up and the chart alike (``not_in_channel``,
+``channel_not_found``), which is permanent: the round pauses the subscription and its subscriber is told
+privately how to resume.
 """
 
 from __future__ import annotations
 
 import logging
-import urllib.error
 from collections.abc import Callable
-from datetime import date
-from http.client import HTTPException
+from datetime import date, datetime, time
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
 from digests.ports import Posted, SendFailed
 from digests.records import Subscription
-from handlers.adapter.delivery import INVITE_HINT, NOT_MEMBER, PERMANENT, SlackDelivery, explain, slack_error
+from handlers.adapter.delivery import (
+    NOT_MEMBER,
+    OLDEST_MARGIN,
+    PERMANENT,
+    SlackDelivery,
+    explain,
+    outcome_unknown,
+    slack_error,
+)
 from handlers.layout.alt_text import chart_alt_text
-from handlers.layout.blocks import mrkdwn
-from handlers.layout.digest_blocks import digest_blocks, digest_text
+from handlers.layout.digest_blocks import digest_blocks, digest_text, paused_text, short_subject
 from reports.daily import Digest
 from reports.kinds.registry import kind_of
 from reports.views import short_day
@@ -42,13 +54,22 @@ def _slack(step: Callable[[], T]) -> T:
     try:
         return step()
     except SlackApiError as exc:
-        status = getattr(exc.response, "status_code", 200) or 200
-        code = slack_error(exc)
-        if status >= 500:
+        if outcome_unknown(exc):
+            status = getattr(exc.response, "status_code", None)
             raise SendFailed(f"http_{status}", permanent=False, unknown=True) from exc
-        raise SendFailed(code, permanent=code in PERMANENT, explanation=explain(code)) from exc
-    except (TimeoutError, urllib.error.URLError, HTTPException, ConnectionError) as exc:
+        code = slack_error(exc)
+        unknown = code == "outcome_unknown"  # the adapter's look-ups could not tell either
+        raise SendFailed(code, permanent=code in PERMANENT, explanation=explain(code), unknown=unknown) from exc
+    except Exception as exc:
+        if not outcome_unknown(exc):
+            raise
         raise SendFailed(f"no answer ({type(exc).__name__})", permanent=False, unknown=True) from exc
+
+
+def day_start(sub: Subscription, day: date) -> float:
+    """The Unix time at which ``day`` began where the subscriber lives, less :data:`OLDEST_MARGIN`: no
+    digest of that day can be older (the look-ups' ``oldest``)."""
+    return datetime.combine(day, time(), ZoneInfo(sub.timezone)).timestamp() - OLDEST_MARGIN
 
 
 def chart_filename(sub: Subscription, digest: Digest) -> str:
@@ -59,15 +80,6 @@ def chart_alt_text_of(digest: Digest, title: str) -> str:
     """The digest chart's screen-reader sentence: its series, ``title`` and the days it covers."""
     series = kind_of(digest.target.kind).chart_series
     return chart_alt_text(series, title, digest.span.start, digest.span.end)
-
-
-def _what(sub: Subscription) -> str:
-    """``send `x``` / ``campaign `y``` / ``Canvas `z``` for messages about a subscription."""
-    return mrkdwn(kind_of(sub.kind).short_reference(sub.target))
-
-
-def _resubscribe(sub: Subscription) -> str:
-    return f"/sendstats subscribe {kind_of(sub.kind).args(sub.target)}"
 
 
 class SlackDigestSender:
@@ -89,25 +101,16 @@ class SlackDigestSender:
         view = kind_of(sub.kind).digest_view(digest, title=title)
         blocks = digest_blocks(view, subscription_id=sub.id, chart_in_thread=chart_follows)
         text = digest_text(view)
-        metadata = {
-            "event_type": EVENT_TYPE,
-            "event_payload": {
-                "delivery_id": delivery_id,
-                "subscription_id": sub.id,
-                "digest_date": digest_date.isoformat(),
-            },
-        }
-        ts = _slack(
-            lambda: self.delivery.joined_retry(
-                sub.channel_id, lambda: self.delivery.post(sub.channel_id, text=text, blocks=blocks, metadata=metadata)
-            )
-        )
+        payload = {"delivery_id": delivery_id, "subscription_id": sub.id, "digest_date": digest_date.isoformat()}
+        metadata = _slack(lambda: self.delivery.tag(EVENT_TYPE, payload))
+        ts = _slack(lambda: self.delivery.post(sub.channel_id, text=text, blocks=blocks, metadata=metadata))
         return Posted(ts=ts)
 
-    def find_message(self, sub: Subscription, *, delivery_id: int) -> Posted | None:
+    def find_message(self, sub: Subscription, *, delivery_id: int, digest_date: date) -> Posted | None:
+        oldest = day_start(sub, digest_date)
         ts = _slack(
             lambda: self.delivery.find_tagged(
-                sub.channel_id, EVENT_TYPE, {"delivery_id": delivery_id}, limit=HISTORY_LIMIT
+                sub.channel_id, EVENT_TYPE, {"delivery_id": delivery_id}, oldest=oldest, limit=HISTORY_LIMIT
             )
         )
         return Posted(ts=ts) if ts else None
@@ -117,35 +120,31 @@ class SlackDigestSender:
         label = f"{title} · through {short_day(digest.day)}"
         alt = chart_alt_text_of(digest, title)
         return _slack(
-            lambda: self.delivery.joined_retry(
-                sub.channel_id,
-                lambda: self.delivery.upload(
-                    sub.channel_id, png=png, filename=filename, title=label, thread_ts=ts, alt_text=alt
-                ),
+            lambda: self.delivery.upload(
+                sub.channel_id, png=png, filename=filename, title=label, thread_ts=ts, alt_text=alt
             )
         )
 
     def find_chart(self, sub: Subscription, digest: Digest, *, ts: str) -> str | None:
-        return _slack(lambda: self.delivery.thread_file(sub.channel_id, ts, chart_filename(sub, digest)))
+        filename = chart_filename(sub, digest)
+        return _slack(lambda: self.delivery.thread_file(sub.channel_id, ts, filename, oldest=float(ts)))
 
     def note_missing_chart(self, sub: Subscription, *, ts: str, failure: SendFailed) -> None:
-        hint = INVITE_HINT if failure.code in NOT_MEMBER else f"The chart could not be attached: {failure.explanation}"
+        if failure.code in NOT_MEMBER:  # the channel is closed to the bot: its subscriber is told privately
+            log.info("no note about the missing chart in %s: %s", sub.channel_id, failure.code)
+            return
+        hint = f"The chart could not be attached: {failure.explanation}"
         try:
             self.delivery.post(sub.channel_id, text=f"📈 {hint}", thread_ts=ts)
-        except SlackApiError:
-            log.warning("could not explain the missing chart in %s", sub.channel_id)
+        except Exception as exc:  # a note, sent once
+            log.warning("could not explain the missing chart in %s: %s", sub.channel_id, type(exc).__name__)
 
     def tell_paused(self, sub: Subscription, failure: SendFailed) -> None:
-        text = (
-            f"⏸️ I paused your sendstats digest #{sub.id} ({_what(sub)}) for <#{sub.channel_id}>: "
-            f"{failure.explanation} To resume, invite me to the channel (`/invite @sendstats`) and run "
-            f"`{_resubscribe(sub)}` there again."
-        )
-        self.delivery.post(sub.created_by, text=text)
+        self.delivery.post(sub.created_by, text=paused_text(sub, failure.explanation))
 
     def tell_missed(self, sub: Subscription, day: date, reason: str) -> None:
         text = (
-            f"⚠️ Your sendstats digest #{sub.id} ({_what(sub)}) for {short_day(day)} could not be posted "
+            f"⚠️ Your sendstats digest #{sub.id} ({short_subject(sub)}) for {short_day(day)} could not be posted "
             f"in <#{sub.channel_id}> before the day ended ({reason}). I kept trying all day. To post it now, an "
             f"operator can run `python -m bot digest --date {day.isoformat()}`."
         )

@@ -70,3 +70,23 @@ def subject(sub: Subscription) -> str:
 def ends_text(sub: Subscription) -> str:
     """When the digests stop: a date for sends, a rule for campaigns and Canvases."""
     return kind_of(sub.kind).ends_text(sub.ends_on)
+
+
+def short_subject(sub: Subscription) -> str:
+    """``send `x``` / ``campaign `y``` / ``Canvas `z``` in sentences about a subscription."""
+    return mrkdwn(kind_of(sub.kind).short_reference(sub.target))
+
+
+def resume_command(sub: Subscription) -> str:
+    """The command that resumes a paused subscription as it was: re-subscribing the same target in the same
+    channel keeps its id and takes the time and zone given, so both are spelled out."""
+    args = kind_of(sub.kind).args(sub.target)
+    return f"/sendstats subscribe {args} at {sub.hour:02d}:{sub.minute:02d} {sub.timezone}"
+
+
+def paused_text(sub: Subscription, why: str) -> str:
+    """The DM telling a subscriber their digest is paused, ``why`` (a sentence), and how to resume it."""
+    return (
+        f"⏸️ I paused your sendstats digest #{sub.id} ({short_subject(sub)}) for <#{sub.channel_id}>: {why} "
+        f"To resume it, invite me back (`/invite @sendstats`) and run `{resume_command(sub)}` in that channel."
+    )
