@@ -11,7 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, S
 
 from handlers.adapter.ratelimit import PacedWebClient
 from handlers.deps import Deps
-from handlers.listeners import actions, commands, home, mentions, options, views
+from handlers.listeners import actions, channels, commands, home, mentions, options, views
 
 
 def make_slack_client(
@@ -54,4 +54,5 @@ def create_app(client: WebClient, signing_secret: str, deps: Deps, *, verify_tok
     home.register(app, deps)
     options.register(app, deps)
     views.register(app, deps)
+    channels.register(app, deps)
     return app

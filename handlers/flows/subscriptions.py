@@ -123,8 +123,11 @@ def _subscribe(deps: Deps, request: SubscribeRequest, origin: Origin, team_id: s
 
 
 def confirm_or_cancel(deps: Deps, origin: Origin, sub: Subscription, text: str) -> None:
-    """Post the confirmation in the channel; a channel the bot cannot post in cancels the subscription
-    (it could never deliver there) and tells the requester privately how to fix it."""
+    """Join the channel (a subscribe is someone asking for the bot there; digests never join by themselves)
+    and post the confirmation in it; a channel the bot cannot post in cancels the subscription (it could
+    never deliver there) and tells the requester privately how to fix it."""
+    if origin.channel.startswith("C"):  # public (or a private one made since 2021: Slack refuses the join)
+        deps.delivery.join(origin.channel)
     try:
         deps.delivery.post_joining(origin.channel, text=text)
     except SlackApiError as exc:

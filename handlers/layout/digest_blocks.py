@@ -88,5 +88,5 @@ def paused_text(sub: Subscription, why: str) -> str:
     """The DM telling a subscriber their digest is paused, ``why`` (a sentence), and how to resume it."""
     return (
         f"⏸️ I paused your sendstats digest #{sub.id} ({short_subject(sub)}) for <#{sub.channel_id}>: {why} "
-        f"To resume it, invite me back (`/invite @sendstats`) and run `{resume_command(sub)}` in that channel."
+        f"To resume it, invite me to <#{sub.channel_id}> (`/invite @sendstats`) and run `{resume_command(sub)}` there."
     )

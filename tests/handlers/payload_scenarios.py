@@ -96,7 +96,9 @@ class Recorder:
             return [self._normal(v, key) for v in value]
         if key in _TS_KEYS and isinstance(value, str) and value:
             return self._ts.setdefault(value, f"<ts{len(self._ts) + 1}>")
-        if key in ("id", "trigger_id", "response_url", "view_id", "hash") and isinstance(value, str):
+        if key in ("id", "trigger_id", "response_url", "view_id", "hash", "request_id", "install") and isinstance(
+            value, str
+        ):
             return f"<{key}>"
         if isinstance(value, str):
             return _RESPONSE_URL.sub("<response_url>", value)

@@ -114,8 +114,9 @@ def test_quiet_days_are_counted_from_the_subscription_and_14_end_it(bot: BotUnde
     assert bot.slack.files == []
 
     store = bot.runtime.store
+    bot.slack.add_channel("C_QUIET")  # another channel the bot is in
     old, _ = store.subscriptions.upsert(
-        team_id="T1", channel_id="C_NOTMEMBER", kind="campaign", object_id="cmp-quiet", send_id="", hour=9, minute=0,
+        team_id="T1", channel_id="C_QUIET", kind="campaign", object_id="cmp-quiet", send_id="", hour=9, minute=0,
         timezone="UTC", created_by="U1", first_day=TODAY - timedelta(days=20), ends_on=OPEN_END,
         now=datetime.now(UTC) - timedelta(days=20),
     )

@@ -204,26 +204,32 @@ def test_slack_429_on_post_is_retried(bot: BotUnderTest) -> None:
     assert len(bot.slack.messages_in("C_PUBLIC")) >= 1
 
 
-def test_public_channel_without_bot_is_joined_for_the_chart(bot: BotUnderTest) -> None:
+def test_a_public_channel_without_the_bot_is_joined_for_a_report_asked_there(bot: BotUnderTest) -> None:
     bot.command(f"{CAMPAIGN} {SEND}", channel_id="C_NOTMEMBER")
-    bot.slack.wait_for("files.completeUploadExternal", count=2)
+    bot.slack.wait_for("files.completeUploadExternal")
     bot.idle()
+    posts = bot.slack.calls_to("chat.postMessage")
+    assert [c.response["ok"] for c in posts] == [False, True]  # not_in_channel, then joined and posted
     assert len(bot.slack.calls_to("conversations.join")) == 1
     [share] = bot.slack.files
     assert share.channel == "C_NOTMEMBER"
 
 
-def test_public_channel_without_chat_write_public_is_joined_first(bot: BotUnderTest) -> None:
-    bot.slack.chat_write_public = False
+def test_an_install_still_holding_chat_write_public_joins_for_the_chart(bot: BotUnderTest) -> None:
+    bot.slack.chat_write_public = True  # an install made from an older manifest
     try:
         bot.command(f"{CAMPAIGN} {SEND}", channel_id="C_NOTMEMBER")
-        bot.slack.wait_for("files.completeUploadExternal")
+        bot.slack.wait_for("files.completeUploadExternal", count=2)
         bot.idle()
     finally:
-        bot.slack.chat_write_public = True
-    posts = bot.slack.calls_to("chat.postMessage")
-    assert [c.response["ok"] for c in posts] == [False, True]
-    assert bot.slack.files[0].channel == "C_NOTMEMBER"
+        bot.slack.chat_write_public = False
+    assert [c.response["ok"] for c in bot.slack.calls_to("chat.postMessage")] == [True]
+    assert [c.response.get("error") for c in bot.slack.calls_to("files.completeUploadExternal")] == [
+        "not_in_channel",
+        None,
+    ]
+    assert len(bot.slack.calls_to("conversations.join")) == 1
+    assert bot.slack.files[-1].channel == "C_NOTMEMBER"
 
 
 @pytest.mark.parametrize("channel", ["G_PRIVATE", "D_USER"])

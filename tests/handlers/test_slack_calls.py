@@ -49,8 +49,19 @@ METHOD_SCOPES: dict[str, set[str]] = {
 FEATURE_SCOPES: dict[str, str] = {
     "commands": "the /sendstats slash command (features.slash_commands)",
     "app_mentions:read": "the app_mention event (settings.event_subscriptions.bot_events)",
-    # posting (chat.postMessage) in a public channel the bot has not joined
-    "chat:write.public": "chat.postMessage in public channels the bot is not a member of",
+    # the events that say the bot was removed (https://docs.slack.dev/reference/events/<event>, "Required
+    # scopes"): channel_left needs channels:read, group_left groups:read, and member_left_channel either
+    # (private channels' only with groups:read)
+    "channels:read": "the channel_left and member_left_channel events (public channels)",
+    "groups:read": "the group_left and member_left_channel events (private channels)",
+}
+#: Bot events the manifest subscribes to, and the feature scope each needs.
+EVENT_SCOPES: dict[str, set[str]] = {
+    "app_mention": {"app_mentions:read"},
+    "app_home_opened": set(),
+    "channel_left": {"channels:read"},
+    "group_left": {"groups:read"},
+    "member_left_channel": {"channels:read", "groups:read"},
 }
 
 _API_CALL = re.compile(r"""api_call\(\s*["']([a-zA-Z.]+)["']""")
@@ -123,7 +134,25 @@ def test_every_manifest_scope_is_needed_and_every_call_has_its_scopes() -> None:
 def test_the_features_behind_the_feature_scopes_are_in_the_manifest() -> None:
     manifest = yaml.safe_load((REPO / "manifest.yml").read_text())
     assert manifest["features"]["slash_commands"]
-    assert "app_mention" in manifest["settings"]["event_subscriptions"]["bot_events"]
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert sorted(events) == sorted(EVENT_SCOPES), "a bot event without its scopes in EVENT_SCOPES, or the reverse"
+    needed = {scope for event in events for scope in EVENT_SCOPES[event]}
+    assert needed <= set(manifest_bot_scopes()), "a bot event whose scope manifest.yml lacks"
+    assert needed | {"commands"} == set(FEATURE_SCOPES), "a feature scope no event or feature needs"
+
+
+def test_every_subscribed_event_has_a_listener() -> None:
+    """Each bot event of the manifest is handled by a listener (``@app.event("<name>")``)."""
+    manifest = yaml.safe_load((REPO / "manifest.yml").read_text())
+    source = "\n".join(p.read_text() for p in sorted((REPO / "handlers/listeners").glob("*.py")))
+    for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        assert f'@app.event("{event}")' in source, f"no listener for the {event} event"
+
+
+def test_no_scope_lets_the_bot_post_where_it_is_not_a_member() -> None:
+    """Without chat:write.public a channel that removed the bot refuses its posts (not_in_channel), as a
+    private channel does (channel_not_found): digests pause in both, and a request made there joins."""
+    assert "chat:write.public" not in manifest_bot_scopes()
 
 
 def test_direct_messages_go_through_chat_post_message_to_the_user_id() -> None:
