@@ -30,7 +30,7 @@ REMOVED = "the bot was removed from the channel"
 OUTAGE_PATIENCE = 120.0
 
 
-def bot_removed(deps: Deps, channel: str, *, by: str | None) -> int:
+def bot_removed(deps: Deps, channel: str, by: str | None) -> int:
     """Pause every active digest of ``channel`` and DM each subscriber how to resume it; returns how many
     this call paused. ``by`` is who removed the bot, when Slack says."""
     retrying = Retrying(

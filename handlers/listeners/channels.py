@@ -28,7 +28,7 @@ def handle_left(deps: Deps, event: dict[str, Any]) -> None:
         log.warning("%s without a channel; nothing to pause", event.get("type"))
         return
     log.info("removed from %s (%s, by %s)", channel, event.get("type"), by or "someone")
-    deps.later(bot_removed, deps, channel, by=by if isinstance(by, str) and by else None)
+    deps.later(bot_removed, deps, channel, by if isinstance(by, str) and by else None)
 
 
 def register(app: App, deps: Deps) -> None:
