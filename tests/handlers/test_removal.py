@@ -10,8 +10,8 @@ import pytest
 
 from digests.round import run_round
 from fakes.settings import SIGNING_SECRET
-from fakes.signing import event_body, post_signed
 from fakes.signing import JSON as JSON_CONTENT
+from fakes.signing import event_body, post_signed
 from handlers.flows.removal import REMOVED
 from tests.harness import CAMPAIGN, SEND, BotUnderTest, make_subscription, message_text
 
