@@ -826,7 +826,14 @@ class SlackFake:
         with self._cond:
             faults = self._faults.get(method)
             fault = faults.pop(0) if faults else None
+            born = self._generation
         reply = self._fault_reply(method, fault) if fault else self._tier_reply(method, params, headers) or handle()
+        with self._cond:
+            lost = self._lost.get(method)
+            loss = lost.pop(0) if lost and not fault and self._took_effect(reply) else None
+        if loss is not None:  # it took effect; its answer does not arrive
+            failed = {"ok": False, "error": "internal_error"}
+            reply = _Reply(0, b"", drop=True) if loss == 0 else _json_reply(failed, loss)
         with self._cond:
             late = self._late.get(method)
             hold = late.pop(0) if late else 0.0
@@ -834,16 +841,11 @@ class SlackFake:
                 generation, until = self._late_release, time.monotonic() + hold
                 while self._late_release == generation and time.monotonic() < until:
                     self._cond.wait(until - time.monotonic())
-        with self._cond:
-            lost = self._lost.get(method)
-            loss = lost.pop(0) if lost and not fault and self._took_effect(reply) else None
-        if loss is not None:  # it took effect; its answer does not arrive
-            failed = {"ok": False, "error": "internal_error"}
-            reply = _Reply(0, b"", drop=True) if loss == 0 else _json_reply(failed, loss)
         call.status = reply.status
         call.response = self._decode_reply(reply) if not reply.drop else None
         with self._cond:
-            self.calls.append(call)
+            if self._generation == born:  # a call answered after a reset belongs to the forgotten past
+                self.calls.append(call)
             self._cond.notify_all()
         return reply
 
