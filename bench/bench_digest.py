@@ -13,7 +13,7 @@ The round is ``digests.round.run_round`` on the shipped wiring (``build_runtime(
 ``runtime.start(scheduler=False)``), with every subscription made by ``Subscriptions.upsert`` as
 ``tests/test_processes.py`` does. It runs as ``python -m bot digest --date TODAY`` would: each send is
 fetched once, each (send, day) chart drawn once in the render pool, each digest posted with
-``chat.postMessage`` plus ``files_upload_v2`` in its thread.
+``chat.postMessage`` plus an upload (three steps) in its thread.
 
 The Slack fake and the sample Braze server run in a child process (spawn), not in this one: their request
 threads would otherwise take this process's GIL, and the fake keeps every PNG it receives, which would land
@@ -313,7 +313,7 @@ def instrument(runtime: Runtime) -> Timers:
     timers.wrap(deps.delivery, "deliver_report", "deliver_report")
     timers.wrap(deps.delivery.pacer, "wait", "pacer.wait (1 msg/s/channel)")
     timers.wrap(deps.delivery.client, "chat_postMessage", "slack chat.postMessage")
-    timers.wrap(deps.delivery.client, "files_upload_v2", "slack files_upload_v2 (3 calls)")
+    timers.wrap(deps.delivery, "upload", "slack upload (3 steps)")
     return timers
 
 

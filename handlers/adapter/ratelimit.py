@@ -1,6 +1,6 @@
 """A Slack client that paces itself to Slack's rate-limit tiers and waits out 429s.
 
-Every Web API call, including the three that ``files_upload_v2`` makes, passes through
+Every Web API call, including an upload's steps (and the three that ``files_upload_v2`` makes), passes through
 :meth:`PacedWebClient.api_call`. There it first takes a token from its method's per-workspace bucket
 (and, for ``chat.postMessage``, from the channel's bucket), so a digest round's 100 uploads are spread
 to Tier 4's pace instead of being refused. If Slack still answers 429, the whole bucket is held for

@@ -155,3 +155,35 @@ def test_socket_mode_bot_reconnects_when_slack_refreshes_or_disables_the_link_an
     assert [r.query["length"] for r in braze.series_requests()] == ["7", "14", "30"]
     log = bot.log.read_text()
     assert "Traceback" not in log and socket.app_token not in log
+
+
+def test_socket_mode_bot_pauses_a_channels_digests_when_slack_says_it_was_removed(
+    fakes: tuple[SlackFake, SampleBraze], tmp_path: Path
+) -> None:
+    """The removal event comes over the websocket (no Request URL in Socket Mode): the subscriber is told
+    at once, by DM, how to resume, and nothing more is said in the channel."""
+    slack, braze = fakes
+    socket = slack.socket_mode
+    env = process_env(
+        slack, braze, f"sqlite:///{tmp_path / 'db.sqlite'}", SLACK_APP_TOKEN=socket.app_token, SCHEDULER="off"
+    )
+    bot = ServedBot(env, tmp_path, tmp_path / "log")
+    try:
+        bot.wait_ready()
+        socket.wait_connected()
+        text = f"subscribe {CAMPAIGN} {SEND} at 08:15 Europe/Berlin"
+        body = slash_command_body(text, response_url=slack.new_response_url())
+        ack = socket.wait_ack(socket.deliver("slash_commands", dict(parse_qsl(body.decode()))))
+        assert "Checking" in ack["payload"]["text"]
+        slack.wait_for("chat.postMessage", timeout=30)  # the confirmation, in the channel
+        slack.send_events_to(None)  # Socket Mode: events come over the websocket
+        [sent] = slack.remove_bot("C_PUBLIC", by="U2")
+        assert sent["event"]["type"] == "channel_left"
+        slack.wait_for("chat.postMessage", count=2, timeout=30)
+        [told] = slack.messages_in("DU1")
+        assert f"`/sendstats subscribe {CAMPAIGN} {SEND} at 08:15 Europe/Berlin`" in told["text"]
+        assert "<@U2> removed me" in told["text"]
+        assert len(slack.messages_in("C_PUBLIC")) == 1  # the confirmation alone
+    finally:
+        assert bot.stop() == 0
+    assert "Traceback" not in bot.log.read_text()
