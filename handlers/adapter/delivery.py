@@ -31,6 +31,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from http.client import HTTPException
 from typing import Any, TypeVar
 
@@ -64,6 +65,7 @@ EXPLANATIONS = {
         "Slack did not answer, and I could not check whether it arrived: look in the channel before asking again."
     ),
     "upload_lost": "Slack did not answer the upload, and it never arrived.",
+    "no_answer": "Slack did not answer; try again in a minute.",
 }
 #: Message metadata event type of on-demand reports (digests have their own, in the digests' sender).
 REPORT_EVENT = "sendstats_report"
@@ -288,8 +290,8 @@ class SlackDelivery:
         """:meth:`post` a message tagged with ``metadata`` so that it lands exactly once: when the answer is
         lost (:func:`outcome_unknown`), look for it (:meth:`find_tagged`, in ``thread_ts``'s thread if
         given, newer than ``oldest``) and post again only if it is not there, :data:`POST_TRIES` posts at
-        most. Raises the last failure; ``outcome_unknown`` (a ``SlackApiError``) when the look-ups could
-        not tell whether a post landed."""
+        most. Raises Slack's refusal, ``no_answer`` when no post was answered and none landed, or
+        ``outcome_unknown`` when the look-ups could not tell whether a post landed (all ``SlackApiError``s)."""
         payload = metadata["event_payload"]
         for attempt in range(1, POST_TRIES + 1):
             try:
@@ -308,22 +310,24 @@ class SlackDelivery:
             if found is not None:
                 log.info("post in %s had landed before its answer was lost (ts %s)", channel, found)
                 return found
-            if attempt == POST_TRIES:
-                raise lost
+            if attempt == POST_TRIES:  # each post went unanswered, and none of them landed
+                raise _failure("no_answer", f"{POST_TRIES} posts unanswered, none landed") from lost
             _pause(float(attempt))
         raise AssertionError("unreachable")
 
     def _look_again(self, look: Callable[[], T], lost: BaseException) -> T:
-        """Run a look-up made after ``lost``; when the look-up itself gets no answer, try it again, and in
-        the end fail with ``outcome_unknown``: nobody can say whether the first call landed."""
+        """Run a look-up made after ``lost``; when the look-up itself gets no answer, try it again. If no
+        look-up answers, or Slack refuses it (say ``not_in_channel``: never a reason to join and post again),
+        fail with ``outcome_unknown``: nobody can say whether the first call landed."""
         for attempt in range(1, LOOK_TRIES + 1):
             try:
                 return look()
             except Exception as exc:
-                if not outcome_unknown(exc):
+                if not outcome_unknown(exc) and not isinstance(exc, SlackApiError):
                     raise
-                if attempt == LOOK_TRIES:
-                    raise _failure("outcome_unknown", "the answer was lost, and so were the look-ups") from lost
+                if attempt == LOOK_TRIES or not outcome_unknown(exc):
+                    log.warning("could not tell whether a call landed: the look-up failed (%s)", _describe(exc))
+                    raise _failure("outcome_unknown", "the answer was lost, and the look-ups failed") from lost
                 _pause(float(attempt))
         raise AssertionError("unreachable")
 
@@ -448,9 +452,9 @@ class SlackDelivery:
         readers say for the image (Slack's ``alt_txt``).
 
         Slack's three steps: ``files.getUploadURLExternal`` (a file id and a URL), the bytes to that URL,
-        then ``files.completeUploadExternal`` (shares it). The first two show nothing, so they are simply
-        repeated on failure; the completion is sent once (Slack completes an upload once). When its answer is
-        lost, the thread is searched for that very file id (waiting for Slack to process and share it), and
+        then ``files.completeUploadExternal`` (shares it). The first two show nothing, so the client's retry
+        handlers may repeat the first; the completion is sent once (Slack completes an upload once). When its
+        answer is lost, the thread is searched for that very file id (waiting for Slack to process and share it), and
         only a file that never arrived is uploaded again, :data:`UPLOAD_TRIES` times in all. Failures are
         ``SlackApiError``s: Slack's, ``upload_failed`` (the bytes did not get through), ``upload_lost``
         (no answer, and the file never arrived) or ``outcome_unknown`` (no answer, and the look-ups got
@@ -469,12 +473,8 @@ class SlackDelivery:
                         raise
                     self._note_upload(channel, thread_ts, filename)  # it may be in processing
                     log.warning("upload to %s: no answer (%s); looking for file %s", channel, _describe(exc), file_id)
-                    found = self._look_again(
-                        lambda exc=exc, file_id=file_id: self.thread_file(
-                            channel, thread_ts, filename, file_id=file_id, oldest=oldest
-                        ),
-                        exc,
-                    )
+                    look = partial(self.thread_file, channel, thread_ts, filename, file_id=file_id, oldest=oldest)
+                    found = self._look_again(look, exc)
                     if found is not None:
                         log.info("upload %s to %s had landed before its answer was lost", found, channel)
                         return found
@@ -501,7 +501,7 @@ class SlackDelivery:
         a request made in ``channel`` (a command, a mention, a button): never for a digest or a look-up."""
         try:
             self.client.conversations_join(channel=channel)
-            log.info("joined channel %s to deliver a report", channel)
+            log.info("joined channel %s: someone asked for the bot there", channel)
             return True
         except SlackApiError as exc:
             log.info("could not join %s: %s", channel, slack_error(exc))
@@ -647,7 +647,11 @@ class SlackDelivery:
         result = Delivered(channel=channel, chart_wanted=png is not None)
         oldest = time.time() - OLDEST_MARGIN
         try:
-            metadata = self.tag(REPORT_EVENT, {"request_id": request_id})
+            metadata = self.tag(REPORT_EVENT, {"request_id": request_id})  # auth.test, once per process
+        except Exception as exc:  # nothing was posted yet: an answer that never came is just no answer
+            code = self._code(exc)
+            raise DeliveryError("no_answer" if code == "outcome_unknown" else code) from exc
+        try:
             result.ts = self.joined_retry(
                 channel,
                 lambda: self.post_tagged(
