@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `reports
 
 from PIL import Image
 
-from reports.chart import render_chart, render_metric, render_variants, variant_chart_data
+from reports.chart import palette_png, render_chart, render_metric, render_variants, variant_chart_data
 from reports.models import ChartData, MetricChartData, SeriesSpec, VariantChartData
 from reports.stats import Arm
 from reports.stats import compare as compare_arms
@@ -160,8 +160,8 @@ def compare(rev: str, datasets: dict[int, ChartData], n: int) -> None:
 
 
 def encodings(data: ChartData, n: int) -> None:
-    """The chart's pixels encoded as an RGB PNG and as the 256-colour palette PNG the card writes (quantising
-    included), at zlib levels 1, 3 and 6: encoding time and size."""
+    """The chart's pixels encoded as an RGB PNG and as the 256-colour palette PNG the card writes
+    (``reports.chart.palette_png``, quantising included), at zlib levels 1, 3 and 6: encoding time and size."""
     rgb = Image.open(io.BytesIO(render_chart(data))).convert("RGB")
 
     def rgb_png(level: int) -> bytes:
@@ -169,17 +169,10 @@ def encodings(data: ChartData, n: int) -> None:
         rgb.save(buf, format="PNG", compress_level=level)
         return buf.getvalue()
 
-    def palette_png(level: int) -> bytes:
-        buf = io.BytesIO()
-        rgb.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE).save(
-            buf, format="PNG", compress_level=level
-        )
-        return buf.getvalue()
-
     header = ("PNG", "level", "median ms", "KiB")
     print(" | ".join(f"{h:>10}" for h in header))
     print("-+-".join("-" * 10 for _ in header))
-    for name, encode in (("RGB", rgb_png), ("palette", palette_png)):
+    for name, encode in (("RGB", rgb_png), ("palette", partial(palette_png, rgb))):
         for level in (1, 3, 6):
             samples = []
             png = b""

@@ -37,7 +37,7 @@ Why it is built this way:
   own), so no two lines of one chart look alike, and colour is never the only cue.
 * Fast: the card (figure, axes, styles) is built once per thread and only the data is redrawn; the
   layout is computed once from measured text; glyphs are rasterised once; the PNG is a 256-colour
-  palette image (a quarter of the bytes to compress, a third of the size of an RGB one).
+  palette image (a third of the bytes of an RGB one to compress, half its size).
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ __all__ = [
     "PREVIEW_WIDTH_PX",
     "SPIKE_RATIO",
     "WIDTH_PX",
+    "palette_png",
     "preview_text_px",
     "render_chart",
     "render_metric",
@@ -106,7 +107,7 @@ NO_DATA_SIZE = 14.0
 BACKGROUND = "#FFFFFF"
 TEXT = "#1F2328"
 MUTED = "#57606A"
-GRID = "#E3E6EA"
+GRID = "#E5E8EC"
 SPINE = "#8C959F"
 
 # Okabe-Ito's colour-blind-safe hues, the two lightest (orange, sky blue) darkened to 3:1 on white (WCAG's
@@ -172,7 +173,6 @@ Y_HEADROOM = 1.12
 VARIANT_ROW_PX = 104
 VARIANT_TOP_PX = TOP_PX + TITLE_ROW_PX + ROW_PX + 10
 VARIANT_BOTTOM_PX = 74
-VARIANT_NAME_CHARS = 32
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -270,7 +270,7 @@ def variant_chart_data(
 def render_variants(data: VariantChartData) -> bytes:
     """Draw the variations as horizontal rows, each a point at its rate with its interval as error bars,
     the control's rate as a dashed line through every row; return the PNG's bytes. The height grows
-    with the rows (1600 x 282 px plus 104 px a row). Raises ``ValueError`` with no rows."""
+    with the rows (1600 x 212 px plus 104 px a row). Raises ``ValueError`` with no rows."""
     if not data.rows:
         raise ValueError("VariantChartData.rows is empty; there is nothing to compare")
     height = VARIANT_TOP_PX + VARIANT_ROW_PX * len(data.rows) + VARIANT_BOTTOM_PX
@@ -422,28 +422,35 @@ class _Card:
         self.extras.append(artist)
 
     def png(self) -> bytes:
-        """Draw and encode as a 256-colour palette PNG.
-
-        The card has no transparency, and a chart is a few flat colours plus their anti-aliased edges, so
-        a palette image loses nothing visible: the colours the card draws with are kept exact (the
-        palette entry nearest each is set to it), anti-aliased edge pixels move by a few levels at most.
-        It has a third of the bytes to compress of an RGB image, so it is faster to encode and about a
-        third of the size (bench/bench_render.py, docs/performance.md).
-        """
+        """Draw, and encode as a palette PNG (:func:`palette_png`)."""
         self.canvas.draw()
         w, h = self.canvas.get_width_height(physical=True)
-        rgb = Image.frombytes("RGB", (int(w), int(h)), self.canvas.buffer_rgba(), "raw", "RGBX")
-        image = rgb.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-        image.putpalette(_exact_palette(image.getpalette() or []))
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", compress_level=PNG_ZLIB_LEVEL, dpi=(DPI, DPI))
-        return buf.getvalue()
+        return palette_png(Image.frombytes("RGB", (int(w), int(h)), self.canvas.buffer_rgba(), "raw", "RGBX"))
 
 
-#: PNG zlib level of the palette image (bench/bench_render.py measures time and size per level).
+#: PNG zlib level of the palette image (``python -m bench.bench_render --encodings`` measures each level).
 PNG_ZLIB_LEVEL = 3
-#: A palette entry this close (in every channel) to a colour the card draws with becomes that colour.
-PALETTE_SNAP = 12
+
+
+def palette_png(rgb: Image.Image, level: int = PNG_ZLIB_LEVEL) -> bytes:
+    """A chart's pixels as a 256-colour palette PNG.
+
+    The card has no transparency, and a chart is a few flat colours plus their anti-aliased edges, so a
+    palette loses nothing visible. The palette holds every colour the card draws with, exactly, and the
+    colours an octree finds in the picture at half size (a quarter of the pixels, so 4x faster to
+    search); each pixel takes a near entry, so anti-aliased edge pixels move a little (on the test
+    charts under 0.5% of the pixels by more than 8 levels of 255, none by more than 64). A palette image
+    has a third of the bytes of an RGB one to compress: faster to encode, and half the size
+    (docs/performance.md).
+    """
+    found = rgb.reduce(2).quantize(256 - len(_EXACT), method=Image.Quantize.FASTOCTREE,
+                                   dither=Image.Dither.NONE).getpalette() or []
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(_palette(found))
+    image = rgb.quantize(palette=palette, dither=Image.Dither.NONE)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=level, dpi=(DPI, DPI))
+    return buf.getvalue()
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -451,18 +458,19 @@ def _rgb(colour: str) -> tuple[int, int, int]:
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
-_EXACT = np.array([_rgb(c) for c in _EXACT_COLOURS], dtype=int)
+#: The colours the card draws with, first in every PNG's palette, so they stay exact.
+_EXACT = np.array([_rgb(colour) for colour in dict.fromkeys(_EXACT_COLOURS)], dtype=int)
+#: Pillow maps a pixel to the palette entry nearest the corner of its 4 x 4 x 4-level cell, not to the
+#: entry nearest the pixel: a found colour this close to one of ours could take its pixels.
+_NEAR = 6
 
 
-def _exact_palette(palette: list[int]) -> list[int]:
-    """``palette`` with each entry near one of the card's colours set to it exactly: the quantiser
-    averages a colour with its anti-aliased neighbours, which would tint the white card."""
-    entries = np.array(palette, dtype=int).reshape(-1, 3)
-    distance = np.abs(entries[:, None, :] - _EXACT[None, :, :]).max(axis=2)
-    nearest = distance.argmin(axis=1)
-    close = distance[np.arange(len(entries)), nearest] <= PALETTE_SNAP
-    entries[close] = _EXACT[nearest[close]]
-    return [int(v) for v in entries.reshape(-1)]
+def _palette(found: list[int]) -> list[int]:
+    """256 entries: the card's colours, then the ``found`` ones not within :data:`_NEAR` levels of them."""
+    colours = np.array(found, dtype=int).reshape(-1, 3)
+    far = np.abs(colours[:, None, :] - _EXACT[None, :, :]).max(axis=2).min(axis=1) > _NEAR
+    entries = np.vstack([_EXACT, colours[far]])[:256].reshape(-1).tolist()
+    return entries + [0] * (256 * 3 - len(entries))
 
 
 _LOCAL = threading.local()

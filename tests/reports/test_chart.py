@@ -737,3 +737,29 @@ def test_variants_chart_draws_an_arm_without_a_rate() -> None:
                                                      VariantRow("New", None, None, None, note="no data")))
     assert_valid_png(render_variants(data))
     assert_valid_png(render_variants(replace(data, rows=(VariantRow("Only", None, None, None),))), min_height=300)
+
+
+# --- The palette PNG --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "render",
+    [
+        partial(draw, CASES["hundred_days"]),
+        partial(render_chart, all_lines_chart()),
+        partial(render_metric, metric_data()),
+        partial(render_variants, variants_data()),
+    ],
+    ids=["hundred_days", "all_lines", "metric", "variants"],
+)
+def test_the_palette_png_keeps_every_colour_of_the_card_exact(render: Callable[[], bytes]) -> None:
+    """The PNG is a 256-colour palette image: each pixel the card drew in one of its own colours comes out
+    exactly so, and anti-aliased edges move little (compared with the canvas before encoding)."""
+    png = render()
+    drawn = np.asarray(chart._card().canvas.buffer_rgba())[:, :, :3].astype(np.int64)
+    encoded = pixels(png)
+    own = np.isin(packed(drawn), [hex_colour(c) for c in chart._EXACT_COLOURS])
+    assert own.mean() > 0.8
+    assert np.array_equal(encoded[own], drawn[own])
+    moved = np.abs(encoded - drawn).max(axis=2)
+    assert moved.max() <= 64 and (moved > 8).mean() < 0.005  # rare blends (a line over the axis) move most
