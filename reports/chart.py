@@ -215,8 +215,8 @@ def render_chart(data: ChartData) -> bytes:
     renderer = card.start(HEIGHT_PX, (card.top, card.bottom, card.zooms[0], card.zooms[1]))
     styles = _SeriesStyles()
     panels = [
-        _Panel(card.top, card.zooms[0], data.top_title, [styles.of(spec) for spec in data.top]),
-        _Panel(card.bottom, card.zooms[1], data.bottom_title, [styles.of(spec) for spec in data.bottom]),
+        _Panel(card.top, card.zooms[0], data.top_title, styles.panel(data.top)),
+        _Panel(card.bottom, card.zooms[1], data.bottom_title, styles.panel(data.bottom)),
     ]
     return _render_days(card, renderer, data.title, data.days, panels, data.window_end)
 
@@ -521,20 +521,30 @@ class _Series:
 
 
 class _SeriesStyles:
-    """Gives each line of a chart the next colour and marker, and bars their own colour; a line named
-    like one of the other panel (a Canvas variant's entries and its conversions) keeps its style."""
+    """Gives each line of a chart the next colour and marker, and bars their own colour. A line named
+    like one in an earlier panel (a Canvas variant's entries, then its conversions) keeps that line's
+    style; two lines of one panel never share one, whatever their names."""
 
     def __init__(self) -> None:
-        self._lines: dict[str, int] = {}
+        self._by_label: dict[str, int] = {}
+        self._lines = 0
 
-    def of(self, spec: SeriesSpec) -> _Series:
-        values = _as_array(spec.values)
-        label = _label(spec.label)
-        if spec.bars:
-            return _Series(label, values, bars=True, colour=BAR_COLOUR)
-        i = self._lines.setdefault(label, len(self._lines))
-        return _Series(label, values, bars=False, colour=LINE_COLOURS[i % len(LINE_COLOURS)],
-                       marker=MARKERS[i % len(MARKERS)])
+    def panel(self, specs: Sequence[SeriesSpec]) -> list[_Series]:
+        used: set[int] = set()
+        drawn = []
+        for spec in specs:
+            values, label = _as_array(spec.values), _label(spec.label)
+            if spec.bars:
+                drawn.append(_Series(label, values, bars=True, colour=BAR_COLOUR))
+                continue
+            i = self._by_label.get(label)
+            if i is None or i in used:
+                i, self._lines = self._lines, self._lines + 1
+                self._by_label.setdefault(label, i)
+            used.add(i)
+            drawn.append(_Series(label, values, bars=False, colour=LINE_COLOURS[i % len(LINE_COLOURS)],
+                                 marker=MARKERS[i % len(MARKERS)]))
+        return drawn
 
 
 @dataclass
@@ -550,7 +560,6 @@ class _Panel:
     threshold: tuple[float, bool, str] | None = None
     keys: list[_Key] = field(default_factory=list)
     zoom: tuple[int, int] | None = None
-    empty: bool = False
 
 
 def _as_array(values: Sequence[float | None]) -> np.ndarray:
@@ -695,7 +704,6 @@ def _render_days(
         if window_x is not None:
             panel.ax.axvline(window_x, color=WINDOW_LINE, linestyle=WINDOW_DASHES, linewidth=1.6, zorder=4)
         if missing.all():
-            panel.empty = True
             _no_data_message(panel.ax, days, window_end)
             continue
         _scale_y(panel.ax, [s.values for s in panel.series], panel.percent,

@@ -763,3 +763,17 @@ def test_the_palette_png_keeps_every_colour_of_the_card_exact(render: Callable[[
     assert np.array_equal(encoded[own], drawn[own])
     moved = np.abs(encoded - drawn).max(axis=2)
     assert moved.max() <= 64 and (moved > 8).mean() < 0.005  # rare blends (a line over the axis) move most
+
+
+def test_a_name_keeps_its_style_across_panels_but_never_shares_one_within_a_panel() -> None:
+    """A Canvas variant's entries and conversions look alike; two variants both called "Variant" do not."""
+    def spec(label: str) -> SeriesSpec:
+        return SeriesSpec(label, (1,))
+
+    styles = chart._SeriesStyles()
+    top = styles.panel([SeriesSpec("All", (1,), bars=True), spec("Control"), spec("Variant"), spec("Variant")])
+    bottom = styles.panel([spec("Control"), spec("Variant"), spec("New")])
+    looks = [(s.colour, s.marker) for s in top[1:]]
+    assert len(set(looks)) == 3
+    assert [(s.colour, s.marker) for s in bottom[:2]] == looks[:2]
+    assert (bottom[2].colour, bottom[2].marker) not in looks
