@@ -708,7 +708,8 @@ def _render_days(
             continue
         _scale_y(panel.ax, [s.values for s in panel.series], panel.percent,
                  extra=panel.threshold[0] if panel.threshold else None)
-        panel.zoom = _zoom_run([s.values for s in panel.series])
+        if panel.threshold is None:  # an alert's chart is about its threshold, which the inset would not show
+            panel.zoom = _zoom_run([s.values for s in panel.series])
         if panel.zoom is not None:
             first, last = panel.zoom
             panel.keys.append(_Key(f"{_day_span(days[first], days[last])} zoomed", "frame", BACKGROUND))

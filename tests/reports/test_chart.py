@@ -691,6 +691,14 @@ def test_metric_chart_draws_any_values(values: tuple[float | None, ...]) -> None
     assert_valid_png(render_metric(metric_data(values)))
 
 
+def test_metric_chart_never_zooms() -> None:
+    """A spike in the metric is what the alert is about; an inset would hide the threshold."""
+    spike = (0.30, 0.010, 0.012, 0.011, 0.010, 0.012, 0.011, 0.013)
+    assert zoom_days([spike]) is not None
+    render_metric(metric_data(spike))
+    assert not any(z.get_visible() for z in chart._card().zooms)
+
+
 # --- The variants chart ----------------------------------------------------------------------------
 
 
