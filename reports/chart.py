@@ -1101,9 +1101,10 @@ def _render_variants(card: _Card, renderer: RendererAgg, data: VariantChartData,
     rows = data.rows
     name_prop, note_prop, bold_note = _font(PANEL_TITLE_SIZE, "bold"), _font(TEXT_SIZE), _font(TEXT_SIZE, "bold")
     names = [_fit(_label(r.name) or "(unnamed)", renderer, name_prop, WIDTH_PX * 0.3) for r in rows]
+    notes = [_fit(_label(r.note), renderer, bold_note if r.decisive else note_prop, WIDTH_PX * 0.3) for r in rows]
     column = max(
         max(_text_width(renderer, n, name_prop) for n in names),
-        max(_text_width(renderer, r.note, bold_note if r.decisive else note_prop) for r in rows),
+        max(_text_width(renderer, n, bold_note if r.decisive else note_prop) for n, r in zip(notes, rows, strict=True)),
     )
     left = EDGE_PX + column + 36
     right = WIDTH_PX - EDGE_PX - 20
@@ -1136,10 +1137,10 @@ def _render_variants(card: _Card, renderer: RendererAgg, data: VariantChartData,
     if control is not None and control.rate is not None:
         ax.axvline(control.rate, color=MUTED, linestyle=WINDOW_DASHES, linewidth=1.4, zorder=1)
     value_prop = _font(TEXT_SIZE)
-    for i, (row, name) in enumerate(zip(rows, names, strict=True)):
+    for i, (row, name, note) in enumerate(zip(rows, names, notes, strict=True)):
         y_px = plot_top - VARIANT_ROW_PX * (i + 0.5)
         card.text(EDGE_PX, y_px + 18, name, name_prop, color=TEXT, va="center_baseline")
-        card.text(EDGE_PX, y_px - 20, row.note, bold_note if row.decisive else note_prop,
+        card.text(EDGE_PX, y_px - 20, note, bold_note if row.decisive else note_prop,
                   color=TEXT if row.decisive else MUTED, va="center_baseline")
         if row.rate is None:
             ax.text(lo + 0.01 * (hi - lo), i, "no rate: no recipients yet", ha="left", va="center",

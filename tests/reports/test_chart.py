@@ -785,3 +785,10 @@ def test_a_name_keeps_its_style_across_panels_but_never_shares_one_within_a_pane
     assert len(set(looks)) == 3
     assert [(s.colour, s.marker) for s in bottom[:2]] == looks[:2]
     assert (bottom[2].colour, bottom[2].marker) not in looks
+
+
+def test_variants_chart_draws_awkward_names_and_notes() -> None:
+    awkward = "🎉 $5 off \\frac{a}{b} $$ \x00\ttab\nnewline " + "very long name " * 20
+    rows = (VariantRow(awkward, 0.03, 0.02, 0.04, control=True, note=awkward),
+            VariantRow("B", 0.5, 0.0, 1.0, note="x" * 300, decisive=True))
+    assert_valid_png(render_variants(VariantChartData(awkward, awkward, rows)), min_height=300)
