@@ -77,6 +77,8 @@ class CampaignSummary:
     totals: Metrics
     #: conversions ÷ unique recipients.
     conversion_rate: float | None
+    #: Days the request looked back over before ``start`` without data (``reports.pipeline.from_first_day``).
+    quiet_before: int = 0
 
     @property
     def has_data(self) -> bool:

@@ -71,6 +71,8 @@ class CanvasSummary:
     variants: tuple[VariantSummary, ...]
     #: The name Braze sent with the series (a fallback when ``/canvas/details`` is not allowed).
     series_name: str | None = None
+    #: Days the request looked back over before ``start`` without data (``reports.pipeline.from_first_day``).
+    quiet_before: int = 0
 
     @property
     def has_data(self) -> bool:

@@ -161,3 +161,45 @@ class ChartData:
     bottom: tuple[SeriesSpec, ...]
     #: Last day Braze keeps a send's analytics (``reports.summary.window_end``), marked when given.
     window_end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VariantRow:
+    """One variation of a :class:`VariantChartData`: its rate with its confidence interval (all three None
+    when the counts are not a rate), whether it is the control, and a few words about it ("+28%, 99%
+    confidence", "no winner yet"); ``decisive`` sets those words in bold."""
+
+    name: str
+    rate: float | None
+    low: float | None
+    high: float | None
+    control: bool = False
+    note: str = ""
+    decisive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VariantChartData:
+    """The variations of one report compared on one rate (``rate_label``: "Conversion rate"), each a
+    point with its interval at ``confidence``, in the order given (``reports.chart.variant_chart_data``
+    builds it from ``reports.stats.compare``)."""
+
+    title: str
+    rate_label: str
+    rows: tuple[VariantRow, ...]
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class MetricChartData:
+    """One metric day by day against a threshold (an alert): ``values`` covers ``days`` (None: no data
+    that day); a day breaches when its value is above the threshold (``above``) or below it. Rates are
+    fractions (``percent``: drawn as 2.5%)."""
+
+    title: str
+    days: tuple[date, ...]
+    label: str
+    values: tuple[float | None, ...]
+    threshold: float
+    above: bool = True
+    percent: bool = True

@@ -4,6 +4,10 @@ The command, thread mentions, buttons, the report form and the daily digest all 
 :func:`build_report` (or, for digests, the same kind methods), so every surface shows the same numbers
 for the same request. The calling thread only does I/O (the Braze fetch, the name lookup); decoding,
 parsing, summing and drawing run in a worker process through ``Workers.run``.
+
+A report's days are how far it looks back, at most: its summary and chart start at the first day with
+data (:func:`from_first_day`), so a campaign that began 10 days ago gets 10 days, not a 30-day chart
+two-thirds empty, and the header says how many days before it had nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,8 +26,11 @@ from reports.chart import render_chart
 from reports.kinds import Kind, Target
 from reports.kinds.base import ReportKind, Workers
 from reports.kinds.registry import kind_of
+from reports.models import DayPoint, Series
 
-__all__ = ["Analysis", "CampaignNames", "Report", "Workers", "analyse", "build_report", "date_range"]
+__all__ = [
+    "Analysis", "CampaignNames", "Report", "Workers", "analyse", "build_report", "date_range", "from_first_day",
+]
 
 log = logging.getLogger(__name__)
 #: How long a report waits for the name once its numbers are ready.
@@ -69,7 +76,7 @@ def analyse(
     kind = kind_of(target.kind)
     payload = decode_json(raw) if isinstance(raw, bytes) else raw
     series = kind.parse(payload, target)
-    summary = kind.summarise(series, start=start, end=end, until_given=until_given)
+    summary = from_first_day(kind.summarise(series, start=start, end=end, until_given=until_given), series)
     if not summary.has_data:
         return Analysis(summary, None)
     try:
@@ -77,6 +84,32 @@ def analyse(
     except Exception as exc:  # a chart is worth less than the numbers: deliver those regardless
         log.exception("chart rendering failed for %s", target)
         return Analysis(summary, None, f"the chart could not be drawn ({type(exc).__name__})")
+
+
+def _has_numbers(point: DayPoint) -> bool:
+    """Braze reported the day with a number other than 0 (a day of zeros before a campaign began says
+    nothing more than a day Braze left out)."""
+    return any(value for _, value in point.level.items) or any(
+        value for row in point.rows for _, value in row.metrics.items
+    )
+
+
+def from_first_day(summary: Any, series: Series) -> Any:
+    """``summary`` (any kind's) narrowed to start at the first day of its range with a number in ``series``;
+    ``quiet_before`` counts the days left out. Nothing before that day had any data, so the totals stay as
+    they are; days of zeros left out no longer count as days with data. Computed over the whole range
+    first, so a send still knows its window from an empty day before its send day
+    (``reports.summary.window_start_known``)."""
+    first = next(
+        (p.day for p in series.days if summary.start <= p.day <= summary.end and p.has_data and _has_numbers(p)),
+        None,
+    )
+    if first is None or first <= summary.start:
+        return summary
+    zeros = sum(1 for p in series.days if summary.start <= p.day < first and p.has_data)
+    return replace(
+        summary, start=first, days_with_data=summary.days_with_data - zeros, quiet_before=(first - summary.start).days
+    )
 
 
 class CampaignNames:

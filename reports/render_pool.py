@@ -42,11 +42,14 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _warm_up() -> None:
-    """Import matplotlib and draw once so the first real chart is not slow."""
-    from datetime import date
+    """Import matplotlib and draw once so the first real chart is not slow: a send-day spike over 8 days,
+    so the zoomed inset is built and the digits and month names are rasterised too."""
+    from datetime import date, timedelta
 
-    one = (SeriesSpec("warm-up", (1,)),)
-    render_chart(ChartData("warm-up", (date(2026, 1, 1),), "Volume", one, "Engagement", one))
+    days = tuple(date(2026, 1, 28) + timedelta(days=i) for i in range(8))
+    spike = (SeriesSpec("Sent", (123_456, 7_890, 6_543, 5_210, 4_321, 3_876, 2_109, 1_987), bars=True),)
+    tail = (SeriesSpec("Opens", (98_765, 4_321, 3_210, 2_109, 1_987, 1_234, 987, 654)),)
+    render_chart(ChartData("Warm-up: 0123456789", days, "Volume", spike, "Engagement", tail))
 
 
 class ChartRenderer:

@@ -100,6 +100,8 @@ class Summary:
     window_end: date | None
     #: The send ID has data over more than one window: it was reused for several sends.
     repeated: bool = False
+    #: Days the request looked back over before ``start`` without data (``reports.pipeline.from_first_day``).
+    quiet_before: int = 0
 
     @property
     def has_data(self) -> bool:

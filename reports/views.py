@@ -177,10 +177,15 @@ def short_day(d: date) -> str:
     return f"{d:%b} {d.day}"
 
 
-def span_text(start: date, end: date, days_with_data: int) -> str:
-    """``Mar 1, 2026 – Mar 14, 2026 (14 days, 5 with data)``"""
+def span_text(start: date, end: date, days_with_data: int, quiet_before: int = 0) -> str:
+    """``Mar 1, 2026 – Mar 14, 2026 (14 days, 5 with data)``; a range that starts at its first day with data
+    says how far back nothing was found: ``(10 days, 10 with data; nothing in the 20 days before)``."""
     days = (end - start).days + 1
-    return f"{day_text(start)} – {day_text(end)} ({days} day{'s' if days != 1 else ''}, {days_with_data} with data)"
+    before = f"; nothing in the {quiet_before} day{'s' if quiet_before != 1 else ''} before" if quiet_before else ""
+    return (
+        f"{day_text(start)} – {day_text(end)} ({days} day{'s' if days != 1 else ''}, {days_with_data} with data"
+        f"{before})"
+    )
 
 
 def conversions_line(totals: Metrics) -> str | None:

@@ -175,7 +175,9 @@ class ReportKind(ABC):
 
     @abstractmethod
     def summarise(self, series: Series, *, start: date, end: date, until_given: bool = False) -> Any:
-        """The kind's summary of ``start``..``end`` (has ``start``, ``end``, ``days_with_data``, ``has_data``)."""
+        """The kind's summary of ``start``..``end``: a frozen dataclass with ``start``, ``end``, ``days_with_data``,
+        ``quiet_before`` and ``has_data`` (a report narrows it to its first day with data with ``dataclasses.replace``,
+        :func:`reports.pipeline.from_first_day`)."""
 
     @abstractmethod
     def chart(self, series: Series, summary: Any, *, title: str) -> ChartData: ...
@@ -349,7 +351,7 @@ class OpenEndedKind(ReportKind):
             context=(
                 f"{self.words.title} ",
                 Code(object_id),
-                " · " + span_text(summary.start, summary.end, summary.days_with_data),
+                " · " + span_text(summary.start, summary.end, summary.days_with_data, summary.quiet_before),
             ),
             figures=figures,
             figures_note=figures_note,

@@ -192,7 +192,7 @@ class SendKind(ReportKind):
     def report_view(self, summary: Summary, *, title: str) -> ReportView:
         """Header, range, headline numbers, breakdowns by channel and by variation, formulas."""
         context: list[Any] = ["Send ", Code(summary.send_id), " · campaign ", Code(summary.campaign_id)]
-        context.append(" · " + span_text(summary.start, summary.end, summary.days_with_data))
+        context.append(" · " + span_text(summary.start, summary.end, summary.days_with_data, summary.quiet_before))
         if summary.repeated:
             latest = f" (the latest until {day_text(summary.window_end)})" if summary.window_end else ""
             context.append(
