@@ -20,13 +20,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from handlers.grammar import ReportRequest, SubscribeRequest
 from reports.kinds.registry import kind_of
-
-if TYPE_CHECKING:
-    from handlers.deps import Deps
 
 log = logging.getLogger(__name__)
 OriginT = TypeVar("OriginT")
@@ -98,9 +95,9 @@ class Promises:
             return released
 
 
-def promised(deps: Deps, origin: OriginT, again: str) -> OriginT:
-    """``origin`` (an ``Origin``) carrying a new promise: the request it answers was just acked."""
-    return dataclasses.replace(origin, promise=deps.promises.make(origin, again))  # type: ignore[type-var]
+def promised(promises: Promises, origin: OriginT, again: str) -> OriginT:
+    """``origin`` (an ``Origin``) carrying a new promise from ``promises``: the request it answers was just acked."""
+    return dataclasses.replace(origin, promise=promises.make(origin, again))  # type: ignore[type-var]
 
 
 def command_text(request: ReportRequest | SubscribeRequest) -> str:

@@ -187,7 +187,7 @@ def _answer_quickly(deps: Deps, ack: Ack, origin: Origin, again: str, fn: Any, *
         text = str(future.result(timeout=ACK_BUDGET))
     except FutureTimeout:
         ack(text="⏳ The database is slow right now; I'll tell you here when this is done.", response_type="ephemeral")
-        owed = promised(deps, origin, again)
+        owed = promised(deps.promises, origin, again)
         future.add_done_callback(lambda f: _tell_later(deps, owed, str(f.result())))
         return
     ack(text=text, response_type="ephemeral")
@@ -203,7 +203,7 @@ def _tell_later(deps: Deps, origin: Origin, text: str) -> None:
 def handle(deps: Deps, ack: Ack, request: Any, origin: Origin, body: dict[str, Any]) -> None:
     """Route subscription commands; quick store operations answer in the ack itself."""
     if isinstance(request, SubscribeRequest):
-        origin = promised(deps, origin, run_again(command_text(request)))
+        origin = promised(deps.promises, origin, run_again(command_text(request)))
         deps.later(subscribe, deps, request, origin, body.get("team_id", ""), key=origin.user_id)
         ref = mrkdwn(kind_of(request.target.kind).short_reference(request.target))
         ack(text=f"⏳ Checking {ref} with Braze…", response_type="ephemeral")

@@ -46,7 +46,7 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
         ack(text="sendstats help", blocks=notice_blocks(help_text()), response_type="ephemeral")
         return
     if isinstance(request, ReportRequest):
-        origin = promised(deps, origin, run_again(command_text(request)))
+        origin = promised(deps.promises, origin, run_again(command_text(request)))
         report_later(deps, request, origin)
         ref = mrkdwn(kind_of(request.target.kind).short_reference(request.target))
         ack(

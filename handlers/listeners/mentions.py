@@ -51,7 +51,7 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
     origin = Origin(channel=channel, user_id=user, thread_ts=thread_ts)
     request = parse(mention_text(event.get("text", "")), today=deps.clock().date())
     if isinstance(request, ReportRequest):
-        origin = promised(deps, origin, mention_again(command_text(request)))
+        origin = promised(deps.promises, origin, mention_again(command_text(request)))
         report_later(deps, request, origin)
         return
     if isinstance(request, UsageError):

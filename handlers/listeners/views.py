@@ -28,7 +28,7 @@ def handle_submission(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
     origin = Origin(
         channel=checked.channel, user_id=(body.get("user") or {}).get("id", ""), response_url=checked.response_url
     )
-    origin = promised(deps, origin, run_again(command_text(checked.request)))
+    origin = promised(deps.promises, origin, run_again(command_text(checked.request)))
     report_later(deps, checked.request, origin)
     ack()
 

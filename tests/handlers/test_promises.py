@@ -80,9 +80,9 @@ def test_a_shutdown_tells_each_open_requester_privately_once_and_their_work_then
     command = Origin("C_PUBLIC", "U_CMD", response_url=url)
     mention = Origin("C_PUBLIC", "U_MENTION", thread_ts="1700000000.000100")
     request = ReportRequest(Target(Kind.SEND, CAMPAIGN, SEND), 7)
-    command = promised(deps, command, run_again(command_text(request)))
-    mention = promised(deps, mention, mention_again(command_text(request)))
-    answered = promised(deps, Origin("C_PUBLIC", "U_DONE", response_url=bot.slack.new_response_url()), "x")
+    command = promised(deps.promises, command, run_again(command_text(request)))
+    mention = promised(deps.promises, mention, mention_again(command_text(request)))
+    answered = promised(deps.promises, Origin("C_PUBLIC", "U_DONE", response_url=bot.slack.new_response_url()), "x")
     assert answered.promise is not None and answered.promise.answer()
 
     assert tell_unfinished(deps, timeout=10) == 2
@@ -103,7 +103,7 @@ def test_a_shutdown_tells_each_open_requester_privately_once_and_their_work_then
 def test_a_report_answers_its_promise_so_a_shutdown_after_it_tells_nobody(bot: BotUnderTest) -> None:
     deps = bot.runtime.deps
     url = bot.slack.new_response_url()
-    origin = promised(deps, Origin("C_PUBLIC", "U1", response_url=url), "run it again")
+    origin = promised(deps.promises, Origin("C_PUBLIC", "U1", response_url=url), "run it again")
     run_report(deps, ReportRequest(Target(Kind.SEND, CAMPAIGN, SEND), 7), origin)
     bot.idle()
     assert tell_unfinished(deps, timeout=10) == 0
