@@ -98,7 +98,7 @@ class SlackDigestSender:
         digest_date: date,
         chart_follows: bool,
     ) -> Posted:
-        view = kind_of(sub.kind).digest_view(digest, title=title)
+        view = kind_of(sub.kind).digest_message(digest, title=title)
         blocks = digest_blocks(view, subscription_id=sub.id, chart_in_thread=chart_follows)
         text = digest_text(view)
         payload = {"delivery_id": delivery_id, "subscription_id": sub.id, "digest_date": digest_date.isoformat()}
