@@ -72,7 +72,9 @@ METRICS: dict[str, Metric] = {
     for m in (
         Metric("delivery_rate", "Delivery rate", (("delivered", "sent"),)),
         Metric(
-            "open_rate", "Open rate", (("unique_opens", "delivered"), ("total_opens", "delivered"), ("total_opens", "sent"))
+            "open_rate",
+            "Open rate",
+            (("unique_opens", "delivered"), ("total_opens", "delivered"), ("total_opens", "sent")),
         ),
         Metric(
             "click_rate",
@@ -83,7 +85,9 @@ METRICS: dict[str, Metric] = {
         Metric("unsubscribe_rate", "Unsubscribe rate", (("unsubscribes", "delivered"),)),
         Metric("spam_rate", "Spam rate", (("reported_spam", "delivered"),)),
         Metric(
-            "conversion_rate", "Conversion rate", (("conversions", "unique_recipients"), ("conversions", "entries")),
+            "conversion_rate",
+            "Conversion rate",
+            (("conversions", "unique_recipients"), ("conversions", "entries")),
             per_day=True,
         ),
         Metric("sent", "Sent", (("sent", ""),)),
