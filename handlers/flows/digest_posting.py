@@ -66,6 +66,10 @@ def _slack(step: Callable[[], T]) -> T:
         raise SendFailed(f"no answer ({type(exc).__name__})", permanent=False, unknown=True) from exc
 
 
+#: Public name of the error mapping above, for the alerts' sender (``handlers.flows.alert_posting``).
+as_send_failed = _slack
+
+
 def day_start(sub: Subscription, day: date) -> float:
     """The Unix time at which ``day`` began where the subscriber lives, less :data:`OLDEST_MARGIN`: no
     digest of that day can be older (the look-ups' ``oldest``)."""
