@@ -317,9 +317,10 @@ class AlertPosts:
     def of_alert(self, alert_id: int) -> list[AlertPost]:
         return self._select(_p.alert_id == alert_id)
 
-    def _held(self, post_id: int, holder: str, **values: Any) -> bool:
+    def _held(self, post_id: int, by: str, /, **values: Any) -> bool:
+        """One UPDATE of a post ``by`` holds (claimed by it): False when the lease was taken over."""
         with self.engine.begin() as conn:
-            where = (_p.id == post_id, _p.status == "claimed", _p.holder == holder)
+            where = (_p.id == post_id, _p.status == "claimed", _p.holder == by)
             return conn.execute(update(alert_posts).where(*where).values(**values)).rowcount == 1
 
     def _select(self, *where: ColumnElement[bool]) -> list[AlertPost]:
