@@ -4,7 +4,9 @@ statuses), rows from before are kept, and it downgrades to the revision before i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -13,18 +15,30 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
-from digests.store import Store
+from digests.store import Store, make_engine
 from reports.kinds import Kind, Target
-from tests.migrations.test_migrations import engine  # noqa: F401 (the SQLite and PostgreSQL fixture)
+from tests.harness import drop_schema
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    drop_schema(engine)
+    try:
+        yield engine
+    finally:
+        drop_schema(engine)
+        engine.dispose()
 
 
 def before_0008() -> str:
     return str(ScriptDirectory.from_config(db.alembic_config()).get_revision("0008").down_revision)
 
 
-def test_0008_adds_alerts_keeping_rows_and_downgrades(engine: Engine) -> None:  # noqa: F811
+def test_0008_adds_alerts_keeping_rows_and_downgrades(engine: Engine) -> None:
     db.upgrade(engine, before_0008())
     store = Store(engine)
     sub, _ = store.subscriptions.upsert(
