@@ -53,6 +53,10 @@ class AlertSender(Protocol):
         """Upload the alert's chart into the breach's thread; its file id. :class:`SendFailed`."""
         ...
 
+    def tell_paused(self, alert: Alert, failure: SendFailed) -> None:
+        """Tell the alert's creator privately (DM) that it stopped, why, and how to set it again."""
+        ...
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -273,6 +277,8 @@ def _post_one(
                 _landed(ctx, alert, post, found, title, targets, result)
                 return
         _fail(ctx, post, f"slack: {exc.code}", result, now, unknown=exc.unknown)
+        if exc.permanent:
+            _pause(ctx, alert, exc)
         return
     _landed(ctx, alert, post, ts, title, targets, result)
 
@@ -325,6 +331,17 @@ def _chart(ctx: AlertContext, alert: Alert, targets: _Targets, title: str) -> by
     except Exception:
         log.exception("alert chart failed")
         return None
+
+
+def _pause(ctx: AlertContext, alert: Alert, failure: SendFailed) -> None:
+    """Slack refuses the alert's channel: stop checking it, and tell its creator once (whoever paused it)."""
+    if not ctx.store.alerts.pause(alert.id):
+        return
+    log.warning("alert %s paused: slack: %s", alert.id, failure.code)
+    try:
+        ctx.sender.tell_paused(alert, failure)
+    except Exception:
+        log.warning("could not tell %s about paused alert %s", alert.created_by, alert.id)
 
 
 def _fail(

@@ -156,14 +156,15 @@ class Alerts:
         return self._select(_a.status == "active")
 
     def in_channel(self, channel_id: str) -> list[Alert]:
-        return self._select(_a.channel_id == channel_id, _a.status == "active")
+        """A channel's alerts that were not removed (active and paused), oldest first."""
+        return self._select(_a.channel_id == channel_id, _a.status != "removed")
 
     def remove(self, alert_id: int, channel_id: str) -> Alert | None:
         """Stop watching (only from the rule's own channel); the removed rule, or None."""
         with self.engine.begin() as conn:
             moved = conn.execute(
                 update(alerts)
-                .where(_a.id == alert_id, _a.channel_id == channel_id, _a.status == "active")
+                .where(_a.id == alert_id, _a.channel_id == channel_id, _a.status != "removed")
                 .values(status="removed")
             ).rowcount
             if moved != 1:
@@ -217,6 +218,15 @@ class Alerts:
                 select(alert_posts).where(_p.alert_id == alert.id, _p.episode == episode, _p.event == event)
             ).one()
             return _post(found)
+
+    def pause(self, alert_id: int) -> bool:
+        """Stop an alert whose channel Slack refuses (gone, archived, closed to the bot): True for the one
+        caller that paused it (who tells its creator). Setting it again in its channel makes it active."""
+        with self.engine.begin() as conn:
+            moved = conn.execute(
+                update(alerts).where(_a.id == alert_id, _a.status == "active").values(status="paused")
+            ).rowcount
+            return moved == 1
 
     def _select(self, *where: ColumnElement[bool]) -> list[Alert]:
         with self.engine.connect() as conn:

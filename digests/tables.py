@@ -145,7 +145,7 @@ alerts = Table(
     Column("complete_through", Date),  # the last complete day checked
     UniqueConstraint("channel_id", "kind", "object_id", "send_id", "metric", "op", name="uq_alerts_rule"),
     CheckConstraint(_in("op", (">", "<")), name="ck_alerts_op"),
-    CheckConstraint(_in("status", ("active", "removed")), name="ck_alerts_status"),
+    CheckConstraint(_in("status", ("active", "paused", "removed")), name="ck_alerts_status"),
     CheckConstraint(_in("state", ("ok", "breaching")), name="ck_alerts_state"),
 )
 

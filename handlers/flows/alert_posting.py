@@ -16,7 +16,7 @@ from digests.alert_store import Alert, AlertPost
 from digests.ports import SendFailed
 from handlers.adapter.delivery import OLDEST_MARGIN, SlackDelivery
 from handlers.flows.digest_posting import HISTORY_LIMIT, as_send_failed
-from handlers.layout.alert_blocks import breach_blocks, breach_text, clear_text
+from handlers.layout.alert_blocks import breach_blocks, breach_text, clear_text, paused_text
 from handlers.layout.alt_text import chart_alt_text
 from reports.kinds.metrics import METRICS
 
@@ -73,5 +73,5 @@ class SlackAlertSender:
             )
         )
 
-
-__all__ = ["EVENT_TYPE", "SendFailed", "SlackAlertSender"]
+    def tell_paused(self, alert: Alert, failure: SendFailed) -> None:
+        self.delivery.direct_message(alert.created_by, text=paused_text(alert, failure.explanation))

@@ -72,7 +72,25 @@ def clear_text(alert: Alert, post: AlertPost) -> str:
 def describe(alert: Alert) -> str:
     """One line of ``/sendstats alerts``."""
     state = "🚨 *breaching*" if alert.state == "breaching" else "ok"
+    if alert.status == "paused":
+        state = "*paused* (I can't post here; set it again to resume)"
     last = ""
     if alert.last_value is not None and alert.last_day is not None:
         last = f" · last {value_text(alert.metric, alert.last_value)} on {short_day(alert.last_day)}"
     return f"*#{alert.id}* · {reference(alert)} · {rule_text(alert)} · {state}{last}"
+
+
+def set_again(alert: Alert) -> str:
+    """The command that sets ``alert`` again as it was."""
+    threshold = value_text(alert.metric, alert.threshold).replace(",", "")
+    ids = " ".join(alert.target.ids)
+    return f"/sendstats alert {alert.kind.value} {ids} {alert.metric} {escape(alert.op)} {threshold}"
+
+
+def paused_text(alert: Alert, why: str) -> str:
+    """The DM telling an alert's creator it stopped, ``why`` (a sentence), and how to set it again."""
+    return (
+        f"⏸️ I stopped your sendstats alert #{alert.id} ({reference(alert)} {rule_text(alert)}) in "
+        f"<#{alert.channel_id}>: {why} To set it again, invite me to <#{alert.channel_id}> (`/invite @sendstats`) "
+        f"and run `{set_again(alert)}` there."
+    )

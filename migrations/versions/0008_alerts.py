@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("complete_through", sa.Date),
         sa.UniqueConstraint("channel_id", "kind", "object_id", "send_id", "metric", "op", name="uq_alerts_rule"),
         sa.CheckConstraint("op IN ('>', '<')", name="ck_alerts_op"),
-        sa.CheckConstraint("status IN ('active', 'removed')", name="ck_alerts_status"),
+        sa.CheckConstraint("status IN ('active', 'paused', 'removed')", name="ck_alerts_status"),
         sa.CheckConstraint("state IN ('ok', 'breaching')", name="ck_alerts_state"),
     )
     op.create_table(

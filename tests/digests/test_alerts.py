@@ -126,6 +126,24 @@ def test_a_post_whose_look_up_fails_too_waits_and_is_found_next_check(bot: BotUn
     assert second.posted == 1 and len(posts(bot)) == before + 1
 
 
+def test_a_channel_closed_to_the_bot_pauses_the_alert_and_tells_its_creator(bot: BotUnderTest, campaign) -> None:
+    set_alert(bot, f"campaign {CMP} bounce_rate > 5%")
+    before = len(posts(bot))
+    campaign.email_bounce_share = 0.4
+    bot.slack.fail_next("chat.postMessage", "is_archived")
+    result = check_alerts(ctx(bot))
+    assert result.failed == 1 and len(posts(bot)) == before
+    [alert] = bot.runtime.store.alerts.in_channel("C_PUBLIC")
+    assert alert.status == "paused"
+    [dm] = [c.params["text"] for c in bot.slack.calls_to("chat.postMessage") if c.params.get("channel") == "U1"]
+    assert f"alert #{alert.id}" in dm and f"/sendstats alert campaign {CMP} bounce_rate &gt; 5.0%" in dm
+    assert check_alerts(ctx(bot)).rules == 0  # a paused alert is not checked
+    assert "paused" in bot.command("alerts").json()["text"]
+    set_alert(bot, f"campaign {CMP} bounce_rate > 5%")  # set again: active, and the breach still to post
+    assert bot.runtime.store.alerts.get(alert.id).status == "active"
+    assert check_alerts(ctx(bot), now=ctx(bot).clock() + timedelta(hours=1)).posted == 1
+
+
 def test_two_checkers_at_once_post_once(bot: BotUnderTest, campaign) -> None:
     """Two checkers (two processes' contexts, each with its own lease holder) on one database."""
     from concurrent.futures import ThreadPoolExecutor
