@@ -112,6 +112,27 @@ def test_a_lost_answer_on_the_breach_post_is_looked_up_not_posted_again(bot: Bot
     assert check_alerts(ctx(bot)).posted == 0 and len(posts(bot)) == before + 1
 
 
+def test_a_holder_that_died_after_posting_is_taken_over_and_its_post_found_not_repeated(
+    bot: BotUnderTest, campaign
+) -> None:
+    """A process claimed the breach, marked it sent, posted it, and died before recording the answer."""
+    set_alert(bot, f"campaign {CMP} bounce_rate > 5%")
+    [alert] = bot.runtime.store.alerts.in_channel("C_PUBLIC")
+    before = len(posts(bot))
+    made = bot.runtime.store.alerts.observe(alert, value=0.4, day=today().date(), complete=False, now=today())
+    assert made is not None
+    dead = bot.runtime.store.alert_posts.claim(made.id, "dead-host:1:x", ctx(bot).keeper.lease, now=today())
+    assert dead is not None and bot.runtime.store.alert_posts.mark_sent(made.id, "dead-host:1:x", now=today())
+    ctx(bot).sender.post(alert, dead, title="Winter sale", thread_ts=None)  # it landed; then the process died
+    assert len(posts(bot)) == before + 1
+    campaign.email_bounce_share = 0.4
+    assert check_alerts(ctx(bot)).posted == 0  # its lease is still fresh: nobody takes it
+    later = today() + ctx(bot).keeper.lease + timedelta(seconds=1)
+    result = check_alerts(ctx(bot), now=later)
+    assert result.posted == 1 and len(posts(bot)) == before + 1  # found by its metadata, not posted again
+    assert bot.runtime.store.alert_posts.get(made.id).message_ts == posts(bot)[-1]["ts"]
+
+
 def test_a_post_whose_look_up_fails_too_waits_and_is_found_next_check(bot: BotUnderTest, campaign) -> None:
     set_alert(bot, f"campaign {CMP} bounce_rate > 5%")
     before = len(posts(bot))
