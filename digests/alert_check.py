@@ -136,8 +136,13 @@ class Observation:
 
 def observations(alert: Alert, series: Series, now: datetime) -> list[Observation]:
     """What one check judges, in order: yesterday once it is complete (the first check after midnight
-    sees its final numbers; a new rule starts with today), then today so far (UTC days, as Braze's)."""
-    values = METRICS[alert.metric].daily(series)
+    sees its final numbers; a new rule starts with today), then today so far (UTC days, as Braze's).
+
+    A count only grows during its day, so a part of a day below a ``<`` threshold says nothing yet
+    ("sent < 1000" at 01:00 is no breach): that day is judged below it only once complete. Above it, it
+    is a verdict already (and ``>`` counts breach as soon as they pass)."""
+    metric = METRICS[alert.metric]
+    values = metric.daily(series)
     today = now.astimezone(UTC).date()
     yesterday = today - timedelta(days=1)
     seen: list[Observation] = []
@@ -145,7 +150,10 @@ def observations(alert: Alert, series: Series, now: datetime) -> list[Observatio
         seen.append(Observation(yesterday, values.get(yesterday), True))
     elif alert.complete_through is None:
         seen.append(Observation(yesterday, None, True))  # remembered as done, not judged
-    seen.append(Observation(today, values.get(today), False))
+    so_far = values.get(today)
+    if so_far is not None and not metric.is_rate and alert.op == "<" and so_far < alert.threshold:
+        so_far = None  # not a verdict until the day is over
+    seen.append(Observation(today, so_far, False))
     return seen
 
 

@@ -5,10 +5,13 @@ only lapses when its holder stops renewing it."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from digests.alert_check import observations
 from digests.store import Store
 from reports.kinds import Kind, Target
+from reports.models import ChannelRow, DayPoint, Metrics, Series
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -92,3 +95,27 @@ def test_removed_and_paused_alerts_are_not_checked(store: Store) -> None:
     assert store.alerts.remove(second.id, "C1") is not None
     assert store.alerts.active() == []
     assert [a.id for a in store.alerts.in_channel("C1")] == [first.id]
+
+
+def sent_series(**by_day: int) -> Series:
+    """``sent`` on days named by their offset from NOW's day: ``d0`` today, ``d1`` yesterday."""
+    days = tuple(
+        DayPoint(NOW.date() - timedelta(days=int(k[1:])), (ChannelRow("email", "A", None, Metrics.of(sent=v)),))
+        for k, v in sorted(by_day.items(), reverse=True)
+    )
+    return Series("cmp", "", days)
+
+
+def test_what_a_check_judges_today_so_far_and_the_complete_day_before(store: Store) -> None:
+    fresh = replace(rule(store, "<", 0.0), metric="sent", threshold=1000.0)  # sent < 1000
+    seen = observations(fresh, sent_series(d1=10, d0=50), NOW)
+    # a new rule: yesterday is remembered as done, not judged; 50 sent so far is below 1000 but no verdict
+    assert [(o.day, o.value, o.complete) for o in seen] == [
+        (NOW.date() - timedelta(days=1), None, True),
+        (NOW.date(), None, False),
+    ]
+    older = replace(fresh, complete_through=NOW.date() - timedelta(days=2))
+    seen = observations(older, sent_series(d1=10, d0=5000), NOW)  # yesterday complete: judged; today above
+    assert [(o.value, o.complete) for o in seen] == [(10.0, True), (5000.0, False)]
+    above = replace(older, op=">", complete_through=NOW.date() - timedelta(days=1))
+    assert [(o.value, o.complete) for o in observations(above, sent_series(d1=10, d0=50), NOW)] == [(50.0, False)]
