@@ -314,10 +314,12 @@ def _landed(
 
 
 def chart_data(alert: Alert, series: Series, *, title: str, today: date) -> MetricChartData:
-    """The alert's chart: the metric over the last :data:`ALERT_DAYS` days against its threshold."""
+    """The alert's chart: the metric against its threshold over the last :data:`ALERT_DAYS` days, from the
+    first of them with a value (a campaign that began 4 days ago gets 4 days, not 10 empty ones)."""
     metric = METRICS[alert.metric]
     values = metric.daily(series)
-    days = tuple(today - timedelta(days=ALERT_DAYS - 1 - i) for i in range(ALERT_DAYS))
+    first = max(today - timedelta(days=ALERT_DAYS - 1), min((d for d in values if d <= today), default=today))
+    days = tuple(first + timedelta(days=i) for i in range((today - first).days + 1))
     return MetricChartData(
         title=title,
         days=days,
