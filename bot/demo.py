@@ -3,7 +3,7 @@
 Starts the sample Braze server on 127.0.0.1, fetches a multi-channel, multi-variation send, a
 five-channel campaign and a three-variant Canvas through the real Braze client, summarises them, draws
 the charts in the real render worker, writes the PNGs here and prints the Slack messages as a person
-would read them.
+would read them. Last, an alert's breach post and chart (a campaign's bounce rate over 2%).
 """
 
 from __future__ import annotations
