@@ -16,6 +16,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
@@ -35,6 +36,8 @@ from reports.models import MetricChartData, Series
 log = logging.getLogger(__name__)
 #: Days read per target: today and the complete days an alert judges, and its chart's range.
 ALERT_DAYS = 14
+#: Threads that post a check's alerts (each alert's posts in order on one of them).
+POST_WORKERS = 8
 
 
 class AlertSender(Protocol):
@@ -163,8 +166,13 @@ class _Targets:
     def __init__(self, ctx: AlertContext, result: CheckResult, now: datetime) -> None:
         self.ctx, self.result, self.now = ctx, result, now
         self.series: dict[Target, Series | BrazeError] = {}
+        self._lock = threading.Lock()  # the posting threads may ask for a target no rule of this check read
 
     def get(self, target: Target) -> Series | BrazeError:
+        with self._lock:
+            return self._get(target)
+
+    def _get(self, target: Target) -> Series | BrazeError:
         if target not in self.series:
             kind = kind_of(target.kind)
             self.result.count("braze_calls")
@@ -227,15 +235,29 @@ def _judge(ctx: AlertContext, rule: Alert, series: Series, now: datetime, result
 
 
 def post_due(ctx: AlertContext, targets: _Targets, result: CheckResult, now: datetime) -> None:
-    """Make every post that is due, oldest first: new ones, failed ones past their backoff, and ones whose
-    holder died (its lease lapsed)."""
+    """Make every post that is due: new ones, failed ones past their backoff, and ones whose holder died
+    (its lease lapsed). One alert's posts go in order (a breach before its "back to normal"), different
+    alerts' on :data:`POST_WORKERS` threads: posting is waiting on Slack."""
+    by_alert: dict[int, list[AlertPost]] = {}
+    for due in ctx.store.alert_posts.due(ctx.keeper.lease, now=now):
+        by_alert.setdefault(due.alert_id, []).append(due)
+    if not by_alert:
+        return
+    with ThreadPoolExecutor(max_workers=min(POST_WORKERS, len(by_alert)), thread_name_prefix="alert-post") as pool:
+        for future in [pool.submit(_post_alert, ctx, posts, targets, result, now) for posts in by_alert.values()]:
+            future.result()
+
+
+def _post_alert(
+    ctx: AlertContext, posts: list[AlertPost], targets: _Targets, result: CheckResult, now: datetime
+) -> None:
     keeper = ctx.keeper
-    for due in ctx.store.alert_posts.due(keeper.lease, now=now):
+    for due in posts:
         if ctx.stopping.is_set():
             return
         alert = ctx.store.alerts.get(due.alert_id)
         if alert is None or alert.status != "active":
-            continue  # removed meanwhile: nothing more is posted for it
+            return  # removed or paused meanwhile: nothing more is posted for it
         post = ctx.store.alert_posts.claim(due.id, keeper.holder, keeper.lease, now=now)
         if post is None:
             continue  # another process has it
