@@ -121,7 +121,7 @@ def handle(
 ) -> None:
     """Route the alert commands; listing and removing answer in the ack itself."""
     if isinstance(request, AlertRequest):
-        origin = promised(deps, origin, run_again(command_text(request)))
+        origin = promised(deps.promises, origin, run_again(command_text(request)))
         deps.later(set_alert, deps, request, origin, body.get("team_id", ""), key=origin.user_id)
         ref = mrkdwn(kind_of(request.target.kind).short_reference(request.target))
         ack(text=f"⏳ Checking {ref} with Braze…", response_type="ephemeral")
