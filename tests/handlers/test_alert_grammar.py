@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers.grammar import (
     ALERT_EXAMPLE,
@@ -124,3 +126,15 @@ def test_usage_lines_use_placeholders_slack_keeps() -> None:
         + " or `/sendstats alert canvas CANVAS_ID METRIC > VALUE`"
     )
     assert "<" not in ALERT_USAGE + ALERT_REMOVE_USAGE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_any_alert_text_is_a_request_or_says_what_is_wrong(text: str) -> None:
+    parsed = parse(f"alert {text}", today=TODAY)
+    assert isinstance(parsed, AlertRequest | AlertRemoveRequest | UsageError)
+    if isinstance(parsed, UsageError):
+        assert "<" not in parsed.problem and parsed.usage and parsed.example
+    if isinstance(parsed, AlertRequest):
+        assert parsed.op in (">", "<") and parsed.threshold >= 0
+        assert parsed.threshold <= 1 or parsed.metric == "sent"
