@@ -207,6 +207,22 @@ def test_braze_refusing_a_target_is_a_check_not_made(bot: BotUnderTest, campaign
     assert any("braze" in reason for reason in result.reasons)
 
 
+def test_a_hung_campaign_costs_its_own_alert_only(bot: BotUnderTest, campaign) -> None:
+    from dataclasses import replace
+
+    bot.braze.add_campaign("cmp-hung", "Hung", days_ago=3)
+    set_alert(bot, f"campaign {CMP} bounce_rate > 5%")
+    set_alert(bot, "campaign cmp-hung bounce_rate > 5%")
+    before = len(posts(bot))
+    campaign.email_bounce_share = 0.4
+    bot.braze.misbehave("hang", campaign_id="cmp-hung")  # Braze never answers for this one
+    quick = replace(ctx(bot), braze=bot.runtime.deps.braze)  # the tests' Braze client: a 4 s deadline
+    result = check_alerts(quick)
+    assert (result.unchecked, result.posted, result.exit_code) == (1, 1, 1)
+    [breach] = posts(bot)[before:]
+    assert "Winter sale" in breach["text"]
+
+
 def test_remove_stops_the_alert(bot: BotUnderTest, campaign) -> None:
     set_alert(bot, f"campaign {CMP} bounce_rate > 5%")
     [alert] = bot.runtime.store.alerts.in_channel("C_PUBLIC")
