@@ -4,9 +4,7 @@ statuses), rows from before are kept, and it downgrades to the revision before i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from alembic import command
@@ -15,23 +13,10 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
-from digests.store import Store, make_engine
+from digests.store import Store
 from reports.kinds import Kind, Target
-from tests.harness import drop_schema
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    drop_schema(engine)
-    try:
-        yield engine
-    finally:
-        drop_schema(engine)
-        engine.dispose()
 
 
 def before_0008() -> str:
