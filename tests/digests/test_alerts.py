@@ -274,3 +274,9 @@ def test_slack_escaped_operators_are_understood(bot: BotUnderTest, campaign) -> 
     said = set_alert(bot, f"campaign {CMP} delivery_rate &lt; 95%")
     [alert] = bot.runtime.store.alerts.in_channel("C_PUBLIC")
     assert (alert.metric, alert.op, alert.threshold) == ("delivery_rate", "<", 0.95) and "alert #" in said
+
+
+def test_an_alert_where_the_bot_cannot_post_is_not_kept(bot: BotUnderTest, campaign) -> None:
+    said = set_alert(bot, f"campaign {CMP} bounce_rate > 5%", channel="G_PRIVATE")
+    assert "No alert set" in said and "/invite @sendstats" in said
+    assert bot.runtime.store.alerts.in_channel("G_PRIVATE") == [] and bot.runtime.store.alerts.active() == []
