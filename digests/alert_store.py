@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Engine, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from digests.tables import alert_posts, alerts, as_utc
@@ -110,7 +110,8 @@ class Alerts:
     ) -> tuple[Alert, bool]:
         """Watch ``metric op threshold`` on ``target`` in a channel; returns (alert, created). The same
         channel, target, metric and op again takes the new threshold (and revives a removed rule) and keeps
-        its id and state: the next check posts if the new threshold changes the verdict."""
+        its id and state: the next check posts if the new threshold changes the verdict. A removed rule set
+        again starts afresh (state ``ok``, nothing owed from before); a paused one keeps what it owes."""
         kind = kind_of(target.kind)
         if metric not in kind.metrics:
             raise ValueError(f"a {kind.words.noun} has no {metric!r}")
@@ -144,8 +145,13 @@ class Alerts:
         except IntegrityError as exc:
             conflict = exc
         with self.engine.begin() as conn:
-            if conn.execute(update(alerts).where(key).values(**changes)).rowcount != 1:
-                raise conflict
+            found = conn.execute(select(alerts).where(key)).one_or_none()
+            if found is None:
+                raise conflict  # not a duplicate rule after all, but some other constraint
+            if found.status == "removed":  # set again after a remove: it starts afresh, owing nothing
+                changes["state"] = "ok"
+                conn.execute(delete(alert_posts).where(_p.alert_id == found.id, _p.status != "posted"))
+            conn.execute(update(alerts).where(key).values(**changes))
             return _alert(conn.execute(select(alerts).where(key)).one()), False
 
     def get(self, alert_id: int) -> Alert | None:

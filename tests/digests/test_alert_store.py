@@ -119,3 +119,14 @@ def test_what_a_check_judges_today_so_far_and_the_complete_day_before(store: Sto
     assert [(o.value, o.complete) for o in seen] == [(10.0, True), (5000.0, False)]
     above = replace(older, op=">", complete_through=NOW.date() - timedelta(days=1))
     assert [(o.value, o.complete) for o in observations(above, sent_series(d1=10, d0=50), NOW)] == [(50.0, False)]
+
+
+def test_a_removed_alert_set_again_starts_afresh(store: Store) -> None:
+    alert = rule(store)
+    owed = store.alerts.observe(alert, value=0.05, day=NOW.date(), complete=False, now=NOW)
+    assert owed is not None and store.alerts.remove(alert.id, "C1") is not None
+    again = rule(store, threshold=0.03)
+    assert again.id == alert.id and (again.status, again.state, again.threshold) == ("active", "ok", 0.03)
+    assert store.alert_posts.of_alert(alert.id) == []  # the breach never posted is not owed any more
+    made = store.alerts.observe(again, value=0.05, day=NOW.date(), complete=False, now=NOW)
+    assert made is not None and (made.event, made.episode) == ("breach", 2)
