@@ -11,7 +11,7 @@ import pytest
 
 from bot.scheduler import DigestScheduler
 from digests.alert_check import AlertContext, check_alerts
-from fakes.braze_kinds import campaign_series_payload
+from fakes.braze_kinds import campaign_series_payload, canvas_series_payload
 from reports.stats import format_rate  # the number is computed here; only its format is shared
 from tests.harness import BotUnderTest, message_text
 
@@ -280,3 +280,17 @@ def test_an_alert_where_the_bot_cannot_post_is_not_kept(bot: BotUnderTest, campa
     said = set_alert(bot, f"campaign {CMP} bounce_rate > 5%", channel="G_PRIVATE")
     assert "No alert set" in said and "/invite @sendstats" in said
     assert bot.runtime.store.alerts.in_channel("G_PRIVATE") == [] and bot.runtime.store.alerts.active() == []
+
+
+def test_a_canvas_alert_watches_conversions_per_entry(bot: BotUnderTest) -> None:
+    canvas = bot.braze.add_canvas("cv-alerts", "Onboarding", days_ago=10)
+    set_alert(bot, "canvas cv-alerts conversion_rate < 50%")
+    before = len(posts(bot))
+    result = check_alerts(ctx(bot))
+    assert (result.breaches, result.posted) == (1, 1)
+    [stats] = canvas_series_payload(canvas, length=1, ending=bot.braze.current_day())["data"]["stats"]
+    rate = stats["total_stats"]["conversions"] / stats["total_stats"]["entries"]
+    [breach] = posts(bot)[before:]
+    assert format_rate(rate) in message_text(breach) and "below the alert's threshold of *50.0%*" in message_text(
+        breach
+    )
