@@ -11,9 +11,10 @@ import pytest
 
 from bot.scheduler import DigestScheduler
 from digests.alert_check import AlertContext, check_alerts
+from fakes.braze import series_payload
 from fakes.braze_kinds import campaign_series_payload, canvas_series_payload
 from reports.stats import format_rate  # the number is computed here; only its format is shared
-from tests.harness import BotUnderTest, message_text
+from tests.harness import CAMPAIGN, SEND, BotUnderTest, message_text
 
 CMP = "cmp-alerts"
 
@@ -294,3 +295,16 @@ def test_a_canvas_alert_watches_conversions_per_entry(bot: BotUnderTest) -> None
     assert format_rate(rate) in message_text(breach) and "below the alert's threshold of *50.0%*" in message_text(
         breach
     )
+
+
+def test_a_send_alert_on_its_delivery_rate(bot: BotUnderTest) -> None:
+    bot.braze.add_send(CAMPAIGN, SEND, days_ago=1)  # the day after its send day: about 1.5% not delivered
+    said = set_alert(bot, f"send {CAMPAIGN} {SEND} delivery_rate < 99.9%")
+    assert "send `" in said and "delivery rate &lt; 99.9%" in said
+    before = len(posts(bot))
+    assert check_alerts(ctx(bot)).posted == 1
+    payload = series_payload(bot.braze.sends[(CAMPAIGN, SEND)], length=1, ending=bot.braze.current_day())
+    rows = [row for day in payload["data"] for rows in day["messages"].values() for row in rows]
+    rate = sum(r["delivered"] for r in rows) / sum(r["sent"] for r in rows)
+    [breach] = posts(bot)[before:]
+    assert format_rate(rate) in message_text(breach) and "Delivery rate" in message_text(breach)
