@@ -308,3 +308,20 @@ def test_a_send_alert_on_its_delivery_rate(bot: BotUnderTest) -> None:
     rate = sum(r["delivered"] for r in rows) / sum(r["sent"] for r in rows)
     [breach] = posts(bot)[before:]
     assert format_rate(rate) in message_text(breach) and "Delivery rate" in message_text(breach)
+
+
+def test_a_mention_asking_for_an_alert_points_to_the_slash_command(bot: BotUnderTest) -> None:
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "channel": "C_PUBLIC",
+        "ts": "1700000000.000100",
+        "text": "<@UBOT> alert campaign cmp-1 bounce_rate &gt; 2%",
+    }
+    assert bot.event(event).status_code == 200
+    [call] = bot.slack.wait_for("chat.postMessage")
+    bot.idle()
+    reply = call.params
+    assert reply["thread_ts"] == "1700000000.000100"
+    assert "Alerts are managed with the slash command" in reply["text"]
+    assert bot.runtime.store.alerts.active() == []
