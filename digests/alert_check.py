@@ -52,8 +52,9 @@ class AlertSender(Protocol):
         """The ts of this post if it is already in the channel (or the thread), else None."""
         ...
 
-    def attach_chart(self, alert: Alert, post: AlertPost, *, ts: str, title: str, png: bytes) -> str:
-        """Upload the alert's chart into the breach's thread; its file id. :class:`SendFailed`."""
+    def attach_chart(self, alert: Alert, post: AlertPost, *, ts: str, title: str, png: bytes, start: date) -> str:
+        """Upload the alert's chart (its days from ``start`` to the post's day) into the breach's thread; its
+        file id. :class:`SendFailed`."""
         ...
 
     def tell_paused(self, alert: Alert, failure: SendFailed) -> None:
@@ -322,12 +323,13 @@ def _landed(
     result.count("posted")
     if post.event != "breach":
         return
-    png = _chart(ctx, alert, targets, title)
-    if png is None:
+    drawn = _chart(ctx, alert, targets, title)
+    if drawn is None:
         ctx.store.alert_posts.record_chart(post.id, file_id=None, detail="chart could not be drawn")
         return
+    png, start = drawn
     try:
-        file_id = ctx.sender.attach_chart(alert, post, ts=ts, title=title, png=png)
+        file_id = ctx.sender.attach_chart(alert, post, ts=ts, title=title, png=png, start=start)
     except SendFailed as exc:  # the breach is out; its chart is a nice-to-have, tried once (no second upload)
         log.warning("alert %s: chart not attached: %s", alert.id, exc.code)
         ctx.store.alert_posts.record_chart(post.id, file_id=None, detail=f"chart not attached: slack: {exc.code}")
@@ -353,13 +355,14 @@ def chart_data(alert: Alert, series: Series, *, title: str, today: date) -> Metr
     )
 
 
-def _chart(ctx: AlertContext, alert: Alert, targets: _Targets, title: str) -> bytes | None:
+def _chart(ctx: AlertContext, alert: Alert, targets: _Targets, title: str) -> tuple[bytes, date] | None:
+    """The alert's chart and its first day, or None when it cannot be drawn."""
     series = targets.get(alert.target)
     if isinstance(series, BrazeError):
         return None
     try:
         data = chart_data(alert, series, title=title, today=targets.now.astimezone(UTC).date())
-        return ctx.renderer.run(render_metric, data)
+        return ctx.renderer.run(render_metric, data), data.days[0]
     except Exception:
         log.exception("alert chart failed")
         return None

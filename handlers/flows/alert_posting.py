@@ -9,9 +9,8 @@ joins a channel: it posts where someone set it up, and the bot joined then.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 
-from digests.alert_check import ALERT_DAYS
 from digests.alert_store import Alert, AlertPost
 from digests.ports import SendFailed
 from handlers.adapter.delivery import OLDEST_MARGIN, SlackDelivery
@@ -59,9 +58,9 @@ class SlackAlertSender:
             )
         )
 
-    def attach_chart(self, alert: Alert, post: AlertPost, *, ts: str, title: str, png: bytes) -> str:
+    def attach_chart(self, alert: Alert, post: AlertPost, *, ts: str, title: str, png: bytes, start: date) -> str:
         metric = METRICS[alert.metric]
-        alt = chart_alt_text(metric.label.lower(), title, post.day - timedelta(days=ALERT_DAYS - 1), post.day)
+        alt = chart_alt_text(f"{metric.label.lower()} against the alert's threshold", title, start, post.day)
         return as_send_failed(
             lambda: self.delivery.upload(
                 alert.channel_id,

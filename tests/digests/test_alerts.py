@@ -79,6 +79,12 @@ def test_breach_posts_once_ongoing_posts_nothing_clear_replies_in_the_thread(bot
     assert post["metadata"]["event_type"] == "sendstats_alert"
     [upload] = bot.slack.calls_to("files.completeUploadExternal")
     assert upload.params["thread_ts"] == post["ts"]  # the chart, in the breach's thread
+    [asked] = bot.slack.calls_to("files.getUploadURLExternal")
+    first = campaign.first_day  # the chart starts at the campaign's first day (3 days ago), not 14 days back
+    assert (
+        f"Daily bounce rate against the alert's threshold for Winter sale, {first:%b} {first.day}"
+        in (asked.params["alt_txt"])
+    )
 
     campaign.email_bounce_share = 0.5  # worse, but the same breach: nothing more
     again = check_alerts(ctx(bot))
