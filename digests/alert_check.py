@@ -36,6 +36,9 @@ from reports.models import MetricChartData, Series
 log = logging.getLogger(__name__)
 #: Days read per target: today and the complete days an alert judges, and its chart's range.
 ALERT_DAYS = 14
+#: A rate of today so far is judged only once its denominator (sent, delivered, unique recipients,
+#: entries) is at least this: the first minutes of a day say nothing about its rate.
+MIN_PARTIAL_BASE = 100
 #: Threads that post a check's alerts (each alert's posts in order on one of them).
 POST_WORKERS = 8
 
@@ -144,7 +147,8 @@ def observations(alert: Alert, series: Series, now: datetime) -> list[Observatio
 
     A count only grows during its day, so a part of a day below a ``<`` threshold says nothing yet
     ("sent < 1000" at 01:00 is no breach): that day is judged below it only once complete. Above it, it
-    is a verdict already (and ``>`` counts breach as soon as they pass)."""
+    is a verdict already (and ``>`` counts breach as soon as they pass). A rate of today so far is judged
+    once its denominator reaches :data:`MIN_PARTIAL_BASE` (a complete day is judged whatever its size)."""
     metric = METRICS[alert.metric]
     values = metric.daily(series)
     today = now.astimezone(UTC).date()
@@ -157,6 +161,10 @@ def observations(alert: Alert, series: Series, now: datetime) -> list[Observatio
     so_far = values.get(today)
     if so_far is not None and not metric.is_rate and alert.op == "<" and so_far < alert.threshold:
         so_far = None  # not a verdict until the day is over
+    point = next((p for p in series.days if p.day == today), None)
+    parts = metric.parts_of_day(point) if point is not None else None
+    if metric.is_rate and parts is not None and parts[1] < MIN_PARTIAL_BASE:
+        so_far = None  # 1 bounce of the first 3 sends is not a 33% bounce rate: wait for more
     seen.append(Observation(today, so_far, False))
     return seen
 

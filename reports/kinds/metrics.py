@@ -46,12 +46,22 @@ class Metric:
 
     def of_day(self, point: DayPoint) -> float | None:
         """This metric's value on one day, or None when the day does not report it."""
+        parts = self.parts_of_day(point)
+        if parts is None:
+            return None
+        top, bottom = parts
+        if not self.is_rate:
+            return top
+        return top / bottom if bottom else None
+
+    def parts_of_day(self, point: DayPoint) -> tuple[float, float] | None:
+        """(numerator, denominator) of one day (a count: (count, 0)), or None when the day reports neither."""
         if not point.has_data:
             return None
         bags: Sequence[Metrics] = (point.level_totals(),) if self.per_day else [r.metrics for r in point.rows]
         if not self.is_rate:
             found = [value for bag in bags if (value := bag.get(self.pairs[0][0])) is not None]
-            return float(sum(found)) if found else None
+            return (float(sum(found)), 0.0) if found else None
         top = bottom = 0.0
         reported = False
         for bag in bags:
@@ -60,7 +70,7 @@ class Metric:
                 if n is not None and d is not None:
                     top, bottom, reported = top + n, bottom + d, True
                     break
-        return top / bottom if reported and bottom else None
+        return (top, bottom) if reported else None
 
     def daily(self, series: Series) -> dict[date, float]:
         """The metric on every day of ``series`` that reports it."""

@@ -130,3 +130,23 @@ def test_a_removed_alert_set_again_starts_afresh(store: Store) -> None:
     assert store.alert_posts.of_alert(alert.id) == []  # the breach never posted is not owed any more
     made = store.alerts.observe(again, value=0.05, day=NOW.date(), complete=False, now=NOW)
     assert made is not None and (made.event, made.episode) == ("breach", 2)
+
+
+def bounce_series(**by_day: tuple[int, int]) -> Series:
+    """(bounces, sent) on days named by their offset from NOW's day: ``d0`` today, ``d1`` yesterday."""
+    days = tuple(
+        DayPoint(
+            NOW.date() - timedelta(days=int(k[1:])),
+            (ChannelRow("email", "A", None, Metrics.of(sent=sent, bounces=bounces)),),
+        )
+        for k, (bounces, sent) in sorted(by_day.items(), reverse=True)
+    )
+    return Series("cmp", "", days)
+
+
+def test_a_rate_of_today_so_far_waits_for_a_base_of_100(store: Store) -> None:
+    alert = replace(rule(store), complete_through=NOW.date() - timedelta(days=2))
+    early = observations(alert, bounce_series(d1=(1, 3), d0=(1, 3)), NOW)
+    assert [(o.value, o.complete) for o in early] == [(1 / 3, True), (None, False)]  # a whole day: judged
+    later = observations(alert, bounce_series(d1=(1, 3), d0=(10, 100)), NOW)
+    assert [(o.value, o.complete) for o in later] == [(1 / 3, True), (0.1, False)]
