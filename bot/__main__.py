@@ -1,4 +1,4 @@
-"""``python -m bot [serve|demo|digest|clock|db]``: parse the command line and hand it to the command's
+"""``python -m bot [serve|demo|digest|alerts|clock|db]``: parse the command line and hand it to the command's
 module. Nothing else happens here; each command's body lives in the module :data:`COMMANDS` names."""
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ COMMANDS: dict[str, Command] = {
     "serve": Command("run the bot (the default)", "bot.serve"),
     "demo": Command("the real report pipeline against a built-in sample Braze server; no accounts", "bot.demo"),
     "digest": Command("run one digest round now (posts nothing twice)", "bot.digest", _digest_arguments),
+    "alerts": Command("check every alert now (posts nothing twice); non-zero when a check failed", "bot.alerts"),
     "clock": Command("run only the digest scheduler (Procfile clock process)", "bot.clock"),
     "db": Command(
         "database schema: upgrade to the newest revision, or show the current one", "bot.migrate", _db_arguments

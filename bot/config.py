@@ -82,6 +82,8 @@ class Settings(DatabaseSettings):
     #: How often the scheduler sweeps: resumes digests of dead processes, retries failures, gives up
     #: days that have ended.
     digest_sweep_seconds: float = Field(default=60.0, gt=0, le=3600)
+    #: How often the scheduler checks alerts (today so far, and each day once complete).
+    alert_check_minutes: float = Field(default=60.0, gt=0, le=1440)
     #: How long ``python -m bot digest`` waits for digests another live process is posting.
     digest_wait_seconds: float = Field(default=300.0, ge=0, le=3600)
     #: How long a digest's Slack call waits for an answer; after that its outcome is unknown, and it is

@@ -3,7 +3,7 @@
 Starts the sample Braze server on 127.0.0.1, fetches a multi-channel, multi-variation send, a
 five-channel campaign and a three-variant Canvas through the real Braze client, summarises them, draws
 the charts in the real render worker, writes the PNGs here and prints the Slack messages as a person
-would read them.
+would read them. Last, an alert's breach post and chart (a campaign's bounce rate over 2%).
 """
 
 from __future__ import annotations
@@ -14,11 +14,18 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from digests.alert_check import ALERT_DAYS, chart_data
+from digests.alert_store import Alert, AlertPost
 from fakes.braze import SampleBraze
 from handlers.flows.reporting import chart_note, report_message
+from handlers.layout.alert_blocks import breach_blocks
 from handlers.layout.blocks import blocks_to_text
-from reports.braze import BrazeClient
+from reports.braze import BrazeClient, decode_json
+from reports.chart import render_metric
 from reports.kinds import Kind, Target
+from reports.kinds.metrics import METRICS
+from reports.kinds.registry import kind_of
+from reports.models import Series
 from reports.pipeline import CampaignNames, Report, build_report
 from reports.render_pool import ChartRenderer
 
@@ -26,6 +33,7 @@ DEMO_CAMPAIGN = "demo-campaign-7f3a"
 DEMO_SEND = "spring-launch-01"
 DEMO_MULTICHANNEL = "demo-multichannel-campaign"
 DEMO_CANVAS = "demo-onboarding-canvas"
+DEMO_ALERT_CAMPAIGN = "demo-resend-campaign"
 
 
 def run(out_dir: Path | None = None, days: int = 14) -> Path:
@@ -51,6 +59,7 @@ def run(out_dir: Path | None = None, days: int = 14) -> Path:
             elapsed = time.perf_counter() - started
             braze_server.add_campaign(DEMO_MULTICHANNEL, "Winter newsletter — all channels", days_ago=9)
             braze_server.add_canvas(DEMO_CANVAS, "Onboarding journey (3 variants)", days_ago=45)
+            alert_png, alert_text = demo_alert(braze, braze_server, renderer)
             others = [
                 build_report(
                     braze,
@@ -75,7 +84,68 @@ def run(out_dir: Path | None = None, days: int = 14) -> Path:
     print("In Slack this message is posted to the channel and the chart is uploaded into its thread.")
     for other in others:
         show_kind(other, out_dir)
+    alert_path = out_dir / "sendstats-demo-alert.png"
+    alert_path.write_bytes(alert_png)
+    print()
+    print(alert_text)
+    print(f"Alert chart written to {alert_path} (in Slack: in the alert's thread)")
     return path
+
+
+def demo_alert(braze: BrazeClient, server: SampleBraze, renderer: ChartRenderer) -> tuple[bytes, str]:
+    """The breach post of ``alert campaign … bounce_rate > 2%`` on a campaign whose email bounces jumped
+    today, through the alert check's own reading, chart and message (no Slack, no database)."""
+    campaign = server.add_campaign(DEMO_ALERT_CAMPAIGN, "Winter newsletter — re-send", days_ago=9)
+    campaign.email_bounce_share = 0.12
+    target = Target(Kind.CAMPAIGN, DEMO_ALERT_CAMPAIGN)
+    now = datetime.now(UTC)
+    kind = kind_of(target.kind)
+    series = _read(braze, target, now)
+    values = METRICS["bounce_rate"].daily(series)
+    # The days before today as the campaign was (about 1% bouncing); today with 12% of its email bouncing.
+    campaign.email_bounce_share = None
+    calm = _read(braze, target, now)
+    today = now.date()
+    mixed = Series(
+        calm.object_id,
+        calm.send_id,
+        tuple(p for p in calm.days if p.day != today) + tuple(p for p in series.days if p.day == today),
+    )
+    alert = Alert(
+        id=1,
+        team_id="T",
+        channel_id="C",
+        kind=Kind.CAMPAIGN,
+        object_id=DEMO_ALERT_CAMPAIGN,
+        send_id="",
+        metric="bounce_rate",
+        op=">",
+        threshold=0.02,
+        created_by="U",
+        created_at=now,
+        status="active",
+        state="breaching",
+        episode=1,
+    )
+    post = AlertPost(
+        id=1,
+        alert_id=1,
+        episode=1,
+        event="breach",
+        status="posted",
+        value=values[today],
+        day=today,
+        partial=True,
+        attempts=1,
+        detail=None,
+        message_ts=None,
+        file_id=None,
+        created_at=now,
+        updated_at=now,
+    )
+    title = kind.title(campaign.name, target)
+    png = renderer.run(render_metric, chart_data(alert, mixed, title=title, today=today))
+    return png, blocks_to_text(breach_blocks(alert, post, title))
 
 
 def show_kind(report: Report, out_dir: Path) -> None:
@@ -93,3 +163,9 @@ def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
     run()
     return 0
+
+
+def _read(braze: BrazeClient, target: Target, now: datetime) -> Series:
+    kind = kind_of(target.kind)
+    raw = kind.fetch(braze, target, length=ALERT_DAYS, ending_at=None, now=now)
+    return kind.parse(decode_json(raw) if isinstance(raw, bytes) else raw, target)

@@ -25,6 +25,7 @@ from bot.health import Health
 from bot.scheduler import DigestScheduler
 from catalogue.refresh import CatalogueRefresher
 from catalogue.store import CatalogueStore
+from digests.alert_check import AlertContext
 from digests.context import RoundContext
 from digests.lease import LeaseKeeper
 from digests.store import Store, make_engine
@@ -32,6 +33,7 @@ from handlers.adapter.delivery import SlackDelivery
 from handlers.adapter.ratelimit import HISTORY_METHODS, PacedWebClient, history_rate
 from handlers.deps import Deps
 from handlers.event_log import EventLog
+from handlers.flows.alert_posting import SlackAlertSender
 from handlers.flows.digest_posting import SlackDigestSender
 from handlers.flows.stopping import tell_unfinished
 from handlers.installation import InstallSalt
@@ -77,6 +79,8 @@ class Runtime:
     stop_started: float | None = None
     #: This install's salt (keys its tagged Slack messages), read at start so reports never need the database.
     salt: InstallSalt | None = None
+    #: What an alert check needs (the scheduler's hourly job and ``python -m bot alerts``).
+    alerts: AlertContext | None = None
 
     def start(self, *, scheduler: bool | None = None) -> None:
         """Slow start-up work, done before the health check says ready.
@@ -88,7 +92,12 @@ class Runtime:
             self.salt()  # made or read now, while the database is known to be there
         self.renderer.start()
         if self.settings.scheduler == "on" if scheduler is None else scheduler:
-            self.scheduler = DigestScheduler(self.rounds, sweep_minutes=self.settings.digest_sweep_seconds / 60)
+            self.scheduler = DigestScheduler(
+                self.rounds,
+                sweep_minutes=self.settings.digest_sweep_seconds / 60,
+                alerts=self.alerts,
+                alert_minutes=self.settings.alert_check_minutes,
+            )
             self.scheduler.start()
             schedule_forgetting(self.scheduler.scheduler, self.deps.events)
             if self.catalogue is not None:
@@ -135,6 +144,8 @@ class Runtime:
         self.ready = False
         self.health.stop()
         self.rounds.stopping.set()  # rounds finish the post in hand and leave the rest resumable
+        if self.alerts is not None:
+            self.alerts.stopping.set()
         if self.catalogue is not None:
             self.catalogue.stopping.set()  # a list read stops between pages
         if self.scheduler is not None:
@@ -149,6 +160,8 @@ class Runtime:
         if isinstance(jobs, FairJobs):
             jobs.shutdown(wait=False, cancel_futures=True)  # what never started was told to run again
         _bounded(2.0, self.rounds.keeper.close, "the lease heartbeat")
+        if self.alerts is not None:
+            _bounded(2.0, self.alerts.keeper.close, "the alert posts' lease heartbeat")
         self.renderer.close()
         self.braze.close()
 
@@ -234,5 +247,13 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
     runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app, Health(store.ping))
     runtime.salt = salt
+    runtime.alerts = AlertContext(
+        braze=braze,
+        renderer=renderer,
+        names=names,
+        store=store,
+        sender=SlackAlertSender(make_delivery(settings, digest_slack_client(settings, slack), salt)),
+        lease=LeaseKeeper(store.alert_posts, lease_seconds=settings.digest_lease_seconds),
+    )
     runtime.catalogue = CatalogueRefresher(braze, catalogue, budget_share=settings.braze_catalogue_budget_share)
     return runtime

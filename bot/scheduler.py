@@ -23,6 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from digests.alert_check import AlertContext, CheckResult, check_alerts
 from digests.context import RoundContext, RoundResult
 from digests.records import Subscription
 from digests.round import close_out_days, resume_past_days, run_round
@@ -36,6 +37,9 @@ MISFIRE_GRACE_SECONDS = 6 * 3600
 #: Sweeps resume what a dead process left (its lease lapses within a minute), retry failures whose
 #: backoff has passed, and give up days that have ended: every minute keeps a takeover within 2 minutes.
 SWEEP_MINUTES = 1
+#: Alerts are checked this often (today's data so far; the first check after midnight also judges the
+#: complete day before). Every process with a scheduler checks: the store posts each change once.
+ALERT_MINUTES = 60
 
 
 def slot_of(sub: Subscription) -> Slot:
@@ -55,8 +59,12 @@ class DigestScheduler:
         *,
         sweep_minutes: float = SWEEP_MINUTES,
         trigger_for: Callable[[Slot], CronTrigger] | None = None,
+        alerts: AlertContext | None = None,
+        alert_minutes: float = ALERT_MINUTES,
     ) -> None:
         self._rounds = rounds
+        self._alerts = alerts
+        self._alert_minutes = alert_minutes
         self._store: Store = rounds.store
         self._sweep_minutes = sweep_minutes
         self._trigger_for = trigger_for or (lambda s: CronTrigger(hour=s[0], minute=s[1], timezone=ZoneInfo(s[2])))
@@ -76,6 +84,14 @@ class DigestScheduler:
             next_run_time=datetime.now(UTC) + timedelta(seconds=2),
             replace_existing=True,
         )
+        if self._alerts is not None:
+            self.scheduler.add_job(
+                self.check_alerts,
+                IntervalTrigger(minutes=self._alert_minutes),
+                id="alerts:check",
+                next_run_time=datetime.now(UTC) + timedelta(seconds=5),
+                replace_existing=True,
+            )
         self.scheduler.start()
         log.info("digest scheduler started with %d slot(s)", len(self.slots()))
 
@@ -105,6 +121,16 @@ class DigestScheduler:
         """The cron job: one round over the subscriptions of this slot."""
         subs = [s for s in self._store.subscriptions.active() if slot_of(s) == slot]
         return run_round(self._rounds, subs)
+
+    def check_alerts(self) -> CheckResult | None:
+        """The hourly job: one alert check (a failure is logged; the next check tries again)."""
+        if self._alerts is None:
+            return None
+        try:
+            return check_alerts(self._alerts)
+        except Exception:
+            log.exception("alert check failed")
+            return None
 
     def sweep(self) -> RoundResult | None:
         """Re-sync jobs and post whatever is due today but not yet posted (after restarts, failures)."""

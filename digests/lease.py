@@ -13,9 +13,9 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Collection
 from datetime import timedelta
-
-from digests.deliveries import Deliveries
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 #: Default lease: a dead holder's digests are resumed within about this long (plus a sweep).
@@ -27,6 +27,13 @@ def new_holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+class Leases(Protocol):
+    """Where leases live: digest deliveries (:class:`digests.deliveries.Deliveries`) or alert posts
+    (:class:`digests.alert_store.AlertPosts`)."""
+
+    def renew(self, holder: str, ids: Collection[int], /) -> int: ...
+
+
 class LeaseKeeper:
     """Renews this process's leases every third of a lease, in one UPDATE, from a daemon thread.
 
@@ -35,7 +42,7 @@ class LeaseKeeper:
     """
 
     def __init__(
-        self, deliveries: Deliveries, *, lease_seconds: float = LEASE_SECONDS, holder: str | None = None
+        self, deliveries: Leases, *, lease_seconds: float = LEASE_SECONDS, holder: str | None = None
     ) -> None:
         if lease_seconds <= 0:
             raise ValueError("lease_seconds must be positive")

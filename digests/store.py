@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
+from digests.alert_store import AlertPosts, Alerts
 from digests.deliveries import Deliveries
 from digests.subscriptions import Subscriptions
 from digests.tables import subscriptions
@@ -86,7 +87,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
 
 
 class Store:
-    """The digests' tables on one engine: ``subscriptions`` and ``deliveries``.
+    """The digests' tables on one engine: ``subscriptions`` and ``deliveries``, and the alerts' (``alerts``,
+    ``alert_posts``: :mod:`digests.alert_store`).
 
     Thread-safe and multi-process-safe: share one instance per process.
     """
@@ -95,6 +97,8 @@ class Store:
         self.engine = engine
         self.subscriptions = Subscriptions(engine)
         self.deliveries = Deliveries(engine)
+        self.alerts = Alerts(engine)
+        self.alert_posts = AlertPosts(engine)
 
     @classmethod
     def from_url(cls, url: str) -> Store:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -116,4 +117,62 @@ digest_deliveries = Table(
     Column("file_id", String),  # the chart's Slack file id
     UniqueConstraint("subscription_id", "digest_date", name="uq_deliveries_day"),
     CheckConstraint(_in("status", tuple(s.value for s in DeliveryState)), name="ck_deliveries_status"),
+)
+
+#: An alert's rule: a metric of a target against a threshold, watched in one channel.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String, nullable=False),
+    Column("channel_id", String, nullable=False),
+    Column("kind", String, nullable=False),  # checked by the store through the kinds registry, like subscriptions
+    Column("object_id", String, nullable=False),
+    Column("send_id", String, nullable=False),
+    Column("metric", String, nullable=False),  # a name of reports.kinds.metrics.METRICS
+    Column("op", String, nullable=False),
+    Column("threshold", Float, nullable=False),  # a fraction for rates (0.02 = 2%), a count otherwise
+    Column("created_by", String, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("status", String, nullable=False),
+    #: ``ok`` or ``breaching``: what the last check found, moved by one conditional UPDATE per change.
+    Column("state", String, nullable=False),
+    #: Breaches begun so far; a breach and its clearing are posted once per episode.
+    Column("episode", Integer, nullable=False),
+    Column("last_value", Float),
+    Column("last_day", Date),  # the day last_value is of
+    Column("checked_at", UTCDateTime),
+    Column("complete_through", Date),  # the last complete day checked
+    UniqueConstraint("channel_id", "kind", "object_id", "send_id", "metric", "op", name="uq_alerts_rule"),
+    CheckConstraint(_in("op", (">", "<")), name="ck_alerts_op"),
+    CheckConstraint(_in("status", ("active", "paused", "removed")), name="ck_alerts_status"),
+    CheckConstraint(_in("state", ("ok", "breaching")), name="ck_alerts_state"),
+)
+
+#: One Slack post of an alert: its breach, or the "back to normal" reply in the breach's thread. One row
+#: per (alert, episode, event) is the claim that makes each post once across processes.
+alert_posts = Table(
+    "alert_posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False),
+    Column("episode", Integer, nullable=False),
+    Column("event", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("partial", Integer, nullable=False),  # 1: the day so far (today), 0: a complete day
+    Column("attempts", Integer, nullable=False),
+    Column("detail", Text),
+    Column("message_ts", String),
+    Column("file_id", String),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("holder", String),
+    Column("heartbeat_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),  # a post was sent and its answer is not known yet: look before posting again
+    Column("retry_at", UTCDateTime),
+    UniqueConstraint("alert_id", "episode", "event", name="uq_alert_posts_event"),
+    CheckConstraint(_in("event", ("breach", "clear")), name="ck_alert_posts_event"),
+    CheckConstraint(_in("status", ("pending", "claimed", "posted", "failed")), name="ck_alert_posts_status"),
 )

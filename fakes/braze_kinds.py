@@ -78,6 +78,9 @@ class SampleCampaign:
     #: ``/campaigns/details`` → ``conversion_behaviors``: events A and B, as the series reports
     #: ``conversions`` and ``conversions1``.
     conversion_behaviors: tuple[dict[str, Any], ...] = field(default_factory=lambda: EXAMPLE_BEHAVIORS[:2])
+    #: When set, this share of each email row's ``sent`` bounces (``delivered`` is the rest): a test turns
+    #: a campaign's bounce rate up and down between alert checks. The keys stay the documented ones.
+    email_bounce_share: float | None = None
 
 
 @dataclass
@@ -141,6 +144,9 @@ def campaign_series_payload(campaign: SampleCampaign, *, length: int, ending: da
             rows = []
             for name, api_id in campaign.variations:
                 row = _campaign_row(channel, rng, campaign.audience // len(campaign.variations), decay)
+                if channel == "email" and campaign.email_bounce_share is not None:
+                    row["bounces"] = int(row["sent"] * campaign.email_bounce_share)
+                    row["delivered"] = row["sent"] - row["bounces"]
                 rows.append({"variation_name": name, "variation_api_id": api_id, **row})
             messages[channel] = rows
         unique = int(campaign.audience * decay * 0.9)

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.layout.text import escape
 from reports.daily import QUIET_DAYS_TO_END
-from reports.kinds import Target
+from reports.kinds import Kind, Target
 from reports.kinds.base import ReportKind
+from reports.kinds.metrics import METRICS, metric
 from reports.kinds.registry import BARE, COMMANDS, REGISTRY, by_command
 from reports.summary import RETENTION_DAYS
 from reports.views import either
@@ -57,6 +58,25 @@ KIND_WORDS = "|".join(COMMANDS)
 KIND_SUBSCRIBE_USAGE = f"`/sendstats subscribe {KIND_WORDS} <id> [at HH:MM] [time zone]`"
 KIND_SUBSCRIBE_EXAMPLE = "`/sendstats subscribe canvas 0ad1e1a4-canvas at 08:30 Europe/Berlin`"
 FIND_USAGE = "`/sendstats find <words in the name>`"
+
+
+def _upper_ids(kind: ReportKind) -> str:
+    """``CAMPAIGN_ID SEND_ID``: placeholders Slack cannot take for markup (it eats ``<…>``)."""
+    return " ".join(field.placeholder.strip("<>").upper() for field in kind.ids)
+
+
+def alert_usage(kind: ReportKind | None = None) -> str:
+    """``/sendstats alert campaign CAMPAIGN_ID METRIC > VALUE``, for one kind or for every kind."""
+    kinds = [kind] if kind is not None else list(REGISTRY.values())
+    return " or ".join(f"`/sendstats alert {k.kind.value} {_upper_ids(k)} METRIC > VALUE`" for k in kinds)
+
+
+ALERT_USAGE = alert_usage()
+ALERT_EXAMPLE = "`/sendstats alert campaign cmp-1 bounce_rate > 2%`"
+ALERT_REMOVE_USAGE = "`/sendstats alert remove ALERT_ID` (the number `/sendstats alerts` shows)"
+#: ``bounce_rate > 2%``, ``bounce_rate>2%``, ``sent < 1,000``; Slack may send ``>`` and ``<`` escaped.
+_RULE = re.compile(r"([A-Za-z_\-]{1,40})\s*(>|<)\s*(\S{1,30})", re.ASCII)
+_VALUE = re.compile(r"(\d{1,12}(?:[.,]\d{1,6})?|\d{1,3}(?:,\d{3}){1,4})(%?)", re.ASCII)
 FIND_EXAMPLE = "`/sendstats find spring sale`"
 
 
@@ -105,6 +125,26 @@ class ListRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertRequest:
+    """Watch ``metric op threshold`` on a target (thresholds of rates are fractions: 2% is 0.02)."""
+
+    target: Target
+    metric: str
+    op: str
+    threshold: float
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsRequest:
+    """This channel's alerts."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRemoveRequest:
+    alert_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class UsageError:
     """What was wrong, in words for the user, plus the usage line and an example."""
 
@@ -120,7 +160,17 @@ class UsageError:
         )
 
 
-Request = HelpRequest | ReportRequest | FindRequest | SubscribeRequest | UnsubscribeRequest | ListRequest
+Request = (
+    HelpRequest
+    | ReportRequest
+    | FindRequest
+    | SubscribeRequest
+    | UnsubscribeRequest
+    | ListRequest
+    | AlertRequest
+    | AlertsRequest
+    | AlertRemoveRequest
+)
 
 
 def _quote(word: str, limit: int = 40) -> str:
@@ -278,6 +328,59 @@ def _parse_unsubscribe(words: list[str]) -> UnsubscribeRequest | UsageError:
     return UnsubscribeRequest(BARE.target(words))
 
 
+def _parse_alert(words: list[str]) -> AlertRequest | AlertRemoveRequest | UsageError:
+    """``alert send|campaign|canvas IDS METRIC >|< VALUE``, or ``alert remove ALERT_ID``."""
+    if words and words[0].lower() == "remove":
+        if len(words) == 2 and _NUMBER.fullmatch(words[1]):
+            return AlertRemoveRequest(int(words[1]))
+        example = "`/sendstats alert remove 3`"
+        return UsageError("`alert remove` needs the number of an alert.", ALERT_REMOVE_USAGE, example)
+    kind: ReportKind | None = None
+    if words and words[0].lower() in {k.value for k in Kind}:
+        kind, words = REGISTRY[Kind(words[0].lower())], words[1:]
+    if kind is None:
+        said = f"{_quote(words[0])} is not something I can watch." if words else "`alert` needs something to watch."
+        kinds = either([f"`{k.value}`" for k in Kind])
+        return UsageError(f"{said} Start with {kinds}, then its IDs.", ALERT_USAGE, ALERT_EXAMPLE)
+    usage = alert_usage(kind)
+    count = len(kind.ids)
+    if len(words) < count:
+        return UsageError(_needs(kind, "alert"), usage, ALERT_EXAMPLE)
+    if error := _check_ids(kind, words[:count], usage, ALERT_EXAMPLE):
+        return error
+    metrics = ", ".join(f"`{name}`" for name in kind.metrics)
+    rest = " ".join(words[count:]).replace("&gt;", ">").replace("&lt;", "<")
+    rule = _RULE.fullmatch(rest)
+    if rule is None:
+        return UsageError(
+            f"After the {kind.words.noun}, write the rule: a metric, `>` or `<`, and a value, e.g. "
+            f"`{kind.metrics[0]} > 5%`. Metrics of a {kind.words.noun}: {metrics}.",
+            usage,
+            ALERT_EXAMPLE,
+        )
+    name, op, value = rule.groups()
+    found = metric(name)
+    if found is None or found.name not in kind.metrics:
+        what = "is not a metric I know" if found is None else f"is not something a {kind.words.noun} reports"
+        return UsageError(f"{_quote(name)} {what}. Metrics of a {kind.words.noun}: {metrics}.", usage, ALERT_EXAMPLE)
+    number = _VALUE.fullmatch(value)
+    if number is None:
+        return UsageError(f"{_quote(value)} is not a number; write it as `2%` or `2.5%` (or `1000` for sent).",
+                          usage, ALERT_EXAMPLE)
+    digits, percent = number.groups()
+    if found.is_rate:
+        if "," in digits and "." not in digits and len(digits.split(",")[-1]) != 3:
+            digits = digits.replace(",", ".")  # 2,5% written with a decimal comma
+        amount = float(digits.replace(",", ""))
+        if amount > 100:
+            return UsageError(f"{found.label} is a percentage: use a value from 0% to 100%.", usage, ALERT_EXAMPLE)
+        return AlertRequest(kind.target(words[:count]), found.name, op, amount / 100)
+    if percent or "." in digits:
+        return UsageError(f"`{found.name}` is a count: write a whole number such as `1000`, without %.",
+                          usage, ALERT_EXAMPLE)
+    return AlertRequest(kind.target(words[:count]), found.name, op, float(digits.replace(",", "")))
+
+
 def report_forms(command: str = "/sendstats") -> str:
     """Every report command in short: ```/sendstats <campaign_id> <send_id> [days]``, ``/sendstats campaign
     <id> [days]`` or …``."""
@@ -308,6 +411,12 @@ def help_text() -> str:
         f"when Braze reports it archived, or after {QUIET_DAYS_TO_END} days in a row with nothing sent or entered.\n"
         f"• {UNSUBSCRIBE_USAGE}\n  Stop a digest.\n"
         "• `/sendstats list`\n  This channel's digests.\n"
+        f"• {ALERT_USAGE}\n  Watch a metric ({', '.join(f'`{m}`' for m in METRICS)}; a Canvas has "
+        "`conversion_rate`) with `>` or `<` a value, e.g. `bounce_rate > 2%` or `sent < 1000`. Checked every hour "
+        "on today's data so far and on each complete day: one post here when it starts, a reply in its thread "
+        "when it is back to normal.\n"
+        "• `/sendstats alerts`\n  This channel's alerts and where they stand.\n"
+        f"• {ALERT_REMOVE_USAGE}\n  Stop an alert.\n"
         f"• {report_forms('@sendstats')} in a thread\n  The report, in that thread "
         "(Slack does not allow slash commands in threads).\n\n"
         f"Find the IDs in Braze: the {owners} API identifier (on its "
@@ -325,6 +434,12 @@ def parse(text: str, *, today: date) -> Request | UsageError:
         return _parse_subscribe(words[1:])
     if head == "unsubscribe":
         return _parse_unsubscribe(words[1:])
+    if head == "alert":
+        return _parse_alert(words[1:])
+    if head == "alerts":
+        if len(words) == 1:
+            return AlertsRequest()
+        return UsageError("`alerts` takes no arguments.", "`/sendstats alerts`", "`/sendstats alerts`")
     if (kind := by_command(head)) is not None:
         return _parse_report(kind, words[1:], today)
     if head == "find":

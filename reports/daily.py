@@ -39,6 +39,8 @@ class Digest:
     quiet_days: int = 0
     #: The last digest of the subscription, and why; None while digests go on.
     end_reason: str | None = None
+    #: Metrics of ``day`` far from their trailing median, each in words (:meth:`ReportKind.flags`).
+    flags: tuple[str, ...] = ()
 
     @property
     def final(self) -> bool:

@@ -121,6 +121,8 @@ class DigestView:
     #: Days of the "Full report" button.
     report_days: int
     text: Line
+    #: Metrics far from their usual level that day, one sentence each (the digest's anomaly flags).
+    flags: tuple[str, ...] = ()
 
 
 # -- numbers and days -----------------------------------------------------------------------------------

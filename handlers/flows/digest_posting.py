@@ -66,6 +66,10 @@ def _slack(step: Callable[[], T]) -> T:
         raise SendFailed(f"no answer ({type(exc).__name__})", permanent=False, unknown=True) from exc
 
 
+#: Public name of the error mapping above, for the alerts' sender (``handlers.flows.alert_posting``).
+as_send_failed = _slack
+
+
 def day_start(sub: Subscription, day: date) -> float:
     """The Unix time at which ``day`` began where the subscriber lives, less :data:`OLDEST_MARGIN`: no
     digest of that day can be older (the look-ups' ``oldest``)."""
@@ -98,7 +102,7 @@ class SlackDigestSender:
         digest_date: date,
         chart_follows: bool,
     ) -> Posted:
-        view = kind_of(sub.kind).digest_view(digest, title=title)
+        view = kind_of(sub.kind).digest_message(digest, title=title)
         blocks = digest_blocks(view, subscription_id=sub.id, chart_in_thread=chart_follows)
         text = digest_text(view)
         payload = {"delivery_id": delivery_id, "subscription_id": sub.id, "digest_date": digest_date.isoformat()}

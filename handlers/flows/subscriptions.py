@@ -193,6 +193,10 @@ def _answer_quickly(deps: Deps, ack: Ack, origin: Origin, again: str, fn: Any, *
     ack(text=text, response_type="ephemeral")
 
 
+#: Public name, for the other quick store commands (``handlers.flows.alerts``).
+answer_quickly = _answer_quickly
+
+
 def _tell_later(deps: Deps, origin: Origin, text: str) -> None:
     try:
         deps.later(tell, deps, origin, text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from digests.records import Delivery, Subscription
 from handlers.layout.blocks import UNSUBSCRIBE, Block, button, context, field, md, mrkdwn, plain, rerun_button
+from handlers.layout.text import escape
 from reports.kinds.registry import kind_of
 from reports.views import DigestView, short_day
 
@@ -26,6 +27,8 @@ def digest_blocks(view: DigestView, *, subscription_id: int, chart_in_thread: bo
     if view.figures:
         day["fields"] = [field(f) for f in view.figures]
     blocks.append(day)
+    if view.flags:  # one line per metric far from its usual level
+        blocks.append({"type": "section", "text": md("\n".join(f"⚠️ {escape(flag)}" for flag in view.flags))})
     if view.totals is not None:
         blocks.append({"type": "section", "text": md(mrkdwn(view.totals))})
         if view.totals_figures:

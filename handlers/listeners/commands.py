@@ -13,9 +13,19 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.deps import Deps
-from handlers.flows import finding, subscriptions
+from handlers.flows import alerts, finding, subscriptions
 from handlers.flows.reporting import Origin, report_later
-from handlers.grammar import FindRequest, HelpRequest, ReportRequest, UsageError, help_text, parse
+from handlers.grammar import (
+    AlertRemoveRequest,
+    AlertRequest,
+    AlertsRequest,
+    FindRequest,
+    HelpRequest,
+    ReportRequest,
+    UsageError,
+    help_text,
+    parse,
+)
 from handlers.layout.blocks import mrkdwn, notice_blocks
 from handlers.promises import command_text, promised, run_again
 from reports.kinds.registry import kind_of
@@ -53,6 +63,9 @@ def handle_command(deps: Deps, ack: Ack, body: dict[str, Any]) -> None:
             text=f"⏳ Fetching {ref} from Braze ({span_text(request)}); the report will appear here.",
             response_type="ephemeral",
         )
+        return
+    if isinstance(request, AlertRequest | AlertsRequest | AlertRemoveRequest):
+        alerts.handle(deps, ack, request, origin, body)
         return
     subscriptions.handle(deps, ack, request, origin, body)
 

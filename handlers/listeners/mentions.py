@@ -20,13 +20,26 @@ from handlers.database import ACK_BUDGET, DatabaseUnavailable, within
 from handlers.deps import Deps
 from handlers.flows.finding import find_reply
 from handlers.flows.reporting import Origin, report_later
-from handlers.grammar import FindRequest, HelpRequest, ReportRequest, UsageError, help_text, parse
+from handlers.grammar import (
+    AlertRemoveRequest,
+    AlertRequest,
+    AlertsRequest,
+    FindRequest,
+    HelpRequest,
+    ReportRequest,
+    UsageError,
+    help_text,
+    parse,
+)
 from handlers.layout.blocks import notice_blocks
 from handlers.promises import command_text, mention_again, promised
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 SLASH_ONLY = "Digests are managed with the slash command in the channel: `/sendstats subscribe …`, `/sendstats list`."
+ALERTS_SLASH_ONLY = (
+    "Alerts are managed with the slash command in the channel: `/sendstats alert …`, `/sendstats alerts`."
+)
 
 
 def mention_text(text: str) -> str:
@@ -60,6 +73,8 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
         text, blocks = "sendstats help", notice_blocks(help_text())
     elif isinstance(request, FindRequest):
         text, blocks = find_reply(deps, request.query)
+    elif isinstance(request, AlertRequest | AlertsRequest | AlertRemoveRequest):
+        text, blocks = ALERTS_SLASH_ONLY, None
     else:
         text, blocks = SLASH_ONLY, None
     deps.lanes.submit(channel, _reply, deps, channel, thread_ts, text, blocks)

@@ -7,7 +7,8 @@ A kind answers, for its reports and subscriptions:
 * parse → summary → chart data (:meth:`~ReportKind.parse`, :meth:`~ReportKind.summarise`,
   :meth:`~ReportKind.chart`);
 * what its report says (:meth:`~ReportKind.report_view`);
-* its digest's numbers and content (:meth:`~ReportKind.build_digest`, :meth:`~ReportKind.digest_view`);
+* its digest's numbers and content (:meth:`~ReportKind.build_digest`, :meth:`~ReportKind.digest_message`);
+* the metrics alerts watch and digests flag (:attr:`~ReportKind.metrics`, :mod:`reports.kinds.metrics`);
 * its subscription's window and end rule (:meth:`~ReportKind.check_subscription`, :meth:`~ReportKind.end_rule`).
 
 :class:`OpenEndedKind` holds what campaigns and Canvases share: digests of the last 14 days, and
@@ -19,15 +20,29 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from reports.braze import BrazeError, BrazeNoData, no_kind_data
 from reports.daily import QUIET_DAYS_TO_END, RECENT_DAYS, Digest, quiet_streak, recent_span
 from reports.kinds import IdField, Kind, Target, Words
+from reports.kinds.metrics import METRICS, Metric
 from reports.models import ChartData, DayPoint, Series
-from reports.views import Code, Detail, DigestView, Figure, Line, ReportView, Strong, long_day, short_day, span_text
+from reports.stats import ANOMALY_WINDOW, anomaly, describe_anomaly, format_rate
+from reports.views import (
+    Code,
+    Detail,
+    DigestView,
+    Figure,
+    Line,
+    ReportView,
+    Strong,
+    fmt_count,
+    long_day,
+    short_day,
+    span_text,
+)
 
 if TYPE_CHECKING:
     from reports.braze import BrazeClient
@@ -102,6 +117,13 @@ class ReportKind(ABC):
     list_permission: ClassVar[str | None] = None
     #: A send ID narrows it to one of its API sends (a campaign).
     has_sends: ClassVar[bool] = False
+    #: What alerts can watch and digests flag (names in :data:`reports.kinds.metrics.METRICS`), in order.
+    metrics: ClassVar[tuple[str, ...]] = tuple(METRICS)
+
+    @property
+    def watched(self) -> tuple[Metric, ...]:
+        """The kind's :attr:`metrics`, as :class:`~reports.kinds.metrics.Metric` values."""
+        return tuple(METRICS[name] for name in self.metrics)
 
     # -- what a command names -------------------------------------------------------------------------
 
@@ -226,7 +248,27 @@ class ReportKind(ABC):
             has_activity=day in busy,
             quiet_days=quiet,
             end_reason=self.end_reason(span, digest_date=digest_date, quiet_days=quiet, archived=archived),
+            flags=self.flags(series, day),
         )
+
+    def flags(self, series: Series, day: date) -> tuple[str, ...]:
+        """Each of the kind's metrics whose value on ``day`` lies more than 3 median absolute deviations from
+        the median of the :data:`~reports.stats.ANOMALY_WINDOW` days before it (days without a value left
+        out; never on fewer than 5 of them: :func:`reports.stats.anomaly`), in words."""
+        found = []
+        first = day - timedelta(days=ANOMALY_WINDOW)
+        for metric in self.watched:
+            values = metric.daily(series)
+            if (value := values.get(day)) is None:
+                continue
+            history = [v for d, v in sorted(values.items()) if first <= d < day]
+            if (flag := anomaly(history, value)) is not None:
+                found.append(describe_anomaly(metric.label, flag, format_rate if metric.is_rate else fmt_count))
+        return tuple(found)
+
+    def digest_message(self, digest: Digest, *, title: str) -> DigestView:
+        """What the digest says: the kind's :meth:`digest_view` with the day's anomaly flags."""
+        return replace(self.digest_view(digest, title=title), flags=digest.flags)
 
     @abstractmethod
     def digest_view(self, digest: Digest, *, title: str) -> DigestView: ...

@@ -40,6 +40,8 @@ class CanvasKind(OpenEndedKind):
     ids = (IdField("<canvas_id>", "Canvas ID"),)
     example = "0ad1e1a4-canvas 60 until 2026-03-31"
     help = "A Canvas report: entries, conversions and conversion rate overall and per variant, and a daily chart."
+    #: A Canvas has entries, not sends: only its conversion rate (conversions ÷ entries) is watched.
+    metrics = ("conversion_rate",)
     list_permission = "canvas.list"
     # Entries above, conversions below.
     chart_series = "entries and conversions"

@@ -184,12 +184,18 @@ def test_demo_needs_no_accounts(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     pngs = sorted(p.name for p in tmp_path.glob("sendstats-demo-*.png"))
-    assert pngs == ["sendstats-demo-campaign.png", "sendstats-demo-canvas.png", "sendstats-demo-spring-launch-01.png"]
+    assert pngs == [
+        "sendstats-demo-alert.png",
+        "sendstats-demo-campaign.png",
+        "sendstats-demo-canvas.png",
+        "sendstats-demo-spring-launch-01.png",
+    ]
     assert all((tmp_path / name).read_bytes().startswith(PNG) for name in pngs)
     for words in ("*Sent*", "By channel", "By variation", "ios_push", "Variant A", "Chart written to"):
         assert words in run.stdout
     for words in ("*Email*", "click-to-open", "*Webhook*", "*In-app message*", "By variant", "Discount path"):
         assert words in run.stdout
+    assert "🚨 ALERT" in run.stdout and "above the alert's threshold of *2.0%*" in run.stdout
 
 
 def test_rejected_token_or_unreachable_slack_is_explained(fakes: tuple[SlackFake, SampleBraze], tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,25 +21,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import TableClause
 
 from bot import db
-from digests.store import Store, make_engine
+from digests.store import Store
 from digests.tables import UTCDateTime
 from handlers.installation import InstallSalt
 from tests import first_release_schema as first
-from tests.harness import drop_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    engine = make_engine(url)
-    drop_schema(engine)
-    try:
-        yield engine
-    finally:
-        drop_schema(engine)
-        engine.dispose()
 
 
 def revisions() -> list[str]:
