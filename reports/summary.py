@@ -109,12 +109,14 @@ class Summary:
 
 
 def day_totals(point: DayPoint) -> Metrics:
-    """A day's row metrics summed, completed with the day's own figures the rows left out."""
-    totals = point.metrics
-    fill = {name: value for name, value in point.level.only(LEVEL_METRICS).items if totals.get(name) is None}
-    if not fill:
-        return totals
-    return metrics_of({**totals.as_dict(), **fill})
+    """A day's figures: Braze's own per-day ``unique_recipients``, ``conversions*`` and ``revenue`` win, and
+    the rows' sum is only the fallback for one the day leaves out. Braze documents a row's
+    ``unique_recipients`` as "at the campaign-level", so rows may repeat it and their sum would inflate it.
+    Everything else (``sent``…) is the rows' sum."""
+    own = point.level.only(LEVEL_METRICS)
+    if not own:
+        return point.metrics
+    return metrics_of({**point.metrics.as_dict(), **own.as_dict()})
 
 
 def _group(points: Iterable[DayPoint], key: Callable[[str, str], str]) -> tuple[Breakdown, ...]:

@@ -201,6 +201,21 @@ def conversions_line(totals: Metrics) -> str | None:
     return "Conversions · " + " · ".join(parts) if parts else None
 
 
+#: What unique recipients over several days are, and the denominator of the conversion rate (issue 16, item 9).
+RECIPIENTS_NOTE = (
+    "Unique recipients over several days are the sum of Braze's daily figures, as Braze's dashboard counts them "
+    "(someone reached on two days counts twice). Conversion rate = conversions (primary event) ÷ that sum."
+)
+
+
+def recipients_figure(value: int | float | None, days_with_data: int) -> Figure:
+    """Braze's ``unique_recipients``: people on one day; over several days the sum of the daily figures,
+    and the figure says so."""
+    if days_with_data > 1 and value is not None:
+        return Figure("Unique recipients", f"{fmt_count(value)}  (summed over {days_with_data} days)")
+    return Figure("Unique recipients", fmt_count(value))
+
+
 def either(words: list[str], last: str = " or ") -> str:
     """``a, b or c`` (``last`` joins the last two: " or ", " and ")."""
     return ", ".join(words[:-1]) + last + words[-1] if len(words) > 1 else "".join(words)

@@ -20,6 +20,7 @@ from reports.kinds.base import OpenEndedKind
 from reports.listing import CampaignDetails, ListedItem
 from reports.models import ChartData, DayPoint, Series
 from reports.views import (
+    RECIPIENTS_NOTE,
     Code,
     DigestView,
     Emphasis,
@@ -36,6 +37,7 @@ from reports.views import (
     fmt_rate,
     fmt_usd,
     note,
+    recipients_figure,
     with_rate,
 )
 
@@ -49,7 +51,7 @@ MAX_VARIATIONS = 10
 MAX_DIGEST_CHANNELS = 7
 FOOTER = (
     "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). "
-    "Numbers are never added across channels. Conversion rate = conversions ÷ unique recipients."
+    "Numbers are never added across channels, except messages sent. " + RECIPIENTS_NOTE
 )
 
 
@@ -141,7 +143,7 @@ class CampaignKind(OpenEndedKind):
             summary.campaign_id,
             title=title,
             figures=(
-                Figure("Unique recipients", fmt_count(t.get("unique_recipients"))),
+                recipients_figure(t.get("unique_recipients"), summary.days_with_data),
                 Figure("Conversions", with_rate(t.get("conversions"), summary.conversion_rate, "conv.")),
                 Figure("Revenue", fmt_usd(t.get("revenue"))),
                 Figure("Channels", str(len(summary.channels))),

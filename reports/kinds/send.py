@@ -24,6 +24,7 @@ from reports.summary import (
     window_end_from,
 )
 from reports.views import (
+    RECIPIENTS_NOTE,
     Code,
     DigestView,
     Figure,
@@ -40,6 +41,7 @@ from reports.views import (
     fmt_usd,
     long_day,
     note,
+    recipients_figure,
     short_day,
     span_text,
     with_rate,
@@ -64,7 +66,7 @@ DELTA_METRICS: dict[str, str] = {
 }
 RATE_FORMULAS = (
     "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · "
-    "click = body clicks ÷ delivered · bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients"
+    "click = body clicks ÷ delivered · bounce = bounces ÷ sent. " + RECIPIENTS_NOTE
 )
 TABLE_COLUMNS = (("sent", 10), ("deliv.", 8), ("open", 8), ("CTR", 7), ("conv.", 8))
 NO_DATA = (
@@ -96,7 +98,7 @@ def data_days(raw: bytes, target: Target) -> list[date]:
     return [point.day for point in series.days if point.has_data]
 
 
-def headline(m: Metrics, r: Rates) -> tuple[Figure, ...]:
+def headline(m: Metrics, r: Rates, days_with_data: int = 1) -> tuple[Figure, ...]:
     """The headline numbers of a send (a report, and a digest's totals since the send)."""
     get = m.get
     return (
@@ -111,7 +113,7 @@ def headline(m: Metrics, r: Rates) -> tuple[Figure, ...]:
         Figure(
             "Not delivered", f"{fmt_count(get('undelivered'))} undelivered · {fmt_count(get('delivery_failed'))} failed"
         ),
-        Figure("Unique recipients", fmt_count(get("unique_recipients"))),
+        recipients_figure(get("unique_recipients"), days_with_data),
     )
 
 
@@ -208,7 +210,7 @@ class SendKind(ReportKind):
             target=Target(self.kind, summary.campaign_id, summary.send_id),
             title=title,
             context=tuple(context),
-            figures=headline(m, r),
+            figures=headline(m, r, summary.days_with_data),
             figures_note=note(conversions_line(m)),
             details=tuple(details),
             footer=RATE_FORMULAS,
@@ -283,7 +285,7 @@ class SendKind(ReportKind):
             day=day,
             figures=figures,
             totals=since if cumulative.has_data else None,
-            totals_figures=headline(cumulative.totals, cumulative.rates),
+            totals_figures=headline(cumulative.totals, cumulative.rates, cumulative.days_with_data),
             totals_note=note(conversions_line(cumulative.totals)),
             last=last,
             chart_span="the series so far",

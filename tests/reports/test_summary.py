@@ -101,7 +101,8 @@ def payload() -> dict[str, Any]:
                         }
                     ],
                 },
-                # The rows carry these, so these send-level numbers must not be used on this day.
+                # Braze's own figures for the day: they win over the rows' sums (the rows' 30 conversions,
+                # 3,400 "unique recipients at the campaign-level" and $35.35 are not used).
                 "conversions": 999,
                 "unique_recipients": 9999,
                 "revenue": 999.99,
@@ -174,7 +175,7 @@ def test_rates_above_one_are_reported_as_they_are() -> None:
 # -- totals and breakdowns ---------------------------------------------------------------------------
 
 
-def test_totals_over_the_range_use_rows_and_fill_missing_level_fields() -> None:
+def test_totals_over_the_range_take_braze_day_figures_and_sum_rows_only_where_the_day_has_none() -> None:
     s = summarise(parse(payload()), start=day(0), end=day(4))
     t = s.totals
     assert t.get("sent") == 1000 + 400 + 2000 + 100 + 600 + 5
@@ -183,10 +184,10 @@ def test_totals_over_the_range_use_rows_and_fill_missing_level_fields() -> None:
     assert t.get("direct_opens") == 50 + 200
     assert t.get("body_clicks") == 18 + 4 + 95 + 1 + 6
     assert t.get("bounces") == 10 + 40
-    # Day 1 from rows (9 + 2 + 19), day 2 from send level (7), day 4 has neither.
-    assert t.get("conversions") == 30 + 7
-    assert t.get("unique_recipients") == 3400 + 700
-    assert t.get("revenue") == pytest.approx(10.10 + 5.05 + 20.20 + 3.5)
+    # Days 1 and 2 from Braze's day figures (999, 7), day 4 has neither (and no row carries them).
+    assert t.get("conversions") == 999 + 7
+    assert t.get("unique_recipients") == 9999 + 700
+    assert t.get("revenue") == pytest.approx(999.99 + 3.5)
     assert t.get("undelivered") is None and t.get("conversions1") is None
     assert s.days_with_data == 3
     assert s.has_data
@@ -194,7 +195,7 @@ def test_totals_over_the_range_use_rows_and_fill_missing_level_fields() -> None:
     assert s.rates.open == pytest.approx(578 / 3885)
     assert s.rates.click == pytest.approx(124 / 3885)
     assert s.rates.bounce == pytest.approx(50 / 4105)
-    assert s.rates.conversion == pytest.approx(37 / 4100)
+    assert s.rates.conversion == pytest.approx(1006 / 10699)
 
 
 def test_by_channel_sums_rows_over_days_and_variations_largest_first() -> None:
@@ -376,7 +377,7 @@ def test_chart_data_columns_cover_the_range_with_gaps() -> None:
     assert col(c, "Delivered") == (None, 3180, 700, None, None, 5, None)
     assert col(c, "Opens") == (None, 508, 70, None, None, None, None)
     assert col(c, "Clicks") == (None, 117, 7, None, None, None, None)
-    assert col(c, "Conversions") == (None, 30, 7, None, None, None, None)
+    assert col(c, "Conversions") == (None, 999, 7, None, None, None, None)  # Braze's day figure
     assert c.window_end == date(2024, 3, 24)
 
 
