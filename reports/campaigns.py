@@ -79,6 +79,8 @@ class CampaignSummary:
     conversion_rate: float | None
     #: Days the request looked back over before ``start`` without data (``reports.pipeline.from_first_day``).
     quiet_before: int = 0
+    #: The conversion events A–D by name (``/campaigns/details``), when known.
+    events: tuple[str, ...] = ()
 
     @property
     def has_data(self) -> bool:
@@ -161,6 +163,7 @@ def summarise_campaign(series: Series, *, start: date, end: date) -> CampaignSum
         variations=variations if len(variations) > 1 else (),
         totals=totals,
         conversion_rate=ratio(totals.get("conversions"), totals.get("unique_recipients")),
+        events=series.events,
     )
 
 

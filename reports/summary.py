@@ -102,6 +102,8 @@ class Summary:
     repeated: bool = False
     #: Days the request looked back over before ``start`` without data (``reports.pipeline.from_first_day``).
     quiet_before: int = 0
+    #: The conversion events A–D by name (``/campaigns/details``), when known.
+    events: tuple[str, ...] = ()
 
     @property
     def has_data(self) -> bool:
@@ -163,6 +165,7 @@ def summarise(series: Series, *, start: date, end: date, until_given: bool = Fal
         first_day=first_day,
         window_end=window_end_from(data_days) if first_day else None,
         repeated=reused(data_days),
+        events=series.events,
     )
 
 

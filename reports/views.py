@@ -188,16 +188,21 @@ def span_text(start: date, end: date, days_with_data: int, quiet_before: int = 0
     )
 
 
-def conversions_line(totals: Metrics) -> str | None:
-    """The other conversion events ("B"–"D", Braze's ``conversions1..3``) and the by-send-time twins,
-    only those Braze reported."""
+def conversions_line(totals: Metrics, events: tuple[str, ...] = ()) -> str | None:
+    """The conversion events Braze reported beyond the headline's count: the primary event's by-send-time
+    twin, and events B–D (Braze's ``conversions1..3``) with theirs. ``events`` are their names from
+    ``/campaigns/details`` → ``conversion_behaviors`` (A first), used when known; letters otherwise."""
     parts = []
+    primary = f"{events[0]} (A)" if events else "primary (A)"
     if (value := totals.get("conversions_by_send_time")) is not None:
-        parts.append(f"primary (A) by send time {fmt_count(value)}")
+        parts.append(f"{primary} by send time {fmt_count(value)}")
+    elif events and totals.get("conversions") is not None:
+        parts.append(f"{primary} {fmt_count(totals.get('conversions'))}")
     for n in (1, 2, 3):
         value, twin = totals.get(f"conversions{n}"), totals.get(f"conversions{n}_by_send_time")
         if value is not None or twin is not None:
-            parts.append(f"event {CONVERSION_LABELS[n]}: {fmt_count(value)} (by send time {fmt_count(twin)})")
+            label = f"{events[n]} ({CONVERSION_LABELS[n][0]})" if n < len(events) else f"event {CONVERSION_LABELS[n]}"
+            parts.append(f"{label}: {fmt_count(value)} (by send time {fmt_count(twin)})")
     return "Conversions · " + " · ".join(parts) if parts else None
 
 

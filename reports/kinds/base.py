@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 from reports.braze import BrazeError, BrazeNoData, no_kind_data
 from reports.daily import QUIET_DAYS_TO_END, RECENT_DAYS, Digest, quiet_streak, recent_span
 from reports.kinds import IdField, Kind, Target, Words
-from reports.models import ChartData, DayPoint, Series
+from reports.models import NO_LABELS, ChartData, DayPoint, Labels, Series
 from reports.views import Code, Detail, DigestView, Figure, Line, ReportView, Strong, long_day, short_day, span_text
 
 if TYPE_CHECKING:
@@ -44,6 +44,8 @@ class Names(Protocol):
 
     def get(self, kind: Kind, object_id: str) -> str | None: ...
 
+    def labels(self, kind: Kind, object_id: str) -> Labels: ...
+
 
 class Workers(Protocol):
     """Where CPU-bound work runs (``reports.render_pool.ChartRenderer``: worker processes)."""
@@ -59,6 +61,8 @@ class Status:
 
     name: str | None = None
     archived: bool = False
+    #: What the details name beside it (variations, conversion events), when they were read.
+    labels: Labels = NO_LABELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,11 @@ class ReportKind(ABC):
     def lookup_name(self, braze: BrazeClient, object_id: str) -> str | None:
         """The name Braze gives ``object_id``, or None (no permission, unreadable)."""
 
+    def lookup_labels(self, braze: BrazeClient, object_id: str) -> Labels:
+        """What Braze's details name for ``object_id`` (its name; a campaign's variations and conversion
+        events too), read with the one call that gives the name. Empty when unreadable."""
+        return Labels(self.lookup_name(braze, object_id))
+
     @property
     def name_key(self) -> Kind:
         """Whose name a report shows (a send shows its campaign's): the name cache's key."""
@@ -163,7 +172,8 @@ class ReportKind(ABC):
 
     def status(self, braze: BrazeClient, names: Names, target: Target, count: Callable[[], None]) -> Status:
         """The name (and archived flag) a digest needs; ``count`` is called for every Braze call made."""
-        return Status(names.get(self.kind, target.object_id))
+        labels = names.labels(self.kind, target.object_id)
+        return Status(labels.name, labels=labels)
 
     def no_data(self, target: Target) -> BrazeNoData:
         return no_kind_data(self.words.noun, target.object_id)
@@ -172,6 +182,10 @@ class ReportKind(ABC):
 
     @abstractmethod
     def parse(self, payload: Any, target: Target) -> Series: ...
+
+    def read(self, payload: Any, target: Target, labels: Labels = NO_LABELS) -> Series:
+        """:meth:`parse`, then what the details name applied (variation names, conversion events)."""
+        return self.parse(payload, target).named(labels)
 
     @abstractmethod
     def summarise(self, series: Series, *, start: date, end: date, until_given: bool = False) -> Any:
@@ -284,7 +298,7 @@ class OpenEndedKind(ReportKind):
             log.info("no details for %s %s (%s); quiet days alone end its digests", self.kind, target.object_id,
                      exc.status)
             return Status()
-        return Status(details.name, bool(details.archived))
+        return Status(details.name, bool(details.archived), details.labels())
 
     def digest_range(self, first_day: date, digest_date: date) -> tuple[int, date]:
         return recent_span(digest_date)

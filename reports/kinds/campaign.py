@@ -18,7 +18,7 @@ from reports.campaigns import (
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import OpenEndedKind
 from reports.listing import CampaignDetails, ListedItem
-from reports.models import ChartData, DayPoint, Series
+from reports.models import ChartData, DayPoint, Labels, Series
 from reports.views import (
     RECIPIENTS_NOTE,
     Code,
@@ -107,6 +107,9 @@ class CampaignKind(OpenEndedKind):
     def lookup_name(self, braze: BrazeClient, object_id: str) -> str | None:
         return braze.campaign_name(object_id)
 
+    def lookup_labels(self, braze: BrazeClient, object_id: str) -> Labels:
+        return braze.campaign_labels(object_id)
+
     def list_pages(
         self, braze: BrazeClient, *, edited_after: datetime | None = None
     ) -> Iterator[tuple[ListedItem, ...]]:
@@ -148,7 +151,7 @@ class CampaignKind(OpenEndedKind):
                 Figure("Revenue", fmt_usd(t.get("revenue"))),
                 Figure("Channels", str(len(summary.channels))),
             ),
-            figures_note=note(conversions_line(t)),
+            figures_note=note(conversions_line(t, summary.events)),
             details=tuple(details),
             footer=FOOTER,
             text=f"{title}: {sent or 'no sends'}; {fmt_count(t.get('conversions'))} conversions",

@@ -11,7 +11,7 @@ from reports.braze import BrazeError, BrazeNoData, decode_json, no_data
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import Names, Plan, Refusal, ReportKind, Workers
 from reports.kinds.campaign import CAMPAIGN
-from reports.models import EMPTY, ChartData, DayPoint, Metrics, Series
+from reports.models import EMPTY, ChartData, DayPoint, Labels, Metrics, Series
 from reports.parse import parse_series
 from reports.summary import (
     RETENTION_DAYS,
@@ -175,6 +175,9 @@ class SendKind(ReportKind):
     def lookup_name(self, braze: BrazeClient, object_id: str) -> str | None:
         return CAMPAIGN.lookup_name(braze, object_id)
 
+    def lookup_labels(self, braze: BrazeClient, object_id: str) -> Labels:
+        return CAMPAIGN.lookup_labels(braze, object_id)
+
     def no_data(self, target: Target) -> BrazeNoData:
         return no_data(target.object_id, target.send_id)
 
@@ -211,7 +214,7 @@ class SendKind(ReportKind):
             title=title,
             context=tuple(context),
             figures=headline(m, r, summary.days_with_data),
-            figures_note=note(conversions_line(m)),
+            figures_note=note(conversions_line(m, summary.events)),
             details=tuple(details),
             footer=RATE_FORMULAS,
             text=(
@@ -286,7 +289,7 @@ class SendKind(ReportKind):
             figures=figures,
             totals=since if cumulative.has_data else None,
             totals_figures=headline(cumulative.totals, cumulative.rates, cumulative.days_with_data),
-            totals_note=note(conversions_line(cumulative.totals)),
+            totals_note=note(conversions_line(cumulative.totals, cumulative.events)),
             last=last,
             chart_span="the series so far",
             report_days=self.default_days,
