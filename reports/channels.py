@@ -26,6 +26,13 @@ LEVEL_METRICS: tuple[str, ...] = (
 )
 
 
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``, or None when either is unknown or the denominator is zero."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
 @dataclass(frozen=True, slots=True)
 class Family:
     """How one group of Braze channel keys is read: its metrics in reading order, and its rates."""
@@ -39,12 +46,14 @@ class Family:
     volume: str = "sent"
 
 
+#: Push: ``/campaigns/data_series`` documents sent, opens, bounces and body clicks; ``/sends/data_series``
+#: adds delivered, undelivered and delivery_failed (its example row is push-shaped).
 PUSH = Family(
     "push",
     "Push",
-    ("sent", "direct_opens", "total_opens", "body_clicks", "bounces"),
-    (("direct open rate", "direct_opens", "sent"), ("total open rate", "total_opens", "sent"),
-     ("bounce rate", "bounces", "sent")),
+    ("sent", "delivered", "undelivered", "delivery_failed", "direct_opens", "total_opens", "body_clicks", "bounces"),
+    (("delivery rate", "delivered", "sent"), ("direct open rate", "direct_opens", "sent"),
+     ("total open rate", "total_opens", "sent"), ("bounce rate", "bounces", "sent")),
 )
 FAMILIES: dict[str, Family] = {
     "email": Family(

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 from reports.campaigns import (
     CampaignSummary,
     ChannelSummary,
+    VariationSummary,
     campaign_chart_data,
     parse_campaign_series,
     summarise_campaign,
+    volumes,
 )
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import OpenEndedKind
@@ -22,6 +24,7 @@ from reports.models import ChartData, DayPoint, Labels, Series
 from reports.views import (
     RECIPIENTS_NOTE,
     Code,
+    Detail,
     DigestView,
     Emphasis,
     Figure,
@@ -71,15 +74,39 @@ def channel_section(channel: ChannelSummary) -> Section:
     return Section(tuple(lines))
 
 
-def variations_section(summary: CampaignSummary) -> Section:
+def variations_section(variations: tuple[VariationSummary, ...]) -> Section:
+    """Each variation: its volume per channel, then its campaign-level numbers."""
     lines: list[Line] = [(Strong("By variation"),)]
-    for v in summary.variations[:MAX_VARIATIONS]:
+    for v in variations[:MAX_VARIATIONS]:
         ident: tuple[Any, ...] = (" ", Code(v.api_id)) if v.api_id and v.api_id != v.name else ()
         volume = ", ".join(f"{label} {fmt_count(val)} {metric}" for label, metric, val in v.headline())
         numbers = " · ".join(_metric(k, val) for k, val in v.counts.items)
         body = " · ".join(p for p in (volume, numbers) if p) or "–"
         lines.append(("• ", Strong(v.name), *ident, f": {body}"))
     return Section(tuple(lines))
+
+
+def headline(summary: Any) -> tuple[Figure, ...]:
+    """The headline numbers of a campaign or a send: Braze's per-day figures summed over the days (each
+    channel's own counts and rates follow in its section)."""
+    t = summary.totals
+    return (
+        recipients_figure(t.get("unique_recipients"), summary.days_with_data),
+        Figure("Conversions", with_rate(t.get("conversions"), summary.conversion_rate, "conv.")),
+        Figure("Revenue", fmt_usd(t.get("revenue"))),
+        Figure("Channels", str(len(summary.channels))),
+    )
+
+
+def channel_details(summary: Any) -> tuple[Detail, ...]:
+    """Each channel's section (its own metrics and rates), then the variations (a campaign's or a send's
+    summary)."""
+    details: list[Detail] = [channel_section(c) for c in summary.channels[:MAX_CHANNELS]]
+    if len(summary.channels) > MAX_CHANNELS:
+        details.append(Note((f"… and {len(summary.channels) - MAX_CHANNELS} more",)))
+    if summary.variations:
+        details.append(variations_section(summary.variations))
+    return tuple(details)
 
 
 class CampaignKind(OpenEndedKind):
@@ -133,11 +160,6 @@ class CampaignKind(OpenEndedKind):
 
     def report_view(self, summary: CampaignSummary, *, title: str) -> ReportView:
         t = summary.totals
-        details: list[Any] = [channel_section(c) for c in summary.channels[:MAX_CHANNELS]]
-        if len(summary.channels) > MAX_CHANNELS:
-            details.append(Note((f"… and {len(summary.channels) - MAX_CHANNELS} more",)))
-        if summary.variations:
-            details.append(variations_section(summary))
         sent = ", ".join(
             f"{c.label} {fmt_count(c.get('sent'))} sent" for c in summary.channels if c.get("sent") is not None
         )
@@ -145,29 +167,16 @@ class CampaignKind(OpenEndedKind):
             summary,
             summary.campaign_id,
             title=title,
-            figures=(
-                recipients_figure(t.get("unique_recipients"), summary.days_with_data),
-                Figure("Conversions", with_rate(t.get("conversions"), summary.conversion_rate, "conv.")),
-                Figure("Revenue", fmt_usd(t.get("revenue"))),
-                Figure("Channels", str(len(summary.channels))),
-            ),
+            figures=headline(summary),
             figures_note=note(conversions_line(t, summary.events)),
-            details=tuple(details),
+            details=channel_details(summary),
             footer=FOOTER,
             text=f"{title}: {sent or 'no sends'}; {fmt_count(t.get('conversions'))} conversions",
         )
 
     def digest_view(self, digest: Digest, *, title: str) -> DigestView:
         today, before, window = digest.today, digest.previous, digest.span
-        prior = before.volumes()
-        figures = [
-            Figure(label, f"{fmt_count(value)} {metric}{delta(value, prior.get(label, (metric, None))[1])}")
-            for label, (metric, value) in list(today.volumes().items())[:MAX_DIGEST_CHANNELS]
-        ]
-        t, b = today.totals, before.totals
-        figures.append(Figure("Conversions", fmt_count(t.get("conversions")) + delta(t.get("conversions"),
-                                                                                     b.get("conversions"))))
-        figures.append(Figure("Revenue", fmt_usd(t.get("revenue")) + delta(t.get("revenue"), b.get("revenue"))))
+        figures = digest_figures(today, before)
         volume = " · ".join(f"{label} {fmt_count(v)} {m}" for label, (m, v) in window.volumes().items())
         w = window.totals
         parts = (volume, f"{fmt_count(w.get('conversions'))} conversions", fmt_usd(w.get("revenue")))
@@ -177,6 +186,21 @@ class CampaignKind(OpenEndedKind):
             digest, title=title, figures=figures, totals=totals,
             text=self.notification(digest, title, sent or "nothing sent"),
         )
+
+
+def digest_figures(today: Any, before: Any) -> list[Figure]:
+    """A day's volume per channel, conversions and revenue, each with its change against the day before
+    (a campaign's or a send's summaries)."""
+    prior = volumes(before.channels)
+    figures = [
+        Figure(label, f"{fmt_count(value)} {metric}{delta(value, prior.get(label, (metric, None))[1])}")
+        for label, (metric, value) in list(volumes(today.channels).items())[:MAX_DIGEST_CHANNELS]
+    ]
+    t, b = today.totals, before.totals
+    figures.append(Figure("Conversions", fmt_count(t.get("conversions")) + delta(t.get("conversions"),
+                                                                                 b.get("conversions"))))
+    figures.append(Figure("Revenue", fmt_usd(t.get("revenue")) + delta(t.get("revenue"), b.get("revenue"))))
+    return figures
 
 
 CAMPAIGN = CampaignKind()

@@ -109,8 +109,11 @@ def test_each_familys_metrics_and_rates() -> None:
             ),
         ),
         "push": (
-            ("sent", "direct_opens", "total_opens", "body_clicks", "bounces"),
+            # /sends/data_series's push-shaped row adds delivered, undelivered and delivery_failed
+            ("sent", "delivered", "undelivered", "delivery_failed", "direct_opens", "total_opens", "body_clicks",
+             "bounces"),
             (
+                ("delivery rate", "delivered", "sent"),
                 ("direct open rate", "direct_opens", "sent"),
                 ("total open rate", "total_opens", "sent"),
                 ("bounce rate", "bounces", "sent"),

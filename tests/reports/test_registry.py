@@ -177,7 +177,7 @@ def test_titles() -> None:
     assert CAMPAIGN.chart_title("Spring", CAMPAIGN_T) == "Spring"
     # What each chart shows, as its screen-reader sentence says it (``handlers.layout.alt_text``).
     assert [kind.chart_series for kind in (SEND, CAMPAIGN, CANVAS)] == [
-        "sent, delivered, opens, clicks and conversions",
+        "volume and engagement by channel",
         "volume and engagement by channel",
         "entries and conversions",
     ]
