@@ -16,6 +16,7 @@ from typing import Any
 from reports.channels import FAMILIES, LEVEL_METRICS, Family, family_of, ratio
 from reports.models import ChartData, DayPoint, Metrics, Series, SeriesSpec, sum_metrics
 from reports.parse import parse_daily
+from reports.views import SentHeadline
 
 
 def parse_campaign_series(payload: Any, *, campaign_id: str) -> Series:
@@ -143,7 +144,9 @@ def channel_breakdown(
             if row.channel not in keys:
                 keys.append(row.channel)
             bags.append(row.metrics)
-            _api_id, vchannels, vbags = by_variation.setdefault(row.variation, (row.variation_api_id, [], []))
+            api_id, vchannels, vbags = by_variation.setdefault(row.variation, (row.variation_api_id, [], []))
+            if api_id != row.variation_api_id:  # one name over several message variation IDs: no one ID
+                by_variation[row.variation] = (None, vchannels, vbags)
             if family.label not in vchannels:
                 vchannels.append(family.label)
             vbags.append(row.metrics.only(LEVEL_METRICS))
@@ -164,10 +167,14 @@ def channel_breakdown(
     return tuple(channels), variations if len(variations) > 1 else ()
 
 
-def sent_by_channel(channels: Iterable[ChannelSummary]) -> tuple[tuple[str, int | float], ...]:
-    """(channel label, messages sent) of each channel that reports ``sent``: the one figure that means the
-    same in every channel, so the only one added across them."""
-    return tuple((c.label, value) for c in channels if (value := c.get("sent")) is not None)
+def sent_headline(channels: Iterable[ChannelSummary]) -> SentHeadline | None:
+    """Messages sent across the channels that report ``sent`` (the one figure that means the same in every
+    channel, so the only one added across them), most first; None when no channel reports it."""
+    sent = [(family_of(c.key).noun, int(value)) for c in channels if (value := c.get("sent")) is not None]
+    if not sent:
+        return None
+    ordered = sorted(sent, key=lambda item: -item[1])  # stable: ties keep Braze's channel order
+    return SentHeadline(sum(n for _, n in sent), tuple(ordered))
 
 
 def summarise_campaign(series: Series, *, start: date, end: date) -> CampaignSummary:

@@ -78,6 +78,27 @@ Detail = Table | Section | Note
 
 
 @dataclass(frozen=True, slots=True)
+class SentHeadline:
+    """Messages sent across all channels, before the per-channel sections: ``sent`` means the same in
+    every channel, so it is the one figure added across them (each channel's rates stay its own)."""
+
+    total: int
+    #: (channel, messages sent) of each channel that reports ``sent``, most first.
+    by_channel: tuple[tuple[str, int], ...]
+
+    @property
+    def line(self) -> Line:
+        """**Sent 744,429 messages**: email 512,000, push 201,000, SMS 31,429"""
+        noun = "message" if self.total == 1 else "messages"
+        parts = ", ".join(f"{channel} {fmt_count(sent)}" for channel, sent in self.by_channel)
+        return (Strong(f"Sent {fmt_count(self.total)} {noun}"), f": {parts}")
+
+    @property
+    def text(self) -> str:
+        return "".join(span.text if isinstance(span, Strong) else str(span) for span in self.line)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     """An on-demand report: header, what was asked, headline figures, details, how to read them."""
 
@@ -95,6 +116,8 @@ class ReportView:
     text: Line
     #: The ranges offered for a re-run, in days.
     rerun_days: tuple[int, ...]
+    #: Messages sent across all channels, shown before the figures (a campaign's or a send's), if any.
+    sent: SentHeadline | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,19 @@ from reports.braze import BrazeError, BrazeNoData, no_kind_data
 from reports.daily import QUIET_DAYS_TO_END, RECENT_DAYS, Digest, quiet_streak, recent_span
 from reports.kinds import IdField, Kind, Target, Words
 from reports.models import NO_LABELS, ChartData, DayPoint, Labels, Series
-from reports.views import Code, Detail, DigestView, Figure, Line, ReportView, Strong, long_day, short_day, span_text
+from reports.views import (
+    Code,
+    Detail,
+    DigestView,
+    Figure,
+    Line,
+    ReportView,
+    SentHeadline,
+    Strong,
+    long_day,
+    short_day,
+    span_text,
+)
 
 if TYPE_CHECKING:
     from reports.braze import BrazeClient
@@ -357,6 +369,7 @@ class OpenEndedKind(ReportKind):
         footer: str,
         text: str,
         figures_note: Line | None = None,
+        sent: SentHeadline | None = None,
     ) -> ReportView:
         """The report every open-ended kind posts: its kind and ID and the range, then its own figures."""
         return ReportView(
@@ -373,6 +386,7 @@ class OpenEndedKind(ReportKind):
             footer=footer,
             text=(text,),
             rerun_days=self.rerun_days,
+            sent=sent,
         )
 
     def object_digest(

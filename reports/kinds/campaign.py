@@ -14,6 +14,7 @@ from reports.campaigns import (
     VariationSummary,
     campaign_chart_data,
     parse_campaign_series,
+    sent_headline,
     summarise_campaign,
     volumes,
 )
@@ -79,10 +80,13 @@ def variations_section(variations: tuple[VariationSummary, ...]) -> Section:
     lines: list[Line] = [(Strong("By variation"),)]
     for v in variations[:MAX_VARIATIONS]:
         ident: tuple[Any, ...] = (" ", Code(v.api_id)) if v.api_id and v.api_id != v.name else ()
+        # Braze names no webhook, SMS, WhatsApp or in-app message variation: say so, with its ID
+        name = f"{' and '.join(v.channels)} variation without a name" if v.api_id and v.name == v.api_id else v.name
+        ident = (" ", Code(v.api_id)) if v.api_id and v.name == v.api_id else ident
         volume = ", ".join(f"{label} {fmt_count(val)} {metric}" for label, metric, val in v.headline())
         numbers = " · ".join(_metric(k, val) for k, val in v.counts.items)
         body = " · ".join(p for p in (volume, numbers) if p) or "–"
-        lines.append(("• ", Strong(v.name), *ident, f": {body}"))
+        lines.append(("• ", Strong(name), *ident, f": {body}"))
     return Section(tuple(lines))
 
 
@@ -160,9 +164,7 @@ class CampaignKind(OpenEndedKind):
 
     def report_view(self, summary: CampaignSummary, *, title: str) -> ReportView:
         t = summary.totals
-        sent = ", ".join(
-            f"{c.label} {fmt_count(c.get('sent'))} sent" for c in summary.channels if c.get("sent") is not None
-        )
+        sent = sent_headline(summary.channels)
         return self.object_report(
             summary,
             summary.campaign_id,
@@ -171,7 +173,8 @@ class CampaignKind(OpenEndedKind):
             figures_note=note(conversions_line(t, summary.events)),
             details=channel_details(summary),
             footer=FOOTER,
-            text=f"{title}: {sent or 'no sends'}; {fmt_count(t.get('conversions'))} conversions",
+            text=f"{title}: {sent.text if sent else 'no sends'}; {fmt_count(t.get('conversions'))} conversions",
+            sent=sent,
         )
 
     def digest_view(self, digest: Digest, *, title: str) -> DigestView:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from reports.braze import BrazeError, BrazeNoData, decode_json, no_data
-from reports.campaigns import volumes
+from reports.campaigns import sent_headline
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import Names, Plan, Refusal, ReportKind, Workers
 from reports.kinds.campaign import (
@@ -154,7 +154,7 @@ class SendKind(ReportKind):
         elif summary.window_end is not None:
             context.append(f" · Braze keeps this send's analytics until {day_text(summary.window_end)}")
         m = summary.totals
-        sent = ", ".join(f"{label} {fmt_count(v)} {metric}" for label, (metric, v) in volumes(summary.channels).items())
+        sent = sent_headline(summary.channels)
         return ReportView(
             target=Target(self.kind, summary.campaign_id, summary.send_id),
             title=title,
@@ -164,10 +164,11 @@ class SendKind(ReportKind):
             details=channel_details(summary),
             footer=FOOTER,
             text=(
-                f"{title} · send {summary.send_id}: {sent or 'no sends'}; {fmt_count(m.get('conversions'))} "
-                "conversions",
+                f"{title} · send {summary.send_id}: {sent.text if sent else 'no sends'}; "
+                f"{fmt_count(m.get('conversions'))} conversions",
             ),
             rerun_days=self.rerun_days,
+            sent=sent,
         )
 
     # -- digests ------------------------------------------------------------------------------------------
