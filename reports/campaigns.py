@@ -135,7 +135,7 @@ def channel_breakdown(
     email opens, push opens push opens) and per variation (its campaign-level numbers, and its volume per
     channel). Sends and campaigns alike: their rows have one shape."""
     by_family: dict[str, tuple[Family, list[str], list[Metrics]]] = {}
-    by_variation: dict[str, tuple[str | None, list[str], list[Metrics]]] = {}
+    by_variation: dict[str, tuple[set[str], list[str], list[Metrics]]] = {}
     per_channel: dict[tuple[str, str], list[Metrics]] = {}
     for point in points:
         for row in point.rows:
@@ -144,9 +144,9 @@ def channel_breakdown(
             if row.channel not in keys:
                 keys.append(row.channel)
             bags.append(row.metrics)
-            api_id, vchannels, vbags = by_variation.setdefault(row.variation, (row.variation_api_id, [], []))
-            if api_id != row.variation_api_id:  # one name over several message variation IDs: no one ID
-                by_variation[row.variation] = (None, vchannels, vbags)
+            ids, vchannels, vbags = by_variation.setdefault(row.variation, (set(), [], []))
+            if row.variation_api_id:
+                ids.add(row.variation_api_id)
             if family.label not in vchannels:
                 vchannels.append(family.label)
             vbags.append(row.metrics.only(LEVEL_METRICS))
@@ -157,12 +157,13 @@ def channel_breakdown(
     variations = tuple(
         VariationSummary(
             name,
-            api_id,
+            # one name over several message variation IDs (a multichannel variation) shows none of them
+            next(iter(ids)) if len(ids) == 1 else None,
             tuple(chs),
             sum_metrics(bags),
             tuple((label, sum_metrics(per_channel[(name, label)])) for label in chs),
         )
-        for name, (api_id, chs, bags) in sorted(by_variation.items())
+        for name, (ids, chs, bags) in sorted(by_variation.items())
     )
     return tuple(channels), variations if len(variations) > 1 else ()
 

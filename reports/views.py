@@ -8,6 +8,7 @@ no kind can forget to. Numbers are formatted here, the same way on every surface
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -242,6 +243,11 @@ def recipients_figure(value: int | float | None, days_with_data: int) -> Figure:
     if days_with_data > 1 and value is not None:
         return Figure("Unique recipients", f"{fmt_count(value)}  (summed over {days_with_data} days)")
     return Figure("Unique recipients", fmt_count(value))
+
+
+def one_line(text: str) -> str:
+    """A name from Braze on one line: newlines, tabs and other control characters become single spaces."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
 
 
 def either(words: list[str], last: str = " or ") -> str:

@@ -41,6 +41,7 @@ from reports.views import (
     fmt_rate,
     fmt_usd,
     note,
+    one_line,
     recipients_figure,
     with_rate,
 )
@@ -81,8 +82,9 @@ def variations_section(variations: tuple[VariationSummary, ...]) -> Section:
     for v in variations[:MAX_VARIATIONS]:
         ident: tuple[Any, ...] = (" ", Code(v.api_id)) if v.api_id and v.api_id != v.name else ()
         # Braze names no webhook, SMS, WhatsApp or in-app message variation: say so, with its ID
-        name = f"{' and '.join(v.channels)} variation without a name" if v.api_id and v.name == v.api_id else v.name
-        ident = (" ", Code(v.api_id)) if v.api_id and v.name == v.api_id else ident
+        unnamed = v.api_id and v.name == v.api_id
+        name = f"{' and '.join(v.channels)} variation without a name" if unnamed else one_line(v.name)
+        ident = (" ", Code(v.api_id)) if unnamed else ident
         volume = ", ".join(f"{label} {fmt_count(val)} {metric}" for label, metric, val in v.headline())
         numbers = " · ".join(_metric(k, val) for k, val in v.counts.items)
         body = " · ".join(p for p in (volume, numbers) if p) or "–"
@@ -192,14 +194,18 @@ class CampaignKind(OpenEndedKind):
 
 
 def digest_figures(today: Any, before: Any) -> list[Figure]:
-    """A day's volume per channel, conversions and revenue, each with its change against the day before
-    (a campaign's or a send's summaries)."""
+    """A day's messages sent across channels, its volume per channel, conversions and revenue, each with
+    its change against the day before (a campaign's or a send's summaries; at most 10, Slack's limit)."""
     prior = volumes(before.channels)
-    figures = [
+    t, b = today.totals, before.totals
+    sent, sent_before = sent_headline(today.channels), sent_headline(before.channels)
+    figures: list[Figure] = []  # messages sent across channels, then each channel's volume
+    if sent is not None:
+        figures.append(Figure("Sent", fmt_count(sent.total) + delta(sent.total, sent_before and sent_before.total)))
+    figures += [
         Figure(label, f"{fmt_count(value)} {metric}{delta(value, prior.get(label, (metric, None))[1])}")
         for label, (metric, value) in list(volumes(today.channels).items())[:MAX_DIGEST_CHANNELS]
     ]
-    t, b = today.totals, before.totals
     figures.append(Figure("Conversions", fmt_count(t.get("conversions")) + delta(t.get("conversions"),
                                                                                  b.get("conversions"))))
     figures.append(Figure("Revenue", fmt_usd(t.get("revenue")) + delta(t.get("revenue"), b.get("revenue"))))

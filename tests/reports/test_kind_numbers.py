@@ -351,7 +351,8 @@ def test_summarise_campaign() -> None:
             ),
         ),
         VariationSummary(
-            "B", "vb", ("Push",), metrics_of({"conversions": 1}),
+            # B's rows carry two message variation IDs (vb, vb2): no single ID stands for it
+            "B", None, ("Push",), metrics_of({"conversions": 1}),
             (("Push", metrics_of({"sent": 10, "conversions": 1})),),
         ),
     )
