@@ -241,7 +241,7 @@ def recipients_figure(value: int | float | None, days_with_data: int) -> Figure:
     """Braze's ``unique_recipients``: people on one day; over several days the sum of the daily figures,
     and the figure says so."""
     if days_with_data > 1 and value is not None:
-        return Figure("Unique recipients", f"{fmt_count(value)}  (summed over {days_with_data} days)")
+        return Figure("Unique recipients", f"{fmt_count(value)}  (sum of daily figures)")
     return Figure("Unique recipients", fmt_count(value))
 
 
