@@ -31,6 +31,7 @@ from reports.views import (
     RECIPIENTS_NOTE,
     Code,
     DigestView,
+    Figure,
     Line,
     ReportView,
     Strong,
@@ -82,6 +83,12 @@ def data_days(raw: bytes, target: Target) -> list[date]:
     Module-level so it runs in a worker process: a large answer is decoded and parsed there."""
     series = SEND.parse(decode_json(raw), target)
     return [point.day for point in series.days if point.has_data]
+
+
+def sent_figure(summary: Summary) -> tuple[Figure, ...]:
+    """Messages sent across channels, as a figure (none when no channel reports ``sent``)."""
+    sent = sent_headline(summary.channels)
+    return (Figure("Sent", fmt_count(sent.total)),) if sent else ()
 
 
 class SendKind(ReportKind):
@@ -232,7 +239,7 @@ class SendKind(ReportKind):
             day=day,
             figures=figures,
             totals=since if cumulative.has_data else None,
-            totals_figures=headline(cumulative),
+            totals_figures=(*sent_figure(cumulative), *headline(cumulative)),
             totals_note=note(conversions_line(cumulative.totals, cumulative.events)),
             last=last,
             chart_span="the series so far",
