@@ -92,7 +92,7 @@ FAMILIES: dict[str, Family] = {
     "in_app_message": Family(
         "in_app_message",
         "In-app message",
-        ("impressions", "clicks", "first_button_clicks", "second_button_clicks"),
+        ("impressions", "clicks", "first_button_clicks", "second_button_clicks", "enrolled"),
         (("click rate", "clicks", "impressions"),),
         volume="impressions",
         word="in-app message",
