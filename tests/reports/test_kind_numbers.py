@@ -139,7 +139,7 @@ def test_each_familys_metrics_and_rates() -> None:
         ),
         "webhook": (("sent", "errors"), (("error rate", "errors", "sent"),)),
         "in_app_message": (
-            ("impressions", "clicks", "first_button_clicks", "second_button_clicks"),
+            ("impressions", "clicks", "first_button_clicks", "second_button_clicks", "enrolled"),  # control: enrolled
             (("click rate", "clicks", "impressions"),),
         ),
         "content_cards": (
