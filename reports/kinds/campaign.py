@@ -76,6 +76,20 @@ def channel_section(channel: ChannelSummary) -> Section:
     return Section(tuple(lines))
 
 
+#: A variation's own figures in reading order, conversion events by the letters the conversions line names.
+VARIATION_ORDER = ("unique_recipients", "conversions", "conversions_by_send_time", "conversions1",
+                   "conversions1_by_send_time", "conversions2", "conversions2_by_send_time", "conversions3",
+                   "conversions3_by_send_time", "revenue")
+_EVENT_WORDS = {"conversions": "conversions (A)", "conversions_by_send_time": "(A) by send time",
+                **{f"conversions{n}": f"event {letter}" for n, letter in ((1, "B"), (2, "C"), (3, "D"))},
+                **{f"conversions{n}_by_send_time": f"({letter}) by send time" for n, letter in ((1, "B"), (2, "C"),
+                                                                                              (3, "D"))}}
+
+
+def _variation_metric(name: str, value: int | float | None) -> str:
+    return f"{_EVENT_WORDS.get(name, name.replace('_', ' '))} {fmt_metric(name, value)}"
+
+
 def variations_section(variations: tuple[VariationSummary, ...]) -> Section:
     """Each variation: its volume per channel, then its campaign-level numbers."""
     lines: list[Line] = [(Strong("By variation"),)]
@@ -86,7 +100,9 @@ def variations_section(variations: tuple[VariationSummary, ...]) -> Section:
         name = f"{' and '.join(v.channels)} variation without a name" if unnamed else one_line(v.name)
         ident = (" ", Code(v.api_id)) if unnamed else ident
         volume = ", ".join(f"{label} {fmt_count(val)} {metric}" for label, metric, val in v.headline())
-        numbers = " · ".join(_metric(k, val) for k, val in v.counts.items)
+        numbers = " · ".join(_variation_metric(k, v.counts.get(k)) for k in VARIATION_ORDER if k in v.counts.names)
+        numbers = " · ".join(p for p in (numbers, *(_metric(k, val) for k, val in v.counts.items
+                                                     if k not in VARIATION_ORDER)) if p)
         body = " · ".join(p for p in (volume, numbers) if p) or "–"
         lines.append(("• ", Strong(name), *ident, f": {body}"))
     return Section(tuple(lines))

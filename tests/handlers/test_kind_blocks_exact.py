@@ -290,7 +290,7 @@ def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> No
     assert blocks[16] == {"type": "context", "elements": [md("… and 2 more")]}
     lines = blocks[17]["text"]["text"].split("\n")
     assert lines[0] == "*By variation*"
-    assert lines[1:] == [f"• *V{i}*: conversions {i} · revenue $1.50" for i in range(10)]  # the first 10
+    assert lines[1:] == [f"• *V{i}*: conversions (A) {i} · revenue $1.50" for i in range(10)]  # the first 10
     assert blocks[18]["elements"][0]["text"].startswith("Each channel shows the metrics Braze reports for it")
     assert len(blocks) == 20
 
@@ -301,7 +301,7 @@ def test_a_variation_with_volume_and_numbers() -> None:
     variations = (v, unnamed, VariationSummary("B", None, (), Metrics()))
     summary = CampaignSummary("c", D1, D1, 1, (), variations, Metrics(), None)
     assert campaign_blocks(summary, title="T")[4]["text"]["text"] == (
-        "*By variation*\n• *A* `a1`: Email 5 sent · conversions 2\n"
+        "*By variation*\n• *A* `a1`: Email 5 sent · conversions (A) 2\n"
         "• *SMS variation without a name* `a2`: SMS 3 sent\n"  # Braze names no SMS variation: its ID is all
         "• *B*: –"
     )

@@ -175,9 +175,17 @@ def test_campaigns_data_series_multivariate_golden() -> None:
         "click rate 7.1% (clicks ÷ impressions)",  # 166 / 2350 = 7.06%
     ]
     lines = sections(view)["By variation"]
-    assert lines[0].startswith("• Control: conversions 3 · ")  # the control: enrolled, no impressions
-    assert lines[1].startswith("• Variant 1: In-app message 1,200 impressions · conversions 18 · ")
-    assert lines[2].startswith("• Variant 2: In-app message 1,150 impressions · conversions 10 · ")
+    # each variation's own figures, conversion events by the letters the conversions line names
+    assert lines == [
+        "• Control: unique recipients 240 · conversions (A) 3 · (A) by send time 3 · event B 1 · (B) by send time 1 · "
+        "event C 0 · (C) by send time 0 · event D 0 · (D) by send time 0 · revenue $32.00",  # no impressions
+        "• Variant 1: In-app message 1,200 impressions · unique recipients 1,100 · conversions (A) 18 · "
+        "(A) by send time 17 · event B 6 · (B) by send time 6 · event C 2 · (C) by send time 2 · event D 1 · "
+        "(D) by send time 1 · revenue $240.50",
+        "• Variant 2: In-app message 1,150 impressions · unique recipients 1,060 · conversions (A) 10 · "
+        "(A) by send time 9 · event B 4 · (B) by send time 3 · event C 1 · (C) by send time 1 · event D 0 · "
+        "(D) by send time 0 · revenue $130.25",
+    ]
 
 
 # -- GET /canvas/data_series -----------------------------------------------------------------------------
