@@ -238,3 +238,11 @@ def test_canvas_list_golden() -> None:
         "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "Multi-Channel Engagement", ("engagement", "multi-channel")
     )
     assert item.last_edited == datetime(2023, 1, 10, 12, tzinfo=UTC) and item.is_api_campaign is None
+
+
+def test_the_sent_headline_reads_as_a_sentence() -> None:
+    from reports.views import SentHeadline
+
+    assert SentHeadline(1, (("email", 1),)).text == "Sent 1 message: email 1"
+    line = SentHeadline(744_429, (("email", 512_000), ("push", 201_000), ("SMS", 31_429))).line
+    assert line == (Strong("Sent 744,429 messages"), ": email 512,000, push 201,000, SMS 31,429")  # the issue's
