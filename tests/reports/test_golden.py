@@ -153,8 +153,13 @@ def test_campaigns_data_series_without_details_keeps_ids_and_letters() -> None:
     assert text(view.figures_note).startswith("Conversions · primary (A) by send time 41 · event B (2nd): 19")  # type: ignore[arg-type]
     lines = sections(view)["By variation"]
     assert len(lines) == 7  # seven message variation IDs, none named: each says so
-    assert any(isinstance(span, Code) for detail in view.details if isinstance(detail, Section)
-               for line in detail.lines for span in line)
+    assert any(
+        isinstance(span, Code)
+        for detail in view.details
+        if isinstance(detail, Section)
+        for line in detail.lines
+        for span in line
+    )
 
 
 # -- GET /campaigns/data_series (multivariate, in-app) ---------------------------------------------------
@@ -235,7 +240,9 @@ def test_campaigns_list_golden() -> None:
 def test_canvas_list_golden() -> None:
     [item] = parse_list_page(load("canvas_list.json"), Kind.CANVAS)
     assert (item.id, item.name, item.tags) == (
-        "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "Multi-Channel Engagement", ("engagement", "multi-channel")
+        "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "Multi-Channel Engagement",
+        ("engagement", "multi-channel"),
     )
     assert item.last_edited == datetime(2023, 1, 10, 12, tzinfo=UTC) and item.is_api_campaign is None
 

@@ -46,7 +46,10 @@ def test_rows_with_only_an_api_id_take_the_details_name_and_unnamed_ones_keep_th
     summary = summarise_campaign(series, start=DAY, end=DAY)
     assert summary.events[1] == "Performs custom event: Used Feline Body Armor"
     assert {v.name for v in summary.variations} == {
-        "Variation 1", SMS_ID, "5a1f0c9e-0c2d-4b8e-9f3a-10000000a003", "5a1f0c9e-0c2d-4b8e-9f3a-10000000a006"
+        "Variation 1",
+        SMS_ID,
+        "5a1f0c9e-0c2d-4b8e-9f3a-10000000a003",
+        "5a1f0c9e-0c2d-4b8e-9f3a-10000000a006",
     }
 
 
@@ -58,8 +61,14 @@ def test_a_name_braze_sent_in_the_row_is_kept() -> None:
 
 
 def test_conversion_events_are_named_when_the_details_name_them_and_lettered_otherwise() -> None:
-    totals = Metrics.of(conversions=45, conversions_by_send_time=41, conversions1=19, conversions1_by_send_time=17,
-                        conversions2=7, conversions2_by_send_time=6)
+    totals = Metrics.of(
+        conversions=45,
+        conversions_by_send_time=41,
+        conversions1=19,
+        conversions1_by_send_time=17,
+        conversions2=7,
+        conversions2_by_send_time=6,
+    )
     assert conversions_line(totals, labels().events) == (
         "Conversions · Makes specific purchase: Feline Body Armor (A) by send time 41 · "
         "Performs custom event: Used Feline Body Armor (B): 19 (by send time 17) · "

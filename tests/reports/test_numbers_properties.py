@@ -34,9 +34,17 @@ DOCUMENTED: dict[str, list[str]] = {
     "web_push": [k for k in _SEND_ROW if k != "variation_name"],
 }
 #: The family each documented key belongs to, written out here rather than asked of the code under test.
-FAMILY = {"ios_push": "push", "android_push": "push", "web_push": "push", "email": "email", "sms": "sms",
-          "webhook": "webhook", "whats_app": "whats_app", "content_cards": "content_cards",
-          "trigger_in_app_message": "in_app_message"}
+FAMILY = {
+    "ios_push": "push",
+    "android_push": "push",
+    "web_push": "push",
+    "email": "email",
+    "sms": "sms",
+    "webhook": "webhook",
+    "whats_app": "whats_app",
+    "content_cards": "content_cards",
+    "trigger_in_app_message": "in_app_message",
+}
 DAY_FIGURES = ("unique_recipients", "conversions", "conversions1", "revenue")
 
 counts = st.integers(min_value=0, max_value=50_000)
@@ -60,8 +68,10 @@ def days(draw: st.DrawFn) -> list[dict[str, Any]]:
     out = []
     for offset in sorted(draw(st.sets(st.integers(0, 6), min_size=1, max_size=4))):
         channels = draw(st.lists(st.sampled_from(sorted(DOCUMENTED)), min_size=1, max_size=4, unique=True))
-        day: dict[str, Any] = {"time": (FIRST + timedelta(days=offset)).isoformat(),
-                               "messages": {c: draw(rows(c)) for c in channels}}
+        day: dict[str, Any] = {
+            "time": (FIRST + timedelta(days=offset)).isoformat(),
+            "messages": {c: draw(rows(c)) for c in channels},
+        }
         for name in draw(st.lists(st.sampled_from(DAY_FIGURES), unique=True)):
             day[name] = round(draw(st.floats(0, 9000)), 2) if name == "revenue" else draw(counts)
         out.append(day)
