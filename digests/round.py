@@ -200,7 +200,8 @@ def _fetch(deps: RoundContext, group: list[Job], result: RoundResult) -> Fetched
         except BrazeNoData:
             payload = {}
     status = kind.status(deps.braze, deps.names, target, lambda: result.count("braze_calls"))
-    return Fetched(target, kind.parse(payload, target), status.name or kind.name_in(payload), status.archived)
+    series = kind.read(payload, target, status.labels)
+    return Fetched(target, series, status.name or kind.name_in(payload), status.archived)
 
 
 def _fetch_group(deps: RoundContext, group: list[Job], result: RoundResult) -> Fetched | None:

@@ -25,7 +25,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from fakes.braze_kinds import KIND_PATHS, KindEndpoints, SampleCampaign, SampleCanvas, message_shape
+from fakes.braze_kinds import (
+    EXAMPLE_BEHAVIORS,
+    KIND_PATHS,
+    KindEndpoints,
+    SampleCampaign,
+    SampleCanvas,
+    message_shape,
+)
 
 RETENTION_DAYS = 14
 #: Braze's documented default limits (api_limits.md): budget → (calls, window in seconds). Braze counts
@@ -106,59 +113,73 @@ class Fault:
     path: str | None = None
 
 
+def _send_row(channel: str, rng: random.Random, audience: int, sent: int, opens_base: float) -> dict[str, Any]:
+    """One channel's counters for one variation and day. Push follows the send page's documented row
+    (``sent``, ``delivered``, ``undelivered``, ``delivery_failed``, ``direct_opens``, ``total_opens``,
+    ``bounces``, ``body_clicks``). # assumption: the send page documents only that push-shaped row; another
+    channel's send row carries that channel's fields of the ``/campaigns/data_series`` page (email:
+    ``opens``, ``unique_opens``, ``clicks``, ``unique_clicks``, ``unsubscribes``, ``bounces``, ``delivered``,
+    ``reported_spam``; webhook: ``errors``), beside the per-row figures every send row documents."""
+    if channel == "email":
+        delivered = sent - int(sent * rng.uniform(0.01, 0.03))
+        unique_opens = int(opens_base * rng.uniform(0.7, 1.0))
+        unique_clicks = int(unique_opens * rng.uniform(0.08, 0.2))
+        return {
+            "sent": sent, "opens": int(unique_opens * rng.uniform(1.2, 1.6)), "unique_opens": unique_opens,
+            "clicks": int(unique_clicks * 1.3), "unique_clicks": unique_clicks,
+            "unsubscribes": int(delivered * 0.002), "bounces": sent - delivered, "delivered": delivered,
+            "reported_spam": int(delivered * 0.0004),
+        }
+    if channel == "webhook":
+        return {"sent": sent, "errors": int(sent * rng.uniform(0.0, 0.02))}
+    undelivered = int(sent * rng.uniform(0.005, 0.03))
+    failed = int(sent * rng.uniform(0.0, 0.01))
+    direct = int(opens_base * rng.uniform(0.7, 1.0))
+    total = int(direct * rng.uniform(1.2, 1.6))
+    return {
+        "sent": sent, "delivered": max(0, sent - undelivered - failed), "undelivered": undelivered,
+        "delivery_failed": failed, "direct_opens": direct, "total_opens": total, "bounces": int(undelivered * 0.6),
+        "body_clicks": int(total * rng.uniform(0.08, 0.2)),
+    }
+
+
 def _day_rows(send: SampleSend, day_index: int) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
-    """Numbers for one day: everything goes out on day 0, engagement decays afterwards."""
+    """Numbers for one day: everything goes out on day 0, engagement decays afterwards. Each row carries
+    its channel's documented counters and the send row's per-row figures; the day's own figures beside
+    ``messages`` are Braze's totals and differ from the rows' sums, as they do in Braze: a person reached by
+    push and email is one unique recipient of the day, and each row repeats campaign-level values."""
     rng = random.Random(f"{send.seed}:{send.campaign_id}:{send.send_id}:{day_index}")
     messages: dict[str, list[dict[str, Any]]] = {}
     decay = 0.55**day_index
-    total_conv = total_uniq = 0
-    total_rev = 0.0
+    people = conversions_total = 0
     share = {"ios_push": 0.35, "android_push": 0.3, "email": 0.3, "webhook": 0.05}
     for channel in send.channels:
         rows = []
         for v_index, variation in enumerate(send.variations):
             audience = int(send.audience * share.get(channel, 0.1) / len(send.variations))
             sent = audience if day_index == 0 else int(audience * 0.02 * decay)
-            undelivered = int(sent * rng.uniform(0.005, 0.03))
-            failed = int(sent * rng.uniform(0.0, 0.01))
-            delivered = max(0, sent - undelivered - failed)
             lift = 1.0 + 0.15 * (len(send.variations) - 1 - v_index)
             opens_base = audience * (0.22 if channel == "email" else 0.08) * lift * decay
-            direct = int(opens_base * rng.uniform(0.7, 1.0))
-            total = int(direct * rng.uniform(1.2, 1.6))
-            clicks = int(total * rng.uniform(0.08, 0.2))
+            row = _send_row(channel, rng, audience, sent, opens_base)
+            clicks = row.get("body_clicks", row.get("unique_clicks", 0))
             conversions = int(clicks * rng.uniform(0.1, 0.3))
-            revenue = round(conversions * rng.uniform(12, 40), 2)
-            uniq = sent
-            row: dict[str, Any] = {
-                "variation_name": variation,
-                "sent": sent,
-                "delivered": delivered,
-                "undelivered": undelivered,
-                "delivery_failed": failed,
-                "direct_opens": direct,
-                "total_opens": total,
-                "bounces": int(undelivered * 0.6) if channel == "email" else 0,
-                "body_clicks": clicks,
-                "revenue": revenue,
-                "unique_recipients": uniq,
-                "conversions": conversions,
-                "conversions_by_send_time": int(conversions * 0.9),
-                "conversions1": int(conversions * 0.4),
-                "conversions1_by_send_time": int(conversions * 0.35),
-            }
-            if channel == "webhook":  # webhooks have no opens or clicks in Braze
-                for key in ("direct_opens", "total_opens", "body_clicks", "bounces"):
-                    row.pop(key)
+            row = {"variation_name": variation, **row, "revenue": round(conversions * rng.uniform(12, 40), 2),
+                   "unique_recipients": sent, "conversions": conversions,
+                   "conversions_by_send_time": int(conversions * 0.9), "conversions1": int(conversions * 0.4),
+                   "conversions1_by_send_time": int(conversions * 0.35)}
             rows.append(row)
-            total_conv += conversions
-            total_uniq += uniq
-            total_rev += revenue
+            people += sent
+            conversions_total += conversions
         messages[channel] = rows
+    # Braze's own day figures: fewer people than rows (some got two channels), conversions counted once.
+    conversions = int(conversions_total * 0.9)
     return messages, {
-        "conversions": total_conv,
-        "unique_recipients": total_uniq,
-        "revenue": round(total_rev, 2),
+        "conversions_by_send_time": int(conversions * 0.9),
+        "conversions1_by_send_time": int(conversions * 0.35),
+        "conversions": conversions,
+        "conversions1": int(conversions * 0.4),
+        "unique_recipients": int(people * 0.8),
+        "revenue": round(conversions * 27.5, 2),
     }
 
 
@@ -176,7 +197,9 @@ def _send_campaign_details(send: SampleSend) -> dict[str, Any]:
         "message": "success", "created_at": first, "updated_at": first, "archived": False, "draft": False,
         "enabled": True, "has_post_launch_draft": False, "name": send.campaign_name, "description": "",
         "schedule_type": "api_triggered", "channels": list(send.channels), "first_sent": first,
-        "last_sent": first, "tags": [], "teams": [], "messages": messages, "conversion_behaviors": [],
+        "last_sent": first, "tags": [], "teams": [], "messages": messages,
+        # events A and B, as the series reports ``conversions`` and ``conversions1``
+        "conversion_behaviors": [dict(b) for b in EXAMPLE_BEHAVIORS[:2]],
     }
 
 
@@ -191,7 +214,7 @@ def series_payload(send: SampleSend, *, length: int, ending: date) -> dict[str, 
         if index < 0 or index > RETENTION_DAYS or index in send.quiet_days:
             continue
         messages, totals = _day_rows(send, index)
-        data.append({"time": f"{day.isoformat()}T00:00:00+00:00", "messages": messages, **totals})
+        data.append({"time": day.isoformat(), "messages": messages, **totals})
     return {"data": data, "message": "success"}
 
 

@@ -2,9 +2,10 @@
 ``/campaigns/details``, ``/canvas/details``, ``/campaigns/list`` and ``/canvas/list`` in the shapes of
 Braze's docs.
 
-The details and list answers carry exactly the keys of Braze's documented examples
-(:mod:`fakes.braze_examples`); messages are built from the example's message of the same channel. The
-series payloads are not rebuilt from the examples yet (see the README of ``fakes/braze_examples``).
+Every answer carries exactly the keys of Braze's documented examples (:mod:`fakes.braze_examples`): the
+details' messages are built from the example's message of the same channel, and each series row has the
+keys of the example's row of its channel (``tests/fakes/test_braze_examples.py`` checks both). Numbers are
+made up; the day-level figures are Braze's own totals and differ from the rows' sums, as in Braze.
 
 Kept apart from :mod:`fakes.braze` (whose ``SampleBraze`` mixes this in) so that file's fault machinery
 and this data can change independently.
@@ -55,9 +56,16 @@ def message_shape(channel: str, name: str | None) -> dict[str, Any]:
     return shape
 
 
-#: What each channel of a sample campaign reports, as Braze documents it for /campaigns/data_series.
-CAMPAIGN_CHANNELS = ("email", "ios_push", "android_push", "sms", "webhook", "trigger_in_app_message")
+#: A sample campaign's channels: every channel key of the documented multichannel example, and an in-app
+#: message (whose rows take the documented multivariate shape).
+CAMPAIGN_CHANNELS = (
+    "email", "ios_push", "android_push", "sms", "webhook", "content_cards", "whats_app", "trigger_in_app_message"
+)
 LIST_PAGE = 100
+#: The documented example's rows, by channel: a sample row has exactly these keys.
+_MULTICHANNEL = load("campaigns_data_series.json")["data"][0]["messages"]
+_MULTIVARIATE = load("campaigns_data_series_multivariate.json")["data"][0]["messages"]["trigger_in_app_message"]
+CONTROL = "Control"
 
 
 @dataclass
@@ -81,6 +89,12 @@ class SampleCampaign:
     #: When set, this share of each email row's ``sent`` bounces (``delivered`` is the rest): a test turns
     #: a campaign's bounce rate up and down between alert checks. The keys stay the documented ones.
     email_bounce_share: float | None = None
+    #: A control group (enrolled, never messaged): the in-app rows end with the documented control row.
+    control: bool = True
+
+    def message_id(self, channel: str, api_id: str) -> str:
+        """The message variation ID of one variation in one channel (each ID has one channel in Braze)."""
+        return f"{api_id}-{channel}"
 
 
 @dataclass
@@ -98,15 +112,19 @@ class SampleCanvas:
 
 
 def _campaign_row(channel: str, rng: random.Random, audience: int, decay: float) -> dict[str, Any]:
+    """One channel's counters, with exactly the keys of that channel's row in the documented example
+    (``campaigns_data_series.json``; in-app: the multivariate example's). # assumption: a channel key the
+    example does not show (``kindle_push``, ``web_push``…) reports like the example's push rows; any
+    other key reports ``sent`` alone."""
     sent = int(audience * decay * rng.uniform(0.8, 1.0))
     if channel == "email":
         delivered = sent - int(sent * rng.uniform(0.01, 0.03))
         unique_opens = int(delivered * rng.uniform(0.2, 0.35))
         unique_clicks = int(unique_opens * rng.uniform(0.1, 0.3))
         return {
-            "sent": sent, "delivered": delivered, "opens": int(unique_opens * 1.4), "unique_opens": unique_opens,
+            "sent": sent, "opens": int(unique_opens * 1.4), "unique_opens": unique_opens,
             "clicks": int(unique_clicks * 1.3), "unique_clicks": unique_clicks,
-            "unsubscribes": int(delivered * 0.002), "bounces": sent - delivered,
+            "unsubscribes": int(delivered * 0.002), "bounces": sent - delivered, "delivered": delivered,
             "reported_spam": int(delivered * 0.0004),
         }
     if channel.endswith("_push"):
@@ -114,12 +132,25 @@ def _campaign_row(channel: str, rng: random.Random, audience: int, decay: float)
         return {"sent": sent, "direct_opens": direct, "total_opens": int(direct * 1.5),
                 "bounces": int(sent * 0.01), "body_clicks": int(direct * 0.4)}
     if channel == "sms":
-        delivered = int(sent * rng.uniform(0.9, 0.98))
-        failed = int((sent - delivered) * 0.3)
-        return {"sent": sent, "delivered": delivered, "undelivered": sent - delivered - failed,
-                "delivery_failed": failed}
+        to_carrier = sent - int(sent * rng.uniform(0.0, 0.02))
+        delivered = int(to_carrier * rng.uniform(0.9, 0.98))
+        rejected = int((to_carrier - delivered) * 0.4)
+        return {"sent": sent, "sent_to_carrier": to_carrier, "delivered": delivered, "rejected": rejected,
+                "delivery_failed": to_carrier - delivered - rejected, "clicks": int(delivered * 0.05),
+                "opt_out": int(delivered * 0.004), "help": int(delivered * 0.001)}
     if channel == "webhook":
         return {"sent": sent, "errors": int(sent * rng.uniform(0.0, 0.02))}
+    if channel == "content_cards":
+        impressions = int(sent * rng.uniform(0.5, 0.8))
+        clicks = int(impressions * rng.uniform(0.04, 0.1))
+        dismissals = int(impressions * rng.uniform(0.02, 0.06))
+        return {"sent": sent, "total_clicks": int(clicks * 1.2), "total_dismissals": int(dismissals * 1.1),
+                "total_impressions": int(impressions * 1.6), "unique_clicks": clicks,
+                "unique_dismissals": dismissals, "unique_impressions": impressions}
+    if channel == "whats_app":
+        delivered = int(sent * rng.uniform(0.93, 0.99))
+        return {"sent": sent, "delivered": delivered, "failed": sent - delivered,
+                "read": int(delivered * rng.uniform(0.5, 0.8))}
     if channel.endswith("in_app_message"):
         impressions = int(audience * decay * rng.uniform(0.3, 0.5))
         clicks = int(impressions * rng.uniform(0.05, 0.15))
@@ -128,9 +159,25 @@ def _campaign_row(channel: str, rng: random.Random, audience: int, decay: float)
     return {"sent": sent}
 
 
+def _conversions(rng: random.Random, base: int) -> dict[str, Any]:
+    """The per-row figures of the documented multivariate row: revenue, unique recipients, conversions."""
+    conversions = int(base * rng.uniform(0.01, 0.04))
+    return {
+        "revenue": round(conversions * rng.uniform(15, 45), 2), "unique_recipients": base,
+        "conversions": conversions, "conversions_by_send_time": int(conversions * 0.85),
+        "conversions1": int(conversions * 0.5), "conversions1_by_send_time": int(conversions * 0.45),
+    }
+
+
 def campaign_series_payload(campaign: SampleCampaign, *, length: int, ending: date) -> dict[str, Any]:
-    """The ``/campaigns/data_series`` answer: per day, ``messages`` by channel with one row per variation
-    (``variation_name`` + ``variation_api_id``), and campaign-level conversions beside them."""
+    """The ``/campaigns/data_series`` answer after the documented examples: per day, ``messages`` by
+    channel with one row per variation carrying its message variation's ``variation_api_id`` and no
+    ``variation_name`` (as the multichannel example), and the campaign-level conversions, unique
+    recipients and revenue beside them (Braze's own day totals, which differ from any sum of rows: a
+    person reached on two channels is one recipient). In-app rows take the multivariate example's shape:
+    ``variation_name``, the per-row conversions, and a last control row with ``enrolled`` and no
+    impressions or clicks. # assumption: the docs show in-app rows only in a multivariate (in-app only)
+    answer; in a multichannel one they are taken to keep that shape, names included."""
     data = []
     for offset in range(length - 1, -1, -1):
         day = ending - timedelta(days=offset)
@@ -139,27 +186,34 @@ def campaign_series_payload(campaign: SampleCampaign, *, length: int, ending: da
             continue
         rng = random.Random(f"{campaign.seed}:{campaign.campaign_id}:{index}")
         decay = 1.0 if index == 0 else 0.08 * 0.8**index
+        share = campaign.audience // len(campaign.variations)
         messages: dict[str, list[dict[str, Any]]] = {}
         for channel in campaign.channels:
             rows = []
             for name, api_id in campaign.variations:
-                row = _campaign_row(channel, rng, campaign.audience // len(campaign.variations), decay)
+                row = _campaign_row(channel, rng, share, decay)
                 if channel == "email" and campaign.email_bounce_share is not None:
                     row["bounces"] = int(row["sent"] * campaign.email_bounce_share)
                     row["delivered"] = row["sent"] - row["bounces"]
-                rows.append({"variation_name": name, "variation_api_id": api_id, **row})
+                if channel.endswith("in_app_message"):
+                    rows.append({"variation_name": name, **row, **_conversions(rng, row["impressions"])})
+                else:
+                    rows.append({"variation_api_id": campaign.message_id(channel, api_id), **row})
+            if channel.endswith("in_app_message") and campaign.control:
+                enrolled = int(share * decay * 0.1)
+                rows.append({"variation_name": CONTROL, **_conversions(rng, enrolled), "enrolled": enrolled})
             messages[channel] = rows
         unique = int(campaign.audience * decay * 0.9)
         conversions = int(unique * rng.uniform(0.01, 0.04))
         data.append({
             "time": day.isoformat(),
-            "messages": messages,
-            "unique_recipients": unique,
-            "conversions": conversions,
             "conversions_by_send_time": int(conversions * 0.85),
-            "conversions1": int(conversions * 0.5),
             "conversions1_by_send_time": int(conversions * 0.45),
+            "conversions": conversions,
+            "conversions1": int(conversions * 0.5),
+            "unique_recipients": unique,
             "revenue": round(conversions * rng.uniform(15, 45), 2),
+            "messages": messages,
         })
     return {"message": "success", "data": data}
 
@@ -182,9 +236,8 @@ def canvas_series_payload(
         for v_index, (variant_id, name) in enumerate(canvas.variants):
             entries = int(canvas.daily_entries / len(canvas.variants) * rng.uniform(0.7, 1.3))
             conversions = int(entries * (0.04 + 0.02 * v_index) * rng.uniform(0.8, 1.2))
-            item = {"name": name, "entries": entries, "conversions": conversions,
-                    "conversions_by_entry_time": int(conversions * 0.9),
-                    "revenue": round(conversions * rng.uniform(10, 30), 2)}
+            item = {"name": name, "revenue": round(conversions * rng.uniform(10, 30), 2), "conversions": conversions,
+                    "conversions_by_entry_time": int(conversions * 0.9), "entries": entries}
             variant_stats[variant_id] = item
             for key in totals:
                 totals[key] += item[key]
@@ -305,11 +358,17 @@ class KindEndpoints:
         """The documented keys of the campaign details example, ``messages`` keyed by the series'
         ``variation_api_id``s and ``conversion_behaviors`` in event order.
 
-        ASSUMPTION (a simplification of the sample series, not Braze's shape): the series reuses one
-        ``variation_api_id`` in every channel, so each is one message here, of the campaign's first
-        channel. In Braze each message variation ID has one channel."""
+        Each channel × variation is one message variation ID, as in Braze; push, email and Content Cards
+        messages carry the variation's name, the others none (as documented); a control group is the
+        documented control message."""
         first = f"{campaign.first_day.isoformat()}T09:00:00+00:00"
-        channel = campaign.channels[0] if campaign.channels else "email"
+        messages = {
+            campaign.message_id(channel, api_id): message_shape(channel, name)
+            for channel in campaign.channels
+            for name, api_id in campaign.variations
+        }
+        if campaign.control:
+            messages[campaign.message_id("control", "control")] = message_shape(campaign.channels[0], CONTROL)
         body = {
             "message": "success", "created_at": f"{campaign.first_day.isoformat()}T00:00:00+00:00",
             "updated_at": campaign.last_edited, "archived": campaign.archived, "draft": False,
@@ -317,7 +376,7 @@ class KindEndpoints:
             "description": "", "schedule_type": "time_based", "channels": list(campaign.channels),
             "first_sent": first, "last_sent": f"{self.current_day().isoformat()}T09:00:00+00:00",
             "tags": [], "teams": [],
-            "messages": {api_id: message_shape(channel, name) for name, api_id in campaign.variations},
+            "messages": messages,
             "conversion_behaviors": [dict(b) for b in campaign.conversion_behaviors],
         }
         return 200, json.dumps(body).encode(), {}

@@ -59,7 +59,7 @@ from reports.listing import (
     parse_list_page,
     raw_page_length,
 )
-from reports.models import Series
+from reports.models import NO_LABELS, Labels, Series
 from reports.parse import parse_series
 from reports.summary import RETENTION_DAYS
 
@@ -338,17 +338,21 @@ class BrazeClient:
             params["ending_at"] = ending_at.astimezone(UTC).isoformat(timespec="seconds")
         return self._get("/sends/data_series", params, permission="sends.data_series")
 
-    def campaign_name(self, campaign_id: str) -> str | None:
-        """The campaign's name from ``/campaigns/details``, or None when the key may not read it or Braze's
-        answer is unusable: a name is a nicety, and the ID is a fine title."""
+    def campaign_labels(self, campaign_id: str) -> Labels:
+        """What ``/campaigns/details`` names, in one call: the campaign's name, its message variations'
+        names and its conversion events'. Empty when the key may not read it or Braze's answer is unusable:
+        names are a nicety, and IDs and letters are fine labels."""
         try:
             raw = self._get("/campaigns/details", {"campaign_id": campaign_id}, permission="campaigns.details")
             body = decode_json(raw)
         except BrazeError as exc:
-            log.info("campaign name unavailable for %s: %s", campaign_id, exc.status or exc.user_message[:120])
-            return None
-        name = body.get("name")
-        return name.strip()[:150] if isinstance(name, str) and name.strip() else None
+            log.info("campaign names unavailable for %s: %s", campaign_id, exc.status or exc.user_message[:120])
+            return NO_LABELS
+        return parse_campaign_details(body, campaign_id).labels()
+
+    def campaign_name(self, campaign_id: str) -> str | None:
+        """The campaign's name from ``/campaigns/details`` (see :meth:`campaign_labels`), or None."""
+        return self.campaign_labels(campaign_id).name
 
     # -- campaigns and Canvases -------------------------------------------------------------------
 

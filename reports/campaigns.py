@@ -8,14 +8,15 @@ one name. Channels Braze adds later (or that we don't know) are kept and shown w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from reports.channels import FAMILIES, LEVEL_METRICS, Family, family_of
-from reports.models import ChartData, Metrics, Series, SeriesSpec, sum_metrics
+from reports.channels import FAMILIES, LEVEL_METRICS, Family, family_of, ratio
+from reports.models import ChartData, DayPoint, Metrics, Series, SeriesSpec, sum_metrics
 from reports.parse import parse_daily
-from reports.summary import ratio
+from reports.views import SentHeadline
 
 
 def parse_campaign_series(payload: Any, *, campaign_id: str) -> Series:
@@ -79,6 +80,8 @@ class CampaignSummary:
     conversion_rate: float | None
     #: Days the request looked back over before ``start`` without data (``reports.pipeline.from_first_day``).
     quiet_before: int = 0
+    #: The conversion events A–D by name (``/campaigns/details``), when known.
+    events: tuple[str, ...] = ()
 
     @property
     def has_data(self) -> bool:
@@ -89,7 +92,12 @@ class CampaignSummary:
 
     def volumes(self) -> dict[str, tuple[str, int | float]]:
         """Per channel family: (metric, value) of its volume ("sent", or "impressions" for in-app)."""
-        return {channel.label: found for channel in self.channels if (found := volume(channel)) is not None}
+        return volumes(self.channels)
+
+
+def volumes(channels: Iterable[ChannelSummary]) -> dict[str, tuple[str, int | float]]:
+    """Per channel family: (metric, value) of its volume ("sent", or "impressions" for in-app)."""
+    return {channel.label: found for channel in channels if (found := volume(channel)) is not None}
 
 
 #: The metrics that measure a channel's volume, the first one reported wins.
@@ -120,11 +128,14 @@ def summarise_channel(family: Family, channels: tuple[str, ...], counts: Metrics
     return ChannelSummary(family.key, family.label, channels, tuple(ordered), rates)
 
 
-def summarise_campaign(series: Series, *, start: date, end: date) -> CampaignSummary:
-    """Totals per channel family and per variation over ``start``..``end`` (inclusive)."""
-    points = [p for p in series.days if start <= p.day <= end and p.has_data]
+def channel_breakdown(
+    points: Iterable[DayPoint],
+) -> tuple[tuple[ChannelSummary, ...], tuple[VariationSummary, ...]]:
+    """The rows of ``points`` per channel family (each with its own metrics and rates; email opens stay
+    email opens, push opens push opens) and per variation (its campaign-level numbers, and its volume per
+    channel). Sends and campaigns alike: their rows have one shape."""
     by_family: dict[str, tuple[Family, list[str], list[Metrics]]] = {}
-    by_variation: dict[str, tuple[str | None, list[str], list[Metrics]]] = {}
+    by_variation: dict[str, tuple[set[str], list[str], list[Metrics]]] = {}
     per_channel: dict[tuple[str, str], list[Metrics]] = {}
     for point in points:
         for row in point.rows:
@@ -133,7 +144,9 @@ def summarise_campaign(series: Series, *, start: date, end: date) -> CampaignSum
             if row.channel not in keys:
                 keys.append(row.channel)
             bags.append(row.metrics)
-            _api_id, vchannels, vbags = by_variation.setdefault(row.variation, (row.variation_api_id, [], []))
+            ids, vchannels, vbags = by_variation.setdefault(row.variation, (set(), [], []))
+            if row.variation_api_id:
+                ids.add(row.variation_api_id)
             if family.label not in vchannels:
                 vchannels.append(family.label)
             vbags.append(row.metrics.only(LEVEL_METRICS))
@@ -144,23 +157,42 @@ def summarise_campaign(series: Series, *, start: date, end: date) -> CampaignSum
     variations = tuple(
         VariationSummary(
             name,
-            api_id,
+            # one name over several message variation IDs (a multichannel variation) shows none of them
+            next(iter(ids)) if len(ids) == 1 else None,
             tuple(chs),
             sum_metrics(bags),
             tuple((label, sum_metrics(per_channel[(name, label)])) for label in chs),
         )
-        for name, (api_id, chs, bags) in sorted(by_variation.items())
+        for name, (ids, chs, bags) in sorted(by_variation.items())
     )
+    return tuple(channels), variations if len(variations) > 1 else ()
+
+
+def sent_headline(channels: Iterable[ChannelSummary]) -> SentHeadline | None:
+    """Messages sent across the channels that report ``sent`` (the one figure that means the same in every
+    channel, so the only one added across them), most first; None when no channel reports it."""
+    sent = [(family_of(c.key).noun, int(value)) for c in channels if (value := c.get("sent")) is not None]
+    if not sent:
+        return None
+    ordered = sorted(sent, key=lambda item: -item[1])  # stable: ties keep Braze's channel order
+    return SentHeadline(sum(n for _, n in sent), tuple(ordered))
+
+
+def summarise_campaign(series: Series, *, start: date, end: date) -> CampaignSummary:
+    """Totals per channel family and per variation over ``start``..``end`` (inclusive)."""
+    points = [p for p in series.days if start <= p.day <= end and p.has_data]
+    channels, variations = channel_breakdown(points)
     totals = sum_metrics(p.level_totals(LEVEL_METRICS) for p in points)
     return CampaignSummary(
         campaign_id=series.object_id,
         start=start,
         end=end,
         days_with_data=len(points),
-        channels=tuple(channels),
-        variations=variations if len(variations) > 1 else (),
+        channels=channels,
+        variations=variations,
         totals=totals,
         conversion_rate=ratio(totals.get("conversions"), totals.get("unique_recipients")),
+        events=series.events,
     )
 
 
@@ -171,9 +203,11 @@ _ENGAGEMENT = (("email", "unique_opens", "Email unique opens"), ("email", "uniqu
 MAX_SERIES = 7
 
 
-def campaign_chart_data(series: Series, summary: CampaignSummary, *, title: str) -> ChartData:
+def campaign_chart_data(series: Series, summary: Any, *, title: str) -> ChartData:
     """Volume (sent, or impressions for in-app, per channel) over engagement (each channel's own
-    opens/clicks, named as such, plus conversions); a day without data is a gap."""
+    opens/clicks, named as such, plus conversions); a day without data is a gap. ``summary`` is a
+    campaign's or a send's (its ``start``, ``end``, ``channels`` and ``totals``)."""
+    shown = {channel.key: channel for channel in summary.channels}
     days = tuple(summary.start + timedelta(days=i) for i in range((summary.end - summary.start).days + 1))
     per_day: dict[date, dict[str, Metrics]] = {}
     levels: dict[date, Metrics] = {}
@@ -201,7 +235,7 @@ def campaign_chart_data(series: Series, summary: CampaignSummary, *, title: str)
     engagement = [
         SeriesSpec(label, column(fam, metric))
         for fam, metric, label in _ENGAGEMENT
-        if summary.channel(fam) is not None and summary.channel(fam).get(metric) is not None  # type: ignore[union-attr]
+        if fam in shown and shown[fam].get(metric) is not None
     ]
     if summary.totals.get("conversions") is not None:
         conv = tuple(

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from reports.channels import ratio
 from reports.models import ChannelRow, ChartData, DayPoint, Metrics, Series, SeriesSpec, sum_metrics
 from reports.parse import by_date, merge_days, parse_metrics, text_of
-from reports.summary import ratio
 
 
 def _variants(raw: Any) -> tuple[ChannelRow, ...]:

@@ -26,6 +26,13 @@ LEVEL_METRICS: tuple[str, ...] = (
 )
 
 
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``, or None when either is unknown or the denominator is zero."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
 @dataclass(frozen=True, slots=True)
 class Family:
     """How one group of Braze channel keys is read: its metrics in reading order, and its rates."""
@@ -37,14 +44,23 @@ class Family:
     rates: tuple[tuple[str, str, str], ...] = ()
     #: What measures its volume: ``sent``, or ``impressions`` for in-app messages.
     volume: str = "sent"
+    #: Its name mid-sentence ("email", "push", "SMS", "Content Cards"); empty: the label.
+    word: str = ""
+
+    @property
+    def noun(self) -> str:
+        return self.word or self.label
 
 
+#: Push: ``/campaigns/data_series`` documents sent, opens, bounces and body clicks; ``/sends/data_series``
+#: adds delivered, undelivered and delivery_failed (its example row is push-shaped).
 PUSH = Family(
     "push",
     "Push",
-    ("sent", "direct_opens", "total_opens", "body_clicks", "bounces"),
-    (("direct open rate", "direct_opens", "sent"), ("total open rate", "total_opens", "sent"),
-     ("bounce rate", "bounces", "sent")),
+    ("sent", "delivered", "undelivered", "delivery_failed", "direct_opens", "total_opens", "body_clicks", "bounces"),
+    (("delivery rate", "delivered", "sent"), ("direct open rate", "direct_opens", "sent"),
+     ("total open rate", "total_opens", "sent"), ("bounce rate", "bounces", "sent")),
+    word="push",
 )
 FAMILIES: dict[str, Family] = {
     "email": Family(
@@ -61,6 +77,7 @@ FAMILIES: dict[str, Family] = {
             ("spam rate", "reported_spam", "delivered"),
             ("bounce rate", "bounces", "sent"),
         ),
+        word="email",
     ),
     "push": PUSH,
     "sms": Family(
@@ -71,13 +88,14 @@ FAMILIES: dict[str, Family] = {
         (("delivery rate", "delivered", "sent"), ("failure rate", "delivery_failed", "sent"),
          ("opt-out rate", "opt_out", "delivered")),
     ),
-    "webhook": Family("webhook", "Webhook", ("sent", "errors"), (("error rate", "errors", "sent"),)),
+    "webhook": Family("webhook", "Webhook", ("sent", "errors"), (("error rate", "errors", "sent"),), word="webhook"),
     "in_app_message": Family(
         "in_app_message",
         "In-app message",
-        ("impressions", "clicks", "first_button_clicks", "second_button_clicks"),
+        ("impressions", "clicks", "first_button_clicks", "second_button_clicks", "enrolled"),
         (("click rate", "clicks", "impressions"),),
         volume="impressions",
+        word="in-app message",
     ),
     "content_cards": Family(
         "content_cards",

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reports.kinds import Kind
+from reports.models import Labels
 
 #: Braze pages both lists at 100 entries; a shorter page is the last one.
 PAGE_SIZE = 100
@@ -48,6 +49,10 @@ class CanvasDetails:
     last_entry: datetime | None = None
     variants: tuple[CanvasVariant, ...] = ()
     channels: tuple[str, ...] = ()
+
+    def labels(self) -> Labels:
+        """The name (a Canvas series names its variants itself)."""
+        return Labels(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,14 @@ class CampaignDetails:
         "Control"); the rest are left to the caller."""
         named = {m.id: m.name for m in self.messages if m.name}
         return named | {m.id: "Control" for m in self.messages if m.control and not m.name}
+
+    def labels(self) -> Labels:
+        """The name, the variation names and the conversion events' names, as a report applies them."""
+        return Labels(
+            self.name,
+            tuple(self.variation_names().items()),
+            tuple(behavior.label for behavior in self.conversion_behaviors),
+        )
 
 
 def parse_campaign_details(payload: Any, campaign_id: str) -> CampaignDetails:

@@ -9,7 +9,7 @@ variation rows, a Canvas's variants) beside the day's own figures; numbers are a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 
@@ -119,6 +119,22 @@ class DayPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Labels:
+    """What Braze's details name that a series only identifies (one ``/campaigns/details`` call, the one
+    that also gives the title): the object's name, each message variation ID's name (``messages`` →
+    ``message_variation_id`` → ``name``), and the conversion events A–D (``conversion_behaviors``)."""
+
+    name: str | None = None
+    #: (message variation ID, name), for the variations Braze names.
+    variations: tuple[tuple[str, str], ...] = ()
+    #: Conversion events in order: A (``conversions``), B (``conversions1``), C, D.
+    events: tuple[str, ...] = ()
+
+
+NO_LABELS = Labels()
+
+
+@dataclass(frozen=True, slots=True)
 class Series:
     """The daily series Braze returned for one send, campaign or Canvas, oldest day first."""
 
@@ -129,6 +145,22 @@ class Series:
     days: tuple[DayPoint, ...] = field(default_factory=tuple)
     #: The name Braze put in the answer (``data.name`` of a Canvas), if any.
     name: str | None = None
+    #: The conversion events A–D by name, from the details (:class:`Labels`), when known.
+    events: tuple[str, ...] = ()
+
+    def named(self, labels: Labels) -> Series:
+        """This series with what the details name: a row Braze sent with only its ``variation_api_id``
+        (multichannel campaigns) takes that variation's name; a row Braze named keeps its own name."""
+        names = dict(labels.variations)
+        if not names and not labels.events:
+            return self
+
+        def row(r: ChannelRow) -> ChannelRow:
+            named = names.get(r.variation_api_id or "")
+            return replace(r, variation=named) if named and r.variation == r.variation_api_id else r
+
+        days = tuple(replace(d, rows=tuple(row(r) for r in d.rows)) for d in self.days) if names else self.days
+        return replace(self, days=days, events=labels.events or self.events)
 
     @property
     def first_day(self) -> date | None:

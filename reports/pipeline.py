@@ -26,7 +26,7 @@ from reports.chart import render_chart
 from reports.kinds import Kind, Target
 from reports.kinds.base import ReportKind, Workers
 from reports.kinds.registry import kind_of
-from reports.models import DayPoint, Series
+from reports.models import NO_LABELS, DayPoint, Labels, Series
 
 __all__ = [
     "Analysis", "CampaignNames", "Report", "Workers", "analyse", "build_report", "date_range", "from_first_day",
@@ -67,7 +67,14 @@ class Report:
 
 
 def analyse(
-    raw: bytes | dict[str, Any], *, target: Target, start: date, end: date, until_given: bool, title: str
+    raw: bytes | dict[str, Any],
+    *,
+    target: Target,
+    start: date,
+    end: date,
+    until_given: bool,
+    title: str,
+    labels: Labels = NO_LABELS,
 ) -> Analysis:
     """Decode, parse, summarise and draw: every CPU-heavy step of a report, in one call a worker process
     can run. Kept out of the process that acknowledges Slack, where it would hold the GIL while acks wait.
@@ -75,7 +82,7 @@ def analyse(
     """
     kind = kind_of(target.kind)
     payload = decode_json(raw) if isinstance(raw, bytes) else raw
-    series = kind.parse(payload, target)
+    series = kind.read(payload, target, labels)
     summary = from_first_day(kind.summarise(series, start=start, end=end, until_given=until_given), series)
     if not summary.has_data:
         return Analysis(summary, None)
@@ -113,12 +120,14 @@ def from_first_day(summary: Any, series: Series) -> Any:
 
 
 class CampaignNames:
-    """Caches campaign and Canvas names for an hour: a name rarely changes, and each lookup costs a Braze call."""
+    """Caches what Braze's details name (campaign and Canvas names, a campaign's variation and conversion
+    event names: :class:`~reports.models.Labels`) for an hour: they rarely change, and each lookup costs
+    a Braze call, the same one that gives the name."""
 
     def __init__(self, braze: BrazeClient, ttl: float = 3600.0) -> None:
         self._braze = braze
         self._ttl = ttl
-        self._cache: dict[tuple[Kind, str], tuple[float, str | None]] = {}
+        self._cache: dict[tuple[Kind, str], tuple[float, Labels]] = {}
         self._flights: dict[tuple[Kind, str], threading.Lock] = {}
         self._lock = threading.Lock()
         # Enough threads that one campaign whose lookup hangs (until the client's deadline) leaves room.
@@ -129,22 +138,26 @@ class CampaignNames:
         with self._lock:
             self._cache.clear()
 
-    def prefetch(self, kind: Kind, object_id: str) -> Future[str | None]:
-        """Look the name up beside the data fetch, so a cold cache doesn't add a second round trip."""
-        return self._pool.submit(self.get, kind, object_id)
+    def prefetch(self, kind: Kind, object_id: str) -> Future[Labels]:
+        """Look the labels up beside the data fetch, so a cold cache doesn't add a second round trip."""
+        return self._pool.submit(self.labels, kind, object_id)
 
     def get(self, kind: Kind, object_id: str) -> str | None:
-        """The cached name of ``object_id`` as a ``kind`` report shows it (a send: its campaign's), or one
-        Braze lookup however many threads ask for it at once."""
+        """The cached name of ``object_id`` as a ``kind`` report shows it (a send: its campaign's)."""
+        return self.labels(kind, object_id).name
+
+    def labels(self, kind: Kind, object_id: str) -> Labels:
+        """The cached labels of ``object_id`` (a send: its campaign's), or one Braze lookup however many
+        threads ask for it at once."""
         report = kind_of(kind)
-        return self._cached((report.name_key, object_id), lambda: report.lookup_name(self._braze, object_id))
+        return self._cached((report.name_key, object_id), lambda: report.lookup_labels(self._braze, object_id))
 
     def remember(self, kind: Kind, object_id: str, name: str | None) -> None:
         """Store a name learnt elsewhere (a list page, a Canvas series answer) so no lookup is needed."""
         with self._lock:
-            self._cache[(kind_of(kind).name_key, object_id)] = (time.monotonic(), name)
+            self._cache[(kind_of(kind).name_key, object_id)] = (time.monotonic(), Labels(name))
 
-    def _cached(self, key: tuple[Kind, str], lookup: Callable[[], str | None]) -> str | None:
+    def _cached(self, key: tuple[Kind, str], lookup: Callable[[], Labels]) -> Labels:
         with self._lock:
             flight = self._flights.setdefault(key, threading.Lock())
         with flight:
@@ -153,13 +166,13 @@ class CampaignNames:
                 hit = self._cache.get(key)
             if hit and now - hit[0] < self._ttl:
                 return hit[1]
-            name = lookup()
+            labels = lookup()
             with self._lock:
                 if len(self._cache) > 5000:
                     self._cache.clear()
                     self._flights.clear()
-                self._cache[key] = (now, name)
-            return name
+                self._cache[key] = (now, labels)
+            return labels
 
 
 def date_range(days: int, until: date | None, today: date) -> tuple[date, date, datetime | None]:
@@ -186,11 +199,11 @@ def build_report(
     lookup = names.prefetch(target.kind, target.object_id)
     raw = kind.fetch(braze, target, length=days, ending_at=ending_at, now=now)
     try:
-        name = lookup.result(timeout=NAME_TIMEOUT)
+        labels = lookup.result(timeout=NAME_TIMEOUT)
     except Exception:  # slow, refused or unreadable: the ID is a fine title, the numbers matter more
         log.info("the name of %s was not available in time; using the ID", target)
-        name = None
-    name = name or kind.name_in(raw)
+        labels = NO_LABELS
+    name = labels.name or kind.name_in(raw)
     analysis = workers.run(
         analyse,
         raw,
@@ -199,6 +212,7 @@ def build_report(
         end=end,
         until_given=until is not None,
         title=kind.chart_title(kind.title(name, target), target),
+        labels=labels,
     )
     if not analysis.summary.has_data:
         raise kind.no_data(target)

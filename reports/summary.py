@@ -6,12 +6,13 @@ whose denominator is zero or unreported is ``None`` (shown as "–"): 0% would b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from reports.channels import LEVEL_METRICS
-from reports.models import ChartData, DayPoint, Metrics, Series, SeriesSpec, metrics_of, sum_metrics
+from reports.campaigns import ChannelSummary, VariationSummary, campaign_chart_data, channel_breakdown
+from reports.channels import LEVEL_METRICS, ratio
+from reports.models import ChartData, DayPoint, Metrics, Series, metrics_of, sum_metrics
 
 #: Braze keeps send analytics for this many days after the send.
 RETENTION_DAYS = 14
@@ -43,44 +44,6 @@ def reused(days: Iterable[date]) -> bool:
     return bool(ordered) and ordered[-1] > ordered[0] + timedelta(days=RETENTION_DAYS)
 
 
-def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    """``numerator / denominator``, or None when either is unknown or the denominator is zero."""
-    if numerator is None or not denominator:
-        return None
-    return numerator / denominator
-
-
-@dataclass(frozen=True, slots=True)
-class Rates:
-    """The five rates marketers ask for; formulas are spelled out in the README."""
-
-    delivery: float | None  # delivered / sent
-    open: float | None  # total opens / delivered
-    click: float | None  # body clicks / delivered
-    bounce: float | None  # bounces / sent
-    conversion: float | None  # conversions / unique recipients
-
-    @classmethod
-    def of(cls, m: Metrics) -> Rates:
-        get = m.get
-        return cls(
-            delivery=ratio(get("delivered"), get("sent")),
-            open=ratio(get("total_opens"), get("delivered")),
-            click=ratio(get("body_clicks"), get("delivered")),
-            bounce=ratio(get("bounces"), get("sent")),
-            conversion=ratio(get("conversions"), get("unique_recipients")),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Breakdown:
-    """Totals and rates for one slice (a channel or a variation)."""
-
-    label: str
-    metrics: Metrics
-    rates: Rates
-
-
 @dataclass(frozen=True, slots=True)
 class Summary:
     """What a report says about one send over ``start``..``end`` (inclusive)."""
@@ -90,10 +53,15 @@ class Summary:
     start: date
     end: date
     days_with_data: int
+    #: Braze's per-day figures (unique recipients, conversions, revenue; a row sum only where a day has
+    #: none), and ``sent`` added across channels (the one figure that means the same in each).
     totals: Metrics
-    rates: Rates
-    by_channel: tuple[Breakdown, ...]
-    by_variation: tuple[Breakdown, ...]
+    #: Each channel family with its own metrics and rates (``reports.campaigns.channel_breakdown``).
+    channels: tuple[ChannelSummary, ...]
+    #: Each variation (when there are several): its campaign-level numbers and its volume per channel.
+    variations: tuple[VariationSummary, ...]
+    #: conversions ÷ unique recipients (both Braze's per-day figures, summed over the days).
+    conversion_rate: float | None
     #: First day with data, when the range proves it is the send's first day.
     first_day: date | None
     #: Last day Braze keeps this send's analytics, when ``first_day`` is known (derived from the data).
@@ -102,6 +70,8 @@ class Summary:
     repeated: bool = False
     #: Days the request looked back over before ``start`` without data (``reports.pipeline.from_first_day``).
     quiet_before: int = 0
+    #: The conversion events A–D by name (``/campaigns/details``), when known.
+    events: tuple[str, ...] = ()
 
     @property
     def has_data(self) -> bool:
@@ -109,22 +79,14 @@ class Summary:
 
 
 def day_totals(point: DayPoint) -> Metrics:
-    """A day's row metrics summed, completed with the day's own figures the rows left out."""
-    totals = point.metrics
-    fill = {name: value for name, value in point.level.only(LEVEL_METRICS).items if totals.get(name) is None}
-    if not fill:
-        return totals
-    return metrics_of({**totals.as_dict(), **fill})
-
-
-def _group(points: Iterable[DayPoint], key: Callable[[str, str], str]) -> tuple[Breakdown, ...]:
-    rows: dict[str, list[Metrics]] = {}
-    for point in points:
-        for row in point.rows:
-            rows.setdefault(key(row.channel, row.variation), []).append(row.metrics)
-    groups = {label: sum_metrics(bags) for label, bags in rows.items()}
-    ordered = sorted(groups.items(), key=lambda kv: (-(kv[1].get("sent") or 0), kv[0]))
-    return tuple(Breakdown(label=label, metrics=m, rates=Rates.of(m)) for label, m in ordered)
+    """A day's figures: Braze's own per-day ``unique_recipients``, ``conversions*`` and ``revenue`` win, and
+    the rows' sum is only the fallback for one the day leaves out. Braze documents a row's
+    ``unique_recipients`` as "at the campaign-level", so rows may repeat it and their sum would inflate it.
+    Everything else (``sent``…) is the rows' sum."""
+    own = point.level.only(LEVEL_METRICS)
+    if not own:
+        return point.metrics
+    return metrics_of({**point.metrics.as_dict(), **own.as_dict()})
 
 
 def window_start_known(first_day: date | None, start: date, *, until_given: bool, length: int) -> bool:
@@ -142,7 +104,8 @@ def window_start_known(first_day: date | None, start: date, *, until_given: bool
 def summarise(series: Series, *, start: date, end: date, until_given: bool = False) -> Summary:
     """Summarise ``series`` restricted to ``start``..``end``."""
     points = [p for p in series.days if start <= p.day <= end and p.has_data]
-    totals = sum_metrics(day_totals(point) for point in points)
+    totals = sum_metrics(day_totals(point).only((*LEVEL_METRICS, "sent")) for point in points)
+    channels, variations = channel_breakdown(points)
     first = points[0].day if points else None
     length = (end - start).days + 1
     known = window_start_known(first, start, until_given=until_given, length=length)
@@ -155,45 +118,17 @@ def summarise(series: Series, *, start: date, end: date, until_given: bool = Fal
         end=end,
         days_with_data=len(points),
         totals=totals,
-        rates=Rates.of(totals),
-        by_channel=_group(points, lambda channel, _variation: channel),
-        by_variation=_group(points, lambda _channel, variation: variation),
+        channels=channels,
+        variations=variations,
+        conversion_rate=ratio(totals.get("conversions"), totals.get("unique_recipients")),
         first_day=first_day,
         window_end=window_end_from(data_days) if first_day else None,
         repeated=reused(data_days),
+        events=series.events,
     )
 
 
 def chart_data(series: Series, summary: Summary, *, title: str) -> ChartData:
-    """Day-by-day values for the chart; a day without data is ``None`` so it is drawn as a gap."""
-    by_day = {p.day: day_totals(p) for p in series.days if p.has_data}
-    days = tuple(summary.start + timedelta(days=i) for i in range((summary.end - summary.start).days + 1))
-
-    def column(pick: Callable[[Metrics], int | float | None]) -> tuple[int | None, ...]:
-        values = []
-        for day in days:
-            m = by_day.get(day)
-            value = pick(m) if m is not None else None
-            values.append(None if value is None else int(value))
-        return tuple(values)
-
-    def opens(m: Metrics) -> int | float | None:
-        total = m.get("total_opens")
-        return total if total is not None else m.get("direct_opens")
-
-    return ChartData(
-        title=title,
-        days=days,
-        top_title="Volume",
-        top=(
-            SeriesSpec("Sent", column(lambda m: m.get("sent")), bars=True),
-            SeriesSpec("Delivered", column(lambda m: m.get("delivered"))),
-        ),
-        bottom_title="Engagement",
-        bottom=(
-            SeriesSpec("Opens", column(opens)),
-            SeriesSpec("Clicks", column(lambda m: m.get("body_clicks"))),
-            SeriesSpec("Conversions", column(lambda m: m.get("conversions"))),
-        ),
-        window_end=summary.window_end,
-    )
+    """A send's chart: the campaign's (each channel's volume over each channel's own engagement, named as
+    such, and conversions), with the last day Braze keeps the send's analytics marked."""
+    return replace(campaign_chart_data(series, summary, title=title), window_end=summary.window_end)

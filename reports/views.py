@@ -8,6 +8,7 @@ no kind can forget to. Numbers are formatted here, the same way on every surface
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -78,6 +79,27 @@ Detail = Table | Section | Note
 
 
 @dataclass(frozen=True, slots=True)
+class SentHeadline:
+    """Messages sent across all channels, before the per-channel sections: ``sent`` means the same in
+    every channel, so it is the one figure added across them (each channel's rates stay its own)."""
+
+    total: int
+    #: (channel, messages sent) of each channel that reports ``sent``, most first.
+    by_channel: tuple[tuple[str, int], ...]
+
+    @property
+    def line(self) -> Line:
+        """**Sent 744,429 messages**: email 512,000, push 201,000, SMS 31,429"""
+        noun = "message" if self.total == 1 else "messages"
+        parts = ", ".join(f"{channel} {fmt_count(sent)}" for channel, sent in self.by_channel)
+        return (Strong(f"Sent {fmt_count(self.total)} {noun}"), f": {parts}")
+
+    @property
+    def text(self) -> str:
+        return "".join(span.text if isinstance(span, Strong) else str(span) for span in self.line)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     """An on-demand report: header, what was asked, headline figures, details, how to read them."""
 
@@ -95,6 +117,8 @@ class ReportView:
     text: Line
     #: The ranges offered for a re-run, in days.
     rerun_days: tuple[int, ...]
+    #: Messages sent across all channels, shown before the figures (a campaign's or a send's), if any.
+    sent: SentHeadline | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,17 +214,42 @@ def span_text(start: date, end: date, days_with_data: int, quiet_before: int = 0
     )
 
 
-def conversions_line(totals: Metrics) -> str | None:
-    """The other conversion events ("B"–"D", Braze's ``conversions1..3``) and the by-send-time twins,
-    only those Braze reported."""
+def conversions_line(totals: Metrics, events: tuple[str, ...] = ()) -> str | None:
+    """The conversion events Braze reported beyond the headline's count: the primary event's by-send-time
+    twin, and events B–D (Braze's ``conversions1..3``) with theirs. ``events`` are their names from
+    ``/campaigns/details`` → ``conversion_behaviors`` (A first), used when known; letters otherwise."""
     parts = []
+    primary = f"{events[0]} (A)" if events else "primary (A)"
     if (value := totals.get("conversions_by_send_time")) is not None:
-        parts.append(f"primary (A) by send time {fmt_count(value)}")
+        parts.append(f"{primary} by send time {fmt_count(value)}")
+    elif events and totals.get("conversions") is not None:
+        parts.append(f"{primary} {fmt_count(totals.get('conversions'))}")
     for n in (1, 2, 3):
         value, twin = totals.get(f"conversions{n}"), totals.get(f"conversions{n}_by_send_time")
         if value is not None or twin is not None:
-            parts.append(f"event {CONVERSION_LABELS[n]}: {fmt_count(value)} (by send time {fmt_count(twin)})")
+            label = f"{events[n]} ({CONVERSION_LABELS[n][0]})" if n < len(events) else f"event {CONVERSION_LABELS[n]}"
+            parts.append(f"{label}: {fmt_count(value)} (by send time {fmt_count(twin)})")
     return "Conversions · " + " · ".join(parts) if parts else None
+
+
+#: What unique recipients over several days are, and the denominator of the conversion rate (issue 16, item 9).
+RECIPIENTS_NOTE = (
+    "Unique recipients over several days are the sum of Braze's daily figures, as Braze's dashboard counts them "
+    "(someone reached on two days counts twice). Conversion rate = conversions (primary event) ÷ that sum."
+)
+
+
+def recipients_figure(value: int | float | None, days_with_data: int) -> Figure:
+    """Braze's ``unique_recipients``: people on one day; over several days the sum of the daily figures,
+    and the figure says so."""
+    if days_with_data > 1 and value is not None:
+        return Figure("Unique recipients", f"{fmt_count(value)}  (sum of daily figures)")
+    return Figure("Unique recipients", fmt_count(value))
+
+
+def one_line(text: str) -> str:
+    """A name from Braze on one line: newlines, tabs and other control characters become single spaces."""
+    return " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
 
 
 def either(words: list[str], last: str = " or ") -> str:

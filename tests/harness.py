@@ -192,17 +192,26 @@ def message_text(message: dict) -> str:
     return "\n".join(parts)
 
 
-def expected_totals(bot: BotUnderTest, days: int = 14) -> dict[str, float]:
-    """Totals computed straight from the raw Braze JSON the sample server sends, independent of reports/."""
+#: Braze's per-day figures beside ``messages``: they, not the rows' sums, are the totals.
+DAY_FIGURES = ("unique_recipients", "conversions", "conversions_by_send_time", "conversions1",
+               "conversions1_by_send_time", "revenue")
+
+
+def expected_totals(bot: BotUnderTest, days: int = 14, channels: tuple[str, ...] | None = None) -> dict[str, float]:
+    """Totals computed straight from the raw Braze JSON the sample server sends, independent of reports/:
+    the rows' counters summed (only those of ``channels`` when given), and Braze's per-day figures summed
+    over the days."""
     send = bot.braze.sends[(CAMPAIGN, SEND)]
     payload = series_payload(send, length=days, ending=bot.braze.current_day())
     totals: dict[str, float] = {}
     for day in payload["data"]:
-        for rows in day["messages"].values():
-            for row in rows:
+        for channel, rows in day["messages"].items():
+            for row in rows if channels is None or channel in channels else ():
                 for key, value in row.items():
-                    if key != "variation_name":
+                    if key != "variation_name" and key not in DAY_FIGURES:
                         totals[key] = totals.get(key, 0) + value
+        for key in DAY_FIGURES if channels is None else ():
+            totals[key] = round(totals.get(key, 0) + day[key], 2)
     return totals
 
 

@@ -193,8 +193,10 @@ def report_blocks(view: ReportView, *, chart_note: str | None = None) -> list[Bl
     blocks: list[Block] = [
         {"type": "header", "text": plain(f"📊 {view.title}")},
         context(mrkdwn(view.context)),
-        {"type": "section", "fields": [field(f) for f in view.figures]},
     ]
+    if view.sent is not None:  # messages sent across channels, before the figures and channel sections
+        blocks.append(section(mrkdwn(view.sent.line)))
+    blocks.append({"type": "section", "fields": [field(f) for f in view.figures]})
     if view.figures_note:
         blocks.append(context(mrkdwn(view.figures_note)))
     blocks.append({"type": "divider"})

@@ -28,7 +28,7 @@ from reports.braze import BrazeError, BrazeNoData, no_kind_data
 from reports.daily import QUIET_DAYS_TO_END, RECENT_DAYS, Digest, quiet_streak, recent_span
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.metrics import METRICS, Metric
-from reports.models import ChartData, DayPoint, Series
+from reports.models import NO_LABELS, ChartData, DayPoint, Labels, Series
 from reports.stats import ANOMALY_WINDOW, anomaly, describe_anomaly, format_rate
 from reports.views import (
     Code,
@@ -37,6 +37,7 @@ from reports.views import (
     Figure,
     Line,
     ReportView,
+    SentHeadline,
     Strong,
     fmt_count,
     long_day,
@@ -59,6 +60,8 @@ class Names(Protocol):
 
     def get(self, kind: Kind, object_id: str) -> str | None: ...
 
+    def labels(self, kind: Kind, object_id: str) -> Labels: ...
+
 
 class Workers(Protocol):
     """Where CPU-bound work runs (``reports.render_pool.ChartRenderer``: worker processes)."""
@@ -74,6 +77,8 @@ class Status:
 
     name: str | None = None
     archived: bool = False
+    #: What the details name beside it (variations, conversion events), when they were read.
+    labels: Labels = NO_LABELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +172,11 @@ class ReportKind(ABC):
     def lookup_name(self, braze: BrazeClient, object_id: str) -> str | None:
         """The name Braze gives ``object_id``, or None (no permission, unreadable)."""
 
+    def lookup_labels(self, braze: BrazeClient, object_id: str) -> Labels:
+        """What Braze's details name for ``object_id`` (its name; a campaign's variations and conversion
+        events too), read with the one call that gives the name. Empty when unreadable."""
+        return Labels(self.lookup_name(braze, object_id))
+
     @property
     def name_key(self) -> Kind:
         """Whose name a report shows (a send shows its campaign's): the name cache's key."""
@@ -185,7 +195,8 @@ class ReportKind(ABC):
 
     def status(self, braze: BrazeClient, names: Names, target: Target, count: Callable[[], None]) -> Status:
         """The name (and archived flag) a digest needs; ``count`` is called for every Braze call made."""
-        return Status(names.get(self.kind, target.object_id))
+        labels = names.labels(self.kind, target.object_id)
+        return Status(labels.name, labels=labels)
 
     def no_data(self, target: Target) -> BrazeNoData:
         return no_kind_data(self.words.noun, target.object_id)
@@ -194,6 +205,10 @@ class ReportKind(ABC):
 
     @abstractmethod
     def parse(self, payload: Any, target: Target) -> Series: ...
+
+    def read(self, payload: Any, target: Target, labels: Labels = NO_LABELS) -> Series:
+        """:meth:`parse`, then what the details name applied (variation names, conversion events)."""
+        return self.parse(payload, target).named(labels)
 
     @abstractmethod
     def summarise(self, series: Series, *, start: date, end: date, until_given: bool = False) -> Any:
@@ -326,7 +341,7 @@ class OpenEndedKind(ReportKind):
             log.info("no details for %s %s (%s); quiet days alone end its digests", self.kind, target.object_id,
                      exc.status)
             return Status()
-        return Status(details.name, bool(details.archived))
+        return Status(details.name, bool(details.archived), details.labels())
 
     def digest_range(self, first_day: date, digest_date: date) -> tuple[int, date]:
         return recent_span(digest_date)
@@ -385,6 +400,7 @@ class OpenEndedKind(ReportKind):
         footer: str,
         text: str,
         figures_note: Line | None = None,
+        sent: SentHeadline | None = None,
     ) -> ReportView:
         """The report every open-ended kind posts: its kind and ID and the range, then its own figures."""
         return ReportView(
@@ -401,6 +417,7 @@ class OpenEndedKind(ReportKind):
             footer=footer,
             text=(text,),
             rerun_days=self.rerun_days,
+            sent=sent,
         )
 
     def object_digest(

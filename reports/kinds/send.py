@@ -8,15 +8,19 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from reports.braze import BrazeError, BrazeNoData, decode_json, no_data
+from reports.campaigns import sent_headline
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import Names, Plan, Refusal, ReportKind, Workers
-from reports.kinds.campaign import CAMPAIGN
-from reports.models import EMPTY, ChartData, DayPoint, Metrics, Series
+from reports.kinds.campaign import (
+    CAMPAIGN,
+    channel_details,
+    digest_figures,
+    headline,
+)
+from reports.models import EMPTY, ChartData, DayPoint, Labels, Series
 from reports.parse import parse_series
 from reports.summary import (
     RETENTION_DAYS,
-    Breakdown,
-    Rates,
     Summary,
     chart_data,
     day_totals,
@@ -24,25 +28,20 @@ from reports.summary import (
     window_end_from,
 )
 from reports.views import (
+    RECIPIENTS_NOTE,
     Code,
     DigestView,
     Figure,
     Line,
     ReportView,
     Strong,
-    Table,
     conversions_line,
     day_text,
-    delta,
     fmt_count,
-    fmt_metric,
-    fmt_rate,
-    fmt_usd,
     long_day,
     note,
     short_day,
     span_text,
-    with_rate,
 )
 
 if TYPE_CHECKING:
@@ -53,20 +52,10 @@ if TYPE_CHECKING:
 WINDOW_DAYS = RETENTION_DAYS + 1
 #: How far back ``subscribe`` looks (Braze's maximum), to see every window of a reused send ID.
 HISTORY_DAYS = 100
-#: Metrics a digest compares day over day, in display order, with their labels.
-DELTA_METRICS: dict[str, str] = {
-    "sent": "Sent",
-    "delivered": "Delivered",
-    "total_opens": "Opens",
-    "body_clicks": "Body clicks",
-    "conversions": "Conversions",
-    "revenue": "Revenue",
-}
-RATE_FORMULAS = (
-    "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · "
-    "click = body clicks ÷ delivered · bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients"
+FOOTER = (
+    "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). "
+    "Numbers are never added across channels, except messages sent. " + RECIPIENTS_NOTE
 )
-TABLE_COLUMNS = (("sent", 10), ("deliv.", 8), ("open", 8), ("CTR", 7), ("conv.", 8))
 NO_DATA = (
     f"no data in the last {RETENTION_DAYS} days: wrong IDs, or the send's analytics window has closed. "
     "Nothing was stored."
@@ -96,43 +85,10 @@ def data_days(raw: bytes, target: Target) -> list[date]:
     return [point.day for point in series.days if point.has_data]
 
 
-def headline(m: Metrics, r: Rates) -> tuple[Figure, ...]:
-    """The headline numbers of a send (a report, and a digest's totals since the send)."""
-    get = m.get
-    return (
-        Figure("Sent", fmt_count(get("sent"))),
-        Figure("Delivered", with_rate(get("delivered"), r.delivery, "delivery")),
-        Figure("Opens", f"{fmt_count(get('total_opens'))} total · {fmt_count(get('direct_opens'))} direct  "
-                        f"({fmt_rate(r.open)})"),
-        Figure("Body clicks", with_rate(get("body_clicks"), r.click, "CTR")),
-        Figure("Conversions", with_rate(get("conversions"), r.conversion, "conv.")),
-        Figure("Revenue", fmt_usd(get("revenue"))),
-        Figure("Bounces", with_rate(get("bounces"), r.bounce, "bounce")),
-        Figure(
-            "Not delivered", f"{fmt_count(get('undelivered'))} undelivered · {fmt_count(get('delivery_failed'))} failed"
-        ),
-        Figure("Unique recipients", fmt_count(get("unique_recipients"))),
-    )
-
-
-def breakdown_table(title: str, rows: tuple[Breakdown, ...]) -> Table:
-    return Table(
-        title,
-        TABLE_COLUMNS,
-        tuple(
-            (
-                row.label,
-                (
-                    fmt_count(row.metrics.get("sent")),
-                    fmt_rate(row.rates.delivery),
-                    fmt_rate(row.rates.open),
-                    fmt_rate(row.rates.click),
-                    fmt_count(row.metrics.get("conversions")),
-                ),
-            )
-            for row in rows
-        ),
-    )
+def sent_figure(summary: Summary) -> tuple[Figure, ...]:
+    """Messages sent across channels, as a figure (none when no channel reports ``sent``)."""
+    sent = sent_headline(summary.channels)
+    return (Figure("Sent", fmt_count(sent.total)),) if sent else ()
 
 
 class SendKind(ReportKind):
@@ -145,8 +101,8 @@ class SendKind(ReportKind):
     rerun_days = (7, RETENTION_DAYS, 30)
     example = "9ef1c2d0-campaign spring-launch 7"
     help = "A report for one send: totals, rates, breakdowns by channel and variation, and a daily chart."
-    # Volume: sent, delivered; Engagement: opens, clicks, conversions.
-    chart_series = "sent, delivered, opens, clicks and conversions"
+    # Each channel's volume above, its own engagement and conversions below (the campaign's chart).
+    chart_series = CAMPAIGN.chart_series
 
     def title(self, name: str | None, target: Target) -> str:
         """A send is called by its campaign's name (or ID)."""
@@ -172,6 +128,9 @@ class SendKind(ReportKind):
 
     def lookup_name(self, braze: BrazeClient, object_id: str) -> str | None:
         return CAMPAIGN.lookup_name(braze, object_id)
+
+    def lookup_labels(self, braze: BrazeClient, object_id: str) -> Labels:
+        return CAMPAIGN.lookup_labels(braze, object_id)
 
     def no_data(self, target: Target) -> BrazeNoData:
         return no_data(target.object_id, target.send_id)
@@ -201,22 +160,22 @@ class SendKind(ReportKind):
             )
         elif summary.window_end is not None:
             context.append(f" · Braze keeps this send's analytics until {day_text(summary.window_end)}")
-        m, r = summary.totals, summary.rates
-        details = [breakdown_table(t, rows) for t, rows in (("By channel", summary.by_channel),
-                                                            ("By variation", summary.by_variation)) if rows]
+        m = summary.totals
+        sent = sent_headline(summary.channels)
         return ReportView(
             target=Target(self.kind, summary.campaign_id, summary.send_id),
             title=title,
             context=tuple(context),
-            figures=headline(m, r),
-            figures_note=note(conversions_line(m)),
-            details=tuple(details),
-            footer=RATE_FORMULAS,
+            figures=headline(summary),
+            figures_note=note(conversions_line(m, summary.events)),
+            details=channel_details(summary),
+            footer=FOOTER,
             text=(
-                f"{title} · send {summary.send_id}: {fmt_count(m.get('sent'))} sent, {fmt_rate(r.delivery)} delivered, "
-                f"{fmt_rate(r.open)} open rate, {fmt_count(m.get('conversions'))} conversions",
+                f"{title} · send {summary.send_id}: {sent.text if sent else 'no sends'}; "
+                f"{fmt_count(m.get('conversions'))} conversions",
             ),
             rerun_days=self.rerun_days,
+            sent=sent,
         )
 
     # -- digests ------------------------------------------------------------------------------------------
@@ -253,14 +212,11 @@ class SendKind(ReportKind):
             context.append(
                 f" · day {number} of {WINDOW_DAYS} in Braze's analytics window (send day + {RETENTION_DAYS})"
             )
-        m, before = digest.today.totals, digest.previous.totals
+        m = digest.today.totals
         head = f"{title} · send {digest.target.send_id}"
         if digest.has_activity:
             day: Line = (Strong(short_day(digest.day)), ", change against the day before")
-            figures = tuple(
-                Figure(label, fmt_metric(name, m.get(name)) + delta(m.get(name), before.get(name)))
-                for name, label in DELTA_METRICS.items()
-            )
+            figures = tuple(digest_figures(digest.today, digest.previous))
             text = f"{head}: {fmt_count(m.get('sent'))} sent, {fmt_count(m.get('conversions'))} conversions"
         else:
             day, figures = (f"No activity on {short_day(digest.day)}.",), ()
@@ -283,8 +239,8 @@ class SendKind(ReportKind):
             day=day,
             figures=figures,
             totals=since if cumulative.has_data else None,
-            totals_figures=headline(cumulative.totals, cumulative.rates),
-            totals_note=note(conversions_line(cumulative.totals)),
+            totals_figures=(*sent_figure(cumulative), *headline(cumulative)),
+            totals_note=note(conversions_line(cumulative.totals, cumulative.events)),
             last=last,
             chart_span="the series so far",
             report_days=self.default_days,

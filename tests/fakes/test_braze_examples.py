@@ -109,7 +109,9 @@ def test_fake_details_answers_carry_exactly_the_documented_keys(server: SampleBr
         assert [set(b) for b in body["conversion_behaviors"]] == [
             set(b) for b in example["conversion_behaviors"][: len(body["conversion_behaviors"])]
         ]
-    assert seen == {"email", "ios_push", "android_push", "webhook", "control"}  # the sample send's channels
+    # every documented message shape: the sample campaign's channels (the sample send's are a subset)
+    assert seen == {"email", "ios_push", "android_push", "webhook", "sms", "whats_app", "content_cards",
+                    "in_app_message", "control"}
     canvas = get(server, "/canvas/details", canvas_id="cv-1")
     assert set(canvas) == set(load("canvas_details.json"))
     assert keys_of(canvas["variants"]) == keys_of(load("canvas_details.json")["variants"])
@@ -127,9 +129,69 @@ def test_fake_lists_carry_exactly_the_documented_keys(server: SampleBraze) -> No
 def test_fake_campaign_details_names_the_series_variations_and_events(server: SampleBraze) -> None:
     body = get(server, "/campaigns/details", campaign_id="cmp-1")
     details = parse_campaign_details(body, "cmp-1")
-    assert details.variation_names() == {"var-1": "Variant 1", "var-2": "Variant 2"}
+    names = details.variation_names()
+    # push, email and Content Cards messages are named (as documented); SMS, webhook and WhatsApp are not
+    assert {names[f"var-1-{c}"] for c in ("email", "ios_push", "android_push", "content_cards")} == {"Variant 1"}
+    assert "var-1-sms" not in names and "var-2-webhook" not in names and "var-1-whats_app" not in names
+    assert names["control-control"] == "Control"
     series = get(server, "/campaigns/data_series", campaign_id="cmp-1", length="1")
-    assert {row["variation_api_id"] for rows in series["data"][0]["messages"].values() for row in rows} == {
-        "var-1", "var-2"
-    }
+    ids = {row.get("variation_api_id") for rows in series["data"][0]["messages"].values() for row in rows}
+    assert ids - {None} <= {m.id for m in details.messages}  # every series ID is a message of the details
     assert [b.type for b in details.conversion_behaviors] == ["Makes Specific Purchase", "Performs Custom Event"]
+
+
+#: Conversion events C and D: documented as optional, sent when the campaign has them.
+OPTIONAL_EVENTS = {"conversions2", "conversions3", "conversions2_by_send_time", "conversions3_by_send_time"}
+
+
+def _documented(rows: list[dict[str, Any]]) -> list[set[str]]:
+    return [set(row) for row in rows]
+
+
+def test_the_fakes_campaign_series_has_the_documented_keys_of_each_channel(server: SampleBraze) -> None:
+    example = load("campaigns_data_series.json")["data"][0]
+    in_app = load("campaigns_data_series_multivariate.json")["data"][0]["messages"]["trigger_in_app_message"]
+    body = get(server, "/campaigns/data_series", campaign_id="cmp-1", length="3")
+    assert body["message"] == "success" and len(body["data"]) == 3
+    for day in body["data"]:
+        # the day-level figures of the example and nothing else (events C and D only when configured)
+        assert set(day) <= set(example) and set(example) - set(day) <= OPTIONAL_EVENTS
+        assert set(day["messages"]) == {*example["messages"], "trigger_in_app_message"}
+        for channel, rows in day["messages"].items():
+            shapes = _documented(in_app if channel == "trigger_in_app_message" else example["messages"][channel])
+            assert all(set(row) - OPTIONAL_EVENTS in [shape - OPTIONAL_EVENTS for shape in shapes] for row in rows)
+        control = day["messages"]["trigger_in_app_message"][-1]
+        assert set(control) == set(in_app[2]) - OPTIONAL_EVENTS
+        assert "enrolled" in control and "impressions" not in control
+        # multichannel rows carry only variation_api_id, as documented; the details name some of them
+        assert all("variation_name" not in row for row in day["messages"]["email"])
+        # Braze's day figure is its own total, not a sum of rows
+        rows_sum = sum(row["unique_recipients"] for row in day["messages"]["trigger_in_app_message"])
+        assert day["unique_recipients"] != rows_sum
+
+
+def test_the_fakes_send_series_has_the_documented_row_and_day_figures_that_differ(server: SampleBraze) -> None:
+    documented = load("sends_data_series.json")["data"][0]
+    body = get(server, "/sends/data_series", campaign_id="cmp-send", send_id="send-1", length="5")
+    assert body["data"]
+    for day in body["data"]:
+        assert set(day) <= set(documented) and set(documented) - set(day) <= OPTIONAL_EVENTS
+        push = day["messages"]["ios_push"][0]
+        assert set(push) <= set(documented["messages"]["ios_push"][0])  # conversions2/3 are optional
+        email = day["messages"]["email"][0]
+        assert {"unique_opens", "unique_clicks", "unsubscribes", "reported_spam"} <= set(email)
+        assert "total_opens" not in email and "direct_opens" not in email  # email's own fields, never push's
+        rows = [row for rows in day["messages"].values() for row in rows]
+        assert day["unique_recipients"] < sum(row["unique_recipients"] for row in rows)
+
+
+def test_the_fakes_campaign_list_leaves_archived_campaigns_out_unless_asked(server: SampleBraze) -> None:
+    server.add_campaign("cmp-archived", "Old promo", archived=True)
+    try:
+        ids = {c["id"] for c in get(server, "/campaigns/list")["campaigns"]}
+        assert "cmp-1" in ids and "cmp-archived" not in ids
+        everything = get(server, "/campaigns/list", include_archived="true")["campaigns"]
+        assert "cmp-archived" in {c["id"] for c in everything}
+        assert all(set(c) == set(load("campaigns_list.json")["campaigns"][0]) for c in everything)
+    finally:
+        server.campaigns.pop("cmp-archived")

@@ -50,10 +50,10 @@ def test_a_send_reports_chart_says_what_it_shows_for_which_send_and_days(bot: Bo
     alt = uploaded_alt_text(bot)
     # 7 days at most: the chart starts at the send's first day with data when that is later
     start = max(until - timedelta(days=6), bot.braze.sends[(CAMPAIGN, SEND)].first_day)
-    assert alt.startswith("Daily sent, delivered, opens, clicks and conversions for ")
+    assert alt.startswith("Daily volume and engagement by channel for ")
     assert alt.endswith(f", {day_range(start, until)}.")
     [title] = [c.params["files"][0]["title"] for c in bot.slack.calls_to("files.completeUploadExternal")]
-    assert alt.removeprefix("Daily sent, delivered, opens, clicks and conversions for ").startswith(
+    assert alt.removeprefix("Daily volume and engagement by channel for ").startswith(
         title.split(" · ")[0]
     )
 
@@ -78,6 +78,6 @@ def test_a_digest_chart_has_its_sentence_too(bot: BotUnderTest) -> None:
     make_subscription(bot, "C_PUBLIC")
     run_round(bot.runtime.rounds, bot.runtime.store.subscriptions.active(), digest_date=datetime.now(UTC).date())
     alt = uploaded_alt_text(bot)
-    assert alt.startswith("Daily sent, delivered, opens, clicks and conversions for ")
+    assert alt.startswith("Daily volume and engagement by channel for ")
     first_day = bot.braze.sends[(CAMPAIGN, SEND)].first_day
     assert f"{first_day:%b} {first_day.day}" in alt

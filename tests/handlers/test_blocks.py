@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -13,43 +14,45 @@ from handlers.layout import blocks as layout
 from handlers.layout.blocks import MAX_TABLE_ROWS, blocks_to_text, notice_blocks
 from handlers.layout.text import escape
 from reports.kinds import Kind, Target
-from reports.kinds.send import RATE_FORMULAS, SEND
+from reports.kinds.send import FOOTER, SEND
 from reports.models import Metrics
-from reports.summary import Breakdown, Rates, Summary
-from reports.views import DASH, fmt_count, fmt_rate, fmt_usd
+from reports.parse import parse_series
+from reports.summary import Summary, summarise
+from reports.views import DASH, ReportView, Table, fmt_count, fmt_rate, fmt_usd
 from reports.views import conversions_line as conversion_events_line
 
 START, END = date(2024, 3, 10), date(2024, 3, 14)
-NO_RATES = Rates(None, None, None, None, None)
-NO_METRICS = Metrics()
+#: The columns of a table (any kind's; a Canvas report's variants are one).
+COLUMNS = (("sent", 10), ("deliv.", 8), ("open", 8), ("CTR", 7), ("conv.", 8))
+
+
+def day(
+    rows: dict[str, list[dict[str, Any]]] | None = None, when: str = "2024-03-10", **figures: Any
+) -> dict[str, Any]:
+    """One day as Braze sends it: ``messages`` by channel, and the day's own figures."""
+    return {"time": when, "messages": rows or {}, **figures}
 
 
 def summary(
-    totals: Metrics = NO_METRICS,
-    rates: Rates = NO_RATES,
-    *,
-    by_channel: tuple[Breakdown, ...] = (),
-    by_variation: tuple[Breakdown, ...] = (),
+    *days: dict[str, Any],
     start: date = START,
     end: date = END,
-    days_with_data: int = 3,
     window_end: date | None = None,
     campaign_id: str = "cmp-spring",
     send_id: str = "send-0001",
 ) -> Summary:
-    return Summary(
-        campaign_id=campaign_id,
-        send_id=send_id,
-        start=start,
-        end=end,
-        days_with_data=days_with_data,
-        totals=totals,
-        rates=rates,
-        by_channel=by_channel,
-        by_variation=by_variation,
-        first_day=None if window_end is None else date.fromordinal(window_end.toordinal() - 14),
-        window_end=window_end,
-    )
+    """A send's summary of ``days`` (Braze's JSON), read by the real parser."""
+    series = parse_series({"data": list(days)}, campaign_id=campaign_id, send_id=send_id)
+    s = summarise(series, start=start, end=end)
+    first = None if window_end is None else date.fromordinal(window_end.toordinal() - 14)
+    return replace(s, first_day=first, window_end=window_end)
+
+
+def table_blocks(title: str, rows: tuple[tuple[str, tuple[str, ...]], ...]) -> list[dict[str, Any]]:
+    """A report whose one detail is a table: how the layout draws any kind's table."""
+    view = ReportView(Target(Kind.CANVAS, "cv"), "T", ("x",), (), None, (Table(title, COLUMNS, rows),), "f", ("t",),
+                      (7,))
+    return layout.report_blocks(view)
 
 
 def report_view(s: Summary, campaign_name: str | None):
@@ -69,8 +72,11 @@ def help_blocks() -> list[dict[str, Any]]:
     return notice_blocks(help_text())
 
 
-def row(label: str, sent: int | None = None, conversions: int | None = None, rates: Rates = NO_RATES) -> Breakdown:
-    return Breakdown(label=label, metrics=Metrics.of(sent=sent, conversions=conversions), rates=rates)
+def row(
+    label: str, sent: int | None = None, conversions: int | None = None, rates: tuple[float | None, ...] = (None,) * 3
+) -> tuple[str, tuple[str, ...]]:
+    """A table row: sent, delivery, open and click rates, conversions."""
+    return label, (fmt_count(sent), *(fmt_rate(r) for r in rates), fmt_count(conversions))
 
 
 def mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -153,55 +159,32 @@ def test_formatting_helpers() -> None:
 
 
 def test_headline_numbers_have_thousands_separators_and_rates() -> None:
-    totals = Metrics.of(
-        sent=1_234_567,
-        delivered=1_200_000,
-        total_opens=250_000,
-        direct_opens=100_000,
-        body_clicks=12_345,
-        bounces=1_000,
-        conversions=4_321,
-        unique_recipients=1_000_000,
-        revenue=98_765.4,
-        undelivered=30_000,
-        delivery_failed=4_567,
-    )
-    rates = Rates(delivery=0.972, open=0.2083, click=0.0103, bounce=0.00081, conversion=0.004321)
-    f = fields(report_blocks(summary(totals, rates), campaign_name="Spring"))
-    assert f["*Sent*"] == "1,234,567"
-    assert f["*Delivered*"] == "1,200,000  (delivery 97.2%)"
-    assert f["*Opens*"] == "250,000 total · 100,000 direct  (20.8%)"
-    assert f["*Body clicks*"] == "12,345  (CTR 1.0%)"
-    assert f["*Conversions*"] == "4,321  (conv. 0.4%)"
-    assert f["*Revenue*"] == "$98,765.40"
-    assert f["*Bounces*"] == "1,000  (bounce 0.1%)"
-    assert f["*Not delivered*"] == "30,000 undelivered · 4,567 failed"
+    email = {"sent": 1_234_567, "delivered": 1_200_000, "unique_opens": 250_000, "reported_spam": 1_000}
+    s = summary(day({"email": [email]}, conversions=4_321, unique_recipients=1_000_000, revenue=98_765.4))
+    blocks = report_blocks(s, campaign_name="Spring")
+    assert blocks[2]["text"]["text"] == "*Sent 1,234,567 messages*: email 1,234,567"
+    f = fields(blocks)
     assert f["*Unique recipients*"] == "1,000,000"
+    assert f["*Conversions*"] == "4,321  (conv. 0.4%)"  # 4321 / 1,000,000
+    assert f["*Revenue*"] == "$98,765.40"
+    (section,) = [t for t in mrkdwn_texts(blocks) if t.startswith("*Email*")]
+    assert "sent 1,234,567 · delivered 1,200,000 · unique opens 250,000 · reported spam 1,000" in section
+    assert "unique open rate *20.8%* (unique opens ÷ delivered)" in section  # 250,000 / 1,200,000
+    assert "spam rate *0.1%* (reported spam ÷ delivered)" in section
 
 
 def test_missing_numbers_and_rates_show_a_dash_never_zero() -> None:
-    f = fields(report_blocks(summary(Metrics.of(sent=0, delivered=0)), campaign_name=None))
-    assert f["*Sent*"] == "0"
-    assert f["*Delivered*"] == "0  (delivery –)"  # a zero denominator is "–", not a made-up 0%
-    assert f["*Opens*"] == "– total · – direct  (–)"
-    assert f["*Body clicks*"] == "–  (CTR –)"
-    assert f["*Revenue*"] == "–"
-    assert f["*Not delivered*"] == "– undelivered · – failed"
-    assert "0.0%" not in json.dumps(f)
+    blocks = report_blocks(summary(day({"email": [{"sent": 0, "delivered": 0}]})), campaign_name=None)
+    f = fields(blocks)
+    assert f["*Unique recipients*"] == "–" and f["*Revenue*"] == "–"
+    assert f["*Conversions*"] == "–  (conv. –)"
+    assert "delivery rate *–* (delivered ÷ sent)" in json.dumps(blocks, ensure_ascii=False)  # 0 sent: no rate
+    assert "0.0%" not in json.dumps(blocks)
 
 
 def test_table_rows_show_counts_rates_and_dashes() -> None:
-    channels = (
-        row(
-            "email",
-            2605,
-            19,
-            Rates(delivery=2505 / 2605, open=440 / 2505, click=101 / 2505, bounce=None, conversion=None),
-        ),
-        row("webhook", 0, None),
-    )
-    blocks = report_blocks(summary(by_channel=channels), campaign_name=None)
-    lines = table_lines(blocks, "*By channel*")
+    channels = (row("email", 2605, 19, (2505 / 2605, 440 / 2505, 101 / 2505)), row("webhook", 0, None))
+    lines = table_lines(table_blocks("By channel", channels), "*By channel*")
     assert [line.split() for line in lines] == [
         ["email", "2,605", "96.2%", "17.6%", "4.0%", "19"],
         ["webhook", "0", "–", "–", "–", "–"],
@@ -209,69 +192,67 @@ def test_table_rows_show_counts_rates_and_dashes() -> None:
 
 
 def test_tables_over_twelve_rows_are_truncated() -> None:
-    channels = tuple(row(f"channel_{i:02d}", 1000 - i) for i in range(20))
-    variations = tuple(row(f"V{i}", 10) for i in range(MAX_TABLE_ROWS))
-    blocks = report_blocks(summary(by_channel=channels, by_variation=variations), campaign_name=None)
+    blocks = table_blocks("By channel", tuple(row(f"channel_{i:02d}", 1000 - i) for i in range(20)))
     lines = table_lines(blocks, "*By channel*")
     assert MAX_TABLE_ROWS == 12
     assert [line.split()[0] for line in lines[:-1]] == [f"channel_{i:02d}" for i in range(12)]
     assert lines[-1] == "… and 8 more"
     assert "channel_12" not in json.dumps(blocks)
-    variation_lines = table_lines(blocks, "*By variation*")
+    variation_lines = table_lines(
+        table_blocks("By variation", tuple(row(f"V{i}", 10) for i in range(12))), "*By variation*"
+    )
     assert len(variation_lines) == 12  # exactly twelve: nothing hidden, no "more" line
     assert "more" not in variation_lines[-1]
 
 
 def test_long_labels_are_cut_and_code_fences_cannot_be_closed() -> None:
-    variations = (row("A" * 30, 5), row("x```y", 3))
-    blocks = report_blocks(summary(by_variation=variations), campaign_name=None)
-    lines = table_lines(blocks, "*By variation*")
+    lines = table_lines(table_blocks("By variation", (row("A" * 30, 5), row("x```y", 3))), "*By variation*")
     assert lines[0].split()[0] == "A" * 11 + "…" + "A" * 5  # start and end kept
     assert lines[1].split()[0] == "x'''y"
 
 
-def test_empty_breakdowns_have_no_tables() -> None:
-    blocks = report_blocks(summary(), campaign_name=None)
-    assert "By channel" not in json.dumps(blocks) and "By variation" not in json.dumps(blocks)
+def test_one_variation_is_no_breakdown() -> None:
+    blocks = report_blocks(summary(day({"email": [{"variation_name": "A", "sent": 5}]})), campaign_name=None)
+    assert "By variation" not in json.dumps(blocks) and "*Email*" in json.dumps(blocks)
 
 
 def test_conversion_events_line_is_shown_only_when_braze_reported_events() -> None:
-    with_events = Metrics.of(
-        conversions=10, conversions_by_send_time=5, conversions1=3, conversions1_by_send_time=2, conversions3=1
-    )
-    line = conversion_events_line(with_events)
+    figures = {"conversions": 10, "conversions_by_send_time": 5, "conversions1": 3, "conversions1_by_send_time": 2,
+               "conversions3": 1}
+    line = conversion_events_line(Metrics.of(**figures))
     assert line == (
         "Conversions · primary (A) by send time 5 · event B (2nd): 3 (by send time 2) · "
         "event D (4th): 1 (by send time –)"
     )
-    blocks = report_blocks(summary(with_events), campaign_name=None)
+    blocks = report_blocks(summary(day(**figures)), campaign_name=None)
     assert sum(line in t for t in mrkdwn_texts(blocks)) == 1
 
-    without = Metrics.of(sent=100, conversions=10)
-    assert conversion_events_line(without) is None
-    blocks = report_blocks(summary(without), campaign_name=None)
+    assert conversion_events_line(Metrics.of(sent=100, conversions=10)) is None
+    blocks = report_blocks(summary(day({"email": [{"sent": 100}]}, conversions=10)), campaign_name=None)
     assert not any(t.startswith("Conversions ·") for t in mrkdwn_texts(blocks))
-    assert [b["type"] for b in blocks] == ["header", "context", "section", "divider", "context", "actions"]
+    assert [b["type"] for b in blocks] == [
+        "header", "context", "section", "section", "divider", "section", "context", "actions"
+    ]
 
 
 def test_header_context_and_footer() -> None:
-    blocks = report_blocks(summary(window_end=date(2024, 3, 24)), campaign_name="Spring Sale", chart_note="Chart below")
+    days = (day({"email": [{"sent": 1}]}), day({"email": [{"sent": 1}]}, when="2024-03-12"))
+    blocks = report_blocks(summary(*days, window_end=date(2024, 3, 24)), campaign_name="Spring Sale",
+                           chart_note="Chart below")
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "📊 Spring Sale", "emoji": True}}
     context = blocks[1]["elements"][0]["text"]
     assert context == (
-        "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 3 with data) · "
+        "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 2 with data) · "
         "Braze keeps this send's analytics until Mar 24, 2024"
     )
     assert blocks[-1]["type"] == "actions"  # re-run and subscribe buttons close the message
     footer = blocks[-2]["elements"][0]["text"]
-    assert footer == (
-        "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · click = body clicks ÷ delivered · "
-        "bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients\nChart below"
-    )
+    assert footer == FOOTER + "\nChart below"
+    assert "Unique recipients over several days are the sum of Braze's daily figures" in FOOTER
 
 
 def test_single_day_without_window_and_default_title() -> None:
-    blocks = report_blocks(summary(start=START, end=START, days_with_data=1), campaign_name=None)
+    blocks = report_blocks(summary(day(conversions=1), start=START, end=START), campaign_name=None)
     assert blocks[0]["text"]["text"] == "📊 Campaign cmp-spring"
     context = blocks[1]["elements"][0]["text"]
     assert "(1 day, 1 with data)" in context
@@ -287,38 +268,15 @@ def test_header_is_at_most_150_characters() -> None:
 
 def test_slack_limits_hold_for_a_huge_report() -> None:
     ugly = "&<>" * 20
-    channels = tuple(row(f"{ugly}{i}", 10**12 + i) for i in range(300))
-    variations = tuple(row(f"@channel {ugly}{i}", 10**12) for i in range(300))
-    totals = Metrics.of(
-        **{
-            name: 10**15
-            for name in (
-                "sent",
-                "delivered",
-                "total_opens",
-                "direct_opens",
-                "body_clicks",
-                "conversions",
-                "conversions_by_send_time",
-                "conversions1",
-                "conversions1_by_send_time",
-                "conversions2",
-                "conversions2_by_send_time",
-                "conversions3",
-                "conversions3_by_send_time",
-            )
-        },
-        revenue=10.0**15,
-    )
-    s = summary(
-        totals,
-        Rates(1.0, 1.0, 1.0, 1.0, 1.0),
-        by_channel=channels,
-        by_variation=variations,
-        window_end=date(2024, 3, 24),
-        campaign_id="c" * 64,
-        send_id="s" * 64,
-    )
+    big = {name: 10**15 for name in ("sent", "delivered", "total_opens", "direct_opens", "body_clicks")}
+    messages = {f"{i}{ugly}": [{"variation_name": f"@channel {ugly}{i}", **big}] for i in range(300)}
+    figures = {name: 10**15 for name in (
+        "conversions", "conversions_by_send_time", "conversions1", "conversions1_by_send_time", "conversions2",
+        "conversions2_by_send_time", "conversions3", "conversions3_by_send_time", "unique_recipients"
+    )}
+    s = summary(day(messages, revenue=10.0**15, **figures), window_end=date(2024, 3, 24), campaign_id="c" * 64,
+                send_id="s" * 64)
+    assert len(s.channels) == 300 and len(s.variations) == 300
     blocks = report_blocks(s, campaign_name="<!channel> " * 100, chart_note="n" * 5000)
     assert len(blocks) <= 50
     assert len(blocks[0]["text"]["text"]) <= 150
@@ -337,9 +295,11 @@ def test_slack_limits_hold_for_a_huge_report() -> None:
 
 
 def test_user_and_braze_text_cannot_ping_anyone() -> None:
-    channels = (row("<!channel>", 5), row("@here", 4))
-    variations = (row("<!everyone> win", 5), row("@everyone", 4), row("A & B", 3))
-    s = summary(by_channel=channels, by_variation=variations, campaign_id="<!here>", send_id="@channel")
+    messages = {
+        "<!channel>": [{"variation_name": "<!everyone> win", "sent": 5}, {"variation_name": "A & B", "sent": 3}],
+        "@here": [{"variation_name": "@everyone", "sent": 4}],
+    }
+    s = summary(day(messages), campaign_id="<!here>", send_id="@channel")
     blocks = report_blocks(s, campaign_name="<!channel> Spring")
     for text in mrkdwn_texts(blocks):
         assert "<!" not in text and "<@" not in text
@@ -354,31 +314,25 @@ def test_user_and_braze_text_cannot_ping_anyone() -> None:
 
 
 def test_report_text_summarises_the_headline() -> None:
-    s = summary(
-        Metrics.of(sent=12_000, conversions=1_234),
-        Rates(delivery=0.95, open=0.125, click=None, bounce=None, conversion=None),
-    )
+    s = summary(day({"email": [{"sent": 8_000}], "ios_push": [{"sent": 4_000}]}, conversions=1_234))
     assert report_text(s, None) == (
-        "Campaign cmp-spring · send send-0001: 12,000 sent, 95.0% delivered, 12.5% open rate, 1,234 conversions"
+        "Campaign cmp-spring · send send-0001: Sent 12,000 messages: email 8,000, push 4,000; 1,234 conversions"
     )
 
 
 def test_blocks_to_text_reads_like_slack() -> None:
-    blocks = report_blocks(summary(Metrics.of(sent=1500), by_channel=(row("email", 1500),)), campaign_name="Spring <3")
+    blocks = report_blocks(summary(day({"email": [{"sent": 1500}]})), campaign_name="Spring <3")
     text = blocks_to_text(blocks)
     assert text.split("\n") == [
         "📊 SPRING <3",
-        "  Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 3 with data)",
-        f"{'*Sent*: 1,500':<44}  *Delivered*: –  (delivery –)",
-        f"{'*Opens*: – total · – direct  (–)':<44}  *Body clicks*: –  (CTR –)",
-        f"{'*Conversions*: –  (conv. –)':<44}  *Revenue*: –",
-        f"{'*Bounces*: –  (bounce –)':<44}  *Not delivered*: – undelivered · – failed",
-        "*Unique recipients*: –",
+        "  Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 1 with data)",
+        "*Sent 1,500 messages*: email 1,500",
+        f"{'*Unique recipients*: –':<44}  *Conversions*: –  (conv. –)",
+        f"{'*Revenue*: –':<44}  *Channels*: 1",
         "─" * 60,
-        "*By channel*",
-        TABLE_HEADER,
-        f"{'email':<18}{'1,500':>10}{'–':>8}{'–':>8}{'–':>7}{'–':>8}",
-        "  " + RATE_FORMULAS,
+        "*Email*  _(email)_",
+        "sent 1,500",
+        "  " + FOOTER,
         "[7 days]  [14 days]  [30 days]  [Subscribe this channel]",
     ]
 

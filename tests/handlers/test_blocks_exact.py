@@ -17,24 +17,34 @@ from handlers.grammar import help_text
 from handlers.layout import blocks as layout
 from handlers.layout.blocks import blocks_to_text, button, button_value, display_width, notice_blocks, table_labels
 from reports.kinds import Kind, Target
-from reports.kinds.send import RATE_FORMULAS, SEND
+from reports.kinds.send import FOOTER, SEND
 from reports.models import Metrics
-from reports.summary import Breakdown, Rates, Summary
+from reports.parse import parse_series
+from reports.summary import Summary, summarise
+from reports.views import ReportView, Table, fmt_count, fmt_rate
 from reports.views import conversions_line as conversion_events_line
 
-NO_RATES = Rates(None, None, None, None, None)
-TOTALS = Metrics.of(
-    sent=2605,
-    delivered=2505,
-    total_opens=440,
-    direct_opens=200,
-    body_clicks=101,
-    bounces=40,
-    conversions=19,
-    unique_recipients=2600,
-    revenue=120.5,
-)
+#: The columns of a table (the layout's job; a Canvas report's variants are one), as a send's used to be.
+COLUMNS = (("sent", 10), ("deliv.", 8), ("open", 8), ("CTR", 7), ("conv.", 8))
 HEAD = "                        sent  deliv.    open    CTR   conv."
+#: One day of a send as Braze sends it: email and push rows per variation, and Braze's own day figures.
+DAY = {
+    "time": "2024-03-10",
+    "messages": {
+        "email": [
+            {"variation_name": "Variant A", "sent": 2000, "delivered": 1920, "unique_opens": 400, "unique_clicks": 80},
+            {"variation_name": "Control", "sent": 605, "delivered": 585, "unique_opens": 100, "unique_clicks": 10},
+        ],
+        "ios_push": [
+            {"variation_name": "Variant A", "sent": 1000, "delivered": 950, "direct_opens": 50, "total_opens": 70,
+             "body_clicks": 20},
+        ],
+    },
+    "unique_recipients": 2600,
+    "conversions": 19,
+    "conversions1": 3,
+    "revenue": 120.5,
+}
 
 
 def md(text: str) -> dict[str, str]:
@@ -45,25 +55,23 @@ def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def summary(
-    *,
-    by_channel: tuple[Breakdown, ...] = (),
-    by_variation: tuple[Breakdown, ...] = (),
-    window_end: date | None = date(2024, 3, 24),
-) -> Summary:
-    return Summary(
-        campaign_id="cmp-spring",
-        send_id="send-0001",
-        start=date(2024, 3, 10),
-        end=date(2024, 3, 14),
-        days_with_data=3,
-        totals=TOTALS,
-        rates=Rates.of(TOTALS),
-        by_channel=by_channel,
-        by_variation=by_variation,
-        first_day=None if window_end is None else date(2024, 3, 10),
-        window_end=window_end,
-    )
+def summary(*days: dict[str, Any], window_end: date | None = date(2024, 3, 24)) -> Summary:
+    """A send's summary of Mar 10–14, 2024, read from ``days`` (Braze's JSON) by the real parser."""
+    series = parse_series({"data": list(days or (DAY,))}, campaign_id="cmp-spring", send_id="send-0001")
+    s = summarise(series, start=date(2024, 3, 10), end=date(2024, 3, 14))
+    return replace(s, first_day=None if window_end is None else date(2024, 3, 10), window_end=window_end)
+
+
+def table_blocks(title: str, rows: tuple[tuple[str, tuple[str, ...]], ...]) -> list[dict[str, Any]]:
+    """A report whose one detail is a table: how the layout draws any kind's table."""
+    view = ReportView(Target(Kind.CANVAS, "cv"), "T", ("x",), (), None, (Table(title, COLUMNS, rows),), "f", ("t",),
+                      (7,))
+    return layout.report_blocks(view)
+
+
+def row(label: str, sent: int | None, delivery: float | None = None, open_: float | None = None,
+        click: float | None = None, conversions: int | None = None) -> tuple[str, tuple[str, ...]]:
+    return label, (fmt_count(sent), fmt_rate(delivery), fmt_rate(open_), fmt_rate(click), fmt_count(conversions))
 
 
 def report_blocks(s: Summary, *, campaign_name: str | None, chart_note: str | None = None) -> list[dict[str, Any]]:
@@ -89,84 +97,71 @@ def table_text(blocks: list[dict[str, Any]], title: str) -> str:
     return text
 
 
-EMAIL = Breakdown(
-    "email",
-    Metrics.of(sent=2605, delivered=2505, total_opens=440, body_clicks=101, conversions=19),
-    Rates(delivery=2505 / 2605, open=440 / 2505, click=101 / 2505, bounce=None, conversion=None),
-)
-
-
 def test_a_report_block_by_block() -> None:
-    variations = (
-        Breakdown("Variant A", Metrics.of(sent=2000), NO_RATES),
-        Breakdown("Control", Metrics.of(sent=605), NO_RATES),
-    )
-    blocks = report_blocks(
-        summary(by_channel=(EMAIL,), by_variation=variations), campaign_name="Spring", chart_note="📈 Chart below"
-    )
+    blocks = report_blocks(summary(), campaign_name="Spring", chart_note="📈 Chart below")
     assert blocks == [
         {"type": "header", "text": plain("📊 Spring")},
         {
             "type": "context",
             "elements": [
                 md(
-                    "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 3 with data) · "
+                    "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 1 with data) · "
                     "Braze keeps this send's analytics until Mar 24, 2024"
                 )
             ],
         },
+        # 2,000 + 605 email, 1,000 push: sent is the one figure added across channels
+        {"type": "section", "text": md("*Sent 3,605 messages*: email 2,605, push 1,000")},
         {
             "type": "section",
             "fields": [
-                md("*Sent*\n2,605"),
-                md("*Delivered*\n2,505  (delivery 96.2%)"),  # 2505 / 2605
-                md("*Opens*\n440 total · 200 direct  (17.6%)"),  # 440 / 2505
-                md("*Body clicks*\n101  (CTR 4.0%)"),  # 101 / 2505
+                md("*Unique recipients*\n2,600"),  # Braze's figure for the day (one day: people)
                 md("*Conversions*\n19  (conv. 0.7%)"),  # 19 / 2600
                 md("*Revenue*\n$120.50"),
-                md("*Bounces*\n40  (bounce 1.5%)"),  # 40 / 2605
-                md("*Not delivered*\n– undelivered · – failed"),
-                md("*Unique recipients*\n2,600"),
+                md("*Channels*\n2"),
             ],
         },
+        {"type": "context", "elements": [md("Conversions · event B (2nd): 3 (by send time –)")]},
         {"type": "divider"},
         {
             "type": "section",
-            "text": md(f"*By channel*\n```{HEAD}\nemail                  2,605   96.2%   17.6%   4.0%      19```"),
+            "text": md(
+                "*Email*  _(email)_\n"
+                "sent 2,605 · delivered 2,505 · unique opens 500 · unique clicks 90\n"  # 2000 + 605, 1920 + 585…
+                "delivery rate *96.2%* (delivered ÷ sent) · "  # 2505 / 2605
+                "unique open rate *20.0%* (unique opens ÷ delivered) · "  # 500 / 2505 = 19.96%
+                "unique click rate *3.6%* (unique clicks ÷ delivered) · "  # 90 / 2505
+                "click-to-open *18.0%* (unique clicks ÷ unique opens)"  # 90 / 500
+            ),
         },
         {
             "type": "section",
             "text": md(
-                f"*By variation*\n```{HEAD}\n"
-                "Variant A              2,000       –       –      –       –\n"
-                "Control                  605       –       –      –       –```"
+                "*Push*  _(ios_push)_\n"
+                "sent 1,000 · delivered 950 · direct opens 50 · total opens 70 · body clicks 20\n"
+                "delivery rate *95.0%* (delivered ÷ sent) · direct open rate *5.0%* (direct opens ÷ sent) · "
+                "total open rate *7.0%* (total opens ÷ sent)"  # push's own 70 opens, never email's
             ),
         },
         {
-            "type": "context",
-            "elements": [
-                md(
-                    "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · click = body clicks ÷ "
-                    "delivered · bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients\n📈 Chart below"
-                )
-            ],
+            "type": "section",
+            "text": md("*By variation*\n• *Control*: Email 605 sent\n• *Variant A*: Email 2,000 sent, Push 1,000 sent"),
         },
+        {"type": "context", "elements": [md(FOOTER + "\n📈 Chart below")]},
         report_actions("cmp-spring", "send-0001"),
     ]
-
-
-def test_without_a_chart_note_the_footer_is_the_formulas_alone() -> None:
-    blocks = report_blocks(summary(), campaign_name=None)
-    assert blocks[-2] == {"type": "context", "elements": [md(RATE_FORMULAS)]}
-    assert RATE_FORMULAS == (
-        "Rates: delivery = delivered ÷ sent · open = total opens ÷ delivered · click = body clicks ÷ delivered · "
-        "bounce = bounces ÷ sent · conversion = conversions ÷ unique recipients"
+    assert FOOTER == (
+        "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). Numbers are "
+        "never added across channels, except messages sent. Unique recipients over several days are the sum of "
+        "Braze's daily figures, as Braze's dashboard counts them (someone reached on two days counts twice). "
+        "Conversion rate = conversions (primary event) ÷ that sum."
     )
+
+
+def test_without_a_chart_note_the_footer_is_the_explanation_alone() -> None:
     for empty in ("", None):
         assert not blocks_to_text(report_blocks(summary(), campaign_name=None, chart_note=empty)).endswith("None")
-        assert report_blocks(summary(), campaign_name=None, chart_note=empty)[-2]["elements"][0]["text"] == (
-            RATE_FORMULAS
-        )
+        assert report_blocks(summary(), campaign_name=None, chart_note=empty)[-2]["elements"][0]["text"] == FOOTER
 
 
 @pytest.mark.parametrize(
@@ -180,13 +175,15 @@ def test_without_a_chart_note_the_footer_is_the_formulas_alone() -> None:
     ],
 )
 def test_labels_are_cut_between_17_and_18_characters(label: str, shown: str) -> None:
-    blocks = report_blocks(summary(by_variation=(Breakdown(label, Metrics.of(sent=5), NO_RATES),)), campaign_name=None)
-    row = table_text(blocks, "By variation").split("\n")[2]
-    assert row == f"{shown:<18}{'5':>10}{'–':>8}{'–':>8}{'–':>7}{'–':>8}```"
+    line = table_text(table_blocks("By variation", (row(label, 5),)), "By variation").split("\n")[2]
+    assert line == f"{shown:<18}{'5':>10}{'–':>8}{'–':>8}{'–':>7}{'–':>8}```"
+
+
+EMAIL = row("email", 2605, 2505 / 2605, 440 / 2505, 101 / 2505, 19)
 
 
 def test_table_columns_line_up_under_their_headings() -> None:
-    text = table_text(report_blocks(summary(by_channel=(EMAIL,)), campaign_name=None), "By channel")
+    text = table_text(table_blocks("By channel", (EMAIL,)), "By channel")
     header, email = text.split("```")[1].split("\n")
     assert header == HEAD
     assert header.split() == ["sent", "deliv.", "open", "CTR", "conv."]
@@ -262,23 +259,12 @@ def test_conversion_events_line_covers_events_1_2_and_3() -> None:
 
 
 def test_conversion_events_sit_in_a_context_block_under_the_headline_numbers() -> None:
-    totals = Metrics.of(sent=10, conversions1=2)
-    s = Summary(
-        campaign_id="c",
-        send_id="s",
-        start=date(2024, 3, 10),
-        end=date(2024, 3, 10),
-        days_with_data=1,
-        totals=totals,
-        rates=Rates.of(totals),
-        by_channel=(),
-        by_variation=(),
-        first_day=None,
-        window_end=None,
-    )
+    s = summary({"time": "2024-03-10", "messages": {"email": [{"sent": 10}]}, "conversions1": 2})
     blocks = report_blocks(s, campaign_name=None)
-    assert [b["type"] for b in blocks] == ["header", "context", "section", "context", "divider", "context", "actions"]
-    assert blocks[3] == {"type": "context", "elements": [md("Conversions · event B (2nd): 2 (by send time –)")]}
+    assert [b["type"] for b in blocks] == [
+        "header", "context", "section", "section", "context", "divider", "section", "context", "actions"
+    ]
+    assert blocks[4] == {"type": "context", "elements": [md("Conversions · event B (2nd): 2 (by send time –)")]}
 
 
 # -- help ------------------------------------------------------------------------------------------------
@@ -363,7 +349,7 @@ def test_blocks_to_text_renders_every_block_kind() -> None:
 
 
 def test_a_reused_send_id_is_said_with_the_latest_window() -> None:
-    where = "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 3 with data) · "
+    where = "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 1 with data) · "
     reused = "this send ID was used for several sends; Braze keeps each send's analytics for the send day plus 14 days"
     blocks = report_blocks(replace(summary(), repeated=True), campaign_name=None)
     assert blocks[1] == {"type": "context", "elements": [md(where + reused + " (the latest until Mar 24, 2024)")]}
@@ -420,6 +406,5 @@ def test_table_labels_keep_start_and_end_and_number_collisions() -> None:
 
 
 def test_huge_numbers_push_the_row_instead_of_being_cut() -> None:
-    row = Breakdown("email", Metrics.of(sent=10**12), NO_RATES)
-    line = table_text(report_blocks(summary(by_channel=(row,)), campaign_name=None), "By channel").split("\n")[2]
+    line = table_text(table_blocks("By channel", (row("email", 10**12),)), "By channel").split("\n")[2]
     assert line == f"{'email':<18}1,000,000,000,000{'–':>8}{'–':>8}{'–':>7}{'–':>8}```"

@@ -92,10 +92,8 @@ def test_a_daily_digest_block_by_block() -> None:
             "type": "section",
             "text": md("*Mar 11*, change against the day before"),
             "fields": [
-                md("*Sent*\n1,500  ▲ 50%"),  # 1500 against 1000
-                md("*Delivered*\n900  ＝ 0%"),
-                md("*Opens*\n45  ▼ 50%"),  # 45 against 90
-                md("*Body clicks*\n9  ＝ 0%"),
+                md("*Sent*\n1,500  ▲ 50%"),  # 1500 against 1000, across channels
+                md("*Email*\n1,500 sent  ▲ 50%"),  # the one channel's own volume
                 md("*Conversions*\n20  ▲ 100%"),
                 md("*Revenue*\n$25.50  ▼ 49%"),  # 25.50 against 50.00
             ],
@@ -105,14 +103,10 @@ def test_a_daily_digest_block_by_block() -> None:
             "type": "section",
             "fields": [
                 md("*Sent*\n2,500"),
-                md("*Delivered*\n1,800  (delivery 72.0%)"),  # 1800 / 2500
-                md("*Opens*\n135 total · – direct  (7.5%)"),  # 135 / 1800
-                md("*Body clicks*\n18  (CTR 1.0%)"),
+                md("*Unique recipients*\n2,500  (sum of daily figures)"),  # 1000 + 1500 (rows: no day figure)
                 md("*Conversions*\n30  (conv. 1.2%)"),  # 30 / 2500
                 md("*Revenue*\n$75.50"),
-                md("*Bounces*\n–  (bounce –)"),
-                md("*Not delivered*\n– undelivered · – failed"),
-                md("*Unique recipients*\n2,500"),
+                md("*Channels*\n1"),
             ],
         },
         {
@@ -249,9 +243,7 @@ def test_unreported_metrics_show_a_dash_and_no_change() -> None:
     bs = blocks(digest(point(0, sent=10, revenue=5.0), point(1, sent=10), digest_date=day(2)))
     assert [f["text"] for f in bs[2]["fields"]] == [
         "*Sent*\n10  ＝ 0%",
-        "*Delivered*\n–",
-        "*Opens*\n–",
-        "*Body clicks*\n–",
+        "*Email*\n10 sent  ＝ 0%",
         "*Conversions*\n–",
         "*Revenue*\n–",
     ]

@@ -12,7 +12,15 @@ from typing import Any
 
 from catalogue.records import Entry
 from digests.records import OPEN_END, Subscription
-from handlers.layout.blocks import button_value, context, detail_block, report_actions, report_blocks, report_text
+from handlers.layout.blocks import (
+    button_value,
+    context,
+    detail_block,
+    report_actions,
+    report_blocks,
+    report_text,
+    section,
+)
 from handlers.layout.catalogue_blocks import (
     entry_line,
     entry_options,
@@ -171,10 +179,12 @@ def test_a_campaign_report_block_by_block() -> None:
     assert campaign_blocks(campaign_summary(), title="Spring <sale>", chart_note="📈 chart below") == [
         {"type": "header", "text": plain("📊 Spring <sale>")},
         {"type": "context", "elements": [md("Campaign `cmp-1` · Mar 1, 2026 – Mar 3, 2026 (3 days, 2 with data)")]},
+        # messages sent across the channels that report sent (1,000 + 200); in-app reports impressions
+        {"type": "section", "text": md("*Sent 1,200 messages*: email 1,000, push 200")},
         {
             "type": "section",
             "fields": [
-                md("*Unique recipients*\n900"),
+                md("*Unique recipients*\n900  (sum of daily figures)"),
                 md("*Conversions*\n30  (conv. 3.3%)"),  # 30 / 900
                 md("*Revenue*\n$12.50"),
                 md("*Channels*\n4"),
@@ -216,7 +226,7 @@ def test_a_campaign_report_block_by_block() -> None:
                 "*By variation*\n"
                 "• *Spring A* `va`: Email 600 sent, Push 200 sent, In-app message 50 impressions\n"
                 "• *Spring B* `vb`: Email 400 sent\n"
-                "• *vb*: –"  # a row with only an API ID is named by it, and the ID is not repeated
+                "• *Carrier pigeon variation without a name* `vb`: –"  # only an API ID, and no name in Braze
             ),
         },
         {
@@ -224,7 +234,9 @@ def test_a_campaign_report_block_by_block() -> None:
             "elements": [
                 md(
                     "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). "
-                    "Numbers are never added across channels. Conversion rate = conversions ÷ unique recipients."
+                    "Numbers are never added across channels, except messages sent. Unique recipients over several "
+                    "days are the sum of Braze's daily figures, as Braze's dashboard counts them (someone reached on "
+                    "two days counts twice). Conversion rate = conversions (primary event) ÷ that sum."
                     "\n📈 chart below"
                 )
             ],
@@ -235,7 +247,7 @@ def test_a_campaign_report_block_by_block() -> None:
 
 def test_campaign_text_names_each_channels_sends() -> None:
     assert campaign_text(campaign_summary(), "Spring <sale>") == (
-        "Spring &lt;sale&gt;: Email 1,000 sent, Push 200 sent; 30 conversions"
+        "Spring &lt;sale&gt;: Sent 1,200 messages: email 1,000, push 200; 30 conversions"
     )
     empty = summarise_campaign(parse_campaign_series({}, campaign_id="c"), start=D1, end=D1)
     assert campaign_text(empty, "X") == "X: no sends; – conversions"
@@ -264,6 +276,9 @@ def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> No
         "type": "context",
         "elements": [md("Campaign `c` · Mar 1, 2026 – Mar 1, 2026 (1 day, 1 with data)")],
     }
+    assert blocks[2] == section("*Sent 91 messages*: Ch13 13, Ch12 12, Ch11 11, Ch10 10, Ch09 9, Ch08 8, Ch07 7, "
+                                "Ch06 6, Ch05 5, Ch04 4, Ch03 3, Ch02 2, Ch01 1, Ch00 0")  # 0 + 1 + … + 13
+    blocks = blocks[:2] + blocks[3:]
     assert blocks[2]["fields"] == [
         md("*Unique recipients*\n–"),
         md("*Conversions*\n–  (conv. –)"),
@@ -275,19 +290,20 @@ def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> No
     assert blocks[16] == {"type": "context", "elements": [md("… and 2 more")]}
     lines = blocks[17]["text"]["text"].split("\n")
     assert lines[0] == "*By variation*"
-    assert lines[1:] == [f"• *V{i}*: conversions {i} · revenue $1.50" for i in range(10)]  # the first 10
-    assert blocks[18] == context(
-        "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). "
-        "Numbers are never added across channels. Conversion rate = conversions ÷ unique recipients."
-    )
+    assert lines[1:] == [f"• *V{i}*: conversions (A) {i} · revenue $1.50" for i in range(10)]  # the first 10
+    assert blocks[18]["elements"][0]["text"].startswith("Each channel shows the metrics Braze reports for it")
     assert len(blocks) == 20
 
 
 def test_a_variation_with_volume_and_numbers() -> None:
-    v = VariationSummary("A", "A", ("Email",), metrics_of({"conversions": 2}), (("Email", metrics_of({"sent": 5})),))
-    summary = CampaignSummary("c", D1, D1, 1, (), (v, VariationSummary("B", None, (), Metrics())), Metrics(), None)
+    v = VariationSummary("A", "a1", ("Email",), metrics_of({"conversions": 2}), (("Email", metrics_of({"sent": 5})),))
+    unnamed = VariationSummary("a2", "a2", ("SMS",), Metrics(), (("SMS", metrics_of({"sent": 3})),))
+    variations = (v, unnamed, VariationSummary("B", None, (), Metrics()))
+    summary = CampaignSummary("c", D1, D1, 1, (), variations, Metrics(), None)
     assert campaign_blocks(summary, title="T")[4]["text"]["text"] == (
-        "*By variation*\n• *A*: Email 5 sent · conversions 2\n• *B*: –"  # an API ID equal to the name is not repeated
+        "*By variation*\n• *A* `a1`: Email 5 sent · conversions (A) 2\n"
+        "• *SMS variation without a name* `a2`: SMS 3 sent\n"  # Braze names no SMS variation: its ID is all
+        "• *B*: –"
     )
 
 
@@ -488,6 +504,7 @@ def test_a_campaign_digest_block_by_block() -> None:
             "type": "section",
             "text": md("*Mar 2*, change against the day before"),
             "fields": [
+                md("*Sent*\n1,530  ▲ 53%"),  # across channels: 1,500 + 30 against 1,000
                 md("*Email*\n1,500 sent  ▲ 50%"),  # 1500 against 1000
                 md("*Push*\n30 sent"),  # no push the day before: no change shown
                 md("*Conversions*\n15  ▲ 50%"),
@@ -597,7 +614,8 @@ def test_a_campaign_digest_shows_at_most_seven_channels() -> None:
     series = parse_campaign_series({"data": [{"time": d(0), "messages": messages}]}, campaign_id="c")
     digest = build_kind_digest("campaign", series, first_day=D1, digest_date=date(2026, 3, 2), archived=False)
     fields = kind_digest_blocks(digest, title="T", subscription_id=1, chart_in_thread=False)[2]["fields"]
-    assert [f["text"] for f in fields] == [
+    assert [f["text"] for f in fields] == [  # ten fields: Slack's limit
+        "*Sent*\n45",  # 1 + 2 + … + 9, every channel counted though only seven are shown
         *(f"*Ch{i}*\n{i + 1} sent" for i in range(7)),
         "*Conversions*\n–",
         "*Revenue*\n–",
@@ -772,4 +790,4 @@ def test_a_digest_counts_sent_before_impressions() -> None:
     series = parse_campaign_series({"data": [day]}, campaign_id="c")
     digest = build_kind_digest("campaign", series, first_day=D1, digest_date=date(2026, 3, 2), archived=False)
     fields = kind_digest_blocks(digest, title="T", subscription_id=1, chart_in_thread=False)[2]["fields"]
-    assert [f["text"] for f in fields[:2]] == ["*Push*\n2 impressions", "*In-app message*\n3 sent"]
+    assert [f["text"] for f in fields[:3]] == ["*Sent*\n3", "*Push*\n2 impressions", "*In-app message*\n3 sent"]

@@ -108,6 +108,27 @@ def test_multichannel_campaign_shows_each_channel_with_its_own_numbers(bot: BotU
     assert request.headers["Authorization"] == f"Bearer {BRAZE_KEY}"
 
 
+def test_one_details_call_names_the_variations_and_events_and_the_headline_adds_only_sent(bot: BotUnderTest) -> None:
+    campaign = bot.braze.add_campaign(MULTI, "Winter newsletter", days_ago=6)
+    bot.braze.requests.clear()
+    bot.command(f"campaign {MULTI} 10")
+    post = report_post(bot)
+    raw = raw_channel_totals(campaign_series_payload(campaign, length=10, ending=bot.braze.current_day()))
+    text = message_text(post.params)
+    # every channel that reports sent, added: the one figure that means the same in each
+    sent = {k: v["sent"] for k, v in raw.items() if "sent" in v}
+    assert f"*Sent {n(sum(sent.values()))} messages*: " in text
+    assert f"Content Cards {n(sent['content_cards'])}" in text and f"WhatsApp {n(sent['whats_app'])}" in text
+    assert f"push {n(sent['ios_push'] + sent['android_push'])}" in text
+    # /campaigns/details, once for the title, the variation names and the conversion events
+    assert len(bot.braze.kind_requests("/campaigns/details")) == 1
+    assert "Makes specific purchase: Feline Body Armor (A)" in text
+    assert "Performs custom event: Used Feline Body Armor (B)" in text
+    variations = section_of(post, "By variation")
+    assert "• *Variant 1*: " in variations  # rows carried only variation_api_id; the details name them
+    assert "• *SMS variation without a name* `var-1-sms`" in variations  # Braze names no SMS message
+
+
 def test_campaign_conversions_are_campaign_level(bot: BotUnderTest) -> None:
     campaign = bot.braze.add_campaign(MULTI, "Winter newsletter", days_ago=3)
     bot.command(f"campaign {MULTI}")

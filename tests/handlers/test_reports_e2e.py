@@ -33,10 +33,14 @@ def test_report_posts_numbers_then_chart_in_thread(bot: BotUnderTest) -> None:
 
     text = message_text(post.params)
     totals = expected_totals(bot)
-    assert f"*Sent*\n{int(totals['sent']):,}" in text
-    assert f"{int(totals['delivered']):,}  (delivery {totals['delivered'] / totals['sent'] * 100:.1f}%)" in text
-    assert f"{int(totals['body_clicks']):,}" in text
-    assert f"${totals['revenue']:,.2f}" in text
+    push = expected_totals(bot, channels=("ios_push", "android_push"))
+    email = expected_totals(bot, channels=("email",))
+    assert f"*Sent {int(totals['sent']):,} messages*: push {int(push['sent']):,}, email {int(email['sent']):,}" in text
+    assert f"delivered {int(push['delivered']):,}" in text  # push's own (email's delivered is email's)
+    assert f"delivery rate *{push['delivered'] / push['sent'] * 100:.1f}%* (delivered ÷ sent)" in text
+    assert f"body clicks {int(push['body_clicks']):,}" in text
+    assert f"unique opens {int(email['unique_opens']):,}" in text
+    assert f"${totals['revenue']:,.2f}" in text  # Braze's per-day revenue, summed
     assert "Spring Sale" in text  # campaign name resolved through /campaigns/details
     assert post.params["channel"] == "C_PUBLIC"
 

@@ -109,8 +109,11 @@ def test_each_familys_metrics_and_rates() -> None:
             ),
         ),
         "push": (
-            ("sent", "direct_opens", "total_opens", "body_clicks", "bounces"),
+            # /sends/data_series's push-shaped row adds delivered, undelivered and delivery_failed
+            ("sent", "delivered", "undelivered", "delivery_failed", "direct_opens", "total_opens", "body_clicks",
+             "bounces"),
             (
+                ("delivery rate", "delivered", "sent"),
                 ("direct open rate", "direct_opens", "sent"),
                 ("total open rate", "total_opens", "sent"),
                 ("bounce rate", "bounces", "sent"),
@@ -136,7 +139,7 @@ def test_each_familys_metrics_and_rates() -> None:
         ),
         "webhook": (("sent", "errors"), (("error rate", "errors", "sent"),)),
         "in_app_message": (
-            ("impressions", "clicks", "first_button_clicks", "second_button_clicks"),
+            ("impressions", "clicks", "first_button_clicks", "second_button_clicks", "enrolled"),  # control: enrolled
             (("click rate", "clicks", "impressions"),),
         ),
         "content_cards": (
@@ -348,7 +351,8 @@ def test_summarise_campaign() -> None:
             ),
         ),
         VariationSummary(
-            "B", "vb", ("Push",), metrics_of({"conversions": 1}),
+            # B's rows carry two message variation IDs (vb, vb2): no single ID stands for it
+            "B", None, ("Push",), metrics_of({"conversions": 1}),
             (("Push", metrics_of({"sent": 10, "conversions": 1})),),
         ),
     )

@@ -24,6 +24,7 @@ from reports.kinds.canvas import CANVAS
 from reports.kinds.registry import BARE, COMMANDS, LISTED, REGISTRY, by_command, kind_of
 from reports.kinds.send import NO_DATA, SEND, data_days
 from reports.listing import parse_campaign_details, parse_canvas_details
+from reports.models import Labels
 from reports.views import Code
 
 NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
@@ -90,8 +91,11 @@ class Names:
         self.asked: list[tuple[Kind, str]] = []
 
     def get(self, kind: Kind, object_id: str) -> str | None:
+        return self.labels(kind, object_id).name
+
+    def labels(self, kind: Kind, object_id: str) -> Labels:
         self.asked.append((kind, object_id))
-        return f"name of {object_id}"
+        return Labels(f"name of {object_id}", (("var-1", "Variant 1"),), ("Makes purchase: subscription",))
 
 
 class Workers:
@@ -173,7 +177,7 @@ def test_titles() -> None:
     assert CAMPAIGN.chart_title("Spring", CAMPAIGN_T) == "Spring"
     # What each chart shows, as its screen-reader sentence says it (``handlers.layout.alt_text``).
     assert [kind.chart_series for kind in (SEND, CAMPAIGN, CANVAS)] == [
-        "sent, delivered, opens, clicks and conversions",
+        "volume and engagement by channel",
         "volume and engagement by channel",
         "entries and conversions",
     ]
@@ -214,12 +218,15 @@ def test_names_and_whose_name_a_report_shows() -> None:
 
 def test_status_a_digest_needs() -> None:
     names = Names()
-    assert SEND.status(Client(), names, SEND_T, no_count) == Status("name of cmp-1")  # type: ignore[arg-type]
-    assert names.asked == [(Kind.SEND, "cmp-1")]
+    status = SEND.status(Client(), names, SEND_T, no_count)  # type: ignore[arg-type]
+    assert status == Status("name of cmp-1", labels=names.labels(Kind.SEND, "cmp-1"))
+    assert status.labels.events == ("Makes purchase: subscription",)
+    assert names.asked == [(Kind.SEND, "cmp-1")] * 2
     counted: list[int] = []
     braze = Client(archived=True)
     status = CAMPAIGN.status(braze, names, CAMPAIGN_T, lambda: counted.append(1))  # type: ignore[arg-type]
-    assert status == Status("Summer launch — every channel", True) and counted == [1]
+    assert (status.name, status.archived) == ("Summer launch — every channel", True) and counted == [1]
+    assert status.labels.events[0] == "Makes specific purchase: Feline Body Armor"  # the same one call
     assert braze.calls[0][:2] == ("campaign_details", ("cmp-1",))
     refused = Client(fail={"canvas_details": BrazeError("no permission", status=403)})
     assert CANVAS.status(refused, names, CANVAS_T, lambda: counted.append(1)) == Status()  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from fakes.braze import SampleSend, series_payload
 from reports.models import ChannelRow, ChartData, DayPoint, Metrics, Series
 from reports.parse import parse_series
-from reports.summary import RETENTION_DAYS, Rates, chart_data, ratio, reused, summarise, window_start_known
+from reports.summary import RETENTION_DAYS, chart_data, ratio, reused, summarise, window_start_known
 
 D = date(2024, 3, 10)
 
@@ -101,7 +101,8 @@ def payload() -> dict[str, Any]:
                         }
                     ],
                 },
-                # The rows carry these, so these send-level numbers must not be used on this day.
+                # Braze's own figures for the day: they win over the rows' sums (the rows' 30 conversions,
+                # 3,400 "unique recipients at the campaign-level" and $35.35 are not used).
                 "conversions": 999,
                 "unique_recipients": 9999,
                 "revenue": 999.99,
@@ -146,118 +147,69 @@ def test_ratio_of_zero_numerator_is_a_real_zero() -> None:
     assert ratio(3, 4) == 0.75
 
 
-def test_rates_formulas() -> None:
-    m = Metrics.of(
-        sent=200, delivered=150, total_opens=30, body_clicks=15, bounces=10, conversions=3, unique_recipients=60
-    )
-    assert Rates.of(m) == Rates(delivery=0.75, open=0.2, click=0.1, bounce=0.05, conversion=0.05)
-
-
-def test_rates_with_zero_denominators_are_none() -> None:
-    m = Metrics.of(sent=0, delivered=0, total_opens=5, body_clicks=2, bounces=0, conversions=1, unique_recipients=0)
-    assert Rates.of(m) == Rates(delivery=None, open=None, click=None, bounce=None, conversion=None)
-
-
-def test_rates_with_missing_metrics_are_none() -> None:
-    assert Rates.of(Metrics()) == Rates(None, None, None, None, None)
-    only_sent = Rates.of(Metrics.of(sent=100))
-    assert only_sent == Rates(delivery=None, open=None, click=None, bounce=None, conversion=None)
-    no_opens = Rates.of(Metrics.of(sent=100, delivered=50))
-    assert no_opens.delivery == 0.5 and no_opens.open is None and no_opens.click is None
-
-
-def test_rates_above_one_are_reported_as_they_are() -> None:
-    """Total opens count repeat opens, so an open rate over 100% is a real number, not an error."""
-    assert Rates.of(Metrics.of(delivered=10, total_opens=25)).open == 2.5
-
-
 # -- totals and breakdowns ---------------------------------------------------------------------------
 
 
-def test_totals_over_the_range_use_rows_and_fill_missing_level_fields() -> None:
+def test_totals_over_the_range_take_braze_day_figures_and_sum_rows_only_where_the_day_has_none() -> None:
     s = summarise(parse(payload()), start=day(0), end=day(4))
     t = s.totals
     assert t.get("sent") == 1000 + 400 + 2000 + 100 + 600 + 5
-    assert t.get("delivered") == 900 + 380 + 1900 + 100 + 600 + 5
-    assert t.get("total_opens") == 90 + 38 + 380 + 10 + 60
-    assert t.get("direct_opens") == 50 + 200
-    assert t.get("body_clicks") == 18 + 4 + 95 + 1 + 6
-    assert t.get("bounces") == 10 + 40
-    # Day 1 from rows (9 + 2 + 19), day 2 from send level (7), day 4 has neither.
-    assert t.get("conversions") == 30 + 7
-    assert t.get("unique_recipients") == 3400 + 700
-    assert t.get("revenue") == pytest.approx(10.10 + 5.05 + 20.20 + 3.5)
-    assert t.get("undelivered") is None and t.get("conversions1") is None
+    # Days 1 and 2 from Braze's day figures (999, 7), day 4 has neither (and no row carries them).
+    assert t.get("conversions") == 999 + 7
+    assert t.get("unique_recipients") == 9999 + 700
+    assert t.get("revenue") == pytest.approx(999.99 + 3.5)
+    assert t.get("conversions1") is None
     assert s.days_with_data == 3
     assert s.has_data
-    assert s.rates.delivery == pytest.approx(3885 / 4105)
-    assert s.rates.open == pytest.approx(578 / 3885)
-    assert s.rates.click == pytest.approx(124 / 3885)
-    assert s.rates.bounce == pytest.approx(50 / 4105)
-    assert s.rates.conversion == pytest.approx(37 / 4100)
+    # Only ``sent`` is added across channels; the rest stays in each channel's own section.
+    assert t.get("delivered") is None and t.get("total_opens") is None
+    assert s.conversion_rate == pytest.approx(1006 / 10699)
 
 
-def test_by_channel_sums_rows_over_days_and_variations_largest_first() -> None:
+def test_channels_sum_their_own_rows_over_days_and_variations() -> None:
     s = summarise(parse(payload()), start=day(0), end=day(4))
-    assert [b.label for b in s.by_channel] == ["email", "ios_push"]
-    email, ios = s.by_channel
-    assert email.metrics.get("sent") == 2000 + 600 + 5
-    assert email.metrics.get("delivered") == 1900 + 600 + 5
-    assert email.metrics.get("total_opens") == 380 + 60
-    assert email.metrics.get("conversions") == 19  # send-level conversions are not attributed to a channel
-    assert ios.metrics.get("sent") == 1000 + 400 + 100
-    assert ios.metrics.get("body_clicks") == 18 + 4 + 1
-    assert ios.metrics.get("revenue") == pytest.approx(15.15)
-    assert ios.rates.delivery == pytest.approx(1380 / 1500)
-    assert email.rates.open == pytest.approx(440 / 2505)
+    assert [c.label for c in s.channels] == ["Email", "Push"]
+    email, push = s.channels
+    assert email.get("sent") == 2000 + 600 + 5
+    assert email.get("delivered") == 1900 + 600 + 5
+    # a push-shaped field in an email row is kept as a raw counter of that channel, never dropped
+    assert email.get("total_opens") == 380 + 60
+    assert email.get("conversions") is None  # per-day figures are not attributed to a channel
+    assert push.get("sent") == 1000 + 400 + 100
+    assert push.get("body_clicks") == 18 + 4 + 1
+    rates = {r.label: r.value for r in push.rates}
+    assert rates["delivery rate"] == pytest.approx(1380 / 1500)
+    assert {r.label: r.value for r in email.rates}["delivery rate"] == pytest.approx(2505 / 2605)
 
 
-def test_by_variation_sums_across_channels() -> None:
+def test_variations_keep_their_volume_per_channel_and_their_own_conversions() -> None:
     s = summarise(parse(payload()), start=day(0), end=day(4))
-    assert [b.label for b in s.by_variation] == ["A", "B"]
-    a, b = s.by_variation
-    assert a.metrics.get("sent") == 1000 + 100 + 2000 + 5
-    assert a.metrics.get("delivered") == 900 + 100 + 1900 + 5
-    assert b.metrics.get("sent") == 400 + 600
-    assert b.metrics.get("total_opens") == 38 + 60
-    assert b.rates.click == pytest.approx(10 / 980)
+    assert [v.name for v in s.variations] == ["A", "B"]
+    a, b = s.variations
+    assert dict((label, m.get("sent")) for label, m in a.by_channel) == {"Push": 1000 + 100, "Email": 2000 + 5}
+    assert dict((label, m.get("sent")) for label, m in b.by_channel) == {"Push": 400, "Email": 600}
+    assert a.counts.get("conversions") == 9 + 19  # the rows' own, per variation
+    assert b.counts.get("revenue") == pytest.approx(5.05)
 
 
-def test_breakdowns_with_equal_sent_are_ordered_by_label() -> None:
+def test_channels_come_in_braze_family_order_and_unknown_keys_after_by_key() -> None:
     raw = {
         "data": [
             {
                 "time": "2024-03-10",
                 "messages": {
+                    "c_new": [{"variation_name": "Z", "sent": 0}],
                     "sms": [{"variation_name": "Z", "sent": 5}],
+                    "a_new": [{"variation_name": "X", "delivered": 3}],
                     "email": [{"variation_name": "Y", "sent": 5}],
-                    "webhook": [{"variation_name": "X"}],  # no sent at all: last
                 },
             }
         ]
     }
     s = summarise(parse(raw), start=day(0), end=day(0))
-    assert [b.label for b in s.by_channel] == ["email", "sms", "webhook"]
-    assert [b.label for b in s.by_variation] == ["Y", "Z", "X"]
-
-
-def test_a_breakdown_without_sent_sorts_as_zero_sent() -> None:
-    """Unknown ``sent`` ranks with 0 (after any real send, even of 1), then by label."""
-    raw = {
-        "data": [
-            {
-                "time": "2024-03-10",
-                "messages": {
-                    "a_unknown": [{"variation_name": "A", "delivered": 3}],
-                    "b_one": [{"variation_name": "B", "sent": 1}],
-                    "c_zero": [{"variation_name": "C", "sent": 0}],
-                },
-            }
-        ]
-    }
-    s = summarise(parse(raw), start=day(0), end=day(0))
-    assert [b.label for b in s.by_channel] == ["b_one", "a_unknown", "c_zero"]
-    assert [b.label for b in s.by_variation] == ["B", "A", "C"]
+    assert [c.key for c in s.channels] == ["email", "sms", "a_new", "c_new"]
+    assert s.channels[2].metrics == (("delivered", 3),)  # an unknown channel's counter is shown as it came
+    assert [v.name for v in s.variations] == ["X", "Y", "Z"]
 
 
 def test_level_fields_alone_make_a_day_with_data() -> None:
@@ -267,8 +219,8 @@ def test_level_fields_alone_make_a_day_with_data() -> None:
     s = summarise(parse(raw), start=day(0), end=day(0))
     assert s.days_with_data == 1
     assert s.totals == Metrics.of(conversions=4, unique_recipients=80, revenue=12.5, conversions1=2)
-    assert s.rates.conversion == pytest.approx(0.05)
-    assert s.by_channel == () and s.by_variation == ()
+    assert s.conversion_rate == pytest.approx(0.05)
+    assert s.channels == () and s.variations == ()
 
 
 def test_revenue_sums_are_rounded_to_cents() -> None:
@@ -285,7 +237,7 @@ def test_range_is_inclusive_and_filters_days() -> None:
     assert s.days_with_data == 1
     assert s.totals.get("sent") == 700
     assert s.totals.get("conversions") == 7
-    assert [(b.label, b.metrics.get("sent")) for b in s.by_channel] == [("email", 600), ("ios_push", 100)]
+    assert [(c.label, c.get("sent")) for c in s.channels] == [("Email", 600), ("Push", 100)]
 
 
 def test_range_without_data() -> None:
@@ -293,8 +245,8 @@ def test_range_without_data() -> None:
     assert s.days_with_data == 0
     assert not s.has_data
     assert s.totals == Metrics()
-    assert s.rates == Rates(None, None, None, None, None)
-    assert s.by_channel == () and s.by_variation == ()
+    assert s.conversion_rate is None
+    assert s.channels == () and s.variations == ()
     assert s.first_day is None and s.window_end is None
 
 
@@ -372,33 +324,20 @@ def test_chart_data_columns_cover_the_range_with_gaps() -> None:
     c = chart_data(series, s, title="Spring · send snd")
     assert c.title == "Spring · send snd"
     assert c.days == tuple(date(2024, 3, 9) + timedelta(days=i) for i in range(7))
-    assert col(c, "Sent") == (None, 3400, 700, None, None, 5, None)
-    assert col(c, "Delivered") == (None, 3180, 700, None, None, 5, None)
-    assert col(c, "Opens") == (None, 508, 70, None, None, None, None)
-    assert col(c, "Clicks") == (None, 117, 7, None, None, None, None)
-    assert col(c, "Conversions") == (None, 30, 7, None, None, None, None)
+    assert col(c, "Email sent") == (None, 2000, 600, None, None, 5, None)
+    assert col(c, "Push sent") == (None, 1400, 100, None, None, None, None)
+    assert col(c, "Push direct opens") == (None, 50, None, None, None, None, None)  # push rows only
+    assert col(c, "Conversions") == (None, 999, 7, None, None, None, None)  # Braze's day figure
     assert c.window_end == date(2024, 3, 24)
-
-
-def test_chart_opens_fall_back_to_direct_opens() -> None:
-    raw = {
-        "data": [
-            {"time": "2024-03-10", "messages": {"ios_push": [{"sent": 10, "direct_opens": 4}]}},
-            {"time": "2024-03-11", "messages": {"ios_push": [{"sent": 10, "direct_opens": 4, "total_opens": 6}]}},
-        ]
-    }
-    series = parse(raw)
-    c = chart_data(series, summarise(series, start=day(0), end=day(1)), title="t")
-    assert col(c, "Opens") == (4, 6)
-    assert c.window_end is None
 
 
 def test_chart_values_are_ints() -> None:
     raw = {"data": [{"time": "2024-03-10", "messages": {"email": [{"sent": "12"}]}}]}
     series = parse(raw)
     c = chart_data(series, summarise(series, start=day(0), end=day(0)), title="t")
-    assert col(c, "Sent") == (12,)
-    assert type(col(c, "Sent")[0]) is int
+    assert col(c, "Email sent") == (12,)
+    assert type(col(c, "Email sent")[0]) is int
+    assert c.window_end is None
 
 
 # -- property: Braze-shaped junk never crashes, invariants hold -----------------------------------------
@@ -476,8 +415,8 @@ def _rate_ok(value: float | None) -> bool:
     return value is None or (not math.isnan(value) and value >= 0)
 
 
-def _sum_sent(breakdowns) -> int | None:
-    values = [b.metrics.get("sent") for b in breakdowns if b.metrics.get("sent") is not None]
+def _sum_sent(channels) -> int | None:
+    values = [c.get("sent") for c in channels if c.get("sent") is not None]
     return sum(values) if values else None
 
 
@@ -499,19 +438,21 @@ def test_braze_shaped_junk_never_crashes_and_invariants_hold(
 
     parsed_days = [d.day for d in series.days]
     assert parsed_days == sorted(set(parsed_days))
-    assert s.totals.get("sent") == _sum_sent(s.by_channel) == _sum_sent(s.by_variation)
-    for rates in [s.rates] + [b.rates for b in s.by_channel + s.by_variation]:
-        for value in (rates.delivery, rates.open, rates.click, rates.bounce, rates.conversion):
-            assert _rate_ok(value), rates
+    assert s.totals.get("sent") == _sum_sent(s.channels)
+    if s.variations:
+        assert s.totals.get("sent") == _sum_sent(m for v in s.variations for _, m in v.by_channel)
+    assert _rate_ok(s.conversion_rate)
+    for channel in s.channels:
+        assert all(_rate_ok(rate.value) for rate in channel.rates), channel
     for name in COUNT_METRICS:
         value = s.totals.get(name)
         assert value is None or (isinstance(value, int) and value >= 0)
     assert len(c.days) == length
-    for column in (col(c, "Sent"), col(c, "Delivered"), col(c, "Opens"), col(c, "Clicks"), col(c, "Conversions")):
-        assert len(column) == len(c.days)
-        assert all(v is None or (isinstance(v, int) and v >= 0) for v in column)
+    for spec in (*c.top, *c.bottom):
+        assert len(spec.values) == len(c.days)
+        assert all(v is None or (isinstance(v, int) and v >= 0) for v in spec.values)
+        assert sum(v is not None for v in spec.values) <= s.days_with_data
     assert 0 <= s.days_with_data <= length
-    assert sum(v is not None for v in col(c, "Sent")) <= s.days_with_data
     if s.window_end is not None:
         assert s.first_day is not None and s.window_end >= s.first_day + timedelta(days=RETENTION_DAYS)
         assert s.repeated or s.window_end == s.first_day + timedelta(days=RETENTION_DAYS)
@@ -560,6 +501,8 @@ def test_email_opens_are_never_added_to_push_opens() -> None:
         ]
     }
     s = summarise(parse(raw), start=date(2024, 3, 10), end=date(2024, 3, 10))
-    assert (s.totals.get("total_opens"), s.totals.get("body_clicks")) == (9 + 1, 2 + 1)  # push only
-    assert (s.totals.get("opens"), s.totals.get("clicks")) == (20, 4)  # email's own
+    email, push = s.channels
+    assert (push.get("total_opens"), push.get("body_clicks"), push.get("opens")) == (9 + 1, 2 + 1, None)
+    assert (email.get("opens"), email.get("clicks"), email.get("total_opens")) == (20, 4, None)
+    assert s.totals.get("total_opens") is None and s.totals.get("opens") is None  # never added across
     assert s.totals.get("sent") == 150
