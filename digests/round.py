@@ -143,7 +143,7 @@ def close_out_days(deps: RoundContext, *, now: datetime | None = None) -> int:
         sub = deps.store.subscriptions.get(delivery.subscription_id)
         if sub is None or local_due(sub, now)[0] <= delivery.digest_date:
             continue
-        if _waits_for_braze(delivery, local_due(sub, now)[0]):
+        if _waits_for_braze(delivery, sub):
             continue
         reason = delivery.detail or "unknown error"
         if not deps.store.deliveries.record_missed(delivery.id, reason, now=now):
@@ -171,7 +171,7 @@ def resume_past_days(deps: RoundContext, *, now: datetime | None = None) -> Roun
         sub = deps.store.subscriptions.get(delivery.subscription_id)
         if sub is None or sub.status != "active" or delivery.digest_date >= local_due(sub, now)[0]:
             continue
-        if delivery.status == "failed" and not _waits_for_braze(delivery, local_due(sub, now)[0]):
+        if delivery.status == "failed" and not _waits_for_braze(delivery, sub):
             continue
         by_day.setdefault(delivery.digest_date, []).append(sub)
     for day, subs in sorted(by_day.items()):
@@ -179,9 +179,12 @@ def resume_past_days(deps: RoundContext, *, now: datetime | None = None) -> Roun
     return result
 
 
-def _waits_for_braze(delivery: Delivery, today: date) -> bool:
-    """A digest that failed on a Braze rate limit, not yet a whole day late: it is retried at the reset."""
-    return (delivery.detail or "").startswith(RATE_LIMITED) and today <= delivery.digest_date + timedelta(days=1)
+def _waits_for_braze(delivery: Delivery, sub: Subscription) -> bool:
+    """A digest that failed on a Braze rate limit while it was not yet a whole day late (in its subscriber's
+    zone): it is retried at the reset, even when the reset falls after that day (a failure at 23:50 whose
+    budget resets at 00:30). A second rate limit at that retry is past the day: the digest is missed."""
+    failed_on = local_due(sub, delivery.updated_at)[0]
+    return (delivery.detail or "").startswith(RATE_LIMITED) and failed_on <= delivery.digest_date + timedelta(days=1)
 
 
 def _fetch(deps: RoundContext, group: list[Job], result: RoundResult) -> Fetched:

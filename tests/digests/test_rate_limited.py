@@ -55,3 +55,39 @@ def test_another_braze_failure_of_an_ended_day_is_still_missed(bot: BotUnderTest
     assert run_round(rounds, [sub], digest_date=yesterday).failed == 1
     assert resume_past_days(rounds, now=datetime.now(UTC) + timedelta(hours=1)).posted == 0  # not revived
     assert close_out_days(rounds) == 1
+
+
+def test_a_digest_rate_limited_just_before_midnight_waits_for_a_reset_after_it(bot: BotUnderTest) -> None:
+    """Its last hour: the failure at 23:50 is within the day after the digest's day, the reset at 00:30 is
+    not; it is still retried at the reset (and not missed in between), whatever the machine's clock says."""
+    sub = make_subscription(bot, "C_PUBLIC", created=datetime.now(UTC) - timedelta(days=3))
+    day = datetime.now(UTC).date() - timedelta(days=1)
+    failing = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC).replace(hour=23, minute=50)
+    reset = failing + timedelta(minutes=40)
+    bot.braze.fail_next(
+        429, {"message": "Rate Limited"}, headers={"X-RateLimit-Reset": str(int(reset.timestamp()))}, path=SERIES_PATH
+    )
+    rounds, store = bot.runtime.rounds, bot.runtime.store
+    assert run_round(rounds, [sub], now=failing, digest_date=day).failed == 1
+    [delivery] = store.deliveries.of_subscription(sub.id)
+    assert delivery.retry_at == reset
+
+    after_midnight = failing + timedelta(minutes=20)  # day + 2, before the reset
+    assert close_out_days(rounds, now=after_midnight) == 0
+    assert resume_past_days(rounds, now=after_midnight).posted == 0
+    assert resume_past_days(rounds, now=reset + timedelta(seconds=5)).posted == 1
+    assert [d.status for d in store.deliveries.of_subscription(sub.id)] == ["posted"]
+
+
+def test_a_second_rate_limit_at_a_reset_after_the_day_is_missed(bot: BotUnderTest) -> None:
+    sub = make_subscription(bot, "C_PUBLIC", created=datetime.now(UTC) - timedelta(days=3))
+    day = datetime.now(UTC).date() - timedelta(days=1)
+    failing = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC).replace(hour=23, minute=50)
+    reset = failing + timedelta(minutes=40)
+    headers = {"X-RateLimit-Reset": str(int(reset.timestamp()))}
+    bot.braze.fail_next(429, {"message": "Rate Limited"}, headers=headers, times=2, path=SERIES_PATH)
+    rounds, store = bot.runtime.rounds, bot.runtime.store
+    assert run_round(rounds, [sub], now=failing, digest_date=day).failed == 1
+    assert resume_past_days(rounds, now=reset + timedelta(seconds=5)).failed == 1  # limited again at 00:30
+    assert close_out_days(rounds, now=reset + timedelta(minutes=1)) == 1
+    assert [d.status for d in store.deliveries.of_subscription(sub.id)] == ["missed"]
