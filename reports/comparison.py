@@ -29,7 +29,8 @@ from reports.views import ComparisonView, RateView
 
 #: How many rates a report shows in words (the primary rate first); a digest shows the first only.
 MAX_RATES = 4
-#: Each channel family's rates compared between variations: (label, successes, trials, unit of the trials). Only counts of people (unique, direct) or of events against events (in-app clicks ÷
+#: Each channel family's rates compared between variations: (label, successes, trials, unit of the
+#: trials). Only counts of people (unique, direct) or of events against events (in-app clicks ÷
 #: impressions), so each success is one of the trials; total opens, which can exceed sends, are left out.
 CHANNEL_RATES: dict[str, tuple[tuple[str, str, str, str], ...]] = {
     "email": (
@@ -144,7 +145,8 @@ def row_sets(series: Series, *, start: date, end: date) -> tuple[ArmSet, ...]:
                 if (found := counts.get((family, v))) is not None and successes in found and trials in found
             )
             named = f"{label} {rate}"
-            spec = RateSpec(f"{family}:{successes}", named, f"has {_article(named)} {named[0].lower()}{named[1:]} of", unit)
+            verb = f"has {_article(named)} {named[0].lower()}{named[1:]} of"
+            spec = RateSpec(f"{family}:{successes}", named, verb, unit)
             sets.append(ArmSet(spec, arms))
     return tuple(s for s in sets if len(s.arms) >= 2)
 
