@@ -298,20 +298,18 @@ class ReportKind(ABC):
         return tuple(found)
 
     def digest_message(self, digest: Digest, *, title: str) -> DigestView:
-        """What the digest says: the kind's :meth:`digest_view` with the day's anomaly flags."""
-        return replace(self.digest_view(digest, title=title), flags=digest.flags)
+        """What the digest says: the kind's :meth:`digest_view` with the day's anomaly flags, one section
+        comparing the variations on the first rate compared (the primary one), and the range its CSV button
+        uploads (the same for every kind)."""
+        return replace(
+            self.digest_view(digest, title=title),
+            flags=digest.flags,
+            comparison=comparison_view(digest.comparisons, limit=1, elsewhere="the full report"),
+            data_span=(digest.span.start, digest.day) if digest.span.has_data else None,
+        )
 
     @abstractmethod
     def digest_view(self, digest: Digest, *, title: str) -> DigestView: ...
-
-    def full_digest_view(self, digest: Digest, *, title: str) -> DigestView:
-        """The digest with one section comparing the variations on the first rate compared (the primary
-        one), and the range its CSV button uploads (the same for every kind)."""
-        return replace(
-            self.digest_view(digest, title=title),
-            comparison=comparison_view(digest.comparisons, limit=1),
-            data_span=(digest.span.start, digest.day) if digest.span.has_data else None,
-        )
 
     # -- subscriptions --------------------------------------------------------------------------------
 
