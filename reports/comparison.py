@@ -181,16 +181,16 @@ def variant_set(series: Series, *, start: date, end: date) -> tuple[ArmSet, ...]
 def rate_view(comparison: RateComparison) -> RateView:
     result = comparison.result
     control = result.arms[result.control_index].arm
-    why = "a variation named Control" if control.name.strip().casefold() == "control" else (
-        "Braze's control group" if control.control_group else "the first variation"
+    why = (
+        "a variation named Control"
+        if control.name.strip().casefold() == "control"
+        else ("Braze's control group" if control.control_group else "the first variation")
     )
     return RateView(
         label=comparison.rate.label,
         control=control.name,
         control_why=why,
-        sentences=tuple(
-            describe(c, verb=comparison.rate.verb, unit=comparison.rate.unit) for c in result.comparisons
-        ),
+        sentences=tuple(describe(c, verb=comparison.rate.verb, unit=comparison.rate.unit) for c in result.comparisons),
         decisive=tuple(c.confidence is not None for c in result.comparisons),
         any_winner=any(c.verdict is Verdict.HIGHER for c in result.comparisons),
     )
@@ -211,6 +211,5 @@ def chart_data(comparisons: Sequence[RateComparison], *, title: str) -> VariantC
     """The error-bar chart of the primary rate (the first compared), or None when nothing was compared."""
     if not comparisons:
         return None
-    first = comparisons[0]
-    return variant_chart_data(first.result, title=f"{title} · {first.rate.label.lower()} by variation",
-                              rate_label=first.rate.label)
+    first = comparisons[0]  # the chart's subtitle names the rate
+    return variant_chart_data(first.result, title=title, rate_label=first.rate.label)

@@ -98,8 +98,9 @@ def upload_digest_csv(deps: Deps, raw_value: Any, origin: Origin) -> None:
             return
         days = (request.end - request.start).days + 1
         try:
-            raw = kind.fetch(deps.braze, request.target, length=days, ending_at=ending_at(request.end),
-                             now=deps.clock())
+            raw = kind.fetch(
+                deps.braze, request.target, length=days, ending_at=ending_at(request.end), now=deps.clock()
+            )
             data = deps.renderer.run(export_csv, raw, target=request.target, start=request.start, end=request.end)
         except BrazeNoData:
             data = None
@@ -123,4 +124,3 @@ def upload_digest_csv(deps: Deps, raw_value: Any, origin: Origin) -> None:
             tell(deps, origin, f"⚠️ I couldn't upload the data: {explain(code)}")
             return
         log.info("data of %s uploaded into %s's thread %s", request.target, origin.channel, origin.thread_ts)
-
