@@ -196,7 +196,9 @@ def rate_view(comparison: RateComparison) -> RateView:
     )
 
 
-def comparison_view(comparisons: Sequence[RateComparison], *, limit: int = MAX_RATES) -> ComparisonView | None:
+def comparison_view(
+    comparisons: Sequence[RateComparison], *, limit: int = MAX_RATES, elsewhere: str | None = None
+) -> ComparisonView | None:
     """What a message says about the comparisons: the first ``limit`` rates (the primary rate first),
     each with its control and one sentence per other variation; None when nothing was compared."""
     if not comparisons:
@@ -204,6 +206,7 @@ def comparison_view(comparisons: Sequence[RateComparison], *, limit: int = MAX_R
     return ComparisonView(
         rates=tuple(rate_view(c) for c in comparisons[:limit]),
         more=max(0, len(comparisons) - limit),
+        elsewhere=elsewhere,
     )
 
 

@@ -119,6 +119,8 @@ class ComparisonView:
 
     rates: tuple[RateView, ...]
     more: int = 0
+    #: Where the rates not shown are compared ("the full report"); None: nowhere else.
+    elsewhere: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

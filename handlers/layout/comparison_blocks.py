@@ -42,7 +42,8 @@ def comparison_blocks(view: ComparisonView) -> list[Block]:
     blocks = [section(rate_text(rate)) for rate in view.rates]
     note = METHOD_NOTE
     if view.more:
-        note += f" {view.more} more rate{'s' if view.more != 1 else ''} compared in the CSV's numbers, not shown."
+        rates = f"{view.more} more rate{'s' if view.more != 1 else ''}"
+        note += f" {view.elsewhere.capitalize()} compares {rates}." if view.elsewhere else f" {rates} not shown."
     blocks.append(context(escape(note)))
     return blocks
 
