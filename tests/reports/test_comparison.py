@@ -226,9 +226,23 @@ arm_counts = st.integers(min_value=1, max_value=50_000).flatmap(
 )
 
 
+def holm_by_definition(p: list[float]) -> list[float]:
+    """Holm (1979): the i-th smallest of m p-values is rejected at level α when every smaller one is and
+    p₍ᵢ₎ ≤ α ÷ (m − i + 1); its adjusted value is the running maximum of (m − i + 1)·p₍ᵢ₎, capped at 1.
+    (statsmodels' ``multipletests`` agrees, tests/reports/test_stats.py; it is too slow for 150 examples.)"""
+    order = sorted(range(len(p)), key=p.__getitem__)
+    adjusted, running = [0.0] * len(p), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p) - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(arm_counts, min_size=2, max_size=5))
-def test_a_winner_is_named_only_when_holm_and_statsmodels_agree_it_is_one(counts: list[tuple[int, int]]) -> None:
+def test_a_winner_is_named_only_below_5_percent_after_holm_over_statsmodels_p_values(
+    counts: list[tuple[int, int]],
+) -> None:
     names = [f"V{i}" for i in range(len(counts))]
     series = series_of(
         tuple(
@@ -241,7 +255,7 @@ def test_a_winner_is_named_only_when_holm_and_statsmodels_agree_it_is_one(counts
     for x, n in others:
         pooled = (x + cx) / (n + cn)
         raw.append(1.0 if pooled in (0.0, 1.0) else proportions_ztest([x, cx], [n, cn])[1])
-    _, adjusted, _, _ = multipletests(raw, method="holm")
+    adjusted = holm_by_definition(raw)
     assert len(said) == len(others)
     for sentence, name, p in zip(said, names[1:], adjusted, strict=True):
         assert f"for {names[0]}" in sentence and name in sentence
