@@ -26,20 +26,29 @@ METHOD_NOTE = (
 )
 
 
-def rate_text(rate: RateView) -> str:
+#: Slack's limit on a section's text: a rate's bullets that would pass it continue in the next section.
+SECTION_CHARS = 3000
+
+
+def rate_texts(rate: RateView, limit: int = SECTION_CHARS) -> list[str]:
     """``*Conversion rate* · control: Control (a variation named Control)`` then one bullet per variation,
-    decisive ones in bold."""
+    decisive ones in bold; in as many texts of at most ``limit`` characters as it takes, never cutting a
+    sentence (long names over many variations)."""
     head = f"*{escape(rate.label)}* · control: {escape(rate.control)} ({escape(rate.control_why)})"
-    bullets = [
-        f"• *{escape(sentence)}*" if decisive else f"• {escape(sentence)}"
-        for sentence, decisive in zip(rate.sentences, rate.decisive, strict=True)
-    ]
-    return "\n".join([head, *bullets])
+    texts = [head]
+    for sentence, decisive in zip(rate.sentences, rate.decisive, strict=True):
+        bullet = (f"• *{escape(sentence)}*" if decisive else f"• {escape(sentence)}")[: limit - 1]
+        if len(texts[-1]) + 1 + len(bullet) > limit:
+            texts.append(bullet)
+        else:
+            texts[-1] += "\n" + bullet
+    return texts
 
 
 def comparison_blocks(view: ComparisonView) -> list[Block]:
-    """One section per rate (each within Slack's 3,000 characters), then how to read them."""
-    blocks = [section(rate_text(rate)) for rate in view.rates]
+    """One section per rate (more when its text would pass Slack's 3,000 characters), then how to read
+    them."""
+    blocks = [section(text) for rate in view.rates for text in rate_texts(rate)]
     note = METHOD_NOTE
     if view.more:
         rates = f"{view.more} more rate{'s' if view.more != 1 else ''}"

@@ -61,3 +61,20 @@ def test_the_data_button_joins_the_digests_buttons_and_names_the_target_and_rang
     assert with_data_button([ACTIONS], target, None) == [ACTIONS]
     value = json.loads(data_button_value(Target(Kind.CANVAS, "cv"), date(2026, 3, 1), date(2026, 3, 1)))
     assert value == {"k": "canvas", "i": "cv", "a": "2026-03-01", "b": "2026-03-01"}
+
+
+def test_many_long_sentences_continue_in_another_section_and_none_is_cut() -> None:
+    long = RateView(
+        label="Conversion rate",
+        control="C" * 150,
+        control_why="the first variation",
+        sentences=tuple(
+            f"{'V' * 150} {i} converts 4.1% (3.8–4.4) against 3.2% (3.0–3.5) for {'C' * 150}." for i in range(12)
+        ),
+        decisive=(False,) * 12,
+    )
+    sections = comparison_blocks(ComparisonView((long,)))[:-1]
+    texts = [b["text"]["text"] for b in sections]
+    assert len(texts) > 1 and all(len(t) <= 3000 for t in texts)
+    bullets = [line for t in texts for line in t.split("\n") if line.startswith("• ")]
+    assert bullets == [f"• {s}" for s in long.sentences]
