@@ -74,6 +74,15 @@ def _turn(channel: str, thread_ts: str) -> threading.Lock:
         return _TURNS.setdefault((channel, thread_ts), threading.Lock())
 
 
+def _code(exc: Exception) -> str:
+    """Slack's error code, ``no_answer`` for an answer that never came; anything else is a bug, raised."""
+    if isinstance(exc, SlackApiError) and not outcome_unknown(exc):
+        return slack_error(exc)
+    if outcome_unknown(exc):
+        return "no_answer"
+    raise exc
+
+
 def upload_digest_csv(deps: Deps, raw_value: Any, origin: Origin) -> None:
     """Upload the CSV a digest's button names into the digest's thread, once; the presser is told privately
     when it is there already or could not be made."""
@@ -88,10 +97,9 @@ def upload_digest_csv(deps: Deps, raw_value: Any, origin: Origin) -> None:
         try:
             there = deps.delivery.thread_file(origin.channel, origin.thread_ts, filename)
         except Exception as exc:
-            if not isinstance(exc, SlackApiError) and not outcome_unknown(exc):
-                raise
-            log.warning("data button: the thread look-up failed (%s)", type(exc).__name__)
-            tell(deps, origin, "⚠️ Slack did not answer; press the button again in a minute.")
+            code = _code(exc)
+            log.warning("data button: the thread look-up in %s failed: %s", origin.channel, code)
+            tell(deps, origin, f"⚠️ I couldn't look in the digest's thread: {explain(code)}")
             return
         if there is not None:
             tell(deps, origin, "The data of this digest is already in its thread ↓")
@@ -114,12 +122,7 @@ def upload_digest_csv(deps: Deps, raw_value: Any, origin: Origin) -> None:
         try:
             deps.delivery.upload_files(origin.channel, (Attachment(data, filename, title),), thread_ts=origin.thread_ts)
         except Exception as exc:
-            if isinstance(exc, SlackApiError) and not outcome_unknown(exc):
-                code = slack_error(exc)
-            elif outcome_unknown(exc):
-                code = "outcome_unknown"
-            else:
-                raise
+            code = _code(exc)
             log.warning("data button: the upload to %s failed: %s", origin.channel, code)
             tell(deps, origin, f"⚠️ I couldn't upload the data: {explain(code)}")
             return

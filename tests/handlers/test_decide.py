@@ -251,3 +251,18 @@ def test_a_tampered_data_button_is_explained_and_never_reaches_braze(bot: BotUnd
     bot.idle()
     assert "out of date" in replies(bot, url)
     assert bot.braze.requests == [] and bot.slack.files == []
+
+
+def test_a_press_where_slack_refuses_the_look_up_uploads_nothing_and_says_why(bot: BotUnderTest) -> None:
+    digest, button = post_digest(bot)
+    bot.slack.fail_next("conversations.replies", error="not_in_channel")
+    before, joins = (
+        len(bot.braze.kind_requests("/campaigns/data_series")),
+        len(bot.slack.calls_to("conversations.join")),
+    )
+    url = press(bot, digest, button)
+    bot.idle(timeout=60)
+    assert "I'm not a member of this channel" in replies(bot, url)
+    assert [f for f in thread_files(bot, digest["ts"]) if file_role(f.filename) == "csv"] == []
+    assert len(bot.braze.kind_requests("/campaigns/data_series")) == before  # never fetched, never joined
+    assert len(bot.slack.calls_to("conversations.join")) == joins
