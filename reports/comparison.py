@@ -145,7 +145,7 @@ def row_sets(series: Series, *, start: date, end: date) -> tuple[ArmSet, ...]:
                 if (found := counts.get((family, v))) is not None and successes in found and trials in found
             )
             named = f"{label} {rate}"
-            verb = f"has {_article(named)} {named[0].lower()}{named[1:]} of"
+            verb = f"has {_article(named)} {named.lower()} of"  # "has a content cards unique click rate of"
             spec = RateSpec(f"{family}:{successes}", named, verb, unit)
             sets.append(ArmSet(spec, arms))
     return tuple(s for s in sets if len(s.arms) >= 2)
