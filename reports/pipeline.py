@@ -116,12 +116,15 @@ def analyse(
     return Analysis(summary, png, error, comparisons, variants, csv)
 
 
-def export_csv(raw: bytes | dict[str, Any], *, target: Target, start: date, end: date) -> bytes:
-    """The CSV of ``start``..``end`` from Braze's answer (:mod:`reports.export`), for a worker process: a
-    digest's data button fetches its range again and builds the file here."""
+def export_csv(
+    raw: bytes | dict[str, Any], *, target: Target, start: date, end: date, labels: Labels = NO_LABELS
+) -> bytes:
+    """The CSV of ``start``..``end`` from Braze's answer (:mod:`reports.export`), variations named as a
+    report names them (``labels``), for a worker process: a digest's data button fetches its range again
+    and builds the file here."""
     kind = kind_of(target.kind)
     payload = decode_json(raw) if isinstance(raw, bytes) else raw
-    return series_csv(kind.parse(payload, target), start=start, end=end)
+    return series_csv(kind.read(payload, target, labels), start=start, end=end)
 
 
 def _has_numbers(point: DayPoint) -> bool:

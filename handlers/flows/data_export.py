@@ -29,6 +29,7 @@ from reports.export import csv_filename
 from reports.kinds import Target
 from reports.kinds.base import ending_at
 from reports.kinds.registry import BARE, COMMANDS, kind_of
+from reports.models import NO_LABELS, Labels
 from reports.pipeline import export_csv
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,15 @@ def _turn(channel: str, thread_ts: str) -> threading.Lock:
         return _TURNS.setdefault((channel, thread_ts), threading.Lock())
 
 
+def _labels(deps: Deps, request: DataRequest) -> Labels:
+    """The names a report gives the variations (cached an hour); none when Braze's details can't be read."""
+    try:
+        return deps.names.labels(request.target.kind, request.target.object_id)
+    except Exception:  # the IDs are fine column values; the numbers matter more
+        log.info("no labels for %s; the CSV names variations by their IDs", request.target)
+        return NO_LABELS
+
+
 def _code(exc: Exception) -> str:
     """Slack's error code, ``no_answer`` for an answer that never came; anything else is a bug, raised."""
     if isinstance(exc, SlackApiError) and not outcome_unknown(exc):
@@ -109,7 +119,14 @@ def upload_digest_csv(deps: Deps, raw_value: Any, origin: Origin) -> None:
             raw = kind.fetch(
                 deps.braze, request.target, length=days, ending_at=ending_at(request.end), now=deps.clock()
             )
-            data = deps.renderer.run(export_csv, raw, target=request.target, start=request.start, end=request.end)
+            data = deps.renderer.run(
+                export_csv,
+                raw,
+                target=request.target,
+                start=request.start,
+                end=request.end,
+                labels=_labels(deps, request),
+            )
         except BrazeNoData:
             data = None
         except BrazeError as exc:
