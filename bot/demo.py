@@ -81,7 +81,10 @@ def run(out_dir: Path | None = None, days: int = 14) -> Path:
     print(blocks_to_text(blocks))
     print()
     print(f"Report built in {elapsed * 1000:.0f} ms. Chart written to {path}")
-    print("In Slack this message is posted to the channel and the chart is uploaded into its thread.")
+    for written in write_thread_files(report, out_dir, DEMO_SEND):
+        print(f"Also written: {written}")
+    print("In Slack this message is posted to the channel, and the chart, the variants chart and the CSV are")
+    print("uploaded together into its thread.")
     for other in others:
         show_kind(other, out_dir)
     alert_path = out_dir / "sendstats-demo-alert.png"
@@ -148,6 +151,17 @@ def demo_alert(braze: BrazeClient, server: SampleBraze, renderer: ChartRenderer)
     return png, blocks_to_text(breach_blocks(alert, post, title))
 
 
+def write_thread_files(report: Report, out_dir: Path, stem: str) -> list[Path]:
+    """The variants chart and the CSV a report uploads beside its chart, written to ``out_dir``."""
+    written = []
+    for suffix, content in (("-variants.png", report.variants_png), (".csv", report.csv)):
+        if content:
+            path = out_dir / f"sendstats-demo-{stem}{suffix}"
+            path.write_bytes(content)
+            written.append(path)
+    return written
+
+
 def show_kind(report: Report, out_dir: Path) -> None:
     """Print a campaign or Canvas report as Slack shows it and write its chart."""
     chart = out_dir / f"sendstats-demo-{report.target.kind}.png"
@@ -157,6 +171,8 @@ def show_kind(report: Report, out_dir: Path) -> None:
     print()
     print(blocks_to_text(blocks))
     print(f"Chart written to {chart}")
+    for written in write_thread_files(report, out_dir, str(report.target.kind)):
+        print(f"Also written: {written}")
 
 
 def main(args: argparse.Namespace) -> int:

@@ -41,6 +41,8 @@ class Digest:
     end_reason: str | None = None
     #: Metrics of ``day`` far from their trailing median, each in words (:meth:`ReportKind.flags`).
     flags: tuple[str, ...] = ()
+    #: The variations compared over the digest's range (``reports.comparison.RateComparison``), if any.
+    comparisons: tuple[Any, ...] = ()
 
     @property
     def final(self) -> bool:

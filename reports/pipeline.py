@@ -22,14 +22,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from reports.braze import BrazeClient, decode_json
-from reports.chart import render_chart
+from reports.chart import render_chart, render_variants
+from reports.comparison import RateComparison
+from reports.comparison import chart_data as variants_chart_data
+from reports.export import series_csv
 from reports.kinds import Kind, Target
 from reports.kinds.base import ReportKind, Workers
 from reports.kinds.registry import kind_of
 from reports.models import NO_LABELS, DayPoint, Labels, Series
 
 __all__ = [
-    "Analysis", "CampaignNames", "Report", "Workers", "analyse", "build_report", "date_range", "from_first_day",
+    "Analysis", "CampaignNames", "Report", "Workers", "analyse", "build_report", "date_range", "export_csv",
+    "from_first_day",
 ]
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,10 @@ class Analysis:
     summary: Any
     chart_png: bytes | None
     chart_error: str | None = None
+    #: The variations compared (none without two or more), their error-bar chart, and the daily series as CSV.
+    comparisons: tuple[RateComparison, ...] = ()
+    variants_png: bytes | None = None
+    csv: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,12 @@ class Report:
     name: str | None
     chart_png: bytes | None
     chart_error: str | None = None
+    #: The variations compared on each rate (``reports.comparison``), primary rate first; empty without variations.
+    comparisons: tuple[RateComparison, ...] = ()
+    #: The error-bar chart of the primary rate's variations (None: nothing compared, or it could not be drawn).
+    variants_png: bytes | None = None
+    #: The daily series behind the chart, as CSV (``reports.export``).
+    csv: bytes | None = None
 
     @property
     def kind(self) -> ReportKind:
@@ -86,11 +100,31 @@ def analyse(
     summary = from_first_day(kind.summarise(series, start=start, end=end, until_given=until_given), series)
     if not summary.has_data:
         return Analysis(summary, None)
+    comparisons = kind.compared(series, start=summary.start, end=summary.end)
+    csv = series_csv(series, start=summary.start, end=summary.end)
+    variants = None
+    if (data := variants_chart_data(comparisons, title=title)) is not None:
+        try:
+            variants = render_variants(data)
+        except Exception:  # the comparison stays in the message; only its picture is missing
+            log.exception("variants chart failed for %s", target)
     try:
-        return Analysis(summary, render_chart(kind.chart(series, summary, title=title)))
+        png, error = render_chart(kind.chart(series, summary, title=title)), None
     except Exception as exc:  # a chart is worth less than the numbers: deliver those regardless
         log.exception("chart rendering failed for %s", target)
-        return Analysis(summary, None, f"the chart could not be drawn ({type(exc).__name__})")
+        png, error = None, f"the chart could not be drawn ({type(exc).__name__})"
+    return Analysis(summary, png, error, comparisons, variants, csv)
+
+
+def export_csv(
+    raw: bytes | dict[str, Any], *, target: Target, start: date, end: date, labels: Labels = NO_LABELS
+) -> bytes:
+    """The CSV of ``start``..``end`` from Braze's answer (:mod:`reports.export`), variations named as a
+    report names them (``labels``), for a worker process: a digest's data button fetches its range again
+    and builds the file here."""
+    kind = kind_of(target.kind)
+    payload = decode_json(raw) if isinstance(raw, bytes) else raw
+    return series_csv(kind.read(payload, target, labels), start=start, end=end)
 
 
 def _has_numbers(point: DayPoint) -> bool:
@@ -216,4 +250,7 @@ def build_report(
     )
     if not analysis.summary.has_data:
         raise kind.no_data(target)
-    return Report(target, analysis.summary, name, analysis.chart_png, analysis.chart_error)
+    return Report(
+        target, analysis.summary, name, analysis.chart_png, analysis.chart_error, analysis.comparisons,
+        analysis.variants_png, analysis.csv,
+    )

@@ -100,6 +100,30 @@ class SentHeadline:
 
 
 @dataclass(frozen=True, slots=True)
+class RateView:
+    """The variations compared on one rate (``reports.comparison``): its label, the control and why it
+    is the control, and one sentence per other variation (``decisive``: beyond the noise, after Holm)."""
+
+    label: str
+    control: str
+    control_why: str
+    sentences: tuple[str, ...]
+    decisive: tuple[bool, ...]
+    any_winner: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonView:
+    """The variant comparison of a report or digest: the rates shown, primary first, and how many more
+    were compared than shown."""
+
+    rates: tuple[RateView, ...]
+    more: int = 0
+    #: Where the rates not shown are compared ("the full report"); None: nowhere else.
+    elsewhere: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     """An on-demand report: header, what was asked, headline figures, details, how to read them."""
 
@@ -119,6 +143,8 @@ class ReportView:
     rerun_days: tuple[int, ...]
     #: Messages sent across all channels, shown before the figures (a campaign's or a send's), if any.
     sent: SentHeadline | None = None
+    #: The variations compared, when there are two or more (``reports.comparison``).
+    comparison: ComparisonView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +173,10 @@ class DigestView:
     text: Line
     #: Metrics far from their usual level that day, one sentence each (the digest's anomaly flags).
     flags: tuple[str, ...] = ()
+    #: The variations compared over the digest's range, when there are two or more.
+    comparison: ComparisonView | None = None
+    #: The days whose data the digest's CSV button uploads (its range); None: no button.
+    data_span: tuple[date, date] | None = None
 
 
 # -- numbers and days -----------------------------------------------------------------------------------

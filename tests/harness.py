@@ -174,6 +174,19 @@ def bot(running_bot: BotUnderTest) -> Iterator[BotUnderTest]:
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+def file_role(filename: str) -> str:
+    """What a file a report uploads is, by the name the bot gives it: ``chart`` (the daily chart),
+    ``variants`` (the error-bar chart of the variations) or ``csv`` (the daily series)."""
+    if filename.endswith(".csv"):
+        return "csv"
+    return "variants" if "-variants-" in filename else "chart"
+
+
+def daily_charts(files: list[Any]) -> list[Any]:
+    """The daily charts among the fake's file shares (a report uploads its variants chart and CSV beside it)."""
+    return [f for f in files if file_role(f.filename) == "chart"]
+
+
 def png_size(data: bytes) -> tuple[int, int]:
     assert data.startswith(PNG_SIGNATURE), "not a PNG"
     width, height = struct.unpack(">II", data[16:24])

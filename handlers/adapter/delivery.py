@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from http.client import HTTPException
@@ -158,6 +158,16 @@ class DeliveryError(Exception):
         self.code = code
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """One file of an upload: its bytes, name, title and (for an image) what a screen reader says."""
+
+    content: bytes
+    filename: str
+    title: str
+    alt_text: str | None = None
+
+
 @dataclass
 class Delivered:
     """Where the report landed and what went wrong on the way (for the caller to tell the user)."""
@@ -169,6 +179,8 @@ class Delivered:
     problems: list[str] = field(default_factory=list)
     #: A chart was given to deliver; with ``file_id`` None it did not land (Slack's error is in ``problems``).
     chart_wanted: bool = False
+    #: Every file uploaded into the thread (the chart first, when there is one), in order.
+    file_ids: list[str] = field(default_factory=list)
 
     @property
     def chart_missing(self) -> bool:
@@ -448,47 +460,57 @@ class SlackDelivery:
         thread_ts: str,
         alt_text: str | None = None,
     ) -> str:
-        """Upload ``png`` into ``thread_ts``'s thread and return its file id. ``alt_text`` is what screen
-        readers say for the image (Slack's ``alt_txt``).
+        """Upload ``png`` into ``thread_ts``'s thread and return its file id (:meth:`upload_files` with one
+        file). ``alt_text`` is what screen readers say for the image (Slack's ``alt_txt``)."""
+        return self.upload_files(channel, (Attachment(png, filename, title, alt_text),), thread_ts=thread_ts)[0]
 
-        Slack's three steps: ``files.getUploadURLExternal`` (a file id and a URL), the bytes to that URL,
-        then ``files.completeUploadExternal`` (shares it). The first two show nothing, so the client's retry
-        handlers may repeat the first; the completion is sent once (Slack completes an upload once). When its
-        answer is lost, the thread is searched for that very file id (waiting for Slack to process and share it), and
-        only a file that never arrived is uploaded again, :data:`UPLOAD_TRIES` times in all. Failures are
-        ``SlackApiError``s: Slack's, ``upload_failed`` (the bytes did not get through), ``upload_lost``
-        (no answer, and the file never arrived) or ``outcome_unknown`` (no answer, and the look-ups got
-        none either).
+    def upload_files(self, channel: str, files: Sequence[Attachment], *, thread_ts: str) -> list[str]:
+        """Upload ``files`` into ``thread_ts``'s thread as one message and return their file ids, in order.
+
+        Slack's three steps: ``files.getUploadURLExternal`` per file (a file id and a URL), the bytes to
+        each URL, then ONE ``files.completeUploadExternal`` naming every file (shares them together, as
+        ``files_upload_v2`` does). The first two show nothing, so the client's retry handlers may repeat
+        the first; the completion is sent once (Slack completes an upload once). When its answer is lost,
+        the thread is searched for the first file's very id (waiting for Slack to process and share it; the
+        files share one message, so one found means all landed), and only files that never arrived are
+        uploaded again, :data:`UPLOAD_TRIES` times in all. Failures are ``SlackApiError``s: Slack's,
+        ``upload_failed`` (the bytes did not get through), ``upload_lost`` (no answer, and the files never
+        arrived) or ``outcome_unknown`` (no answer, and the look-ups got none either).
         """
+        if not files:
+            raise ValueError("nothing to upload")
+        first = files[0].filename
         with deadline.unless_set(DEFAULT_DEADLINE):
             oldest = time.time() - OLDEST_MARGIN
             for attempt in range(1, UPLOAD_TRIES + 1):
-                file_id = self._send_bytes(png, filename, alt_text)
+                ids = [self._send_bytes(f.content, f.filename, f.alt_text) for f in files]
                 try:
                     self.client.files_completeUploadExternal(
-                        files=[{"id": file_id, "title": title}], channel_id=channel, thread_ts=thread_ts
+                        files=[{"id": file_id, "title": f.title} for file_id, f in zip(ids, files, strict=True)],
+                        channel_id=channel,
+                        thread_ts=thread_ts,
                     )
                 except Exception as exc:
                     if not outcome_unknown(exc):
                         raise
-                    self._note_upload(channel, thread_ts, filename)  # it may be in processing
-                    log.warning("upload to %s: no answer (%s); looking for file %s", channel, _describe(exc), file_id)
-                    look = partial(self.thread_file, channel, thread_ts, filename, file_id=file_id, oldest=oldest)
+                    self._note_upload(channel, thread_ts, first)  # it may be in processing
+                    log.warning("upload to %s: no answer (%s); looking for file %s", channel, _describe(exc), ids[0])
+                    look = partial(self.thread_file, channel, thread_ts, first, file_id=ids[0], oldest=oldest)
                     found = self._look_again(look, exc)
                     if found is not None:
                         log.info("upload %s to %s had landed before its answer was lost", found, channel)
-                        return found
+                        return ids
                     if attempt == UPLOAD_TRIES:
                         raise _failure("upload_lost", "no answer to the upload, and the file never arrived") from exc
                     continue
-                self._note_upload(channel, thread_ts, filename)
-                return file_id
+                self._note_upload(channel, thread_ts, first)
+                return ids
         raise AssertionError("unreachable")
 
-    def _send_bytes(self, png: bytes, filename: str, alt_text: str | None) -> str:
+    def _send_bytes(self, content: bytes, filename: str, alt_text: str | None) -> str:
         """Steps one and two of an upload: a file id and URL from Slack, then the bytes to that URL."""
-        step = self.client.files_getUploadURLExternal(filename=filename, length=len(png), alt_txt=alt_text)
-        request = urllib.request.Request(str(step["upload_url"]), data=png, method="POST")
+        step = self.client.files_getUploadURLExternal(filename=filename, length=len(content), alt_txt=alt_text)
+        request = urllib.request.Request(str(step["upload_url"]), data=content, method="POST")
         try:  # urllib's default opener bounds each socket operation by the deadline (reports.deadline)
             with urllib.request.urlopen(request, timeout=self.client.timeout) as answer:
                 answer.read()
@@ -602,8 +624,10 @@ class SlackDelivery:
         response_url: str | None = None,
         alt_text: str | None = None,
         request_id: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> Delivered:
-        """Summary message, then the chart in its thread (``alt_text``: the chart's screen-reader text).
+        """Summary message, then the chart in its thread (``alt_text``: the chart's screen-reader text),
+        uploaded with ``attachments`` (the variants chart, the CSV) in one completion.
         Raises :class:`DeliveryError` only when nothing could be delivered anywhere (no ``response_url`` to
         fall back on).
 
@@ -617,7 +641,8 @@ class SlackDelivery:
         request_id = request_id or uuid.uuid4().hex
         with deadline.within(self.patience):
             result, chart_error = self._deliver(
-                channel, text, blocks, png, filename, title, thread_ts, response_url, alt_text, request_id
+                channel, text, blocks, png, filename, title, thread_ts, response_url, alt_text, request_id,
+                tuple(attachments),
             )
         if chart_error is not None:
             self._explain_missing_chart(channel, thread_ts or result.ts, chart_error)
@@ -642,6 +667,7 @@ class SlackDelivery:
         response_url: str | None,
         alt_text: str | None,
         request_id: str,
+        attachments: tuple[Attachment, ...] = (),
     ) -> tuple[Delivered, str | None]:
         """What landed, and Slack's error when the chart upload failed."""
         result = Delivered(channel=channel, chart_wanted=png is not None)
@@ -671,17 +697,16 @@ class SlackDelivery:
                 if result.private_fallback:
                     return result, None
             raise DeliveryError(code) from exc
-        if png is None:
+        files = ((Attachment(png, filename, title, alt_text),) if png is not None else ()) + attachments
+        if not files:
             return result, None
         reply_to = thread_ts or result.ts
         assert reply_to is not None
         try:
-            result.file_id = self.joined_retry(
-                channel,
-                lambda: self.upload(
-                    channel, png=png, filename=filename, title=title, thread_ts=reply_to, alt_text=alt_text
-                ),
+            result.file_ids = self.joined_retry(
+                channel, lambda: self.upload_files(channel, files, thread_ts=reply_to)
             )
+            result.file_id = result.file_ids[0] if png is not None else None
         except Exception as exc:
             code = self._code(exc)
             log.warning("chart upload to %s failed: %s", channel, code)

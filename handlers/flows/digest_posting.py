@@ -36,6 +36,7 @@ from handlers.adapter.delivery import (
     slack_error,
 )
 from handlers.layout.alt_text import chart_alt_text
+from handlers.layout.comparison_blocks import with_comparison, with_data_button
 from handlers.layout.digest_blocks import digest_blocks, digest_text, paused_text, short_subject
 from reports.daily import Digest
 from reports.kinds.registry import kind_of
@@ -104,6 +105,7 @@ class SlackDigestSender:
     ) -> Posted:
         view = kind_of(sub.kind).digest_message(digest, title=title)
         blocks = digest_blocks(view, subscription_id=sub.id, chart_in_thread=chart_follows)
+        blocks = with_data_button(with_comparison(blocks, view.comparison), view.target, view.data_span)
         text = digest_text(view)
         payload = {"delivery_id": delivery_id, "subscription_id": sub.id, "digest_date": digest_date.isoformat()}
         metadata = _slack(lambda: self.delivery.tag(EVENT_TYPE, payload))

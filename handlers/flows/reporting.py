@@ -11,13 +11,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from handlers.adapter.delivery import DeliveryError, explain
+from handlers.adapter.delivery import Attachment, DeliveryError, explain
 from handlers.deps import Deps
 from handlers.grammar import ReportRequest
 from handlers.layout.alt_text import chart_alt_text
 from handlers.layout.blocks import Block, notice_blocks, report_blocks, report_text
+from handlers.layout.comparison_blocks import with_comparison
 from handlers.layout.text import escape
 from reports.braze import BrazeError
+from reports.export import csv_filename
 from reports.pipeline import Report, build_report
 
 if TYPE_CHECKING:
@@ -112,9 +114,30 @@ def run_report(deps: Deps, request: ReportRequest, origin: Origin) -> None:
 
 
 def report_message(report: Report, chart_note: str | None) -> tuple[str, list[Block]]:
-    """Fallback text and blocks of a report of any kind."""
-    view = report.kind.report_view(report.summary, title=report.title)
-    return report_text(view), report_blocks(view, chart_note=chart_note)
+    """Fallback text and blocks of a report of any kind, with its variant comparison."""
+    view = report.kind.full_report_view(report.summary, report.comparisons, title=report.title)
+    return report_text(view), with_comparison(report_blocks(view, chart_note=chart_note), view.comparison)
+
+
+def attachments(report: Report, stem: str) -> tuple[Attachment, ...]:
+    """What goes into the report's thread with its daily chart, in the same upload: the variants' chart
+    (when variations were compared) and the daily series as CSV."""
+    summary, files = report.summary, []
+    if report.variants_png is not None and report.comparisons:
+        rate = report.comparisons[0].rate.label
+        files.append(Attachment(
+            report.variants_png,
+            f"sendstats-{stem}-variants-{summary.end.isoformat()}.png"[:120],
+            f"{report.title} · {rate.lower()} by variation, 95% intervals",
+            f"{rate} of each variation with its 95% interval, for {' '.join(report.title.split())[:150]}.",
+        ))
+    if report.csv is not None:
+        files.append(Attachment(
+            report.csv,
+            csv_filename(stem, summary.start, summary.end),
+            f"{report.title} · daily data {summary.start:%b %d} – {summary.end:%b %d} (CSV)",
+        ))
+    return tuple(files)
 
 
 def deliver(deps: Deps, report: Report, origin: Origin) -> None:
@@ -139,6 +162,7 @@ def deliver(deps: Deps, report: Report, origin: Origin) -> None:
             thread_ts=origin.thread_ts,
             response_url=origin.response_url,
             alt_text=alt,
+            attachments=attachments(report, name),
         )
     except DeliveryError as exc:
         log.warning("report for %s could not be delivered: %s", origin.channel, exc.code)

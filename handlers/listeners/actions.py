@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from handlers.deps import Deps
+from handlers.flows.data_export import upload_digest_csv
 from handlers.flows.reporting import Origin, run_report, tell
 from handlers.flows.subscriptions import store_answer, subscribe, unsubscribe
 from handlers.grammar import (
@@ -29,6 +30,7 @@ from handlers.grammar import (
 )
 from handlers.layout.blocks import KIND_SUBSCRIBE, RERUN_PREFIX, SUBSCRIBE, UNSUBSCRIBE
 from handlers.layout.catalogue_blocks import FIND_REPORT
+from handlers.layout.comparison_blocks import DIGEST_CSV
 from handlers.promises import PRESS_AGAIN, Promise
 from reports.kinds import Target
 from reports.kinds.registry import BARE, COMMANDS, kind_of
@@ -134,6 +136,11 @@ def on_unsubscribe(deps: Deps, body: dict[str, Any], promise: Promise | None = N
     tell(deps, origin, store_answer(unsubscribe, deps, UnsubscribeRequest(subscription_id=int(raw)), origin.channel))
 
 
+def on_digest_csv(deps: Deps, body: dict[str, Any], promise: Promise | None = None) -> None:
+    """A digest's "Data (CSV)" button: the CSV of its range into its thread, once however often pressed."""
+    upload_digest_csv(deps, _first_action(body).get("value"), _origin(body, promise))
+
+
 def register(app: App, deps: Deps) -> None:
     """Attach the button listeners; each acks at once and works on the job pool."""
 
@@ -150,3 +157,4 @@ def register(app: App, deps: Deps) -> None:
     app.action(SUBSCRIBE)(run_later(on_subscribe))
     app.action(KIND_SUBSCRIBE)(run_later(on_subscribe))
     app.action(UNSUBSCRIBE)(run_later(on_unsubscribe))
+    app.action(DIGEST_CSV)(run_later(on_digest_csv))

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from reports.braze import BrazeError, BrazeNoData, no_kind_data
+from reports.comparison import ArmSet, RateComparison, compare_sets, comparison_view
 from reports.daily import QUIET_DAYS_TO_END, RECENT_DAYS, Digest, quiet_streak, recent_span
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.metrics import METRICS, Metric
@@ -219,10 +220,23 @@ class ReportKind(ABC):
     @abstractmethod
     def chart(self, series: Series, summary: Any, *, title: str) -> ChartData: ...
 
+    def variant_sets(self, series: Series, *, start: date, end: date) -> tuple[ArmSet, ...]:
+        """The variations' counts on each rate they are compared on, ``start``..``end``, the primary rate
+        first (:mod:`reports.comparison`); none for a kind without variations."""
+        return ()
+
+    def compared(self, series: Series, *, start: date, end: date) -> tuple[RateComparison, ...]:
+        """Every rate with two or more variations, each variation against the control."""
+        return compare_sets(self.variant_sets(series, start=start, end=end))
+
     # -- message content ------------------------------------------------------------------------------
 
     @abstractmethod
     def report_view(self, summary: Any, *, title: str) -> ReportView: ...
+
+    def full_report_view(self, summary: Any, comparisons: Sequence[RateComparison], *, title: str) -> ReportView:
+        """The report with its variant comparison (the same for every kind)."""
+        return replace(self.report_view(summary, title=title), comparison=comparison_view(comparisons))
 
     # -- digests --------------------------------------------------------------------------------------
 
@@ -253,6 +267,7 @@ class ReportKind(ABC):
         quiet = quiet_streak(busy, day=day, first_day=first_day)
         span = self.digest_span(series, first_day=first_day, day=day)
         before = day - timedelta(days=1)
+        comparisons = self.compared(series, start=span.start, end=day) if span.has_data else ()
         return Digest(
             target=target,
             digest_date=digest_date,
@@ -264,6 +279,7 @@ class ReportKind(ABC):
             quiet_days=quiet,
             end_reason=self.end_reason(span, digest_date=digest_date, quiet_days=quiet, archived=archived),
             flags=self.flags(series, day),
+            comparisons=comparisons,
         )
 
     def flags(self, series: Series, day: date) -> tuple[str, ...]:
@@ -282,8 +298,15 @@ class ReportKind(ABC):
         return tuple(found)
 
     def digest_message(self, digest: Digest, *, title: str) -> DigestView:
-        """What the digest says: the kind's :meth:`digest_view` with the day's anomaly flags."""
-        return replace(self.digest_view(digest, title=title), flags=digest.flags)
+        """What the digest says: the kind's :meth:`digest_view` with the day's anomaly flags, one section
+        comparing the variations on the first rate compared (the primary one), and the range its CSV button
+        uploads (the same for every kind)."""
+        return replace(
+            self.digest_view(digest, title=title),
+            flags=digest.flags,
+            comparison=comparison_view(digest.comparisons, limit=1, elsewhere="the full report"),
+            data_span=(digest.span.start, digest.day) if digest.span.has_data else None,
+        )
 
     @abstractmethod
     def digest_view(self, digest: Digest, *, title: str) -> DigestView: ...

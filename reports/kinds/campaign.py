@@ -18,6 +18,7 @@ from reports.campaigns import (
     summarise_campaign,
     volumes,
 )
+from reports.comparison import ArmSet, row_sets
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import OpenEndedKind
 from reports.listing import CampaignDetails, ListedItem
@@ -172,6 +173,9 @@ class CampaignKind(OpenEndedKind):
 
     def summarise(self, series: Series, *, start: date, end: date, until_given: bool = False) -> CampaignSummary:
         return summarise_campaign(series, start=start, end=end)
+
+    def variant_sets(self, series: Series, *, start: date, end: date) -> tuple[ArmSet, ...]:
+        return row_sets(series, start=start, end=end)
 
     def chart(self, series: Series, summary: CampaignSummary, *, title: str) -> ChartData:
         return campaign_chart_data(series, summary, title=title)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from reports.canvases import CanvasSummary, canvas_chart_data, conversion_rate, parse_canvas_series, summarise_canvas
+from reports.comparison import ArmSet, variant_set
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import OpenEndedKind
 from reports.listing import CanvasDetails, ListedItem
@@ -75,6 +76,9 @@ class CanvasKind(OpenEndedKind):
 
     def summarise(self, series: Series, *, start: date, end: date, until_given: bool = False) -> CanvasSummary:
         return summarise_canvas(series, start=start, end=end)
+
+    def variant_sets(self, series: Series, *, start: date, end: date) -> tuple[ArmSet, ...]:
+        return variant_set(series, start=start, end=end)
 
     def chart(self, series: Series, summary: CanvasSummary, *, title: str) -> ChartData:
         return canvas_chart_data(series, summary, title=title)

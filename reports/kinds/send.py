@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from reports.braze import BrazeError, BrazeNoData, decode_json, no_data
 from reports.campaigns import sent_headline
+from reports.comparison import ArmSet, row_sets
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import Names, Plan, Refusal, ReportKind, Workers
 from reports.kinds.campaign import (
@@ -142,6 +143,9 @@ class SendKind(ReportKind):
 
     def summarise(self, series: Series, *, start: date, end: date, until_given: bool = False) -> Summary:
         return summarise(series, start=start, end=end, until_given=until_given)
+
+    def variant_sets(self, series: Series, *, start: date, end: date) -> tuple[ArmSet, ...]:
+        return row_sets(series, start=start, end=end)
 
     def chart(self, series: Series, summary: Summary, *, title: str) -> ChartData:
         return chart_data(series, summary, title=title)

@@ -184,14 +184,12 @@ def test_demo_needs_no_accounts(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stderr
     pngs = sorted(p.name for p in tmp_path.glob("sendstats-demo-*.png"))
-    assert pngs == [
-        "sendstats-demo-alert.png",
-        "sendstats-demo-campaign.png",
-        "sendstats-demo-canvas.png",
-        "sendstats-demo-spring-launch-01.png",
-    ]
+    stems = ("campaign", "canvas", "spring-launch-01")
+    charts = [f"sendstats-demo-{stem}{suffix}.png" for stem in stems for suffix in ("", "-variants")]
+    assert pngs == sorted(["sendstats-demo-alert.png", *charts])
+    assert sorted(p.name for p in tmp_path.glob("sendstats-demo-*.csv")) == [f"sendstats-demo-{s}.csv" for s in stems]
     assert all((tmp_path / name).read_bytes().startswith(PNG) for name in pngs)
-    for words in ("*Sent*", "By channel", "By variation", "ios_push", "Variant A", "Chart written to"):
+    for words in ("*Sent 122,760 messages*", "By variation", "Variant A", "Chart written to", "99% confidence"):
         assert words in run.stdout
     for words in ("*Email*", "click-to-open", "*Webhook*", "*In-app message*", "By variant", "Discount path"):
         assert words in run.stdout

@@ -11,15 +11,15 @@ from slack_sdk import WebClient
 
 from digests.round import run_round
 from handlers.layout.alt_text import chart_alt_text, day_range
-from tests.harness import CAMPAIGN, SEND, BotUnderTest, make_subscription
+from tests.harness import CAMPAIGN, SEND, BotUnderTest, daily_charts, make_subscription
 
 
 def uploaded_alt_text(bot: BotUnderTest) -> str:
     """The ``alt_txt`` of the one chart uploaded so far, checked against what ``files.info`` reports."""
     bot.slack.wait_for("files.completeUploadExternal", timeout=30)
     bot.idle()
-    [request] = bot.slack.calls_to("files.getUploadURLExternal")
-    [share] = bot.slack.files
+    [share] = daily_charts(bot.slack.files)
+    [request] = [r for r in bot.slack.calls_to("files.getUploadURLExternal") if r.params["filename"] == share.filename]
     client = WebClient(token=bot.slack.token, base_url=bot.slack.base_url)
     assert client.files_info(file=share.file_id)["file"]["alt_txt"] == request.params["alt_txt"]
     return str(request.params["alt_txt"])

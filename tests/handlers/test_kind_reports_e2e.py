@@ -16,7 +16,7 @@ from fakes.braze_kinds import (
     canvas_series_payload,
 )
 from fakes.signing import FORM, block_action_body, block_actions_payload, post_signed
-from tests.harness import BRAZE_KEY, SIGNING_SECRET, BotUnderTest, message_text, png_size
+from tests.harness import BRAZE_KEY, SIGNING_SECRET, BotUnderTest, daily_charts, message_text, png_size
 
 MULTI = "cmp-multichannel-01"
 JOURNEY = "cnv-journey-01"
@@ -101,7 +101,7 @@ def test_multichannel_campaign_shows_each_channel_with_its_own_numbers(bot: BotU
     text = message_text(post.params)
     assert "Winter newsletter" in text  # the name came from /campaigns/details
     assert "Variant 1" in text and "Variant 2" in text
-    [share] = bot.slack.files
+    [share] = daily_charts(bot.slack.files)
     assert share.thread_ts == post.response["ts"] and png_size(share.content)[0] >= 800
     [request] = bot.braze.kind_requests(CAMPAIGN_SERIES_PATH)
     assert request.query == {"campaign_id": MULTI, "length": "10"}
@@ -173,7 +173,7 @@ def test_multivariant_canvas_reports_entries_and_conversions_per_variant(bot: Bo
     assert request.query["include_variant_breakdown"] == "true"
     assert request.query["ending_at"] and request.query["starting_at"]  # ending_at is required for Canvases
     assert len(bot.braze.canvas_days_served[0]) == 7
-    assert png_size(bot.slack.files[0].content)[0] >= 800
+    assert png_size(daily_charts(bot.slack.files)[0].content)[0] >= 800
 
 
 def test_canvas_range_over_14_days_is_fetched_in_pieces_and_joined(bot: BotUnderTest) -> None:

@@ -24,7 +24,7 @@ from digests.round import run_round
 from fakes.slack import SlackFake
 from handlers.adapter.delivery import REPORT_EVENT
 from handlers.flows.digest_posting import EVENT_TYPE, SlackDigestSender
-from tests.harness import BOT_TOKEN, CAMPAIGN, SEND, BotUnderTest, make_subscription
+from tests.harness import BOT_TOKEN, CAMPAIGN, SEND, BotUnderTest, file_role, make_subscription
 
 TODAY = datetime.now(UTC).date()
 #: How each loss is made: the fake's ``lose_answer`` (dropped, 5xx) or ``answer_late`` (past the client's wait).
@@ -64,7 +64,23 @@ def ours(slack: SlackFake, channel: str = "C_PUBLIC", event_type: str = REPORT_E
 
 
 def charts(slack: SlackFake, thread_ts: str, channel: str = "C_PUBLIC") -> list[str]:
-    return [f.file_id for f in slack.files if f.channel == channel and f.thread_ts == thread_ts]
+    """The daily charts in ``thread_ts``'s thread."""
+    return [f.file_id for f in slack.files if f.channel == channel and f.thread_ts == thread_ts
+            and file_role(f.filename) == "chart"]
+
+
+def thread_files(slack: SlackFake, thread_ts: str, channel: str = "C_PUBLIC") -> list[str]:
+    """What each file shared in ``thread_ts``'s thread is (``chart``, ``variants``, ``csv``), as the thread
+    shows them: from the messages Slack posted there, not from the calls the bot made."""
+    return sorted(
+        file_role(f["name"])
+        for m in slack.messages_in(channel, thread_ts=thread_ts)
+        for f in m.get("files") or []
+    )
+
+
+#: A report of the sample send (three variations) uploads its daily chart, the variants chart and the CSV.
+EVERY_FILE = ["chart", "csv", "variants"]
 
 
 @pytest.mark.parametrize("how", LOSSES)
@@ -76,8 +92,10 @@ def test_a_lost_answer_leaves_exactly_one_report_and_one_chart(impatient: BotUnd
     bot.command(f"{CAMPAIGN} {SEND}", response_url=url)
     bot.idle(timeout=60)
     [report] = ours(bot.slack)
-    [share] = bot.slack.wait_shared(1)
-    assert charts(bot.slack, report["ts"]) == [share.file_id]
+    shares = bot.slack.wait_shared(3)
+    assert charts(bot.slack, report["ts"]) == [s.file_id for s in shares if file_role(s.filename) == "chart"]
+    assert thread_files(bot.slack, report["ts"]) == EVERY_FILE  # exactly one of each, in one message
+    assert len({s.shared_ts for s in shares}) == 1
     bot.slack.release_late()  # a late answer is recorded once it is sent
     assert len(bot.slack.wait_for(method)) == 1  # the lost call was looked up, never repeated
     thread = bot.slack.messages_in("C_PUBLIC", thread_ts=report["ts"])
@@ -93,8 +111,8 @@ def test_a_post_that_did_not_land_is_posted_again_once(impatient: BotUnderTest) 
     [report] = ours(bot.slack)
     assert [c.status for c in bot.slack.calls_to("chat.postMessage")] == [503, 200]
     assert len(bot.slack.calls_to("conversations.history")) == 1  # it looked before posting again
-    bot.slack.wait_shared(1)
-    assert len(charts(bot.slack, report["ts"])) == 1
+    bot.slack.wait_shared(3)
+    assert thread_files(bot.slack, report["ts"]) == EVERY_FILE
 
 
 def test_an_upload_that_did_not_land_is_uploaded_again_once(impatient: BotUnderTest) -> None:
@@ -103,10 +121,11 @@ def test_an_upload_that_did_not_land_is_uploaded_again_once(impatient: BotUnderT
     bot.command(f"{CAMPAIGN} {SEND}")
     bot.idle(timeout=60)
     [report] = ours(bot.slack)
-    bot.slack.wait_shared(1)
-    assert len(charts(bot.slack, report["ts"])) == 1
+    bot.slack.wait_shared(3)
+    assert thread_files(bot.slack, report["ts"]) == EVERY_FILE
     assert [c.status for c in bot.slack.calls_to("files.completeUploadExternal")] == [503, 200]
-    assert len(bot.slack.calls_to("files.getUploadURLExternal")) == 2  # a new upload, not a second completion
+    # three new uploads, not a second completion
+    assert len(bot.slack.calls_to("files.getUploadURLExternal")) == 2 * len(EVERY_FILE)
 
 
 @pytest.mark.parametrize("how", LOSSES)

@@ -16,6 +16,7 @@ from tests.harness import (
     SEND,
     SIGNING_SECRET,
     BotUnderTest,
+    daily_charts,
     expected_totals,
     message_text,
     png_size,
@@ -44,7 +45,7 @@ def test_report_posts_numbers_then_chart_in_thread(bot: BotUnderTest) -> None:
     assert "Spring Sale" in text  # campaign name resolved through /campaigns/details
     assert post.params["channel"] == "C_PUBLIC"
 
-    [share] = bot.slack.files
+    [share] = daily_charts(bot.slack.files)
     message_ts = post.response["ts"]
     assert share.channel == "C_PUBLIC" and share.thread_ts == message_ts
     width, height = png_size(share.content)
@@ -215,7 +216,7 @@ def test_a_public_channel_without_the_bot_is_joined_for_a_report_asked_there(bot
     posts = bot.slack.calls_to("chat.postMessage")
     assert [c.response["ok"] for c in posts] == [False, True]  # not_in_channel, then joined and posted
     assert len(bot.slack.calls_to("conversations.join")) == 1
-    [share] = bot.slack.files
+    [share] = daily_charts(bot.slack.files)
     assert share.channel == "C_NOTMEMBER"
 
 

@@ -15,6 +15,7 @@ from tests.harness import (
     SEND,
     SIGNING_SECRET,
     BotUnderTest,
+    daily_charts,
     expected_totals,
     make_subscription,
     message_text,
@@ -37,7 +38,7 @@ def test_mention_in_thread_answers_in_that_thread(bot: BotUnderTest) -> None:
     bot.idle()
     assert post.params["thread_ts"] == "1764400000.000100"
     assert f"{int(expected_totals(bot, days=7)['sent']):,}" in message_text(post.params)
-    [share] = bot.slack.files
+    [share] = daily_charts(bot.slack.files)
     assert share.thread_ts == "1764400000.000100" and png_size(share.content)[0] >= 800
     assert bot.braze.series_requests()[0].query["length"] == "7"
 
@@ -48,7 +49,7 @@ def test_top_level_mention_starts_a_thread_under_it(bot: BotUnderTest) -> None:
     bot.slack.wait_for("files.completeUploadExternal")
     bot.idle()
     assert post.params["thread_ts"] == "1764400100.000100"
-    assert bot.slack.files[0].thread_ts == "1764400100.000100"
+    assert daily_charts(bot.slack.files)[0].thread_ts == "1764400100.000100"
 
 
 @pytest.mark.parametrize("text", [f"{CAMPAIGN}", f"{CAMPAIGN} {SEND} 500", "subscribe x y"])

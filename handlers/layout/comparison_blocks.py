@@ -1,0 +1,91 @@
+"""Block Kit for a variant comparison (:class:`reports.views.ComparisonView`) and a digest's data button.
+
+Kept apart from the report and digest layouts: :func:`with_comparison` puts the comparison's sections
+after a message's details, before its footer and buttons, and :func:`with_data_button` adds the CSV
+button to a digest's buttons, whatever those layouts look like.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from handlers.layout.blocks import Block, button, button_value, context, section
+from handlers.layout.text import escape
+from reports.kinds import Target
+from reports.views import ComparisonView, RateView
+
+#: The digest's "Data (CSV)" button: uploads the CSV of the digest's range into its thread.
+DIGEST_CSV = "sendstats_digest_csv"
+#: What "confidence" means, under every comparison.
+METHOD_NOTE = (
+    "In brackets: 95% Wilson intervals. Each variation is tested against the control (two-proportion z-test, "
+    "Holm-corrected for several variations). 99% confidence means: were the two truly alike, a difference this "
+    "large would show less than 1% of the time. Below 95% no winner is named."
+)
+
+
+#: Slack's limit on a section's text: a rate's bullets that would pass it continue in the next section.
+SECTION_CHARS = 3000
+
+
+def rate_texts(rate: RateView, limit: int = SECTION_CHARS) -> list[str]:
+    """``*Conversion rate* · control: Control (a variation named Control)`` then one bullet per variation,
+    decisive ones in bold; in as many texts of at most ``limit`` characters as it takes, never cutting a
+    sentence (long names over many variations)."""
+    head = f"*{escape(rate.label)}* · control: {escape(rate.control)} ({escape(rate.control_why)})"
+    texts = [head]
+    for sentence, decisive in zip(rate.sentences, rate.decisive, strict=True):
+        bullet = (f"• *{escape(sentence)}*" if decisive else f"• {escape(sentence)}")[: limit - 1]
+        if len(texts[-1]) + 1 + len(bullet) > limit:
+            texts.append(bullet)
+        else:
+            texts[-1] += "\n" + bullet
+    return texts
+
+
+def comparison_blocks(view: ComparisonView) -> list[Block]:
+    """One section per rate (more when its text would pass Slack's 3,000 characters), then how to read
+    them."""
+    blocks = [section(text) for rate in view.rates for text in rate_texts(rate)]
+    note = METHOD_NOTE
+    if view.more:
+        rates = f"{view.more} more rate{'s' if view.more != 1 else ''}"
+        note += f" {view.elsewhere.capitalize()} compares {rates}." if view.elsewhere else f" {rates} not shown."
+    blocks.append(context(escape(note)))
+    return blocks
+
+
+def with_comparison(blocks: list[Block], view: ComparisonView | None) -> list[Block]:
+    """``blocks`` (a report or digest) with the comparison after its details: before its closing footer
+    (a context block) and buttons (an actions block), where those end the message."""
+    if view is None:
+        return blocks
+    at = len(blocks)
+    if at and blocks[at - 1].get("type") == "actions":
+        at -= 1
+    if at and blocks[at - 1].get("type") == "context":
+        at -= 1
+    return [*blocks[:at], *comparison_blocks(view), *blocks[at:]]
+
+
+def data_button_value(target: Target, start: date, end: date) -> str:
+    """The target (as every button names it) and the range: ``{"k", "i", "a", "b"}`` or a send's
+    ``{"c", "s", "a", "b"}``."""
+    value: dict[str, Any] = json.loads(button_value(target))
+    value |= {"a": start.isoformat(), "b": end.isoformat()}
+    return json.dumps(value, separators=(",", ":"))
+
+
+def with_data_button(blocks: list[Block], target: Target, span: tuple[date, date] | None) -> list[Block]:
+    """``blocks`` (a digest) with a "Data (CSV)" button beside its last buttons; unchanged without a range."""
+    if span is None:
+        return blocks
+    data = button("Data (CSV)", DIGEST_CSV, data_button_value(target, *span))
+    out = list(blocks)
+    for i in range(len(out) - 1, -1, -1):
+        if out[i].get("type") == "actions":
+            out[i] = {**out[i], "elements": [*out[i]["elements"], data]}
+            return out
+    return [*out, {"type": "actions", "block_id": "sendstats_digest_data", "elements": [data]}]
