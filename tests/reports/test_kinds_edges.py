@@ -23,7 +23,6 @@ from reports.kinds.campaign import CAMPAIGN
 from reports.kinds.canvas import CANVAS
 from reports.kinds.send import SEND
 from reports.models import ChannelRow, DayPoint, Series, metrics_of
-from reports.pipeline import CampaignNames
 from tests.reports.test_registry import CAMPAIGN_T, CANVAS_T, NOW, SEND_T, Client, Names, Workers
 
 REFUSED = BrazeError("no permission", status=403)
@@ -64,22 +63,19 @@ def chart_of(kind: object, target: Target, example: str, title: str) -> object:
     return kind.chart(series, summary, title=title)  # type: ignore[attr-defined]
 
 
-def test_a_sends_chart_draws_volume_as_bars_over_engagement() -> None:
-    # sends_data_series.json, 2014-12-10, ios_push: sent 1000, delivered 960, total_opens 72,
-    # body_clicks 30, conversions 20; the day before has no data (a gap).
+def test_a_sends_chart_is_its_channels_over_their_engagement_with_its_window_marked() -> None:
+    # sends_data_series.json, 2014-12-10, ios_push: sent 1000, direct_opens 48, conversions 20; the day
+    # before has no data (a gap), so 2014-12-10 is the send day and Braze keeps it 14 days more.
     chart = chart_of(SEND, SEND_T, "sends_data_series.json", "Spring · send snd-1")
     assert chart.title == "Spring · send snd-1"  # type: ignore[attr-defined]
     assert chart.days == (date(2014, 12, 9), date(2014, 12, 10))  # type: ignore[attr-defined]
     assert chart.top_title == "Volume" and chart.bottom_title == "Engagement"  # type: ignore[attr-defined]
-    assert [(s.label, s.values, s.bars) for s in chart.top] == [  # type: ignore[attr-defined]
-        ("Sent", (None, 1000), True),
-        ("Delivered", (None, 960), False),
-    ]
+    assert [(s.label, s.values) for s in chart.top] == [("Push sent", (None, 1000))]  # type: ignore[attr-defined]
     assert [(s.label, s.values) for s in chart.bottom] == [  # type: ignore[attr-defined]
-        ("Opens", (None, 72)),
-        ("Clicks", (None, 30)),
+        ("Push direct opens", (None, 48)),
         ("Conversions", (None, 20)),
     ]
+    assert chart.window_end == date(2014, 12, 24)  # type: ignore[attr-defined]
 
 
 def test_a_canvas_chart_draws_entries_over_conversions() -> None:
@@ -124,12 +120,12 @@ def test_a_send_report_view_targets_the_send() -> None:
     assert SEND.report_view(summary, title="Spring").target == Target(Kind.SEND, "cmp-1", "snd-1")
 
 
-def test_a_send_subscription_is_confirmed_with_its_campaigns_name_from_the_name_cache() -> None:
-    braze = Client()
-    names = CampaignNames(braze)  # type: ignore[arg-type]
+def test_a_send_subscription_asks_the_name_cache_for_the_send() -> None:
+    # The cache (reports.pipeline.CampaignNames) answers a send with its campaign's name (name_key).
+    braze, names = Client(), Names()
     plan = SEND.check_subscription(braze, Workers(), names, SEND_T, today=date(2014, 12, 12), now=NOW)  # type: ignore[arg-type]
-    assert plan == Plan(date(2014, 12, 10), date(2014, 12, 24), "Campaign name")
-    assert ("campaign_name", ("cmp-1",), {}) in braze.calls
+    assert plan == Plan(date(2014, 12, 10), date(2014, 12, 24), "name of cmp-1")
+    assert names.asked == [(Kind.SEND, "cmp-1")]
 
 
 def sent_from(first: date, days: int) -> Series:
