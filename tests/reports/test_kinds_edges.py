@@ -18,11 +18,11 @@ import pytest
 from fakes.braze_examples import load
 from reports.braze import BrazeError
 from reports.kinds import Kind, Target
-from reports.kinds.base import Plan
+from reports.kinds.base import Plan, ReportKind
 from reports.kinds.campaign import CAMPAIGN
 from reports.kinds.canvas import CANVAS
 from reports.kinds.send import SEND
-from reports.models import ChannelRow, DayPoint, Series, metrics_of
+from reports.models import ChannelRow, ChartData, DayPoint, Series, metrics_of
 from tests.reports.test_registry import CAMPAIGN_T, CANVAS_T, NOW, SEND_T, Client, Names, Workers
 
 REFUSED = BrazeError("no permission", status=403)
@@ -56,38 +56,38 @@ def test_subscribing_without_the_archived_check_is_logged(caplog: pytest.LogCapt
 # -- each kind's chart of Braze's documented example -------------------------------------------------
 
 
-def chart_of(kind: object, target: Target, example: str, title: str) -> object:
-    series = kind.parse(load(example), target)  # type: ignore[attr-defined]
+def chart_of(kind: ReportKind, target: Target, example: str, title: str) -> ChartData:
+    """The chart of the example's day and the empty day before it."""
+    series = kind.parse(load(example), target)
     day = series.days[0].day
-    summary = kind.summarise(series, start=day - timedelta(days=1), end=day)  # type: ignore[attr-defined]
-    return kind.chart(series, summary, title=title)  # type: ignore[attr-defined]
+    return kind.chart(series, kind.summarise(series, start=day - timedelta(days=1), end=day), title=title)
 
 
 def test_a_sends_chart_is_its_channels_over_their_engagement_with_its_window_marked() -> None:
     # sends_data_series.json, 2014-12-10, ios_push: sent 1000, direct_opens 48, conversions 20; the day
     # before has no data (a gap), so 2014-12-10 is the send day and Braze keeps it 14 days more.
     chart = chart_of(SEND, SEND_T, "sends_data_series.json", "Spring · send snd-1")
-    assert chart.title == "Spring · send snd-1"  # type: ignore[attr-defined]
-    assert chart.days == (date(2014, 12, 9), date(2014, 12, 10))  # type: ignore[attr-defined]
-    assert chart.top_title == "Volume" and chart.bottom_title == "Engagement"  # type: ignore[attr-defined]
-    assert [(s.label, s.values) for s in chart.top] == [("Push sent", (None, 1000))]  # type: ignore[attr-defined]
-    assert [(s.label, s.values) for s in chart.bottom] == [  # type: ignore[attr-defined]
+    assert chart.title == "Spring · send snd-1"
+    assert chart.days == (date(2014, 12, 9), date(2014, 12, 10))
+    assert chart.top_title == "Volume" and chart.bottom_title == "Engagement"
+    assert [(s.label, s.values) for s in chart.top] == [("Push sent", (None, 1000))]
+    assert [(s.label, s.values) for s in chart.bottom] == [
         ("Push direct opens", (None, 48)),
         ("Conversions", (None, 20)),
     ]
-    assert chart.window_end == date(2014, 12, 24)  # type: ignore[attr-defined]
+    assert chart.window_end == date(2014, 12, 24)
 
 
 def test_a_canvas_chart_draws_entries_over_conversions() -> None:
     # canvas_data_series.json, 2023-01-10: total_stats entries 1500, conversions 24; one variant alike.
     chart = chart_of(CANVAS, CANVAS_T, "canvas_data_series.json", "Onboarding")
-    assert chart.title == "Onboarding"  # type: ignore[attr-defined]
-    assert chart.days == (date(2023, 1, 9), date(2023, 1, 10))  # type: ignore[attr-defined]
-    assert [(s.label, s.values) for s in chart.top] == [  # type: ignore[attr-defined]
+    assert chart.title == "Onboarding"
+    assert chart.days == (date(2023, 1, 9), date(2023, 1, 10))
+    assert [(s.label, s.values) for s in chart.top] == [
         ("All entries", (None, 1500)),
         ("Variant 1", (None, 1500)),
     ]
-    assert [(s.label, s.values) for s in chart.bottom] == [  # type: ignore[attr-defined]
+    assert [(s.label, s.values) for s in chart.bottom] == [
         ("All conversions", (None, 24)),
         ("Variant 1", (None, 24)),
     ]
@@ -95,8 +95,8 @@ def test_a_canvas_chart_draws_entries_over_conversions() -> None:
 
 def test_a_campaign_chart_carries_its_title() -> None:
     chart = chart_of(CAMPAIGN, CAMPAIGN_T, "campaigns_data_series.json", "Summer launch")
-    assert chart.title == "Summer launch"  # type: ignore[attr-defined]
-    assert chart.days[-1] == date(2020, 6, 28)  # type: ignore[attr-defined]
+    assert chart.title == "Summer launch"
+    assert chart.days[-1] == date(2020, 6, 28)
 
 
 # -- a send: Braze calls with a given end, its first digest day, its report's target -------------------
