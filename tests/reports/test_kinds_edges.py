@@ -2,16 +2,18 @@
 Braze refuses a kind's details, each kind's chart of Braze's documented example, a send's Braze calls
 with a given end, its first digest day, and a Canvas report's last day on a server outside UTC.
 
-The stand-in client and workers are test_registry's (every call recorded, answers from Braze's own
-documented examples)."""
+The Braze client stand-in records every call and answers with Braze's own documented examples
+(``fakes.braze_examples``), as test_registry's does."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -23,9 +25,56 @@ from reports.kinds.campaign import CAMPAIGN
 from reports.kinds.canvas import CANVAS
 from reports.kinds.send import SEND
 from reports.models import ChannelRow, ChartData, DayPoint, Series, metrics_of
-from tests.reports.test_registry import CAMPAIGN_T, CANVAS_T, NOW, SEND_T, Client, Names, Workers
 
+NOW = datetime(2026, 3, 18, 12, 0, tzinfo=UTC)
+SEND_T = Target(Kind.SEND, "cmp-1", "snd-1")
+CAMPAIGN_T = Target(Kind.CAMPAIGN, "cmp-1")
+CANVAS_T = Target(Kind.CANVAS, "cv-1")
 REFUSED = BrazeError("no permission", status=403)
+ANSWERS: dict[str, Callable[[], Any]] = {
+    "data_series_raw": lambda: json.dumps(load("sends_data_series.json")).encode(),
+    "canvas_series_payload": lambda: load("canvas_data_series.json"),
+    "canvas_list_pages": lambda: iter(()),
+}
+
+
+class Client:
+    """A Braze client stand-in: every call recorded as (name, args, kwargs); the answer is Braze's
+    documented example for that call, or the error ``fail`` names for it."""
+
+    def __init__(self, fail: dict[str, BrazeError] | None = None) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        self.fail = fail or {}
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append((name, args, kwargs))
+            if name in self.fail:
+                raise self.fail[name]
+            return ANSWERS[name]()
+
+        return call
+
+
+class Names:
+    """The name cache stand-in: records who asked for which ID."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[Kind, str]] = []
+
+    def get(self, kind: Kind, object_id: str) -> str | None:
+        self.asked.append((kind, object_id))
+        return f"name of {object_id}"
+
+
+class Workers:
+    """Runs the worker functions in-thread."""
+
+    def run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    def render(self, data: Any) -> bytes:
+        return b""
 
 
 # -- what the log says when Braze refuses a kind's details ---------------------------------------------
