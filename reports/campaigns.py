@@ -218,7 +218,7 @@ def campaign_chart_data(series: Series, summary: Any, *, title: str) -> ChartDat
         for row in point.rows:
             fams.setdefault(family_of(row.channel).key, []).append(row.metrics)
         per_day[point.day] = {k: sum_metrics(v) for k, v in fams.items()}
-        levels[point.day] = point.level_totals(LEVEL_METRICS)
+        levels[point.day] = point.level_totals()  # only its conversions are read, the day's own or the rows' sum
 
     def column(family: str, metric: str) -> tuple[int | None, ...]:
         out: list[int | None] = []

@@ -170,7 +170,8 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> In
     z2 = z * z
     centre = (successes + z2 / 2) / (trials + z2)
     half = z * math.sqrt(successes * (trials - successes) / trials + z2 / 4) / (trials + z2)
-    low = 0.0 if successes == 0 else centre - half  # centre − half is exactly 0 there too (√(z·z) = z)
+    # With x = 0 this is exactly 0: √(z·z) = z in IEEE arithmetic, so half and centre are the same quotient.
+    low = centre - half
     high = 1.0 if successes == trials else centre + half
     return Interval(low, high)
 

@@ -72,8 +72,9 @@ def channel_section(channel: ChannelSummary) -> Section:
     if channel.rates:
         rates: list[Any] = []
         for i, rate in enumerate(channel.rates):
-            rates += [" · " if i else "", f"{rate.label} ", Strong(fmt_rate(rate.value)), f" ({rate.formula})"]
-        lines.append(tuple(span for span in rates if span != ""))
+            rates += [" · "] if i else []
+            rates += [f"{rate.label} ", Strong(fmt_rate(rate.value)), f" ({rate.formula})"]
+        lines.append(tuple(rates))
     return Section(tuple(lines))
 
 

@@ -267,7 +267,7 @@ class SendKind(ReportKind):
         except BrazeError as exc:
             return Refusal(exc.user_message)
         ends_on = window_end_from(days)
-        if not days or ends_on is None or ends_on < today:
+        if ends_on is None or ends_on < today:  # None: no day with data
             return Refusal(NO_DATA)
         first_day = min(day for day in days if day >= ends_on - timedelta(days=RETENTION_DAYS))
         return Plan(first_day, ends_on, names.get(self.kind, target.object_id))
