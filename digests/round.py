@@ -17,9 +17,10 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date, datetime, timedelta
 
 from digests.context import Job, RoundContext, RoundResult
-from digests.posting import ChartCache, Fetched, fail, post_one, release, stop_job
+from digests.posting import ChartCache, Fetched, SharedUploads, fail, post_one, release, stop_job
 from digests.records import Delivery, Subscription
 from digests.schedule import first_digest_date, local_due
+from digests.states import CHART_STEPS
 from reports.braze import BrazeError, BrazeNoData, BrazeRateLimited, decode_json
 from reports.kinds import Target
 from reports.kinds.base import ending_at
@@ -88,6 +89,7 @@ def run_round(
     for job in jobs:  # one Braze read per send, campaign or Canvas
         groups.setdefault(job.sub.target, []).append(job)
     charts = ChartCache(deps)
+    uploads = SharedUploads(deps)
     posts: list[Future[None]] = []
     posts_lock = threading.Lock()
     posters = ThreadPoolExecutor(max_workers=ROUND_WORKERS, thread_name_prefix="digest-post")
@@ -99,7 +101,7 @@ def run_round(
         if fetched is None:
             return
         with posts_lock:
-            posts.extend(posters.submit(post_one, deps, job, fetched, charts, result) for job in group)
+            posts.extend(posters.submit(post_one, deps, job, fetched, charts, result, uploads) for job in group)
 
     fetches = {fetchers.submit(fetch_then_post, group): group for group in groups.values()}
     pending = set(fetches)
@@ -225,7 +227,7 @@ def _fetch_group(deps: RoundContext, group: list[Job], result: RoundResult) -> F
     if isinstance(fetched, BrazeError):
         for job in group:
             log.warning("digest %s for #%s failed at Braze: %s", job.digest_date, job.sub.id, fetched.user_message)
-            if job.claim.status == "chart_pending":  # the message is out: its chart cannot be drawn now
+            if job.claim.status in CHART_STEPS:  # the message is out: its chart cannot be drawn now
                 release(deps, job)
                 result.count("failed", "braze: chart data unavailable")
                 continue

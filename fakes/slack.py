@@ -285,6 +285,10 @@ class Channel:
     member: bool = True
     archived: bool = False
     name: str = ""
+    #: Image blocks showing a ``slack_file`` are refused here (``invalid_blocks``) even once the file is
+    #: processed, as in a Slack Connect channel or under a workspace policy on files. An assumption: Slack
+    #: documents that the poster must be able to see the file, not what such a refusal looks like.
+    refuses_slack_files: bool = False
 
 
 @dataclass
@@ -578,9 +582,13 @@ class SlackFake:
         member: bool = True,
         archived: bool = False,
         name: str | None = None,
+        refuses_slack_files: bool = False,
     ) -> Channel:
-        """Add (or replace) a channel; it persists across ``reset()``."""
-        channel = Channel(id, kind, member=member, archived=archived, name=name or id.lower())
+        """Add (or replace) a channel; it persists across ``reset()``. ``refuses_slack_files``: see
+        :attr:`Channel.refuses_slack_files`."""
+        channel = Channel(
+            id, kind, member=member, archived=archived, name=name or id.lower(), refuses_slack_files=refuses_slack_files
+        )
         with self._cond:
             self._channel_config[id] = channel
             self.channels[id] = copy.deepcopy(channel)
@@ -989,10 +997,11 @@ class SlackFake:
             "is_enterprise_install": False,
         }
 
-    def _message_text(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _message_text(self, params: dict[str, Any], channel: Channel | None = None) -> tuple[str, dict[str, Any]]:
         """Check a message's blocks (``invalid_blocks``) and cut its text at 40,000 characters; returns the
         text as stored and the extra keys of the answer (the ``message_truncated`` warning)."""
-        problems = block_problems(params.get("blocks"), max_blocks=MESSAGE_BLOCKS, file_check=self._file_check)
+        check = partial(self._file_check, channel=channel)
+        problems = block_problems(params.get("blocks"), max_blocks=MESSAGE_BLOCKS, file_check=check)
         if problems:
             raise _SlackError("invalid_blocks", problems, errors=True)
         text = str(params.get("text") or "")
@@ -1007,7 +1016,7 @@ class SlackFake:
             channel_id = self._ensure_dm(channel_id).id  # Slack opens the app DM for user ids
         channel = self._writable(channel_id)
         self._require_content(params)
-        text, extra = self._message_text(params)
+        text, extra = self._message_text(params, channel)
         ts = self._next_ts()
         message: dict[str, Any] = {"type": "message", **self._identity(), "text": text, "ts": ts}
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
@@ -1021,7 +1030,7 @@ class SlackFake:
         if not params.get("user"):
             raise _SlackError("user_not_in_channel")
         self._require_content(params)
-        text, extra = self._message_text(params)
+        text, extra = self._message_text(params, channel)
         ts = self._next_ts()
         self.ephemerals.append(
             {
@@ -1045,7 +1054,7 @@ class SlackFake:
             raise _SlackError("message_not_found")
         if message.get("bot_id") != self._caller.bot_id:
             raise _SlackError("cant_update_message")  # an app updates only its own messages
-        text, extra = self._message_text(params)
+        text, extra = self._message_text(params, channel)
         if "text" in params:
             message["text"] = text
         for key in ("blocks", "attachments"):
@@ -1294,14 +1303,17 @@ class SlackFake:
                 self._bucket(key, limits.post_rate, limits.post_burst, now).charge(now)
         self._cond.notify_all()
 
-    def _file_check(self, slack_file: dict[str, Any]) -> str | None:
-        """May the calling app show ``slack_file`` in an image block? Only a file it uploaded itself, and
-        only once Slack has processed it (wording of the problems: an assumption)."""
+    def _file_check(self, slack_file: dict[str, Any], channel: Channel | None = None) -> str | None:
+        """May the calling app show ``slack_file`` in an image block (in ``channel``)? Only a file it uploaded
+        itself, only once Slack has processed it, and not where the channel refuses files shown this way
+        (:attr:`Channel.refuses_slack_files`). Wording of the problems: an assumption."""
         file = self._find_file(slack_file)
         if file is None or file.owner != self._caller:
             return "invalid slack_file: file not found"
         if not file.processed(time.monotonic()):
             return "invalid slack_file: file is still being processed"
+        if channel is not None and channel.refuses_slack_files:
+            return "invalid slack_file: files can't be shown in this conversation"
         return None
 
     def _find_file(self, slack_file: dict[str, Any]) -> StoredFile | None:
