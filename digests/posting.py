@@ -346,29 +346,33 @@ def _chart_step(
             if found is not None:
                 row = deps.store.charts.get(chart_key(digest))
                 file_id = row.file_id if row is not None else None
-                _write(lambda: store.record_chart(claim.id, holder, file_id=file_id, detail="chart reply found"), what)
+                _write(lambda: store.record_chart(claim.id, holder, file_id=file_id), what)
                 return True
         shown = uploads.get(digest, title, png, result) if uploads is not None and deps.shared_charts else None
         if deps.stopping.is_set():
             stop_job(deps, job, result)
             return False
+        note: str | None = None
         if shown is not None:
             outcome = _reply(deps, job, digest, title, shown, ts, result)
             if outcome is not None:
                 return outcome
-            why = "slack: invalid_blocks (the chart reply was refused; uploaded into the thread instead)"
-            result.count("chart_fallbacks")
+            why = note = "slack: invalid_blocks (the chart reply was refused; uploaded into the thread instead)"
             log.warning("delivery %s: Slack refused its chart reply; uploading the chart into its thread", claim.id)
+        elif deps.shared_charts and uploads is not None:
+            why = note = "the shared chart upload failed; uploaded into the thread instead"
         else:
-            why = "per-channel upload" if not deps.shared_charts or uploads is None else "shared upload failed"
-            if deps.shared_charts and uploads is not None:
-                result.count("chart_fallbacks")
+            why = "per-channel upload"
+        if note is not None:
+            result.count("chart_fallbacks")
         if not _write(lambda: store.record_fallback(claim.id, holder, why), f"the fallback of delivery {claim.id}"):
             release(deps, job)
             result.count("in_progress")
             return False
         unsure = False
-    _attach_chart(deps, job, digest, title, png, ts, unsure=unsure)
+    else:  # chart_fallback: the reason was recorded with the fallback
+        note = claim.detail
+    _attach_chart(deps, job, digest, title, png, ts, unsure=unsure, note=note)
     return True
 
 
@@ -435,17 +439,17 @@ def _first_reply(deps: RoundContext, shown: Shown, attempt: Callable[[], str | S
 
 
 def _attach_chart(
-    deps: RoundContext, job: Job, digest: Digest, title: str, png: bytes, ts: str, *, unsure: bool
+    deps: RoundContext, job: Job, digest: Digest, title: str, png: bytes, ts: str, *, unsure: bool, note: str | None
 ) -> None:
     """The upload into the digest's thread (``chart_fallback``): at most one chart per digest, so a lost
-    upload answer is looked up, not repeated."""
+    upload answer is looked up, not repeated. ``note``: why it was not the shared chart (kept in ``detail``)."""
     store, sub, sender, holder, claim = deps.store.deliveries, job.sub, deps.sender, deps.keeper.holder, job.claim
     what = f"the chart of delivery {claim.id}"
     for attempt in range(1, CHART_TRIES + 1):
         if unsure:
             file_id = sender.find_chart(sub, digest, ts=ts)  # a SendFailed here leaves the step to a retry
             if file_id is not None:
-                _write(lambda fid=file_id: store.record_chart(claim.id, holder, file_id=fid), what)
+                _write(lambda fid=file_id: store.record_chart(claim.id, holder, file_id=fid, detail=note), what)
                 return
         if not store.mark_sent(claim.id, holder):
             raise RuntimeError("lease lost before the chart upload")
@@ -457,7 +461,7 @@ def _attach_chart(
                 _pause(deps, sub, exc)
             if exc.permanent or attempt == CHART_TRIES:
                 if exc.unknown and (landed := sender.find_chart(sub, digest, ts=ts)) is not None:
-                    _write(lambda fid=landed: store.record_chart(claim.id, holder, file_id=fid), what)
+                    _write(lambda fid=landed: store.record_chart(claim.id, holder, file_id=fid, detail=note), what)
                     return  # it landed after all
                 sender.note_missing_chart(sub, ts=ts, failure=exc)
                 why = f"chart not attached: slack: {exc.code}"
@@ -465,7 +469,7 @@ def _attach_chart(
                 return
             clock_time.sleep(min(2.0**attempt, 10.0))
             continue
-        _write(lambda fid=file_id: store.record_chart(claim.id, holder, file_id=fid), what)
+        _write(lambda fid=file_id: store.record_chart(claim.id, holder, file_id=fid, detail=note), what)
         return
 
 
