@@ -156,6 +156,10 @@ class TierLimits:
 
     ``non_marketplace``: ``conversations.history``/``replies`` at 1 call per minute (see
     :data:`NON_MARKETPLACE_RATE`); the 15-message cap comes with ``SlackFake(non_marketplace=True)``.
+
+    ``time_scale`` (a bench knob, not Slack's): every rate above runs this many times faster, bursts
+    unchanged, and ``Retry-After`` is Slack's whole seconds divided by it (a decimal then), so a run under
+    Slack's limits takes 1/``time_scale`` of the time with the same shape. 1 is Slack's own pace.
     """
 
     tiers: dict[int, tuple[float, float]] = field(default_factory=lambda: dict(FAKE_TIERS))
@@ -165,13 +169,26 @@ class TierLimits:
     post_workspace_rate: float = 5.0
     post_workspace_burst: float = 30
     non_marketplace: bool = False
+    time_scale: float = 1.0
 
     def rate(self, method: str) -> tuple[float, float] | None:
         """(calls per second, burst) of ``method``'s per-workspace bucket, or None when unlimited."""
         if self.non_marketplace and method in NON_MARKETPLACE_METHODS:
-            return NON_MARKETPLACE_RATE
+            rate, burst = NON_MARKETPLACE_RATE
+            return rate * self.time_scale, burst
         tier = self.method_tiers.get(method)
-        return None if tier is None else self.tiers.get(tier)
+        found = None if tier is None else self.tiers.get(tier)
+        return None if found is None else (found[0] * self.time_scale, found[1])
+
+    def post_limits(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """``chat.postMessage``'s (rate, burst) per channel and per workspace, at ``time_scale``."""
+        k = self.time_scale
+        return (self.post_rate * k, self.post_burst), (self.post_workspace_rate * k, self.post_workspace_burst)
+
+    def retry_after(self, wait: float) -> str:
+        """``Retry-After`` for a wait of ``wait`` seconds: whole seconds of Slack's time (at least 1)."""
+        whole = max(1, math.ceil(wait * self.time_scale))
+        return str(whole) if self.time_scale == 1 else f"{whole / self.time_scale:g}"
 
 
 class _FakeBucket:
@@ -706,9 +723,10 @@ class SlackFake:
             if method == "chat.postMessage":
                 # Both the channel's bucket and the workspace's must have a token; a refusal takes none.
                 channel = str(params.get("channel", ""))
+                per_channel, per_workspace = limits.post_limits()
                 buckets = [
-                    self._bucket((workspace, method, channel), limits.post_rate, limits.post_burst, now),
-                    self._bucket((workspace, method), limits.post_workspace_rate, limits.post_workspace_burst, now),
+                    self._bucket((workspace, method, channel), *per_channel, now),
+                    self._bucket((workspace, method), *per_workspace, now),
                 ]
             else:
                 rate = limits.rate(method)
@@ -720,7 +738,7 @@ class SlackFake:
                 for bucket in buckets:
                     bucket.take(now)
                 return None
-        return _json_reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(max(1, math.ceil(wait)))})
+        return _json_reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": limits.retry_after(wait)})
 
     def _bucket(self, key: tuple[str, ...], rate: float, burst: float, now: float) -> _FakeBucket:
         bucket = self._tier_buckets.get(key)
@@ -1300,7 +1318,7 @@ class SlackFake:
             if limits is not None:  # the share's message counts against its channel's posting pace
                 now = time.monotonic()
                 key = (workspace, "chat.postMessage", channel)
-                self._bucket(key, limits.post_rate, limits.post_burst, now).charge(now)
+                self._bucket(key, *limits.post_limits()[0], now).charge(now)
         self._cond.notify_all()
 
     def _file_check(self, slack_file: dict[str, Any], channel: Channel | None = None) -> str | None:
