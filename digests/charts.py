@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, and_, delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from digests.tables import as_utc, digest_charts
@@ -111,6 +111,12 @@ class SharedCharts:
         """The upload failed (or we are shutting down): the next claimer uploads at once."""
         which = and_(_c.id == chart_id, _c.holder == holder, _c.file_id.is_(None))
         return self._update(which, holder=None, heartbeat_at=None) == 1
+
+    def forget(self, before: date) -> int:
+        """Delete the rows of charts whose last day is before ``before`` (their digests are long done; a
+        straggler would only upload its chart again). Returns how many."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(digest_charts).where(_c.digest_day < before)).rowcount
 
     def _update(self, which: ColumnElement[bool], **values: Any) -> int:
         with self.engine.begin() as conn:

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 ROUND_WORKERS = 32
 #: Concurrent Braze fetches in a round (one per send); Braze's limit is shared with other tools.
 FETCH_WORKERS = 8
+#: How long a shared chart's row (its file id) is kept after its last day: Braze keeps sends 14 days, and a
+#: digest still unfinished after that would at worst upload its chart again.
+CHARTS_KEPT = timedelta(days=15)
 #: Reason of a digest that waits for a Braze rate limit's reset: retried then (even once its day has
 #: ended, until the day after it ends), never given up as missed meanwhile.
 RATE_LIMITED = "braze (rate limited): "
@@ -141,6 +144,10 @@ def close_out_days(deps: RoundContext, *, now: datetime | None = None) -> int:
     subscriber once by DM (the conditional UPDATE picks exactly one process to tell). Returns how many."""
     now = now or deps.clock()
     missed = 0
+    try:
+        deps.store.charts.forget(now.date() - CHARTS_KEPT)
+    except Exception:  # housekeeping: the next sweep tries again
+        log.warning("could not forget old shared charts", exc_info=True)
     for delivery in deps.store.deliveries.failed():
         sub = deps.store.subscriptions.get(delivery.subscription_id)
         if sub is None or local_due(sub, now)[0] <= delivery.digest_date:

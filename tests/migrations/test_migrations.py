@@ -331,3 +331,5 @@ def test_0007_one_row_per_distinct_chart_and_one_uploader(engine: Engine) -> Non
                 " VALUES ('send', 'cmp-1', 'send-1', '2026-11-01', '2026-11-20', '2026-11-20 08:00:00')"
             )
         )
+    assert store.charts.forget(key.day) == 0 and store.charts.forget(key.day + timedelta(days=1)) == 1
+    assert store.charts.get(key) is None and store.charts.get(other_day) is not None
