@@ -5,14 +5,19 @@ chart uploaded into its thread; a chart uploaded before a crash is never uploade
 
 from __future__ import annotations
 
+import urllib.request
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import update
+
 from digests.charts import ChartKey
 from digests.round import resume_past_days, run_round
+from digests.tables import digest_deliveries, subscriptions
 from fakes.braze import SampleBraze
 from fakes.slack import UPLOAD
 from handlers.flows.digest_posting import CHART_EVENT_TYPE
+from reports.kinds import Kind, Target
 from tests.harness import CAMPAIGN, SEND, BotUnderTest, make_subscription
 
 TODAY = datetime.now(UTC).date()
@@ -91,20 +96,13 @@ def test_a_dead_holders_reply_that_landed_is_found_before_anything_is_posted(bot
     done = store.deliveries.get(sub.id, TODAY)
     assert done is not None
     # as if the holder died after its reply landed, before recording it: back to chart_pending, sent
-    from sqlalchemy import update
-
-    from digests.tables import digest_deliveries
-
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
     with store.engine.begin() as conn:
         conn.execute(
             update(digest_deliveries)
             .where(digest_deliveries.c.id == done.id)
-            .values(status="chart_pending", holder="dead", heartbeat_at=datetime.now(UTC) - timedelta(hours=1),
-                    sent_at=datetime.now(UTC) - timedelta(hours=1), file_id=None)
+            .values(status="chart_pending", holder="dead", heartbeat_at=hour_ago, sent_at=hour_ago, file_id=None)
         )
-    with store.engine.begin() as conn:
-        from digests.tables import subscriptions
-
         conn.execute(update(subscriptions).values(last_digest_on=None))
     posts = len(bot.slack.calls_to("chat.postMessage"))
     again = run_round(rounds, [store.subscriptions.get(sub.id)], digest_date=TODAY)  # type: ignore[list-item]
@@ -157,15 +155,11 @@ def test_a_chart_uploaded_before_a_crash_is_shown_not_uploaded_again(bot: BotUnd
     rounds = bot.runtime.rounds
     digest_day = TODAY - timedelta(days=1)
     start = bot.braze.sends[(CAMPAIGN, SEND)].first_day
-    from reports.kinds import Kind, Target
-
     key = ChartKey(Target(Kind.SEND, CAMPAIGN, SEND), start, digest_day)
     claim = bot.runtime.store.charts.claim(key, "dead", lease=timedelta(minutes=1))
     assert claim is not None
     early = bot.runtime.slack.files_getUploadURLExternal(filename="x.png", length=4)
     file_id = str(early["file_id"])
-    import urllib.request
-
     urllib.request.urlopen(urllib.request.Request(str(early["upload_url"]), data=b"\x89PNG", method="POST")).read()
     bot.runtime.slack.files_completeUploadExternal(files=[{"id": file_id, "title": "x"}])
     assert bot.runtime.store.charts.record(claim.id, file_id) == file_id
@@ -181,8 +175,6 @@ def test_a_lapsed_chart_claim_is_taken_over(bot: BotUnderTest) -> None:
     [channel] = channels(bot, "C_LAPSED")
     sub = make_subscription(bot, channel)
     digest_day = TODAY - timedelta(days=1)
-    from reports.kinds import Kind, Target
-
     start = bot.braze.sends[(CAMPAIGN, SEND)].first_day
     key = ChartKey(Target(Kind.SEND, CAMPAIGN, SEND), start, digest_day)
     lease = bot.runtime.rounds.keeper.lease
