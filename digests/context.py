@@ -107,7 +107,7 @@ class RoundContext:
 
     def __post_init__(self) -> None:
         if self.lease is None:
-            self.lease = LeaseKeeper(self.store.deliveries)
+            self.lease = LeaseKeeper(self.store.deliveries, charts=self.store.charts)
 
     @property
     def keeper(self) -> LeaseKeeper:

@@ -5,6 +5,7 @@ chart uploaded into its thread; a chart uploaded before a crash is never uploade
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from digests.charts import ChartKey
+from digests.lease import LeaseKeeper
 from digests.round import resume_past_days, run_round
 from digests.tables import digest_deliveries, subscriptions
 from fakes.braze import SampleBraze
@@ -184,3 +186,22 @@ def test_a_lapsed_chart_claim_is_taken_over(bot: BotUnderTest) -> None:
     assert len(chart_replies(bot, channel)) == 1
     resume_past_days(bot.runtime.rounds)
     assert len(bot.slack.calls_to(UPLOAD)) == 1
+
+
+def test_a_live_uploaders_chart_claim_is_renewed_by_its_heartbeat(bot: BotUnderTest) -> None:
+    """While a process uploads a chart, its heartbeat keeps the claim: another process cannot take it over
+    (and upload a second copy) however long the upload takes; once dropped, the claim lapses."""
+    store = bot.runtime.store
+    key = ChartKey(Target(Kind.SEND, CAMPAIGN, SEND), TODAY - timedelta(days=5), TODAY - timedelta(days=1))
+    keeper = LeaseKeeper(store.deliveries, lease_seconds=0.6, charts=store.charts)
+    claim = store.charts.claim(key, keeper.holder, lease=keeper.lease)
+    assert claim is not None
+    keeper.hold_chart(claim.id)
+    try:
+        time.sleep(1.5)  # two and a half leases: only the heartbeat keeps it
+        assert store.charts.claim(key, "other", lease=keeper.lease) is None
+    finally:
+        keeper.drop_chart(claim.id)
+        keeper.close()
+    time.sleep(1.0)
+    assert store.charts.claim(key, "other", lease=keeper.lease) is not None
