@@ -13,7 +13,8 @@ The round is ``digests.round.run_round`` on the shipped wiring (``build_runtime(
 ``runtime.start(scheduler=False)``), with every subscription made by ``Subscriptions.upsert`` as
 ``tests/test_processes.py`` does. It runs as ``python -m bot digest --date TODAY`` would: each send is
 fetched once, each (send, day) chart drawn once in the render pool, each digest posted with
-``chat.postMessage`` plus an upload (three steps) in its thread.
+``chat.postMessage``, its chart uploaded once per (send, day) without a channel and shown in each digest's
+thread by a reply (``DIGEST_SHARED_CHARTS``; see ``bench_tiers`` for the comparison under Slack's limits).
 
 The Slack fake and the sample Braze server run in a child process (spawn), not in this one: their request
 threads would otherwise take this process's GIL, and the fake keeps every PNG it receives, which would land
@@ -89,6 +90,7 @@ def _serve_fakes(conn: Connection, spec: FakesSpec) -> None:
     from fakes.braze import SampleBraze
     from fakes.settings import BOT_TOKEN, BRAZE_KEY
     from fakes.slack import UPLOAD, SlackFake
+    from handlers.flows.digest_posting import CHART_EVENT_TYPE
 
     with SlackFake(token=BOT_TOKEN) as slack, SampleBraze(api_key=BRAZE_KEY, today=spec.today) as braze:
         braze.latency = spec.braze_latency
@@ -124,6 +126,12 @@ def _serve_fakes(conn: Connection, spec: FakesSpec) -> None:
                         1 for msgs in slack.messages.values() for m in msgs if "thread_ts" not in m and "files" not in m
                     )
                     charts = sum(1 for f in slack.files if f.thread_ts and f.content.startswith(b"\x89PNG"))
+                    charts += sum(  # replies showing the round's one upload of their chart
+                        1
+                        for msgs in slack.messages.values()
+                        for m in msgs
+                        if (m.get("metadata") or {}).get("event_type") == CHART_EVENT_TYPE
+                    )
                     channels = sum(1 for msgs in slack.messages.values() if msgs)
                 paths = braze.request_counts()
                 counts = {"slack": calls, "slack_errors": errors, "braze": paths}

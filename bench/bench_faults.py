@@ -56,7 +56,7 @@ def main() -> int:
     from fakes.braze import SampleBraze
     from fakes.settings import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SIGNING_SECRET
     from fakes.slack import SlackFake
-    from handlers.flows.digest_posting import EVENT_TYPE
+    from handlers.flows.digest_posting import CHART_EVENT_TYPE, EVENT_TYPE
 
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="bench-faults-"))
@@ -147,8 +147,13 @@ def main() -> int:
                 break
         elapsed = time.monotonic() - began
         posted = digests()
-        with slack.locked():
-            charts = Counter(f.channel for f in slack.files)
+        with slack.locked():  # a chart in a channel: a reply showing the shared upload, or a file shared there
+            charts = Counter(f.channel for f in slack.files if f.channel)
+            for channel, messages in slack.messages.items():
+                for message in messages:
+                    if (message.get("metadata") or {}).get("event_type") == CHART_EVENT_TYPE:
+                        charts[channel] += 1
+            private_uploads = sum(1 for f in slack.files if f.channel is None)
         lost = sum(1 for c in channels if posted[c] == 0)
         doubled = sum(n - 1 for n in posted.values() if n > 1)
         charts_doubled = sum(n - 1 for n in charts.values() if n > 1)
@@ -175,6 +180,7 @@ def main() -> int:
                 "doubled digests",
                 "charts missing",
                 "doubled charts",
+                "shared uploads (distinct charts)",
                 "history lookups",
                 "thread lookups",
                 "wall s",
@@ -188,6 +194,7 @@ def main() -> int:
                     doubled,
                     charts_missing,
                     charts_doubled,
+                    f"{private_uploads} ({args.sends})",
                     histories,
                     replies,
                     f"{elapsed:.0f}",

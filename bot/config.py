@@ -86,6 +86,10 @@ class Settings(DatabaseSettings):
     alert_check_minutes: float = Field(default=60.0, gt=0, le=1440)
     #: How long ``python -m bot digest`` waits for digests another live process is posting.
     digest_wait_seconds: float = Field(default=300.0, ge=0, le=3600)
+    #: A round uploads each distinct digest chart once, privately, and shows it in every digest's thread
+    #: by its file id. False: each digest uploads its own copy into its thread (three ``files.*`` calls
+    #: per digest), as a digest whose channel refuses the shared chart does anyway.
+    digest_shared_charts: bool = True
     #: How long a digest's Slack call waits for an answer; after that its outcome is unknown, and it is
     #: looked up in the channel before any re-post.
     slack_timeout_seconds: float = Field(default=20.0, gt=0, le=120)

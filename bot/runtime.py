@@ -242,7 +242,8 @@ def build_runtime(settings: Settings, *, verify_token: bool = True, **overrides:
         names=names,
         store=store,
         sender=SlackDigestSender(make_delivery(settings, digest_slack_client(settings, slack), salt)),
-        lease=LeaseKeeper(store.deliveries, lease_seconds=settings.digest_lease_seconds),
+        lease=LeaseKeeper(store.deliveries, lease_seconds=settings.digest_lease_seconds, charts=store.charts),
+        shared_charts=settings.digest_shared_charts,
     )
     app = create_app(slack, settings.slack_signing_secret.get_secret_value(), deps, verify_token=verify_token)
     runtime = Runtime(settings, slack, braze, renderer, store, jobs, deps, rounds, app, Health(store.ping))

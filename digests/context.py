@@ -34,6 +34,8 @@ class RoundResult:
     waiting: int = 0  # failed earlier; its retry backoff has not passed yet
     stopped: int = 0  # left resumable because the process is shutting down
     braze_calls: int = 0
+    chart_uploads: int = 0  # shared chart uploads this round made (one per distinct chart)
+    chart_fallbacks: int = 0  # digests whose chart reply Slack refused: uploaded into their thread instead
     errors: list[str] = field(default_factory=list)
     reasons: Counter[str] = field(default_factory=Counter)
     #: Subscriptions whose digest another holder had, for ``digest`` to wait on.
@@ -61,12 +63,21 @@ class RoundResult:
             setattr(self, name, getattr(self, name) + getattr(later, name))
         self.already_done += later.already_done
         self.braze_calls += later.braze_calls
+        self.chart_uploads += later.chart_uploads
+        self.chart_fallbacks += later.chart_fallbacks
         self.in_progress, self.elsewhere = later.in_progress, later.elsewhere
         self.errors += later.errors
         self.reasons.update(later.reasons)
 
 
 _COUNT_LOCK = threading.Lock()
+
+
+#: Seconds after a shared chart's upload was completed before the first reply tries to show it (Slack
+#: processes an upload asynchronously; "a second or two" for a chart is an assumption), then between that
+#: reply's tries while Slack answers ``invalid_blocks``: about half a minute in all, after which Slack has
+#: surely processed it and a refusal is the channel's (a Slack Connect channel, a workspace policy).
+PROCESSING_WAITS: tuple[float, ...] = (2.0, 2.0, 4.0, 8.0, 16.0)
 
 
 def _utc_now() -> datetime:
@@ -89,10 +100,14 @@ class RoundContext:
     #: Backoff of failed digests: first retry after this, doubling up to ``retry_max``.
     retry_base: timedelta = timedelta(minutes=1)
     retry_max: timedelta = timedelta(minutes=30)
+    #: Upload each distinct chart once and show it in every digest's thread by its file id; False uploads it
+    #: into each digest's thread (what every digest did before, and what a fallback does).
+    shared_charts: bool = True
+    processing_waits: tuple[float, ...] = PROCESSING_WAITS
 
     def __post_init__(self) -> None:
         if self.lease is None:
-            self.lease = LeaseKeeper(self.store.deliveries)
+            self.lease = LeaseKeeper(self.store.deliveries, charts=self.store.charts)
 
     @property
     def keeper(self) -> LeaseKeeper:

@@ -44,9 +44,9 @@ class Deliveries:
 
         The first claim of a day inserts the row (:attr:`Step.CLAIM`). Later claims take an existing row
         with one conditional UPDATE: a held row whose lease lapsed (:attr:`Step.TAKE_OVER`, which keeps a
-        ``chart_pending`` row at its chart step, so no second message is posted), a failed row whose
-        backoff has passed (:attr:`Step.RETRY`), or, with ``force`` (a person asked), a failed or missed
-        row (:attr:`Step.FORCE`). Posted and skipped days are never claimable again; unknown
+        ``chart_pending`` or ``chart_fallback`` row at its chart step, so no second message is posted), a
+        failed row whose backoff has passed (:attr:`Step.RETRY`), or, with ``force`` (a person asked), a
+        failed or missed row (:attr:`Step.FORCE`). Posted and skipped days are never claimable again; unknown
         subscriptions give None.
         """
         now = as_utc(now)
@@ -117,6 +117,12 @@ class Deliveries:
         """The chart is attached (``file_id``), or given up with ``detail``: the digest is done."""
         values = {"file_id": file_id, "detail": detail, "sent_at": None, "updated_at": as_utc(now)}
         return self._step(Step.CHART, delivery_id, holder, **values)
+
+    def record_fallback(self, delivery_id: int, holder: str, detail: str, *, now: datetime | None = None) -> bool:
+        """Slack refused the reply showing the shared chart (it never landed): this digest's chart is uploaded
+        into its own thread instead (``chart_fallback``). False: the row was not ours to move."""
+        values = {"detail": detail[:500], "sent_at": None, "updated_at": as_utc(now)}
+        return self._step(Step.FALLBACK, delivery_id, holder, **values)
 
     def record_failure(
         self,

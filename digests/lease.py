@@ -37,16 +37,25 @@ class Leases(Protocol):
 class LeaseKeeper:
     """Renews this process's leases every third of a lease, in one UPDATE, from a daemon thread.
 
-    Only deliveries registered with :meth:`hold` are renewed, so a lease the code forgot to finish
-    still lapses instead of living as long as the process.
+    Only deliveries registered with :meth:`hold` (and shared chart uploads with :meth:`hold_chart`) are
+    renewed, so a lease the code forgot to finish still lapses instead of living as long as the process.
     """
 
     def __init__(
-        self, deliveries: Leases, *, lease_seconds: float = LEASE_SECONDS, holder: str | None = None
+        self,
+        deliveries: Leases,
+        *,
+        lease_seconds: float = LEASE_SECONDS,
+        holder: str | None = None,
+        charts: Leases | None = None,
     ) -> None:
         if lease_seconds <= 0:
             raise ValueError("lease_seconds must be positive")
         self.deliveries = deliveries
+        #: Where the shared chart uploads this process claims live (:class:`digests.charts.SharedCharts`); None:
+        #: a chart claim is not renewed, and lapses one lease after it was made.
+        self.charts = charts
+        self._charts: set[int] = set()
         self.holder = holder or new_holder_id()
         self.lease = timedelta(seconds=lease_seconds)
         self._held: set[int] = set()
@@ -66,14 +75,31 @@ class LeaseKeeper:
         with self._lock:
             self._held.discard(delivery_id)
 
+    def hold_chart(self, chart_id: int) -> None:
+        """Renew this process's claim on a shared chart upload (``digest_charts``) until :meth:`drop_chart`."""
+        with self._lock:
+            self._charts.add(chart_id)
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+                self._thread.start()
+
+    def drop_chart(self, chart_id: int) -> None:
+        with self._lock:
+            self._charts.discard(chart_id)
+
     def held(self) -> set[int]:
         with self._lock:
             return set(self._held)
 
     def renew_now(self) -> None:
         held = self.held()
+        with self._lock:
+            charts = set(self._charts)
         if held:
             self.deliveries.renew(self.holder, held)
+        if charts and self.charts is not None:
+            self.charts.renew(self.holder, charts)
 
     def _beat(self) -> None:
         interval = self.lease.total_seconds() / 3

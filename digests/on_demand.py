@@ -42,7 +42,8 @@ class Outcome:
             f"already posted {result.already_done}, in progress elsewhere {result.in_progress}, "
             f"failed {result.failed + result.waiting}, "
             f"missed {result.missed}, skipped {result.skipped}, stopped {result.stopped}, paused {result.paused}, "
-            f"ended {result.ended}; Braze calls {result.braze_calls}" + (f"; reasons: {reasons}" if reasons else "")
+            f"ended {result.ended}; Braze calls {result.braze_calls}; chart uploads {result.chart_uploads}, "
+            f"chart fallbacks {result.chart_fallbacks}" + (f"; reasons: {reasons}" if reasons else "")
         )
 
 

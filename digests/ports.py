@@ -61,7 +61,25 @@ class DigestSender(Protocol):
         ...
 
     def attach_chart(self, sub: Subscription, digest: Digest, *, ts: str, title: str, png: bytes) -> str | None:
-        """Upload the chart into the message's thread; the file id. :class:`SendFailed`."""
+        """Upload the chart into the message's thread (the fallback, and the per-channel mode); the file id.
+        :class:`SendFailed`."""
+        ...
+
+    def upload_chart(self, digest: Digest, *, title: str, png: bytes) -> str:
+        """Upload the digest's chart once for every channel, without a channel (private to the app); its file
+        id. :class:`SendFailed`."""
+        ...
+
+    def post_chart(
+        self, sub: Subscription, digest: Digest, *, ts: str, file_id: str, title: str, delivery_id: int
+    ) -> str:
+        """Reply in the message's thread with an image block showing the uploaded chart ``file_id``, tagged with
+        ``delivery_id`` (message metadata) and posted once; the reply's ts. :class:`SendFailed`:
+        ``invalid_blocks`` while Slack is still processing the file, or where it refuses to show it."""
+        ...
+
+    def find_chart_reply(self, sub: Subscription, *, ts: str, delivery_id: int) -> str | None:
+        """The ts of this delivery's chart reply in the message's thread, or None."""
         ...
 
     def find_chart(self, sub: Subscription, digest: Digest, *, ts: str) -> str | None:

@@ -17,9 +17,10 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import date, datetime, timedelta
 
 from digests.context import Job, RoundContext, RoundResult
-from digests.posting import ChartCache, Fetched, fail, post_one, release, stop_job
+from digests.posting import ChartCache, Fetched, SharedUploads, fail, post_one, release, stop_job
 from digests.records import Delivery, Subscription
 from digests.schedule import first_digest_date, local_due
+from digests.states import CHART_STEPS
 from reports.braze import BrazeError, BrazeNoData, BrazeRateLimited, decode_json
 from reports.kinds import Target
 from reports.kinds.base import ending_at
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 ROUND_WORKERS = 32
 #: Concurrent Braze fetches in a round (one per send); Braze's limit is shared with other tools.
 FETCH_WORKERS = 8
+#: How long a shared chart's row (its file id) is kept after its last day: Braze keeps sends 14 days, and a
+#: digest still unfinished after that would at worst upload its chart again.
+CHARTS_KEPT = timedelta(days=15)
 #: Reason of a digest that waits for a Braze rate limit's reset: retried then (even once its day has
 #: ended, until the day after it ends), never given up as missed meanwhile.
 RATE_LIMITED = "braze (rate limited): "
@@ -88,6 +92,7 @@ def run_round(
     for job in jobs:  # one Braze read per send, campaign or Canvas
         groups.setdefault(job.sub.target, []).append(job)
     charts = ChartCache(deps)
+    uploads = SharedUploads(deps)
     posts: list[Future[None]] = []
     posts_lock = threading.Lock()
     posters = ThreadPoolExecutor(max_workers=ROUND_WORKERS, thread_name_prefix="digest-post")
@@ -99,7 +104,7 @@ def run_round(
         if fetched is None:
             return
         with posts_lock:
-            posts.extend(posters.submit(post_one, deps, job, fetched, charts, result) for job in group)
+            posts.extend(posters.submit(post_one, deps, job, fetched, charts, result, uploads) for job in group)
 
     fetches = {fetchers.submit(fetch_then_post, group): group for group in groups.values()}
     pending = set(fetches)
@@ -139,6 +144,10 @@ def close_out_days(deps: RoundContext, *, now: datetime | None = None) -> int:
     subscriber once by DM (the conditional UPDATE picks exactly one process to tell). Returns how many."""
     now = now or deps.clock()
     missed = 0
+    try:
+        deps.store.charts.forget(now.date() - CHARTS_KEPT)
+    except Exception:  # housekeeping: the next sweep tries again
+        log.warning("could not forget old shared charts", exc_info=True)
     for delivery in deps.store.deliveries.failed():
         sub = deps.store.subscriptions.get(delivery.subscription_id)
         if sub is None or local_due(sub, now)[0] <= delivery.digest_date:
@@ -225,7 +234,7 @@ def _fetch_group(deps: RoundContext, group: list[Job], result: RoundResult) -> F
     if isinstance(fetched, BrazeError):
         for job in group:
             log.warning("digest %s for #%s failed at Braze: %s", job.digest_date, job.sub.id, fetched.user_message)
-            if job.claim.status == "chart_pending":  # the message is out: its chart cannot be drawn now
+            if job.claim.status in CHART_STEPS:  # the message is out: its chart cannot be drawn now
                 release(deps, job)
                 result.count("failed", "braze: chart data unavailable")
                 continue

@@ -18,8 +18,13 @@ class DeliveryState(StrEnum):
 
     #: A holder has the lease: nothing posted yet, or a post whose answer never came (``sent_at`` set).
     CLAIMED = "claimed"
-    #: The message is in the channel and its ``ts`` stored; the chart is not attached yet.
+    #: The message is in the channel and its ``ts`` stored; the chart is not attached yet. It is shown by a
+    #: reply in the thread whose image block shows the round's one shared upload of the chart.
     CHART_PENDING = "chart_pending"
+    #: The message is out, and Slack refused the reply showing the shared chart (a Slack Connect channel, a
+    #: workspace policy): the chart is uploaded into this digest's thread instead. Nothing was posted in the
+    #: thread by the refused reply, so whoever resumes looks for the uploaded file only.
+    CHART_FALLBACK = "chart_fallback"
     #: Done: the message and its chart (or a note that the chart could not be attached), or no chart needed.
     POSTED = "posted"
     #: A transient failure: retried once its backoff (``retry_at``) has passed, or when a person asks.
@@ -31,7 +36,9 @@ class DeliveryState(StrEnum):
 
 
 #: States a live holder works on under a lease (heartbeat); taken over only once the lease lapses.
-HELD = frozenset({DeliveryState.CLAIMED, DeliveryState.CHART_PENDING})
+HELD = frozenset({DeliveryState.CLAIMED, DeliveryState.CHART_PENDING, DeliveryState.CHART_FALLBACK})
+#: Held states past the message step: the message is out, its chart is what is left.
+CHART_STEPS = frozenset({DeliveryState.CHART_PENDING, DeliveryState.CHART_FALLBACK})
 #: States that mean "this day's digest is done": reaching one advances ``last_digest_on``.
 DONE = frozenset({DeliveryState.POSTED, DeliveryState.SKIPPED})
 
@@ -48,6 +55,7 @@ class Step(StrEnum):
     MESSAGE = "message"
     MESSAGE_DONE = "message_done"
     CHART = "chart"
+    FALLBACK = "fallback"
     FAIL = "fail"
     SKIP = "skip"
     RELEASE = "release"
@@ -103,8 +111,9 @@ TRANSITIONS: MappingProxyType[Step, Transition] = MappingProxyType(
         Step.MESSAGE_DONE: Transition(
             frozenset({_S.CLAIMED}), _S.POSTED, Guard.HOLDER, "round", "message_ts, detail; lease ended"
         ),
-        Step.CHART: Transition(
-            frozenset({_S.CHART_PENDING}), _S.POSTED, Guard.HOLDER, "round", "file_id or detail; lease ended"
+        Step.CHART: Transition(CHART_STEPS, _S.POSTED, Guard.HOLDER, "round", "file_id or detail; lease ended"),
+        Step.FALLBACK: Transition(
+            frozenset({_S.CHART_PENDING}), _S.CHART_FALLBACK, Guard.HOLDER, "round", "detail (why); sent_at cleared"
         ),
         Step.FAIL: Transition(
             frozenset({_S.CLAIMED}), _S.FAILED, Guard.HOLDER, "round", "detail, retry_at; sent_at kept if unknown"
@@ -114,4 +123,3 @@ TRANSITIONS: MappingProxyType[Step, Transition] = MappingProxyType(
         Step.MISS: Transition(frozenset({_S.FAILED}), _S.MISSED, Guard.NONE, "sweep", "detail; retry_at cleared"),
     }
 )
-

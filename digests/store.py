@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from digests.alert_store import AlertPosts, Alerts
+from digests.charts import SharedCharts
 from digests.deliveries import Deliveries
 from digests.subscriptions import Subscriptions
 from digests.tables import subscriptions
@@ -87,8 +88,8 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
 
 
 class Store:
-    """The digests' tables on one engine: ``subscriptions`` and ``deliveries``, and the alerts' (``alerts``,
-    ``alert_posts``: :mod:`digests.alert_store`).
+    """The digests' tables on one engine: ``subscriptions``, ``deliveries`` and the shared ``charts``, and the
+    alerts' (``alerts``, ``alert_posts``: :mod:`digests.alert_store`).
 
     Thread-safe and multi-process-safe: share one instance per process.
     """
@@ -99,6 +100,7 @@ class Store:
         self.deliveries = Deliveries(engine)
         self.alerts = Alerts(engine)
         self.alert_posts = AlertPosts(engine)
+        self.charts = SharedCharts(engine)
 
     @classmethod
     def from_url(cls, url: str) -> Store:

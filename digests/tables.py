@@ -176,3 +176,23 @@ alert_posts = Table(
     CheckConstraint(_in("event", ("breach", "clear")), name="ck_alert_posts_event"),
     CheckConstraint(_in("status", ("pending", "claimed", "posted", "failed")), name="ck_alert_posts_status"),
 )
+
+#: A round's one upload of each distinct digest chart (target, range start, day), private to the app and
+#: shown in every subscribed channel by an image block. Its file id is written the moment the upload is
+#: completed, before any reply shows it, so a process killed in between never uploads it again.
+digest_charts = Table(
+    "digest_charts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String, nullable=False),
+    Column("object_id", String, nullable=False),
+    Column("send_id", String, nullable=False),
+    Column("span_start", Date, nullable=False),  # the chart's first day
+    Column("digest_day", Date, nullable=False),  # the chart's last day (the digest's data day)
+    Column("file_id", String),  # the completed private upload; NULL while it is being uploaded
+    Column("holder", String),  # the uploader's lease (host:pid:random); NULL once recorded or released
+    Column("heartbeat_at", UTCDateTime),  # renewed while the uploader works; stale = it died
+    Column("uploaded_at", UTCDateTime),  # when the upload was completed (Slack processes it after that)
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "object_id", "send_id", "span_start", "digest_day", name="uq_digest_charts_key"),
+)

@@ -156,6 +156,10 @@ class TierLimits:
 
     ``non_marketplace``: ``conversations.history``/``replies`` at 1 call per minute (see
     :data:`NON_MARKETPLACE_RATE`); the 15-message cap comes with ``SlackFake(non_marketplace=True)``.
+
+    ``time_scale`` (a bench knob, not Slack's): every rate above runs this many times faster, bursts
+    unchanged, and ``Retry-After`` is Slack's whole seconds divided by it (a decimal then), so a run under
+    Slack's limits takes 1/``time_scale`` of the time with the same shape. 1 is Slack's own pace.
     """
 
     tiers: dict[int, tuple[float, float]] = field(default_factory=lambda: dict(FAKE_TIERS))
@@ -165,13 +169,26 @@ class TierLimits:
     post_workspace_rate: float = 5.0
     post_workspace_burst: float = 30
     non_marketplace: bool = False
+    time_scale: float = 1.0
 
     def rate(self, method: str) -> tuple[float, float] | None:
         """(calls per second, burst) of ``method``'s per-workspace bucket, or None when unlimited."""
         if self.non_marketplace and method in NON_MARKETPLACE_METHODS:
-            return NON_MARKETPLACE_RATE
+            rate, burst = NON_MARKETPLACE_RATE
+            return rate * self.time_scale, burst
         tier = self.method_tiers.get(method)
-        return None if tier is None else self.tiers.get(tier)
+        found = None if tier is None else self.tiers.get(tier)
+        return None if found is None else (found[0] * self.time_scale, found[1])
+
+    def post_limits(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """``chat.postMessage``'s (rate, burst) per channel and per workspace, at ``time_scale``."""
+        k = self.time_scale
+        return (self.post_rate * k, self.post_burst), (self.post_workspace_rate * k, self.post_workspace_burst)
+
+    def retry_after(self, wait: float) -> str:
+        """``Retry-After`` for a wait of ``wait`` seconds: whole seconds of Slack's time (at least 1)."""
+        whole = max(1, math.ceil(wait * self.time_scale))
+        return str(whole) if self.time_scale == 1 else f"{whole / self.time_scale:g}"
 
 
 class _FakeBucket:
@@ -285,6 +302,10 @@ class Channel:
     member: bool = True
     archived: bool = False
     name: str = ""
+    #: Image blocks showing a ``slack_file`` are refused here (``invalid_blocks``) even once the file is
+    #: processed, as in a Slack Connect channel or under a workspace policy on files. An assumption: Slack
+    #: documents that the poster must be able to see the file, not what such a refusal looks like.
+    refuses_slack_files: bool = False
 
 
 @dataclass
@@ -578,9 +599,13 @@ class SlackFake:
         member: bool = True,
         archived: bool = False,
         name: str | None = None,
+        refuses_slack_files: bool = False,
     ) -> Channel:
-        """Add (or replace) a channel; it persists across ``reset()``."""
-        channel = Channel(id, kind, member=member, archived=archived, name=name or id.lower())
+        """Add (or replace) a channel; it persists across ``reset()``. ``refuses_slack_files``: see
+        :attr:`Channel.refuses_slack_files`."""
+        channel = Channel(
+            id, kind, member=member, archived=archived, name=name or id.lower(), refuses_slack_files=refuses_slack_files
+        )
         with self._cond:
             self._channel_config[id] = channel
             self.channels[id] = copy.deepcopy(channel)
@@ -698,9 +723,10 @@ class SlackFake:
             if method == "chat.postMessage":
                 # Both the channel's bucket and the workspace's must have a token; a refusal takes none.
                 channel = str(params.get("channel", ""))
+                per_channel, per_workspace = limits.post_limits()
                 buckets = [
-                    self._bucket((workspace, method, channel), limits.post_rate, limits.post_burst, now),
-                    self._bucket((workspace, method), limits.post_workspace_rate, limits.post_workspace_burst, now),
+                    self._bucket((workspace, method, channel), *per_channel, now),
+                    self._bucket((workspace, method), *per_workspace, now),
                 ]
             else:
                 rate = limits.rate(method)
@@ -712,7 +738,7 @@ class SlackFake:
                 for bucket in buckets:
                     bucket.take(now)
                 return None
-        return _json_reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(max(1, math.ceil(wait)))})
+        return _json_reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": limits.retry_after(wait)})
 
     def _bucket(self, key: tuple[str, ...], rate: float, burst: float, now: float) -> _FakeBucket:
         bucket = self._tier_buckets.get(key)
@@ -989,10 +1015,11 @@ class SlackFake:
             "is_enterprise_install": False,
         }
 
-    def _message_text(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    def _message_text(self, params: dict[str, Any], channel: Channel | None = None) -> tuple[str, dict[str, Any]]:
         """Check a message's blocks (``invalid_blocks``) and cut its text at 40,000 characters; returns the
         text as stored and the extra keys of the answer (the ``message_truncated`` warning)."""
-        problems = block_problems(params.get("blocks"), max_blocks=MESSAGE_BLOCKS, file_check=self._file_check)
+        check = partial(self._file_check, channel=channel)
+        problems = block_problems(params.get("blocks"), max_blocks=MESSAGE_BLOCKS, file_check=check)
         if problems:
             raise _SlackError("invalid_blocks", problems, errors=True)
         text = str(params.get("text") or "")
@@ -1007,7 +1034,7 @@ class SlackFake:
             channel_id = self._ensure_dm(channel_id).id  # Slack opens the app DM for user ids
         channel = self._writable(channel_id)
         self._require_content(params)
-        text, extra = self._message_text(params)
+        text, extra = self._message_text(params, channel)
         ts = self._next_ts()
         message: dict[str, Any] = {"type": "message", **self._identity(), "text": text, "ts": ts}
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
@@ -1021,7 +1048,7 @@ class SlackFake:
         if not params.get("user"):
             raise _SlackError("user_not_in_channel")
         self._require_content(params)
-        text, extra = self._message_text(params)
+        text, extra = self._message_text(params, channel)
         ts = self._next_ts()
         self.ephemerals.append(
             {
@@ -1045,7 +1072,7 @@ class SlackFake:
             raise _SlackError("message_not_found")
         if message.get("bot_id") != self._caller.bot_id:
             raise _SlackError("cant_update_message")  # an app updates only its own messages
-        text, extra = self._message_text(params)
+        text, extra = self._message_text(params, channel)
         if "text" in params:
             message["text"] = text
         for key in ("blocks", "attachments"):
@@ -1291,17 +1318,20 @@ class SlackFake:
             if limits is not None:  # the share's message counts against its channel's posting pace
                 now = time.monotonic()
                 key = (workspace, "chat.postMessage", channel)
-                self._bucket(key, limits.post_rate, limits.post_burst, now).charge(now)
+                self._bucket(key, *limits.post_limits()[0], now).charge(now)
         self._cond.notify_all()
 
-    def _file_check(self, slack_file: dict[str, Any]) -> str | None:
-        """May the calling app show ``slack_file`` in an image block? Only a file it uploaded itself, and
-        only once Slack has processed it (wording of the problems: an assumption)."""
+    def _file_check(self, slack_file: dict[str, Any], channel: Channel | None = None) -> str | None:
+        """May the calling app show ``slack_file`` in an image block (in ``channel``)? Only a file it uploaded
+        itself, only once Slack has processed it, and not where the channel refuses files shown this way
+        (:attr:`Channel.refuses_slack_files`). Wording of the problems: an assumption."""
         file = self._find_file(slack_file)
         if file is None or file.owner != self._caller:
             return "invalid slack_file: file not found"
         if not file.processed(time.monotonic()):
             return "invalid slack_file: file is still being processed"
+        if channel is not None and channel.refuses_slack_files:
+            return "invalid slack_file: files can't be shown in this conversation"
         return None
 
     def _find_file(self, slack_file: dict[str, Any]) -> StoredFile | None:

@@ -507,6 +507,31 @@ class SlackDelivery:
                 return ids
         raise AssertionError("unreachable")
 
+    def upload_private(self, *, png: bytes, filename: str, title: str, alt_text: str | None = None) -> str:
+        """Upload ``png`` without a channel and return its file id: the file is private to this app, which
+        can show it in any conversation with an image block (``slack_file: {"id": …}``) once Slack has
+        processed it (asynchronously, after the completion returned).
+
+        The same three steps as :meth:`upload`, the completion without ``channel_id``. A private file is in
+        no thread to look for, so when the completion's answer is lost the file is uploaded again (a new
+        file id; the other, if it was completed, stays private and unseen), :data:`UPLOAD_TRIES` times in
+        all. Failures are ``SlackApiError``s: Slack's, ``upload_failed`` or ``upload_lost``.
+        """
+        with deadline.unless_set(DEFAULT_DEADLINE):
+            for attempt in range(1, UPLOAD_TRIES + 1):
+                file_id = self._send_bytes(png, filename, alt_text)
+                try:
+                    self.client.files_completeUploadExternal(files=[{"id": file_id, "title": title}])
+                except Exception as exc:
+                    if not outcome_unknown(exc):
+                        raise
+                    log.warning("private upload %s: no answer (%s)", file_id, _describe(exc))
+                    if attempt == UPLOAD_TRIES:
+                        raise _failure("upload_lost", "no answer to the private upload's completion") from exc
+                    continue
+                return file_id
+        raise AssertionError("unreachable")
+
     def _send_bytes(self, content: bytes, filename: str, alt_text: str | None) -> str:
         """Steps one and two of an upload: a file id and URL from Slack, then the bytes to that URL."""
         step = self.client.files_getUploadURLExternal(filename=filename, length=len(content), alt_txt=alt_text)

@@ -36,6 +36,7 @@ from handlers.adapter.delivery import (
     slack_error,
 )
 from handlers.layout.alt_text import chart_alt_text
+from handlers.layout.chart_reply import chart_reply_blocks, chart_reply_text
 from handlers.layout.comparison_blocks import with_comparison, with_data_button
 from handlers.layout.digest_blocks import digest_blocks, digest_text, paused_text, short_subject
 from reports.daily import Digest
@@ -46,6 +47,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 #: Slack message metadata event type of every digest message.
 EVENT_TYPE = "sendstats_digest"
+#: Slack message metadata event type of a digest's chart reply (the shared upload shown in its thread).
+CHART_EVENT_TYPE = "sendstats_chart"
 #: How many of the channel's newest messages the lost-answer check reads (one call).
 HISTORY_LIMIT = 100
 
@@ -79,6 +82,16 @@ def day_start(sub: Subscription, day: date) -> float:
 
 def chart_filename(sub: Subscription, digest: Digest) -> str:
     return f"sendstats-digest-{sub.subject_id}-{digest.day.isoformat()}.png"[:120]
+
+
+def shared_chart_filename(digest: Digest) -> str:
+    """The name of a round's one upload of a chart: its target and the days it shows."""
+    start, day = digest.span.start.isoformat(), digest.day.isoformat()
+    return f"sendstats-chart-{digest.target.ident}-{start}-{day}.png"[:120]
+
+
+def chart_label(digest: Digest, title: str) -> str:
+    return f"{title} · through {short_day(digest.day)}"
 
 
 def chart_alt_text_of(digest: Digest, title: str) -> str:
@@ -123,11 +136,40 @@ class SlackDigestSender:
 
     def attach_chart(self, sub: Subscription, digest: Digest, *, ts: str, title: str, png: bytes) -> str | None:
         filename = chart_filename(sub, digest)
-        label = f"{title} · through {short_day(digest.day)}"
+        label = chart_label(digest, title)
         alt = chart_alt_text_of(digest, title)
         return _slack(
             lambda: self.delivery.upload(
                 sub.channel_id, png=png, filename=filename, title=label, thread_ts=ts, alt_text=alt
+            )
+        )
+
+    def upload_chart(self, digest: Digest, *, title: str, png: bytes) -> str:
+        label, alt = chart_label(digest, title), chart_alt_text_of(digest, title)
+        filename = shared_chart_filename(digest)
+        return _slack(lambda: self.delivery.upload_private(png=png, filename=filename, title=label, alt_text=alt))
+
+    def post_chart(
+        self, sub: Subscription, digest: Digest, *, ts: str, file_id: str, title: str, delivery_id: int
+    ) -> str:
+        label, alt = chart_label(digest, title), chart_alt_text_of(digest, title)
+        blocks = chart_reply_blocks(file_id, title=label, alt_text=alt)
+        metadata = _slack(lambda: self.delivery.tag(CHART_EVENT_TYPE, {"delivery_id": delivery_id}))
+        return _slack(
+            lambda: self.delivery.post_tagged(
+                sub.channel_id,
+                text=chart_reply_text(label),
+                blocks=blocks,
+                thread_ts=ts,
+                metadata=metadata,
+                oldest=float(ts),
+            )
+        )
+
+    def find_chart_reply(self, sub: Subscription, *, ts: str, delivery_id: int) -> str | None:
+        return _slack(
+            lambda: self.delivery.find_tagged(
+                sub.channel_id, CHART_EVENT_TYPE, {"delivery_id": delivery_id}, oldest=float(ts), thread_ts=ts
             )
         )
 

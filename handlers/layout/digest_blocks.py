@@ -59,6 +59,7 @@ def last_outcome(delivery: Delivery | None) -> str:
         "skipped": f"skipped {day}{detail}",
         "claimed": f"{day} being posted",
         "chart_pending": f"{day} posted, chart on its way",
+        "chart_fallback": f"{day} posted, chart on its way",
         "failed": f"{day} failed, retrying{detail}",
         "missed": f"{day} *missed*{detail}",
     }

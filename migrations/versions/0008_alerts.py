@@ -2,7 +2,7 @@
 a breach or its clearing (the claim that posts each once across processes).
 
 Revision ID: 0008
-Revises: 0006_installation
+Revises: 0007
 Create Date: 2026-12-04
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 UTCDateTime = sa.DateTime(timezone=True)
 
 revision = "0008"
-down_revision = "0006_installation"  # the lead rechains this onto 0007 at merge
+down_revision = "0007"  # chained after 0007 (one chart upload per send)
 branch_labels = None
 depends_on = None
 

@@ -38,6 +38,11 @@ def day_sent(bot: BotUnderTest, day: date, campaign: str = CAMPAIGN, send: str =
     return sum(row["sent"] for d in payload["data"] for rows in d["messages"].values() for row in rows)
 
 
+def digest_posts(bot: BotUnderTest) -> list:
+    """The posts that landed outside any thread: digests (and DMs), not their chart replies."""
+    return [c for c in bot.slack.calls_to("chat.postMessage") if c.response.get("ok") and not c.params.get("thread_ts")]
+
+
 def subs(bot: BotUnderTest):
     return bot.runtime.store.subscriptions.active()
 
@@ -141,19 +146,29 @@ def test_digest_round_posts_yesterday_once_with_chart_and_fetches_each_send_once
     assert request.query["ending_at"] == f"{today - timedelta(days=1)}T23:59:59+00:00"
 
     yesterday = today - timedelta(days=1)
-    posts = [c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]
+    landed = [c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]
+    posts = [c for c in landed if not c.params.get("thread_ts")]
     assert sorted(c.params["channel"] for c in posts) == ["C_PUBLIC", "C_TEAM2", "C_TEAM3"]
     for post in posts:
         text = message_text(post.params)
         assert "Daily digest" in text and f"*Sent*\n{day_sent(bot, yesterday):,}" in text
         assert "Since the send began" in text
-    assert {(f.channel, f.thread_ts) for f in bot.slack.files} == {
+    # one chart, uploaded once without a channel, shown in each digest's thread by its file id
+    [chart] = bot.slack.files
+    assert chart.channel is None and result.chart_uploads == 1 and result.chart_fallbacks == 0
+    replies = [c for c in landed if c.params.get("thread_ts")]
+    assert {(c.params["channel"], c.params["thread_ts"]) for c in replies} == {
         (c.params["channel"], c.response["ts"]) for c in posts
+    }
+    assert [b["slack_file"] for c in replies for b in c.params["blocks"]] == [{"id": chart.file_id}] * 3
+    assert {d.file_id for s in subs(bot) for d in bot.runtime.store.deliveries.of_subscription(s.id)} == {
+        chart.file_id
     }
 
     again = run_round(bot.runtime.rounds, subs(bot), digest_date=today)
     assert (again.posted, again.already_done, again.braze_calls) == (0, 3, 0)
-    assert len(bot.slack.calls_to("chat.postMessage")) == len(posts)
+    assert len(bot.slack.calls_to("chat.postMessage")) == len(landed)
+    assert len(bot.slack.files) == 1
     assert all(s.last_digest_on == today for s in subs(bot))
 
 
@@ -193,7 +208,7 @@ def test_last_day_posts_final_digest_and_ends_subscription(bot: BotUnderTest) ->
         bot.runtime.store.subscriptions.in_channel("C_PUBLIC", include_inactive=True),
         digest_date=sub.ends_on + timedelta(days=1),
     )
-    assert later.posted == 0 and len(bot.slack.calls_to("chat.postMessage")) == 1
+    assert later.posted == 0 and len(digest_posts(bot)) == 1
 
 
 def test_braze_outage_is_recorded_retried_and_never_spams(bot: BotUnderTest) -> None:
@@ -252,7 +267,7 @@ def test_real_scheduler_posts_each_digest_once(bot: BotUnderTest) -> None:
         assert [j.id for j in scheduler.scheduler.get_jobs() if j.id != "digest:sweep"] == ["digest:UTC:00:00"]
     finally:
         scheduler.shutdown()
-    posts = [c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]
+    posts = digest_posts(bot)
     assert len(posts) == 1
     assert [d.status for d in bot.runtime.store.deliveries.of_subscription(sub.id)] == ["posted"]
 
@@ -289,7 +304,7 @@ def test_flaky_database_after_posting_never_causes_a_second_post(
     [delivery] = store.deliveries.of_subscription(subs(bot)[0].id)
     assert delivery.status == "posted"
     assert run_round(bot.runtime.rounds, subs(bot), digest_date=today).posted == 0
-    assert len([c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]) == 1
+    assert len(digest_posts(bot)) == 1
 
 
 def test_revoked_token_fails_the_digest_without_pausing_the_subscription(bot: BotUnderTest) -> None:
@@ -333,7 +348,7 @@ def test_a_failed_digest_waits_for_its_backoff_in_live_rounds(bot: BotUnderTest)
     assert run_round(rounds, subs(bot), now=at).failed == 1
     assert run_round(rounds, subs(bot), now=at + timedelta(seconds=30)).waiting == 1  # backoff: 1 minute
     assert run_round(rounds, subs(bot), now=at + timedelta(minutes=2)).posted == 1
-    assert len([c for c in bot.slack.calls_to("chat.postMessage") if c.response["ok"]]) == 1
+    assert len(digest_posts(bot)) == 1
 
 
 def test_a_dead_holders_half_done_digest_of_an_earlier_day_gets_its_chart_not_a_second_message(
@@ -347,9 +362,10 @@ def test_a_dead_holders_half_done_digest_of_an_earlier_day_gets_its_chart_not_a_
     assert store.deliveries.record_message(held.id, "dead", "1700000000.000100", chart_follows=True)
     result = resume_past_days(bot.runtime.rounds)
     assert result.posted == 1
-    assert bot.slack.calls_to("chat.postMessage") == []
+    [reply] = bot.slack.calls_to("chat.postMessage")  # the chart's reply, not a second message
     [share] = bot.slack.files
-    assert share.thread_ts == "1700000000.000100" and share.channel == "C_PUBLIC"
+    assert (reply.params["channel"], reply.params["thread_ts"]) == ("C_PUBLIC", "1700000000.000100")
+    assert reply.params["blocks"][0]["slack_file"] == {"id": share.file_id} and share.channel is None
     done = store.deliveries.get(sub.id, yesterday)
     assert done is not None and (done.status, done.file_id) == ("posted", share.file_id)
     assert resume_past_days(bot.runtime.rounds).posted == 0
@@ -364,7 +380,7 @@ def test_a_chart_whose_last_upload_answer_was_lost_is_found_and_recorded(
     monkeypatch.setattr(posting, "CHART_TRIES", 1)  # the first try is the last: no backoff to wait out
     impatient = bot.runtime.settings.model_copy(update={"slack_timeout_seconds": 1.0})
     sender = SlackDigestSender(SlackDelivery(digest_slack_client(impatient, bot.runtime.slack)))
-    rounds = replace(bot.runtime.rounds, sender=sender)
+    rounds = replace(bot.runtime.rounds, sender=sender, shared_charts=False)  # the upload into the thread
     bot.slack.answer_late("files.completeUploadExternal", 5)
     today = datetime.now(UTC).date()
     try:

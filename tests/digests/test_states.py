@@ -26,11 +26,14 @@ DIAGRAM = {
     (None, S.CLAIMED),  # claim
     (S.CLAIMED, S.CLAIMED),  # take over, renew, mark sent, release
     (S.CHART_PENDING, S.CHART_PENDING),  # the same, at the chart step
+    (S.CHART_FALLBACK, S.CHART_FALLBACK),  # the same, at the fallback upload
     (S.FAILED, S.CLAIMED),  # retry, force
     (S.MISSED, S.CLAIMED),  # force
     (S.CLAIMED, S.CHART_PENDING),  # message (a chart follows)
     (S.CLAIMED, S.POSTED),  # message (no chart)
-    (S.CHART_PENDING, S.POSTED),  # chart
+    (S.CHART_PENDING, S.POSTED),  # chart (the reply showing the shared upload)
+    (S.CHART_PENDING, S.CHART_FALLBACK),  # fallback (that reply was refused)
+    (S.CHART_FALLBACK, S.POSTED),  # chart (uploaded into the thread)
     (S.CLAIMED, S.FAILED),  # fail
     (S.CLAIMED, S.SKIPPED),  # skip
     (S.FAILED, S.MISSED),  # miss
@@ -56,6 +59,7 @@ PERFORM: dict[Step, Perform] = {
     Step.MESSAGE: lambda d, _, row, who: d.record_message(row, who, "9.1", chart_follows=True, now=LATER),
     Step.MESSAGE_DONE: lambda d, _, row, who: d.record_message(row, who, "9.1", chart_follows=False, now=LATER),
     Step.CHART: lambda d, _, row, who: d.record_chart(row, who, file_id="F9", now=LATER),
+    Step.FALLBACK: lambda d, _, row, who: d.record_fallback(row, who, "invalid_blocks", now=LATER),
     Step.FAIL: lambda d, _, row, who: d.record_failure(row, who, "boom", retry_at=None, now=LATER),
     Step.SKIP: lambda d, _, row, who: d.record_skip(row, who, "nothing yet", now=LATER),
     Step.RELEASE: lambda d, _, row, who: d.release(row, who),
@@ -65,6 +69,7 @@ PERFORM: dict[Step, Perform] = {
 PATH: dict[DeliveryState, tuple[Step, ...]] = {
     S.CLAIMED: (),
     S.CHART_PENDING: (Step.MESSAGE,),
+    S.CHART_FALLBACK: (Step.MESSAGE, Step.FALLBACK),
     S.POSTED: (Step.MESSAGE_DONE,),
     S.FAILED: (Step.FAIL,),
     S.MISSED: (Step.FAIL, Step.MISS),

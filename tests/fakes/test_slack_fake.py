@@ -508,6 +508,19 @@ def test_a_private_upload_is_the_uploaders_to_show_once_processed(fake: SlackFak
         fake.share_delay = DEFAULT_SHARE_DELAY
 
 
+def test_a_channel_refusing_shown_files_refuses_a_processed_private_upload(fake: SlackFake, client: WebClient) -> None:
+    fake.add_channel("C_CONNECTED", refuses_slack_files=True)
+    uploaded = client.files_upload_v2(content=PNG, filename="chart.png", title="Chart")
+    file_id = uploaded["file"]["id"]
+    fake.wait_processed(file_id)
+    image = {"type": "image", "slack_file": {"id": file_id}, "alt_text": "A chart."}
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C_CONNECTED", text="chart", blocks=[image])
+    assert _error(refused) == "invalid_blocks" and "can't be shown" in _metadata_messages(refused)[0]
+    assert client.chat_postMessage(channel="C_PUBLIC", text="chart", blocks=[image])["ok"]
+    assert client.chat_postMessage(channel="C_CONNECTED", text="no image")["ok"]
+
+
 def test_a_shared_upload_appears_in_its_thread_after_processing(fake: SlackFake, client: WebClient) -> None:
     parent = client.chat_postMessage(channel="C_PUBLIC", text="report")["ts"]
     uploaded = client.files_upload_v2(channel="C_PUBLIC", thread_ts=parent, content=PNG, filename="c.png")
@@ -583,6 +596,21 @@ def test_tier_mode_outside_the_marketplace_allows_one_history_call_a_minute(fake
             client.conversations_history(channel="C_PUBLIC")
         assert second.value.response.status_code == 429
         assert int(second.value.response.headers["Retry-After"]) > 30
+    finally:
+        fake.disable_tiers()
+
+
+def test_tier_mode_at_a_time_scale_runs_every_limit_that_much_faster(fake: SlackFake, client: WebClient) -> None:
+    limits = fake.enable_tiers(TierLimits(post_burst=1, time_scale=10))
+    try:
+        assert limits.rate("files.getUploadURLExternal") == (100 / 60 * 10, 20)
+        assert limits.post_limits() == ((10.0, 1), (50.0, 30))
+        assert client.chat_postMessage(channel="C_PUBLIC", text="x")["ok"]
+        with pytest.raises(SlackApiError) as refused:
+            client.chat_postMessage(channel="C_PUBLIC", text="x")
+        assert refused.value.response.headers["Retry-After"] == "0.1"  # Slack's 1 s, ten times faster
+        time.sleep(0.1)
+        assert client.chat_postMessage(channel="C_PUBLIC", text="x")["ok"]
     finally:
         fake.disable_tiers()
 

@@ -23,7 +23,7 @@ from bot.runtime import digest_slack_client, make_delivery
 from digests.round import run_round
 from fakes.slack import SlackFake
 from handlers.adapter.delivery import REPORT_EVENT
-from handlers.flows.digest_posting import EVENT_TYPE, SlackDigestSender
+from handlers.flows.digest_posting import CHART_EVENT_TYPE, EVENT_TYPE, SlackDigestSender
 from tests.harness import BOT_TOKEN, CAMPAIGN, SEND, BotUnderTest, file_role, make_subscription
 
 TODAY = datetime.now(UTC).date()
@@ -222,20 +222,28 @@ def test_a_digest_look_up_reads_from_the_digest_day_on(bot: BotUnderTest) -> Non
 
 @pytest.mark.parametrize("how", LOSSES)
 @pytest.mark.parametrize("method", ["chat.postMessage", "files.completeUploadExternal"])
+@pytest.mark.parametrize("shared", [True, False], ids=["one upload per chart", "per-channel upload"])
 def test_a_digest_whose_answer_was_lost_is_in_the_channel_once_with_its_chart(
-    bot: BotUnderTest, method: str, how: str
+    bot: BotUnderTest, method: str, how: str, shared: bool
 ) -> None:
+    """A lost answer to the digest's message or to its chart's upload completion: the private upload of the
+    shared chart (uploaded again, a new file: a private file is in no thread to look for), or the upload
+    into the digest's thread (looked for there)."""
     sub = make_subscription(bot, "C_PUBLIC")
     impatient = bot.runtime.settings.model_copy(update={"slack_timeout_seconds": 1.0, "slack_share_wait_seconds": 5.0})
     client = digest_slack_client(impatient, bot.runtime.slack)
-    rounds = replace(bot.runtime.rounds, sender=SlackDigestSender(make_delivery(impatient, client, bot.runtime.salt)))
+    sender = SlackDigestSender(make_delivery(impatient, client, bot.runtime.salt))
+    rounds = replace(bot.runtime.rounds, sender=sender, shared_charts=shared)
     lose(bot.slack, method, how)
     try:
         assert run_round(rounds, [sub], digest_date=TODAY).posted == 1
     finally:
         bot.slack.release_late()
     [digest] = ours(bot.slack, event_type=EVENT_TYPE)
-    bot.slack.wait_shared(1)
-    assert len(charts(bot.slack, digest["ts"])) == 1
+    if not shared:
+        bot.slack.wait_shared(1)
+    replies = [m for m in ours(bot.slack, event_type=CHART_EVENT_TYPE) if m["thread_ts"] == digest["ts"]]
+    assert len(charts(bot.slack, digest["ts"])) + len(replies) == 1
+    assert len(replies) == (1 if shared else 0)
     done = bot.runtime.store.deliveries.get(sub.id, TODAY)
     assert done is not None and (done.status, done.message_ts) == ("posted", digest["ts"])

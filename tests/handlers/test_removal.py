@@ -4,6 +4,7 @@ Request URL), and the running bot is judged by what the fake received."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -120,20 +121,28 @@ def test_a_removal_nobody_reported_pauses_the_digest_when_it_finds_the_channel_c
     assert f"`/sendstats subscribe {CAMPAIGN} {SEND} at 09:00 UTC`" in told
 
 
-def test_an_install_still_holding_chat_write_public_pauses_at_the_chart_and_never_joins(bot: BotUnderTest) -> None:
-    """An install made from an older manifest can still post where it is not a member: the digest's chart
-    (files need membership) then finds the channel closed; the bot pauses instead of joining, and says
-    nothing more in the channel."""
+@pytest.mark.parametrize("shared", [True, False], ids=["one upload per chart", "per-channel upload"])
+def test_an_install_still_holding_chat_write_public_never_joins(bot: BotUnderTest, shared: bool) -> None:
+    """An install made from an older manifest can still post where it is not a member. With one upload per
+    chart, the digest and its chart reply are both posts, which the scope allows: they go out, and nothing
+    joins (only the ``channel_left`` event pauses it, above). With the upload into the thread (files need
+    membership), the chart finds the channel closed: the bot pauses instead of joining, and says nothing
+    more in the channel."""
     bot.slack.chat_write_public = True
+    rounds = replace(bot.runtime.rounds, shared_charts=shared)
     try:
         sub = make_subscription(bot, "C_PUBLIC")
         bot.slack.channels["C_PUBLIC"].member = False
-        run_round(bot.runtime.rounds, [sub], digest_date=TODAY)
+        run_round(rounds, [sub], digest_date=TODAY)
     finally:
         bot.slack.chat_write_public = False
+    assert bot.slack.calls_to("conversations.join") == []
+    status = bot.runtime.store.subscriptions.get(sub.id).status  # type: ignore[union-attr]
+    if shared:
+        assert len(bot.slack.messages_in("C_PUBLIC")) == 2 and status == "active" and dms(bot) == []
+        return
     assert len(bot.slack.messages_in("C_PUBLIC")) == 1  # the message went out (the scope allowed it)
-    assert bot.slack.calls_to("conversations.join") == [] and bot.slack.files == []
-    assert bot.runtime.store.subscriptions.get(sub.id).status == "paused"  # type: ignore[union-attr]
+    assert bot.slack.files == [] and status == "paused"
     assert len(dms(bot)) == 1
 
 

@@ -21,9 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import TableClause
 
 from bot import db
+from digests.charts import ChartKey
 from digests.store import Store
 from digests.tables import UTCDateTime
 from handlers.installation import InstallSalt
+from reports.kinds import Kind, Target
 from tests import first_release_schema as first
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -276,3 +278,58 @@ def test_0006_the_salt_is_made_once_and_kept(engine: Engine) -> None:
     with engine.begin() as conn:
         command.downgrade(db.alembic_config(conn), str(before))
     assert "installation" not in inspect(engine).get_table_names()
+
+
+# -- 0007: one chart upload per send (digest_charts, chart_fallback) -------------------------------------
+
+
+def test_0007_an_unsure_chart_of_the_old_flow_is_resumed_by_looking_for_its_upload(engine: Engine) -> None:
+    """A ``chart_pending`` row whose chart upload was sent by the old code (``sent_at``) becomes
+    ``chart_fallback``, whose resume looks for that upload in the thread; every other row is kept as it was,
+    and the downgrade gives the older code only states it knows."""
+    at_0003_with_rows(engine)
+    db.upgrade(engine, "0006_installation")
+    with engine.begin() as conn:  # a second chart_pending row, nothing sent yet
+        conn.execute(text("UPDATE digest_deliveries SET status = 'chart_pending', sent_at = NULL WHERE id = 13"))
+    before = stored(engine, {"campaign_id": "object_id"})
+    assert db.upgrade(engine, "0007") == ("0006_installation", "0007")
+    after = stored(engine, {"campaign_id": "object_id"})
+    status = list(DELIVERY_COLUMNS).index("status")
+    pairs = zip(after["digest_deliveries"], before["digest_deliveries"], strict=True)
+    changed = {row[0]: row[status] for row, old in pairs if row != old}
+    assert changed == {11: "chart_fallback"}
+    assert after["subscriptions"] == before["subscriptions"]
+    store = Store(engine)
+    resumed = store.deliveries.claim(
+        2, date(2026, 11, 13), holder="h:new", lease=timedelta(0), now=T + timedelta(seconds=1)
+    )
+    assert resumed is not None and resumed.status == "chart_pending"  # nothing was sent: the new flow
+    with engine.begin() as conn:
+        command.downgrade(db.alembic_config(conn), "0006_installation")
+    statuses = {row[0]: row[status] for row in stored(engine, {"campaign_id": "object_id"})["digest_deliveries"]}
+    assert statuses[11] == "chart_pending" and "digest_charts" not in inspect(engine).get_table_names()
+
+
+def test_0007_one_row_per_distinct_chart_and_one_uploader(engine: Engine) -> None:
+    db.upgrade(engine)
+    store = Store(engine)
+    key = ChartKey(Target(Kind.SEND, "cmp-1", "send-1"), date(2026, 11, 1), date(2026, 11, 20))
+    first = store.charts.claim(key, "h:1", lease=timedelta(minutes=1), now=T)
+    assert first is not None and first.file_id is None
+    assert store.charts.claim(key, "h:2", lease=timedelta(minutes=1), now=T + timedelta(seconds=30)) is None
+    other_day = ChartKey(key.target, key.start, date(2026, 11, 21))
+    assert store.charts.claim(other_day, "h:2", lease=timedelta(minutes=1), now=T) is not None
+    taken = store.charts.claim(key, "h:2", lease=timedelta(minutes=1), now=T + timedelta(minutes=2))
+    assert taken is not None and taken.id == first.id  # its uploader died: taken over
+    assert store.charts.record(taken.id, "F2", now=T) == "F2"
+    assert store.charts.record(first.id, "F1", now=T) == "F2"  # the first recorded upload is the one shown
+    assert store.charts.claim(key, "h:3", lease=timedelta(0), now=T + timedelta(days=1)) is None
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO digest_charts (kind, object_id, send_id, span_start, digest_day, created_at)"
+                " VALUES ('send', 'cmp-1', 'send-1', '2026-11-01', '2026-11-20', '2026-11-20 08:00:00')"
+            )
+        )
+    assert store.charts.forget(key.day) == 0 and store.charts.forget(key.day + timedelta(days=1)) == 1
+    assert store.charts.get(key) is None and store.charts.get(other_day) is not None
