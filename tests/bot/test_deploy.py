@@ -132,7 +132,7 @@ def test_sigterm_mid_burst_every_acked_request_is_answered_or_told_once_and_the_
     again = ServedBot(env, tmp_path, tmp_path / "second.log")
     try:
         again.wait_ready()
-        wait_until(lambda: [f for f in list(slack.files) if f.channel == "C_DIGEST"], again)  # message, then chart
+        wait_until(lambda: chart_replies(slack, "C_DIGEST"), again)  # message, then the chart's reply
     finally:
         assert again.stop() == 0, again.log.read_text()
 
@@ -155,6 +155,11 @@ def test_sigterm_mid_burst_every_acked_request_is_answered_or_told_once_and_the_
     assert [d.status for d in store.deliveries.of_subscription(sub.id)] == ["posted"]
     drop_schema(store.engine)  # a PostgreSQL database is shared by the session: leave it empty
     store.dispose()
+
+
+def chart_replies(slack: SlackFake, channel: str) -> list[dict]:
+    """The digest chart's replies in ``channel`` (each shows the round's one private upload by file id)."""
+    return [m for m in slack.messages_in(channel) if (m.get("metadata") or {}).get("event_type") == "sendstats_chart"]
 
 
 def braze_wait(braze: SampleBraze, send_id: str, bot: ServedBot) -> None:

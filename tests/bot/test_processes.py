@@ -110,8 +110,12 @@ def test_restarted_bot_posts_the_missed_digest_once(fakes: tuple[SlackFake, Samp
         listing = post_signed(f"{second.url}/slack/events", body, SIGNING_SECRET, FORM).json()["text"]
     finally:
         assert second.stop() == 0
-    posts = [c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]
+    sent = [c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]
+    replies = [c for c in sent if (c.params.get("metadata") or {}).get("event_type") == "sendstats_chart"]
+    posts = [c for c in sent if c not in replies]
     assert len(posts) == 1, [p.params.get("text") for p in posts]
+    assert [c.params["thread_ts"] for c in replies] == [posts[0].response["ts"]]  # its chart, once
+    assert len(slack.files) == 1
     assert f"#{sub_id}" in listing and f"last digest {datetime.now(UTC):%b} {datetime.now(UTC).day}" in listing
     assert [d.status for d in store.deliveries.of_subscription(sub_id)] == ["posted"]
     store.dispose()
@@ -151,11 +155,16 @@ def test_two_processes_on_postgresql_post_each_digest_once(
     ]
     outputs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
-    posts = [c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]
+    sent = [c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]
+    replies = [c for c in sent if (c.params.get("metadata") or {}).get("event_type") == "sendstats_chart"]
+    posts = [c for c in sent if c not in replies]
     keys = sorted((c.params["channel"], c.params["text"].split(":")[0]) for c in posts)
     assert len(posts) == len(ids) == 12, keys
     assert len(set(keys)) == 12
-    assert len(slack.files) == 12
+    assert sorted((c.params["channel"], c.params["thread_ts"]) for c in replies) == sorted(
+        (c.params["channel"], c.response["ts"]) for c in posts
+    )  # each digest's chart in its thread, once
+    assert len(slack.files) == 4  # one upload per send's chart, shown in its three channels
     for sub_id in ids:
         assert [d.status for d in store.deliveries.of_subscription(sub_id)] == ["posted"]
     # both processes did real work or lost every claim; together they fetched each send at most twice
@@ -169,7 +178,8 @@ def test_two_processes_on_postgresql_post_each_digest_once(
         timeout=120,
     )
     assert again.returncode == 0 and "posted 0" in again.stdout and "already posted 12" in again.stdout
-    assert len([c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]) == 12
+    assert len([c for c in slack.calls_to("chat.postMessage") if c.response["ok"]]) == len(sent)  # nothing more
+    assert len(slack.files) == 4
     store.dispose()
 
 

@@ -42,7 +42,10 @@ def assert_each_report_has_its_chart(bot: BotUnderTest, count: int) -> None:
     assert len(posts) == count
     threads = sorted(c.params["thread_ts"] for c in posts)
     assert threads == sorted(f"1764400000.{n:06d}" for n in range(count))  # each once, none lost
-    assert sorted(f.thread_ts for f in bot.slack.files) == threads  # and each with its chart
+    # and each with its files (the chart, and the variants chart and CSV where there are variations), once:
+    uploads = [(f.thread_ts, f.filename) for f in bot.slack.files]
+    assert len(uploads) == len(set(uploads)) and sorted({thread for thread, _ in uploads}) == threads
+    assert sorted(thread for thread, name in uploads if name.endswith(".png") and "variants" not in name) == threads
 
 
 def test_a_report_burst_in_one_channel_is_paced_before_slack_says_no(tiered: BotUnderTest) -> None:
@@ -78,11 +81,14 @@ def test_a_tiered_digest_round_posts_every_digest_once_with_its_chart(tiered: Bo
     today = datetime.now(UTC).date()
     result = run_round(tiered.runtime.rounds, tiered.runtime.store.subscriptions.active(), digest_date=today)
     assert (result.posted, result.failed) == (24, 0)
-    posts = [c for c in tiered.slack.calls_to("chat.postMessage") if c.status == 200]
+    sent = [c for c in tiered.slack.calls_to("chat.postMessage") if c.status == 200]
+    replies = [c for c in sent if (c.params.get("metadata") or {}).get("event_type") == "sendstats_chart"]
+    posts = [c for c in sent if c not in replies]
     assert sorted(c.params["channel"] for c in posts) == channels  # once each
-    assert sorted((f.channel, f.thread_ts) for f in tiered.slack.files) == sorted(
+    assert sorted((c.params["channel"], c.params["thread_ts"]) for c in replies) == sorted(
         (c.params["channel"], c.response["ts"]) for c in posts
     )  # each with its chart, in its thread
+    assert len(tiered.slack.files) == 1  # one send, one day: one chart, uploaded once and shown 24 times
     assert tiered.slack.rate_limited_share()[0] == 0
 
 
