@@ -121,6 +121,9 @@ class ComparisonView:
     more: int = 0
     #: Where the rates not shown are compared ("the full report"); None: nowhere else.
     elsewhere: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Measure:
     """One number of a verdict, exact here; the layout words it and may round it ("$103k", "97%").
 

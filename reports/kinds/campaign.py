@@ -19,8 +19,8 @@ from reports.campaigns import (
     volume,
     volumes,
 )
-from reports.comparison import ArmSet, row_sets
 from reports.channels import channel_label, heading_of
+from reports.comparison import ArmSet, row_sets
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import OpenEndedKind
 from reports.listing import CampaignDetails, ListedItem
