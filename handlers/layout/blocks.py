@@ -14,6 +14,7 @@ from typing import Any
 from handlers.layout.text import ELLIPSIS, escape, fit, neutral, plain_name, utf16_len
 from reports.kinds import Target
 from reports.views import (
+    LINE_CHARS,
     Code,
     Detail,
     Emphasis,
@@ -123,16 +124,27 @@ def field(figure: Figure) -> dict[str, str]:
 LINE_LIMIT = 120
 
 
-def wrapped(text: str, sep: str = " · ") -> str:
+def wrapped(text: str, sep: str = " · ", limit: int = LINE_LIMIT) -> str:
     """``a · b · c`` items on short lines; a line of prose still past :data:`LINE_LIMIT` goes on at its
     sentences (``. ``), then its clauses (``; ``, ``, ``)."""
     lines = [line for paragraph in text.split("\n") for line in wrap(paragraph.split(sep), sep=sep)]
     for stop in (". ", "; ", ", "):
         lines = [part for line in lines for part in (
             wrap([p + stop.strip() for p in line.split(stop)[:-1]] + line.split(stop)[-1:], sep=" ")
-            if len(line) > LINE_LIMIT else [line]
+            if len(line) > limit else [line]
         )]
-    return "\n".join(lines)
+    return "\n".join(part for line in lines for part in (_words(line) if len(line) > limit else [line]))
+
+
+def _words(line: str) -> list[str]:
+    """A line with no sentence or clause to break at, broken between words (never inside ``*bold*``)."""
+    out = [""]
+    for word in line.split(" "):
+        if out[-1] and len(out[-1]) + 1 + len(word) > LINE_CHARS and out[-1].count("*") % 2 == 0:
+            out.append(word)
+        else:
+            out[-1] = f"{out[-1]} {word}" if out[-1] else word
+    return out
 
 
 # -- the verdict -----------------------------------------------------------------------------------------

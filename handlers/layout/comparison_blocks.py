@@ -11,8 +11,8 @@ import json
 from datetime import date
 from typing import Any
 
-from handlers.layout.blocks import Block, button, button_value, context, section
-from handlers.layout.text import escape
+from handlers.layout.blocks import LINE_LIMIT, Block, button, button_value, context, section, wrapped
+from handlers.layout.text import escape, fit, no_markup
 from reports.kinds import Target
 from reports.views import ComparisonView, RateView
 
@@ -34,10 +34,14 @@ def rate_texts(rate: RateView, limit: int = SECTION_CHARS) -> list[str]:
     """``*Conversion rate* · control: Control (a variation named Control)`` then one bullet per variation,
     decisive ones in bold; in as many texts of at most ``limit`` characters as it takes, never cutting a
     sentence (long names over many variations)."""
-    head = f"*{escape(rate.label)}* · control: {escape(rate.control)} ({escape(rate.control_why)})"
+    head = f"*{escape(no_markup(rate.label))}* · control: {escape(rate.control)} ({escape(rate.control_why)})"
     texts = [head]
     for sentence, decisive in zip(rate.sentences, rate.decisive, strict=True):
-        bullet = (f"• *{escape(sentence)}*" if decisive else f"• {escape(sentence)}")[: limit - 1]
+        # on lines a phone shows whole; a decisive one bold line by line (Slack's bold ends at a line break),
+        # a name's own * ~ ` unable to end it; cut only past Slack's limit, and then with "…"
+        text = escape(f"• {no_markup(sentence) if decisive else sentence}")
+        lines = wrapped(text, limit=LINE_LIMIT - 2 if decisive else LINE_LIMIT).split("\n")
+        bullet = fit("\n".join(f"*{line}*" if decisive else line for line in lines), limit - 1)
         if len(texts[-1]) + 1 + len(bullet) > limit:
             texts.append(bullet)
         else:
@@ -53,7 +57,7 @@ def comparison_blocks(view: ComparisonView) -> list[Block]:
     if view.more:
         rates = f"{view.more} more rate{'s' if view.more != 1 else ''}"
         note += f" {view.elsewhere.capitalize()} compares {rates}." if view.elsewhere else f" {rates} not shown."
-    blocks.append(context(escape(note)))
+    blocks.append(context(wrapped(escape(note))))
     return blocks
 
 

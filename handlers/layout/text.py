@@ -50,6 +50,12 @@ def plain_name(text: str) -> str:
     return fit(flat.translate(_MARKUP_BUT_UNDERSCORE), NAME_LIMIT) or "(blank)"
 
 
+def no_markup(text: str) -> str:
+    """``text`` with its ``*``, ``~`` and backticks as look-alikes (``_`` kept, as in :func:`plain_name`), whole:
+    for sentences shown in bold that name variations."""
+    return text.translate(_MARKUP_BUT_UNDERSCORE)
+
+
 def utf16_len(text: str) -> int:
     """Length as Slack measures it: UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
