@@ -37,11 +37,12 @@ def rate_texts(rate: RateView, limit: int = SECTION_CHARS) -> list[str]:
     head = f"*{escape(no_markup(rate.label))}* · control: {escape(rate.control)} ({escape(rate.control_why)})"
     texts = [head]
     for sentence, decisive in zip(rate.sentences, rate.decisive, strict=True):
-        # on lines a phone shows whole; a decisive one bold line by line (Slack's bold ends at a line break),
-        # a name's own * ~ ` unable to end it; cut only past Slack's limit, and then with "…"
-        text = escape(f"• {no_markup(sentence) if decisive else sentence}")
-        lines = wrapped(text, limit=LINE_LIMIT - 2 if decisive else LINE_LIMIT).split("\n")
-        bullet = fit("\n".join(f"*{line}*" if decisive else line for line in lines), limit - 1)
+        # on lines a phone shows whole, the bullet's name continued under it; a decisive one bold line by line
+        # (Slack's bold ends at a line break), a name's own * ~ ` unable to end it; cut only past Slack's limit,
+        # and then with "…"
+        lines = wrapped(escape(no_markup(sentence) if decisive else sentence), limit=LINE_LIMIT - 4).split("\n")
+        shown = [f"*{line}*" if decisive else line for line in lines]
+        bullet = fit("\n".join([f"• {shown[0]}", *(f"  {line}" for line in shown[1:])]), limit - 1)
         if len(texts[-1]) + 1 + len(bullet) > limit:
             texts.append(bullet)
         else:
