@@ -34,13 +34,16 @@ def rate_texts(rate: RateView, limit: int = SECTION_CHARS) -> list[str]:
     """``*Conversion rate* · control: Control (a variation named Control)`` then one bullet per variation,
     decisive ones in bold; in as many texts of at most ``limit`` characters as it takes, never cutting a
     sentence (long names over many variations)."""
-    head = f"*{escape(no_markup(rate.label))}* · control: {escape(rate.control)} ({escape(rate.control_why)})"
+    control = f"{escape(no_markup(' '.join(rate.control.split())))} ({escape(rate.control_why)})"
+    head = f"*{escape(no_markup(rate.label))}* · control: {control}"
     texts = [head]
     for sentence, decisive in zip(rate.sentences, rate.decisive, strict=True):
         # on lines a phone shows whole, the bullet's name continued under it; a decisive one bold line by line
-        # (Slack's bold ends at a line break), a name's own * ~ ` unable to end it; cut only past Slack's limit,
-        # and then with "…"
-        lines = wrapped(escape(no_markup(sentence) if decisive else sentence), limit=LINE_LIMIT - 4).split("\n")
+        # (Slack's bold ends at a line break); a name's own * ~ ` unable to start or end formatting; cut only
+        # past Slack's limit, and then with "…"
+        # one line (a name's line breaks as spaces), with room for the bullet and each line's bold marks
+        text = fit(escape(no_markup(" ".join(sentence.split()))), limit - 300)
+        lines = wrapped(text, limit=LINE_LIMIT - 4).split("\n")
         shown = [f"*{line}*" if decisive else line for line in lines]
         bullet = fit("\n".join([f"• {shown[0]}", *(f"  {line}" for line in shown[1:])]), limit - 1)
         if len(texts[-1]) + 1 + len(bullet) > limit:

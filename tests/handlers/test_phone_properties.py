@@ -46,6 +46,7 @@ from handlers.layout.blocks import (
     shorten,
 )
 from handlers.layout.catalogue_blocks import entry_options, find_blocks, report_modal
+from handlers.layout.comparison_blocks import comparison_blocks
 from handlers.layout.digest_blocks import digest_blocks, paused_text
 from handlers.layout.text import ELLIPSIS, escape, fit, neutral, plain_name, utf16_len
 from handlers.listeners.home import home_view
@@ -55,6 +56,7 @@ from reports.kinds import Kind, Target
 from reports.kinds.registry import kind_of
 from reports.models import ChannelRow, DayPoint, Metrics, Series
 from reports.summary import Summary
+from reports.views import ComparisonView, RateView
 
 D1 = date(2026, 3, 1)
 HARD = [
@@ -230,6 +232,16 @@ def test_list_app_home_and_dms(names: list[str]) -> None:
     for sub in subs:
         check_message(notice_blocks(describe(sub, None, by_id.get(sub.id))), [])
         check_message(notice_blocks(paused_text(sub, "I was removed.")), [])
+
+
+@PROPERTY
+@given(names=st.lists(NAMES, min_size=1, max_size=4), decisive=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_variant_comparisons(names: list[str], decisive: list[bool]) -> None:
+    sentences = tuple(f"{n} converts 4.1% (3.8–4.4) against 3.2% (3.0–3.5) for {names[0]}: +28%, 99% confidence."
+                      for n in names)
+    rate = RateView("Conversion rate", names[0], "a variation named Control", sentences,
+                    tuple(decisive[: len(names)]))
+    check_message(comparison_blocks(ComparisonView((rate,), more=1, elsewhere="the full report")), [])
 
 
 @settings(max_examples=300, deadline=None)
