@@ -29,6 +29,7 @@ from fakes.slack import DEFAULT_TOKEN, SlackFake
 from handlers.flows.reporting import chart_note, report_message
 from handlers.layout.alert_blocks import breach_blocks
 from handlers.layout.blocks import Block, blocks_to_text
+from handlers.layout.comparison_blocks import with_comparison, with_data_button
 from handlers.layout.digest_blocks import digest_blocks, digest_text
 from handlers.layout.phone import render
 from reports.braze import BrazeClient, decode_json
@@ -132,8 +133,9 @@ def digest_message(braze: BrazeClient, names: CampaignNames, target: Target, now
     raw = kind.fetch(braze, target, length=length, ending_at=ending_at(last), now=now)
     series = kind.parse(decode_json(raw) if isinstance(raw, bytes) else raw, target)
     digest = kind.build_digest(series, target=target, first_day=first_day, digest_date=today)
-    view = kind.digest_view(digest, title=kind.title(names.get(kind.name_key, target.object_id), target))
-    return digest_text(view), digest_blocks(view, subscription_id=sub, chart_in_thread=True)
+    view = kind.digest_message(digest, title=kind.title(names.get(kind.name_key, target.object_id), target))
+    blocks = digest_blocks(view, subscription_id=sub, chart_in_thread=True)  # as the digest sender builds them
+    return digest_text(view), with_data_button(with_comparison(blocks, view.comparison), view.target, view.data_span)
 
 
 def screenshot(messages: list[tuple[str, list[Block]]], folder: Path) -> list[Path]:
