@@ -115,8 +115,13 @@ class Page:
         for kind, args in self.ops:
             if kind == "box":
                 (x0, y0, x1, y1), fill, outline, radius = args
-                draw.rounded_rectangle([x0 * SCALE, y0 * SCALE, x1 * SCALE, y1 * SCALE], radius * SCALE, fill, outline,
-                                       width=SCALE if outline else 0)
+                draw.rounded_rectangle(
+                    [x0 * SCALE, y0 * SCALE, x1 * SCALE, y1 * SCALE],
+                    radius * SCALE,
+                    fill,
+                    outline,
+                    width=SCALE if outline else 0,
+                )
             else:
                 x, y, text, style, size, color = args
                 draw.text((x * SCALE, y * SCALE), text, font=font(style, size), fill=color)
@@ -130,8 +135,9 @@ def _width(text: str, style: str, size: int) -> float:
     return font(style, size).getlength(text) / SCALE
 
 
-def flow(page: Page, parts: list[tuple[str, str]], x: float, width: float, size: int,
-         color: tuple[int, int, int] = INK) -> None:
+def flow(
+    page: Page, parts: list[tuple[str, str]], x: float, width: float, size: int, color: tuple[int, int, int] = INK
+) -> None:
     """Runs of text wrapped at ``width`` from ``page.y``, as a phone wraps words; the page moves down."""
     line_height = size * 1.45
     cursor = x
@@ -228,8 +234,9 @@ def block(page: Page, b: dict[str, Any]) -> None:
         page.y += 42
     elif kind == "image":
         page.box((LEFT, page.y + 2, LEFT + CONTENT, page.y + 120), (240, 240, 240), RULE, 6)
-        page.text(LEFT + 10, page.y + 52, drawable(f"[image: {b.get('alt_text', '')}]", "italic")[:48], "italic",
-                  SMALL, GREY)
+        page.text(
+            LEFT + 10, page.y + 52, drawable(f"[image: {b.get('alt_text', '')}]", "italic")[:48], "italic", SMALL, GREY
+        )
         page.y += 128
     elif kind == "input":
         flow(page, [(b.get("label", {}).get("text", ""), "bold")], LEFT, CONTENT, TEXT)

@@ -60,8 +60,29 @@ from reports.views import ComparisonView, RateView
 
 D1 = date(2026, 3, 1)
 HARD = [
-    "😀", "👩\u200d👩\u200d👧", "🇫🇷", "👍🏽", "e\u0301", "\u0e01\u0e31", "日本", "Ｗ", "*", "_", "~", "`", "```",
-    "<!here>", "<@U123>", "<https://evil.example|click>", "&amp;", "@channel", ">", "\n", " ", "A", "variation",
+    "😀",
+    "👩\u200d👩\u200d👧",
+    "🇫🇷",
+    "👍🏽",
+    "e\u0301",
+    "\u0e01\u0e31",
+    "日本",
+    "Ｗ",
+    "*",
+    "_",
+    "~",
+    "`",
+    "```",
+    "<!here>",
+    "<@U123>",
+    "<https://evil.example|click>",
+    "&amp;",
+    "@channel",
+    ">",
+    "\n",
+    " ",
+    "A",
+    "variation",
 ]
 #: Names: hard pieces, plain text, and long runs that pass the limits (a header is 150 units, a label 75).
 NAMES = st.one_of(
@@ -104,8 +125,9 @@ def texts(doc: Any, limit: int = SECTION_LIMIT) -> Iterator[tuple[str, str, int]
 def tables(text: str) -> list[list[str]]:
     """The monospace tables of a mrkdwn text, as Slack shows their lines (entities as one character)."""
     parts = text.split("```")[1::2]
-    return [[line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") for line in p.split("\n")]
-            for p in parts]
+    return [
+        [line.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") for line in p.split("\n")] for p in parts
+    ]
 
 
 def outside_code(text: str) -> str:
@@ -139,31 +161,63 @@ def check_message(blocks: list[dict[str, Any]], names: list[str]) -> None:
 def send_summary(names: list[str]) -> Summary:
     """A send reads like a campaign: its channels and variations (named by ``names``) and Braze's totals."""
     campaign = campaign_summary(names)
-    totals = Metrics.of(sent=384_840, conversions=1716, revenue=103_412.5, unique_recipients=380_000,
-                        conversions1=0, conversions2=4)
-    return Summary("cmp", "snd", D1, D1 + timedelta(days=13), 14, totals, campaign.channels, campaign.variations,
-                   0.0045, first_day=D1, window_end=D1 + timedelta(days=14))
+    totals = Metrics.of(
+        sent=384_840, conversions=1716, revenue=103_412.5, unique_recipients=380_000, conversions1=0, conversions2=4
+    )
+    return Summary(
+        "cmp",
+        "snd",
+        D1,
+        D1 + timedelta(days=13),
+        14,
+        totals,
+        campaign.channels,
+        campaign.variations,
+        0.0045,
+        first_day=D1,
+        window_end=D1 + timedelta(days=14),
+    )
 
 
 def campaign_summary(names: list[str]) -> CampaignSummary:
     # channel labels are Braze's keys in words, never that long: the names stand in for them anyway
     channels = tuple(
-        ChannelSummary(f"k{i}", n, ("ios_push", "android_push", f"line_message_{i}"),
-                       (("sent", 10**i), ("delivered", i)), (Rate("delivery rate", 0.5, "delivered ÷ sent"),))
+        ChannelSummary(
+            f"k{i}",
+            n,
+            ("ios_push", "android_push", f"line_message_{i}"),
+            (("sent", 10**i), ("delivered", i)),
+            (Rate("delivery rate", 0.5, "delivered ÷ sent"),),
+        )
         for i, n in enumerate(names)
     )
     variations = tuple(
-        VariationSummary(n, f"id{i}", (), Metrics.of(conversions=i, revenue=2.5 * i),
-                         tuple((c.label, Metrics.of(sent=i * 1000)) for c in channels[:3]))
+        VariationSummary(
+            n,
+            f"id{i}",
+            (),
+            Metrics.of(conversions=i, revenue=2.5 * i),
+            tuple((c.label, Metrics.of(sent=i * 1000)) for c in channels[:3]),
+        )
         for i, n in enumerate(names)
     )
-    return CampaignSummary("cmp", D1, D1 + timedelta(days=29), 30, channels, variations,
-                           Metrics.of(unique_recipients=900, conversions=30, revenue=12.5), 0.03)
+    return CampaignSummary(
+        "cmp",
+        D1,
+        D1 + timedelta(days=29),
+        30,
+        channels,
+        variations,
+        Metrics.of(unique_recipients=900, conversions=30, revenue=12.5),
+        0.03,
+    )
 
 
 def canvas_summary(names: list[str]) -> CanvasSummary:
-    variants = tuple(VariantSummary(f"v{i}", n, Metrics.of(entries=100 * i, conversions=i, revenue=1.5 * i))
-                     for i, n in enumerate(names))
+    variants = tuple(
+        VariantSummary(f"v{i}", n, Metrics.of(entries=100 * i, conversions=i, revenue=1.5 * i))
+        for i, n in enumerate(names)
+    )
     return CanvasSummary("cv", D1, D1 + timedelta(days=29), 30, Metrics.of(entries=5000, conversions=40), variants)
 
 
@@ -176,8 +230,24 @@ def digest_series(kind: Kind, object_id: str) -> Series:
 
 
 def subscription(kind: Kind, sub_id: int) -> Subscription:
-    return Subscription(sub_id, "T", "C1", "cmp<1>", "snd" if kind == Kind.SEND else "", 9, 0, "UTC", "U1",
-                        datetime(2026, 3, 1), D1, OPEN_END, "paused", "a *reason* <here>", None, kind)
+    return Subscription(
+        sub_id,
+        "T",
+        "C1",
+        "cmp<1>",
+        "snd" if kind == Kind.SEND else "",
+        9,
+        0,
+        "UTC",
+        "U1",
+        datetime(2026, 3, 1),
+        D1,
+        OPEN_END,
+        "paused",
+        "a *reason* <here>",
+        None,
+        kind,
+    )
 
 
 # -- properties ------------------------------------------------------------------------------------------
@@ -186,8 +256,11 @@ def subscription(kind: Kind, sub_id: int) -> Subscription:
 @PROPERTY
 @given(title=NAMES, names=st.lists(NAMES, min_size=1, max_size=15))
 def test_reports_of_every_kind(title: str, names: list[str]) -> None:
-    for kind, summary in ((Kind.SEND, send_summary(names)), (Kind.CAMPAIGN, campaign_summary(names)),
-                          (Kind.CANVAS, canvas_summary(names))):
+    for kind, summary in (
+        (Kind.SEND, send_summary(names)),
+        (Kind.CAMPAIGN, campaign_summary(names)),
+        (Kind.CANVAS, canvas_summary(names)),
+    ):
         k = kind_of(kind)
         view = k.report_view(summary, title=title)
         from dataclasses import replace
@@ -204,16 +277,20 @@ def test_digests_of_every_kind(title: str, day: int) -> None:
     for kind in (Kind.SEND, Kind.CAMPAIGN, Kind.CANVAS):
         k = kind_of(kind)
         target = Target(kind, "cmp<1>", "snd" if kind == Kind.SEND else "")
-        digest = k.build_digest(digest_series(kind, "cmp<1>"), target=target, first_day=D1,
-                                digest_date=D1 + timedelta(days=day))
+        digest = k.build_digest(
+            digest_series(kind, "cmp<1>"), target=target, first_day=D1, digest_date=D1 + timedelta(days=day)
+        )
         blocks = digest_blocks(k.digest_view(digest, title=title), subscription_id=3, chart_in_thread=True)
         check_message(blocks, [])
         assert utf16_len(blocks[0]["text"]["text"]) <= HEADER_LIMIT
 
 
 @PROPERTY
-@given(query=NAMES, names=st.lists(NAMES, min_size=0, max_size=10), typed=st.text("abc-_0123456789", min_size=1,
-                                                                                 max_size=64))
+@given(
+    query=NAMES,
+    names=st.lists(NAMES, min_size=0, max_size=10),
+    typed=st.text("abc-_0123456789", min_size=1, max_size=64),
+)
 def test_find_results_options_and_the_modal(query: str, names: list[str], typed: str) -> None:
     entries = [Entry("campaign" if i % 2 else "canvas", f"id-{i}", n, None, bool(i % 3)) for i, n in enumerate(names)]
     check_message(find_blocks(query, entries, ["a note"]), names)
@@ -237,16 +314,18 @@ def test_list_app_home_and_dms(names: list[str]) -> None:
 @PROPERTY
 @given(names=st.lists(NAMES, min_size=1, max_size=4), decisive=st.lists(st.booleans(), min_size=4, max_size=4))
 def test_variant_comparisons(names: list[str], decisive: list[bool]) -> None:
-    sentences = tuple(f"{n} converts 4.1% (3.8–4.4) against 3.2% (3.0–3.5) for {names[0]}: +28%, 99% confidence."
-                      for n in names)
-    rate = RateView("Conversion rate", names[0], "a variation named Control", sentences,
-                    tuple(decisive[: len(names)]))
+    sentences = tuple(
+        f"{n} converts 4.1% (3.8–4.4) against 3.2% (3.0–3.5) for {names[0]}: +28%, 99% confidence." for n in names
+    )
+    rate = RateView("Conversion rate", names[0], "a variation named Control", sentences, tuple(decisive[: len(names)]))
     check_message(comparison_blocks(ComparisonView((rate,), more=1, elsewhere="the full report")), [])
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.lists(st.sampled_from([*HARD, "x" * 200, "```", "line"]), max_size=80).map("".join),
-       limit=st.integers(100, 3000))  # Slack's text limits are 150 to 3000
+@given(
+    text=st.lists(st.sampled_from([*HARD, "x" * 200, "```", "line"]), max_size=80).map("".join),
+    limit=st.integers(100, 3000),
+)  # Slack's text limits are 150 to 3000
 def test_a_shortened_text_always_says_so_and_fits(text: str, limit: int) -> None:
     out = shorten(text, limit)
     assert utf16_len(out) <= limit

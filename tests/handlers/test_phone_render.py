@@ -20,8 +20,9 @@ def test_every_recorded_message_draws_at_a_phones_width() -> None:
     for path in sorted(PAYLOADS.glob("*.json")):
         for call in json.loads(path.read_text()).get("slack", []):
             params = call.get("params", {})
-            if call.get("method") in ("chat.postMessage", "chat.postEphemeral") and (params.get("blocks") or
-                                                                                     params.get("text")):
+            if call.get("method") in ("chat.postMessage", "chat.postEphemeral") and (
+                params.get("blocks") or params.get("text")
+            ):
                 width, height = png_size(render(params.get("blocks"), params.get("text", "")))
                 assert width == WIDTH * SCALE and height >= 100, path.stem
                 drawn += 1
@@ -43,6 +44,10 @@ def test_more_text_is_a_taller_picture_and_unknown_blocks_are_skipped() -> None:
 def test_mrkdwn_as_a_reader_sees_it() -> None:
     assert unslack("<#C123> <@U1> <https://x.example|the site> &lt;b&gt; &amp;") == "#general @someone the site <b> &"
     assert runs("*Spring* sale `id-1` _now_") == [
-        ("Spring", "bold"), (" sale ", "regular"), ("id-1", "code"), (" ", "regular"), ("now", "italic"),
+        ("Spring", "bold"),
+        (" sale ", "regular"),
+        ("id-1", "code"),
+        (" ", "regular"),
+        ("now", "italic"),
     ]
     assert drawable("📊 Report ▲ 5%", "regular") == " Report ▲ 5%"  # colour emoji are left out, ▲ is drawn

@@ -16,8 +16,14 @@ from tests.harness import CAMPAIGN, SEND, BotUnderTest, make_subscription, messa
 
 
 def mention(text: str) -> dict[str, str]:
-    return {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {text}", "ts": "1764400300.000100",
-            "channel": "C_PUBLIC", "thread_ts": "1764400250.000100"}
+    return {
+        "type": "app_mention",
+        "user": "U1",
+        "text": f"<@UBOT> {text}",
+        "ts": "1764400300.000100",
+        "channel": "C_PUBLIC",
+        "thread_ts": "1764400250.000100",
+    }
 
 
 @pytest.mark.parametrize("question", ["what is this", "hello?", "can you show me the spring numbers"])
@@ -41,8 +47,9 @@ def test_a_mistyped_command_still_gets_its_usage(bot: BotUnderTest) -> None:
 
 def test_list_names_what_each_digest_is_about_and_says_none_yet_once(bot: BotUnderTest) -> None:
     make_subscription(bot, "C_PUBLIC")
-    bot.runtime.deps.catalogue.upsert([ListedItem(Kind.CAMPAIGN, CAMPAIGN, "Spring *sale* — API")],
-                                      now=datetime(2026, 3, 1, tzinfo=UTC))
+    bot.runtime.deps.catalogue.upsert(
+        [ListedItem(Kind.CAMPAIGN, CAMPAIGN, "Spring *sale* — API")], now=datetime(2026, 3, 1, tzinfo=UTC)
+    )
     text = bot.command("list").json()["text"]
     assert "*Spring ∗sale∗ — API* · send " in text  # the name, its markdown neutralised, then the IDs
     assert text.count("none yet") == 1
@@ -88,13 +95,21 @@ def test_a_verdict_rounds_for_reading(value: float, style: str, shown: str) -> N
 
 def test_verdict_words() -> None:
     verdict = Verdict(
-        (Measure(384_840, "sent"), Measure(0.97, "delivered", "rate"), Measure(0.369, "opened", "rate"),
-         Measure(1716, "conversions"), Measure(103_412.5, "revenue", "usd", inside=True)),
+        (
+            Measure(384_840, "sent"),
+            Measure(0.97, "delivered", "rate"),
+            Measure(0.369, "opened", "rate"),
+            Measure(1716, "conversions"),
+            Measure(103_412.5, "revenue", "usd", inside=True),
+        ),
         Shift("conversions", 1350, 1205, "in the last 7 days against the 7 before"),
     )
     assert verdict_words(verdict) == "384,840 sent · 97% delivered · 37% opened · 1,716 conversions ($103k)"
     assert shift_words(verdict.shift) == "Conversions ▲ 12% in the last 7 days against the 7 before (1,205 → 1,350)"
-    quiet = Verdict((Measure(1, "conversions"), Measure(0, "revenue", "usd", inside=True), Measure(None, "sent")),
-                    when="Mar 17", status="sending finished Mar 14")
+    quiet = Verdict(
+        (Measure(1, "conversions"), Measure(0, "revenue", "usd", inside=True), Measure(None, "sent")),
+        when="Mar 17",
+        status="sending finished Mar 14",
+    )
     assert verdict_words(quiet) == "Mar 17: sending finished Mar 14 · 1 conversion"  # no "$0.00", no "– sent"
     assert shift_words(Shift("sent", 100, 100, "against Mar 16")) == "Sent unchanged against Mar 16 (100 → 100)"
