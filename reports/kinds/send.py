@@ -35,7 +35,6 @@ from reports.summary import (
 from reports.views import (
     Code,
     DigestView,
-    Figure,
     Line,
     Measure,
     ReportView,
@@ -85,12 +84,6 @@ def data_days(raw: bytes, target: Target) -> list[date]:
     Module-level so it runs in a worker process: a large answer is decoded and parsed there."""
     series = SEND.parse(decode_json(raw), target)
     return [point.day for point in series.days if point.has_data]
-
-
-def sent_figure(summary: Summary) -> tuple[Figure, ...]:
-    """Messages sent across channels, as a figure (none when no channel reports ``sent``)."""
-    sent = sent_headline(summary.channels)
-    return (Figure("Sent", fmt_count(sent.total)),) if sent else ()
 
 
 class SendKind(ReportKind):
