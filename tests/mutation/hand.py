@@ -408,8 +408,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     # -- reports/kinds/send.py and campaign.py: the figures and the sent headline
     M(
         'reports/kinds/send.py',
-        'return (Figure("Sent", fmt_count(sent.total)),) if sent else ()',
-        'return ()',
+        'f"{fmt_count(sent.total)} sent" if sent else ""',
+        '""',
         'a send digest loses its total sent',
     ),
     M(
