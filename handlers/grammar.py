@@ -354,8 +354,9 @@ def _parse_alert(words: list[str]) -> AlertRequest | AlertRemoveRequest | UsageE
     rule = _RULE.fullmatch(rest)
     if rule is None:
         return UsageError(
-            f"After the {kind.words.noun}, write the rule: a metric, `>` or `<`, and a value, e.g. "
-            f"`{kind.metrics[0]} > 5%`. Metrics of a {kind.words.noun}: {metrics}.",
+            # Slack reads < and > as markup, even in code: sent as &lt; and &gt;
+            f"After the {kind.words.noun}, write the rule: a metric, `&gt;` or `&lt;`, and a value, e.g. "
+            f"`{kind.metrics[0]} &gt; 5%`. Metrics of a {kind.words.noun}: {metrics}.",
             usage,
             ALERT_EXAMPLE,
         )
