@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 
 def _date(value: str) -> date:
@@ -20,6 +21,12 @@ def _date(value: str) -> date:
 
 def _digest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", type=_date, help="digest date YYYY-MM-DD (backfills, tests)")
+
+
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--screenshots", type=Path, metavar="DIR", help="also draw each message as a phone shows it, one PNG each"
+    )
 
 
 def _db_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +45,9 @@ class Command:
 
 COMMANDS: dict[str, Command] = {
     "serve": Command("run the bot (the default)", "bot.serve"),
-    "demo": Command("the real report pipeline against a built-in sample Braze server; no accounts", "bot.demo"),
+    "demo": Command(
+        "the real report pipeline against a built-in sample Braze server; no accounts", "bot.demo", _demo_arguments
+    ),
     "digest": Command("run one digest round now (posts nothing twice)", "bot.digest", _digest_arguments),
     "alerts": Command("check every alert now (posts nothing twice); non-zero when a check failed", "bot.alerts"),
     "clock": Command("run only the digest scheduler (Procfile clock process)", "bot.clock"),

@@ -3,7 +3,12 @@
 Starts the sample Braze server on 127.0.0.1, fetches a multi-channel, multi-variation send, a
 five-channel campaign and a three-variant Canvas through the real Braze client, summarises them, draws
 the charts in the real render worker, writes the PNGs here and prints the Slack messages as a person
-would read them. Last, an alert's breach post and chart (a campaign's bounce rate over 2%).
+would read them, then the daily digest of each. Last, an alert's breach post and chart (a campaign's
+bounce rate over 2%).
+
+``--screenshots DIR`` also posts the reports and digests to the Slack fake (a real HTTP server, through
+slack_sdk) and draws what the fake received as a phone shows it (:mod:`handlers.layout.phone`), one PNG
+per message in ``DIR``: the docs' and README's pictures are made this way.
 """
 
 from __future__ import annotations
@@ -11,18 +16,26 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
 
 from digests.alert_check import ALERT_DAYS, chart_data
 from digests.alert_store import Alert, AlertPost
 from fakes.braze import SampleBraze
+from fakes.slack import DEFAULT_TOKEN, SlackFake
 from handlers.flows.reporting import chart_note, report_message
 from handlers.layout.alert_blocks import breach_blocks
-from handlers.layout.blocks import blocks_to_text
+from handlers.layout.blocks import Block, blocks_to_text
+from handlers.layout.comparison_blocks import with_comparison, with_data_button
+from handlers.layout.digest_blocks import digest_blocks, digest_text
+from handlers.layout.phone import render
 from reports.braze import BrazeClient, decode_json
 from reports.chart import render_metric
 from reports.kinds import Kind, Target
+from reports.kinds.base import ending_at
 from reports.kinds.metrics import METRICS
 from reports.kinds.registry import kind_of
 from reports.models import Series
@@ -34,9 +47,11 @@ DEMO_SEND = "spring-launch-01"
 DEMO_MULTICHANNEL = "demo-multichannel-campaign"
 DEMO_CANVAS = "demo-onboarding-canvas"
 DEMO_ALERT_CAMPAIGN = "demo-resend-campaign"
+#: What the screenshots are called, in the order the messages are posted.
+SCREENS = ("report-send", "report-campaign", "report-canvas", "digest-send", "digest-campaign", "digest-canvas")
 
 
-def run(out_dir: Path | None = None, days: int = 14) -> Path:
+def run(out_dir: Path | None = None, days: int = 14, screenshots: Path | None = None) -> Path:
     """Run the demo; returns the PNG's path (written to ``out_dir``, default the current folder)."""
     out_dir = out_dir or Path.cwd()
     renderer = ChartRenderer(processes=1)
@@ -72,11 +87,15 @@ def run(out_dir: Path | None = None, days: int = 14) -> Path:
                 )
                 for target in (Target(Kind.CAMPAIGN, DEMO_MULTICHANNEL), Target(Kind.CANVAS, DEMO_CANVAS))
             ]
+            targets = (report.target, *(other.target for other in others))
+            now = datetime.now(UTC)
+            digests = [digest_message(braze, CampaignNames(braze), t, now, n) for n, t in enumerate(targets, 1)]
     renderer.close()
     path = out_dir / f"sendstats-demo-{DEMO_SEND}.png"
     if report.chart_png:
         path.write_bytes(report.chart_png)
-    _text, blocks = report_message(report, chart_note(report, False))
+    text, blocks = report_message(report, chart_note(report, False))
+    messages: list[tuple[str, list[Block]]] = [(text, blocks)]
     print()
     print(blocks_to_text(blocks))
     print()
@@ -86,13 +105,53 @@ def run(out_dir: Path | None = None, days: int = 14) -> Path:
     print("In Slack this message is posted to the channel, and the chart, the variants chart and the CSV are")
     print("uploaded together into its thread.")
     for other in others:
-        show_kind(other, out_dir)
+        messages.append(show_kind(other, out_dir))
+    for text, blocks in digests:
+        print()
+        print(blocks_to_text(blocks))
+        messages.append((text, blocks))
     alert_path = out_dir / "sendstats-demo-alert.png"
     alert_path.write_bytes(alert_png)
     print()
     print(alert_text)
     print(f"Alert chart written to {alert_path} (in Slack: in the alert's thread)")
+    if screenshots is not None:
+        for shot in screenshot(messages, screenshots):
+            print(f"Screenshot written to {shot}")
     return path
+
+
+def digest_message(braze: BrazeClient, names: CampaignNames, target: Target, now: datetime, sub: int) -> Any:
+    """Today's digest of ``target`` as a subscription made when it began would post it, through the same kind
+    methods a digest round calls (fetch, parse, build, view, layout)."""
+    kind = kind_of(target.kind)
+    today = now.date()
+    first_day = today - timedelta(days=5) if kind.has_send_id else today - timedelta(days=14)
+    span = kind.digest_range(first_day, today)
+    assert span is not None
+    length, last = span
+    raw = kind.fetch(braze, target, length=length, ending_at=ending_at(last), now=now)
+    series = kind.parse(decode_json(raw) if isinstance(raw, bytes) else raw, target)
+    digest = kind.build_digest(series, target=target, first_day=first_day, digest_date=today)
+    view = kind.digest_message(digest, title=kind.title(names.get(kind.name_key, target.object_id), target))
+    blocks = digest_blocks(view, subscription_id=sub, chart_in_thread=True)  # as the digest sender builds them
+    return digest_text(view), with_data_button(with_comparison(blocks, view.comparison), view.target, view.data_span)
+
+
+def screenshot(messages: list[tuple[str, list[Block]]], folder: Path) -> list[Path]:
+    """Post each message to the Slack fake and draw what it received, as a phone shows it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with SlackFake() as slack:
+        client = WebClient(token=DEFAULT_TOKEN, base_url=slack.base_url)
+        for text, blocks in messages:
+            client.chat_postMessage(channel="C_PUBLIC", text=text, blocks=blocks)
+        posted = [call.params for call in slack.calls_to("chat.postMessage")]
+    paths = []
+    for name, params in zip(SCREENS, posted, strict=True):
+        path = folder / f"{name}.png"
+        path.write_bytes(render(params.get("blocks"), params.get("text", "")))
+        paths.append(path)
+    return paths
 
 
 def demo_alert(braze: BrazeClient, server: SampleBraze, renderer: ChartRenderer) -> tuple[bytes, str]:
@@ -162,22 +221,23 @@ def write_thread_files(report: Report, out_dir: Path, stem: str) -> list[Path]:
     return written
 
 
-def show_kind(report: Report, out_dir: Path) -> None:
-    """Print a campaign or Canvas report as Slack shows it and write its chart."""
+def show_kind(report: Report, out_dir: Path) -> tuple[str, list[Block]]:
+    """Print a campaign or Canvas report as Slack shows it and write its chart; returns the message."""
     chart = out_dir / f"sendstats-demo-{report.target.kind}.png"
     if report.chart_png:
         chart.write_bytes(report.chart_png)
-    _text, blocks = report_message(report, chart_note(report, False))
+    text, blocks = report_message(report, chart_note(report, False))
     print()
     print(blocks_to_text(blocks))
     print(f"Chart written to {chart}")
     for written in write_thread_files(report, out_dir, str(report.target.kind)):
         print(f"Also written: {written}")
+    return text, blocks
 
 
 def main(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING)
-    run()
+    run(screenshots=getattr(args, "screenshots", None))
     return 0
 
 

@@ -38,7 +38,8 @@ def _words(kind: ReportKind) -> str:
 
 
 def report_usage(kind: ReportKind) -> str:
-    """``/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]``, from what the kind names."""
+    """``/sendstats campaign CAMPAIGN_ID [days] [until YYYY-MM-DD]``, from what the kind names. Placeholders
+    are written in capitals, never in ``<…>``: Slack reads ``<…>`` as a link or mention, even in code."""
     ids = " ".join(field.placeholder for field in kind.ids)
     return f"`/sendstats {_words(kind)}{ids} [days] [until YYYY-MM-DD]`"
 
@@ -52,12 +53,12 @@ REPORT_EXAMPLE = report_example(BARE)
 DEFAULT_DAYS = BARE.default_days
 SUBSCRIBE_USAGE = f"`/sendstats subscribe {' '.join(f.placeholder for f in BARE.ids)} [at HH:MM] [time zone]`"
 SUBSCRIBE_EXAMPLE = "`/sendstats subscribe 9ef1c2d0-campaign spring-launch at 08:30 Europe/Berlin`"
-UNSUBSCRIBE_USAGE = "`/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`"
+UNSUBSCRIBE_USAGE = "`/sendstats unsubscribe CAMPAIGN_ID SEND_ID` or `/sendstats unsubscribe NUMBER` (from `list`)"
 #: Every kind with a word of its own: ``campaign|canvas``.
 KIND_WORDS = "|".join(COMMANDS)
-KIND_SUBSCRIBE_USAGE = f"`/sendstats subscribe {KIND_WORDS} <id> [at HH:MM] [time zone]`"
+KIND_SUBSCRIBE_USAGE = f"`/sendstats subscribe {KIND_WORDS} ID [at HH:MM] [time zone]`"
 KIND_SUBSCRIBE_EXAMPLE = "`/sendstats subscribe canvas 0ad1e1a4-canvas at 08:30 Europe/Berlin`"
-FIND_USAGE = "`/sendstats find <words in the name>`"
+FIND_USAGE = "`/sendstats find WORDS OF THE NAME`"
 
 
 def _upper_ids(kind: ReportKind) -> str:
@@ -154,8 +155,8 @@ class UsageError:
 
     @property
     def text(self) -> str:
-        return (
-            f"{self.problem}\nUsage: {self.usage}\nFor example: {self.example}\n"
+        return (  # the problem escapes what the user typed; usage lines have ``<`` and ``>`` of their own
+            f"{self.problem}\nUsage: {escape(self.usage)}\nFor example: {escape(self.example)}\n"
             "See `/sendstats help` for every command."
         )
 
@@ -353,8 +354,9 @@ def _parse_alert(words: list[str]) -> AlertRequest | AlertRemoveRequest | UsageE
     rule = _RULE.fullmatch(rest)
     if rule is None:
         return UsageError(
-            f"After the {kind.words.noun}, write the rule: a metric, `>` or `<`, and a value, e.g. "
-            f"`{kind.metrics[0]} > 5%`. Metrics of a {kind.words.noun}: {metrics}.",
+            # Slack reads < and > as markup, even in code: sent as &lt; and &gt;
+            f"After the {kind.words.noun}, write the rule: a metric, `&gt;` or `&lt;`, and a value, e.g. "
+            f"`{kind.metrics[0]} &gt; 5%`. Metrics of a {kind.words.noun}: {metrics}.",
             usage,
             ALERT_EXAMPLE,
         )
@@ -382,10 +384,31 @@ def _parse_alert(words: list[str]) -> AlertRequest | AlertRemoveRequest | UsageE
 
 
 def report_forms(command: str = "/sendstats") -> str:
-    """Every report command in short: ```/sendstats <campaign_id> <send_id> [days]``, ``/sendstats campaign
-    <id> [days]`` or …``."""
+    """Every report command in short: ```/sendstats CAMPAIGN_ID SEND_ID [days]``, ``/sendstats campaign ID
+    [days]`` or …``."""
     ids = " ".join(field.placeholder for field in BARE.ids)
-    return either([f"`{command} {ids} [days]`", *(f"`{command} {word} <id> [days]`" for word in COMMANDS)])
+    return either([f"`{command} {ids} [days]`", *(f"`{command} {word} ID [days]`" for word in COMMANDS)])
+
+
+def short_help(command: str = "@sendstats") -> str:
+    """What to answer a question the bot can't read (``@sendstats what is this``): what it does, in four lines."""
+    return (
+        "I report Braze numbers. Ask me like this:\n"
+        f"• {report_forms(command)}\n"
+        f"• `{command} find WORDS OF THE NAME` to look up an ID\n"
+        "`/sendstats help` lists every command."
+    )
+
+
+def misread(text: str) -> bool:
+    """The text is a question, not a command: its first word is neither a command nor like an ID (IDs
+    carry digits, ``-`` or ``_``: ``3bbc4555-8fa0-…``, ``spring_launch``)."""
+    words = text.split()
+    if not words:
+        return False
+    head = words[0].lower()
+    known = head in ("help", "-h", "--help", "?", "subscribe", "unsubscribe", "find", "list") or by_command(head)
+    return not known and not any(c.isdigit() or c in "-_" for c in head)
 
 
 def help_text() -> str:
@@ -398,7 +421,8 @@ def help_text() -> str:
     )
     whole = either([k.words.noun for k in COMMANDS.values()])
     owners = either([f"{k.words.noun}'s" for k in listed])
-    return (
+    return escape(  # `>` and `<` of the alert rules, as Slack wants them: &gt; and &lt;
+
         f"*sendstats* brings Braze analytics ({', '.join(k.words.plural for k in REGISTRY.values())}) into Slack.\n\n"
         f"• `/sendstats` alone\n  Opens a form: search any {either([k.words.noun for k in listed])} by name, add a "
         "send ID if you want one send, pick the days; the report is posted in this channel.\n"

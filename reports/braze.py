@@ -64,6 +64,11 @@ from reports.parse import parse_series
 from reports.summary import RETENTION_DAYS
 
 log = logging.getLogger(__name__)
+#: Who can fix what a marketer cannot: the detail (host, setting) goes to the operator's log only.
+OPERATOR = (
+    "Ask whoever runs sendstats for your workspace (the person who installed it) to check its Braze settings; "
+    "the details are in its log."
+)
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 #: Longest any one Braze call may take, retries and waits included.
@@ -581,18 +586,27 @@ class BrazeClient:
                 )
             )
         if status == 401:
+            log.error(
+                "Braze refused the API key (401) at %s. Most often the key belongs to a different Braze instance: "
+                "set BRAZE_REST_ENDPOINT to the REST endpoint shown in the dashboard's API settings "
+                "(e.g. https://rest.iad-01.braze.com). Else the key was revoked.",
+                self._host,
+            )
             raise BrazeError(
-                f"Braze refused the API key (401) at {self._host}. Most often the key belongs to a "
-                "different Braze instance: set BRAZE_REST_ENDPOINT to the REST endpoint shown in your "
-                f"dashboard's API settings (e.g. https://rest.iad-01.braze.com). Else the key was revoked.",
+                "Braze did not accept sendstats' API key (HTTP 401), so I could not read these numbers. Nothing "
+                f"you typed is wrong: {OPERATOR}",
                 status=status,
             )
         if status == 403:
             raise forbidden(permission, message)
         if status == 404:
+            log.error(
+                "Braze answered 404 at %s. Check BRAZE_REST_ENDPOINT: it must be the bare REST endpoint "
+                "(e.g. https://rest.iad-01.braze.com), with no path.",
+                self._host,
+            )
             raise BrazeError(
-                f"Braze answered 404 at {self._host}. Check BRAZE_REST_ENDPOINT: it must be the bare REST "
-                "endpoint (e.g. https://rest.iad-01.braze.com), with no path.",
+                f"sendstats is not pointed at Braze's REST API correctly (HTTP 404). {OPERATOR}",
                 status=status,
             )
         if status >= 400 or status < 200:

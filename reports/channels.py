@@ -46,10 +46,16 @@ class Family:
     volume: str = "sent"
     #: Its name mid-sentence ("email", "push", "SMS", "Content Cards"); empty: the label.
     word: str = ""
+    #: A table column's heading (a phone shows about 40 columns); the label when short already.
+    short: str = ""
 
     @property
     def noun(self) -> str:
         return self.word or self.label
+
+    @property
+    def heading(self) -> str:
+        return self.short or self.label
 
 
 #: Push: ``/campaigns/data_series`` documents sent, opens, bounces and body clicks; ``/sends/data_series``
@@ -96,6 +102,7 @@ FAMILIES: dict[str, Family] = {
         (("click rate", "clicks", "impressions"),),
         volume="impressions",
         word="in-app message",
+        short="In-app",
     ),
     "content_cards": Family(
         "content_cards",
@@ -104,6 +111,7 @@ FAMILIES: dict[str, Family] = {
          "unique_dismissals"),
         (("unique click rate", "unique_clicks", "unique_impressions"),
          ("unique dismissal rate", "unique_dismissals", "unique_impressions")),
+        short="Cards",
     ),
     "whats_app": Family(
         "whats_app",
@@ -123,3 +131,36 @@ def family_of(channel: str) -> Family:
     if key.endswith("_push"):
         return PUSH
     return FAMILIES.get(key) or Family(key, channel.replace("_", " ").capitalize(), ())
+
+
+#: Braze's channel keys as people say them (every label of a channel comes from here).
+CHANNEL_LABELS: dict[str, str] = {
+    "email": "Email",
+    "ios_push": "iOS push",
+    "android_push": "Android push",
+    "web_push": "Web push",
+    "kindle_push": "Kindle push",
+    "sms": "SMS",
+    "webhook": "Webhook",
+    "in_app_message": "In-app message",
+    "trigger_in_app_message": "In-app message",
+    "content_cards": "Content Cards",
+    "content_card": "Content Cards",
+    "whats_app": "WhatsApp",
+    "whatsapp": "WhatsApp",
+}
+
+
+def channel_label(channel: str) -> str:
+    """``ios_push`` → "iOS push"; a key we don't know reads as words ("line_message" → "Line message")."""
+    key = channel.lower()
+    if key in CHANNEL_LABELS:
+        return CHANNEL_LABELS[key]
+    if key.endswith("_push"):
+        return f"{key[: -len('_push')].replace('_', ' ').capitalize()} push"
+    return family_of(channel).label
+
+
+def heading_of(label: str) -> str:
+    """A table column's heading for a family's label ("In-app message" → "In-app")."""
+    return next((family.heading for family in FAMILIES.values() if family.label == label), label)

@@ -43,6 +43,9 @@ class Digest:
     flags: tuple[str, ...] = ()
     #: The variations compared over the digest's range (``reports.comparison.RateComparison``), if any.
     comparisons: tuple[Any, ...] = ()
+    #: When something happened on ``day`` but nothing went out (opens and conversions after a send
+    #: finished): the last day something went out.
+    sending_ended: date | None = None
 
     @property
     def final(self) -> bool:

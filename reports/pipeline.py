@@ -30,6 +30,7 @@ from reports.kinds import Kind, Target
 from reports.kinds.base import ReportKind, Workers
 from reports.kinds.registry import kind_of
 from reports.models import NO_LABELS, DayPoint, Labels, Series
+from reports.verdict import halves
 
 __all__ = [
     "Analysis", "CampaignNames", "Report", "Workers", "analyse", "build_report", "date_range", "export_csv",
@@ -52,6 +53,8 @@ class Analysis:
     comparisons: tuple[RateComparison, ...] = ()
     variants_png: bytes | None = None
     csv: bytes | None = None
+    #: Summaries of the range's last week and the week before (:func:`reports.verdict.halves`), if it holds both.
+    halves: tuple[Any, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,8 @@ class Report:
     variants_png: bytes | None = None
     #: The daily series behind the chart, as CSV (``reports.export``).
     csv: bytes | None = None
+    #: The last week and the week before, for the verdict's change (None: the range is too short).
+    halves: tuple[Any, Any] | None = None
 
     @property
     def kind(self) -> ReportKind:
@@ -108,12 +113,14 @@ def analyse(
             variants = render_variants(data)
         except Exception:  # the comparison stays in the message; only its picture is missing
             log.exception("variants chart failed for %s", target)
+    periods = halves(summary.start, summary.end)
+    pair = tuple(kind.summarise(series, start=a, end=b) for a, b in periods) if periods else None
     try:
         png, error = render_chart(kind.chart(series, summary, title=title)), None
     except Exception as exc:  # a chart is worth less than the numbers: deliver those regardless
         log.exception("chart rendering failed for %s", target)
         png, error = None, f"the chart could not be drawn ({type(exc).__name__})"
-    return Analysis(summary, png, error, comparisons, variants, csv)
+    return Analysis(summary, png, error, comparisons, variants, csv, pair)
 
 
 def export_csv(
@@ -252,5 +259,5 @@ def build_report(
         raise kind.no_data(target)
     return Report(
         target, analysis.summary, name, analysis.chart_png, analysis.chart_error, analysis.comparisons,
-        analysis.variants_png, analysis.csv,
+        analysis.variants_png, analysis.csv, analysis.halves,
     )

@@ -55,8 +55,8 @@ class Table:
     """Rows of figures under column headings (one row per channel, variation or variant)."""
 
     title: str
-    #: (heading, width in columns)
-    columns: tuple[tuple[str, int], ...]
+    #: Column headings, a few characters each (the layout sizes the columns and fits the table to a phone).
+    columns: tuple[str, ...]
     #: (label, one value per column)
     rows: tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -124,6 +124,47 @@ class ComparisonView:
 
 
 @dataclass(frozen=True, slots=True)
+class Measure:
+    """One number of a verdict, exact here; the layout words it and may round it ("$103k", "97%").
+
+    ``style`` is ``count``, ``rate`` (a fraction) or ``usd``; ``words`` follow the number ("sent",
+    "delivered", "conversions"). A measure ``inside`` the one before is shown in brackets after it:
+    "1,716 conversions ($103k)"."""
+
+    value: float | None
+    words: str
+    style: str = "count"
+    inside: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """The one change that matters: ``label`` went from ``before`` to ``now``, against ``against`` ("Mar 16",
+    "the 7 days before"). None of a verdict when nothing could be compared soundly."""
+
+    label: str
+    now: float
+    before: float
+    against: str
+    style: str = "count"
+
+    @property
+    def relative(self) -> float:
+        return (self.now - self.before) / self.before
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What happened, first: a few rounded numbers, or a status in their place ("sending finished
+    Mar 14", "no activity"), and the one change that matters. ``when`` names the day of a digest."""
+
+    measures: tuple[Measure, ...]
+    shift: Shift | None = None
+    when: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     """An on-demand report: header, what was asked, headline figures, details, how to read them."""
 
@@ -145,6 +186,8 @@ class ReportView:
     sent: SentHeadline | None = None
     #: The variations compared, when there are two or more (``reports.comparison``).
     comparison: ComparisonView | None = None
+    #: The line read first (a report without one opens with its figures).
+    verdict: Verdict | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +203,8 @@ class DigestView:
     day: Line
     #: The day's figures with their change (none on a quiet day).
     figures: tuple[Figure, ...]
-    #: The totals of the digest's range: a heading, or the whole line.
+    #: The totals of the digest's range, one line.
     totals: Line | None
-    totals_figures: tuple[Figure, ...]
-    totals_note: Line | None
     #: On the last digest: why it is the last.
     last: Line | None
     #: What the chart in the thread shows ("the series so far").
@@ -177,6 +218,7 @@ class DigestView:
     comparison: ComparisonView | None = None
     #: The days whose data the digest's CSV button uploads (its range); None: no button.
     data_span: tuple[date, date] | None = None
+    verdict: Verdict | None = None
 
 
 # -- numbers and days -----------------------------------------------------------------------------------
@@ -250,13 +292,13 @@ def conversions_line(totals: Metrics, events: tuple[str, ...] = ()) -> str | Non
     ``/campaigns/details`` → ``conversion_behaviors`` (A first), used when known; letters otherwise."""
     parts = []
     primary = f"{events[0]} (A)" if events else "primary (A)"
-    if (value := totals.get("conversions_by_send_time")) is not None:
+    if value := totals.get("conversions_by_send_time"):
         parts.append(f"{primary} by send time {fmt_count(value)}")
     elif events and totals.get("conversions") is not None:
         parts.append(f"{primary} {fmt_count(totals.get('conversions'))}")
     for n in (1, 2, 3):
         value, twin = totals.get(f"conversions{n}"), totals.get(f"conversions{n}_by_send_time")
-        if value is not None or twin is not None:
+        if value or twin:  # an event nobody did is noise
             label = f"{events[n]} ({CONVERSION_LABELS[n][0]})" if n < len(events) else f"event {CONVERSION_LABELS[n]}"
             parts.append(f"{label}: {fmt_count(value)} (by send time {fmt_count(twin)})")
     return "Conversions · " + " · ".join(parts) if parts else None
@@ -280,6 +322,22 @@ def recipients_figure(value: int | float | None, days_with_data: int) -> Figure:
 def one_line(text: str) -> str:
     """A name from Braze on one line: newlines, tabs and other control characters become single spaces."""
     return " ".join("".join(" " if unicodedata.category(c)[0] == "C" else c for c in text).split())
+
+
+#: Where a line of items is wrapped: a phone shows about 40 characters a line, and a line past ~120 is
+#: already three.
+LINE_CHARS = 110
+
+
+def wrap(items: list[str], width: int = LINE_CHARS, sep: str = " · ") -> list[str]:
+    """``a · b · c`` on as few lines as keep each within ``width`` (an item is never split)."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + len(sep) + len(item) <= width:
+            lines[-1] += sep + item
+        else:
+            lines.append(item)
+    return lines
 
 
 def either(words: list[str], last: str = " or ") -> str:

@@ -58,7 +58,7 @@ def catalogue_notes(deps: Deps) -> list[str]:
             notes.append(
                 f"⚠️ The Braze API key lacks the `{kind.list_permission}` permission, so {kind.words.plural} can't "
                 f"be found by name. Add it in {PERMISSIONS_HELP}. Reports by ID still work: "
-                f"`/sendstats {kind.command} <id>`."
+                f"`/sendstats {kind.command} ID`."
             )
         elif not state.ever_read and state.error:
             notes.append(f"⚠️ I could not read Braze's {kind.words.noun} list yet: {escape(state.error)}")
@@ -76,7 +76,7 @@ def find_reply(deps: Deps, query: str) -> tuple[str, list[dict[str, Any]]]:
         text = (
             f"⚠️ I can't search names right now: {exc.reason}. Try again in a minute. Reports by ID still "
             "work: "
-            + ", ".join(f"`/sendstats {kind.command} <id>`" for kind in LISTED)
+            + ", ".join(f"`/sendstats {kind.command} ID`" for kind in LISTED)
             + "."
         )
         return text, notice_blocks(text)

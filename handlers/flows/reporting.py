@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from handlers.adapter.delivery import Attachment, DeliveryError, explain
@@ -116,6 +116,7 @@ def run_report(deps: Deps, request: ReportRequest, origin: Origin) -> None:
 def report_message(report: Report, chart_note: str | None) -> tuple[str, list[Block]]:
     """Fallback text and blocks of a report of any kind, with its variant comparison."""
     view = report.kind.full_report_view(report.summary, report.comparisons, title=report.title)
+    view = replace(view, verdict=report.kind.report_verdict(report.summary, report.halves))
     return report_text(view), with_comparison(report_blocks(view, chart_note=chart_note), view.comparison)
 
 

@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 from catalogue.records import Entry
-from handlers.layout.blocks import KIND_SUBSCRIBE, Block, button, button_value, md, plain
-from handlers.layout.text import escape
+from handlers.layout.blocks import KIND_SUBSCRIBE, LABEL_LIMIT, Block, button, button_value, md, plain
+from handlers.layout.text import escape, fit, neutral, utf16_len
 from reports.kinds import Kind, Target
 from reports.kinds.registry import LISTED, kind_of
 from reports.views import day_text, either
@@ -28,12 +28,13 @@ def entry_line(entry: Entry) -> str:
     edited = f"edited {day_text(entry.last_edited.date())}" if entry.last_edited else "last edit unknown"
     archived = " · _archived_" if entry.archived else ""
     words = kind_of(entry.kind).words
-    return f"{words.icon} *{escape(entry.name)}*\n{words.title} · ID `{escape(entry.object_id)}` · {edited}{archived}"
+    name = escape(neutral(entry.name))
+    return f"{words.icon} *{name}*\n{words.title} · ID `{escape(entry.object_id)}` · {edited}{archived}"
 
 
 def find_blocks(query: str, entries: list[Entry], notes: list[str], *, subscribe: bool = True) -> list[Block]:
     """The best matches, each with a Report button (and Subscribe), then any notes (missing permissions…)."""
-    shown = f"“{escape(query[:80])}”"
+    shown = f"“{escape(neutral(fit(query, 80)))}”"
     if entries:
         head = f"*{len(entries)} best match{'es' if len(entries) != 1 else ''} for {shown}*"
     else:
@@ -58,7 +59,7 @@ def find_text(query: str, entries: list[Entry]) -> str:
 
 def option(kind: Kind, object_id: str, label: str) -> dict[str, Any]:
     """One option of the search box; the value carries the kind and the ID (at most ~75 characters)."""
-    return {"text": plain(f"{kind_of(kind).words.icon} {label}", 75), "value": f"{kind}:{object_id}"}
+    return {"text": plain(f"{kind_of(kind).words.icon} {label}", LABEL_LIMIT), "value": f"{kind}:{object_id}"}
 
 
 def entry_options(entries: list[Entry], typed_ids: list[tuple[Kind, str]]) -> list[dict[str, Any]]:
@@ -66,8 +67,16 @@ def entry_options(entries: list[Entry], typed_ids: list[tuple[Kind, str]]) -> li
     options = [
         option(e.kind, e.object_id, f"{e.name}{' (archived)' if e.archived else ''}") for e in entries[:MAX_OPTIONS]
     ]
-    options += [option(kind, object_id, f"{kind_of(kind).words.title} ID {object_id}") for kind, object_id in typed_ids]
+    options += [option(kind, object_id, typed_label(kind, object_id)) for kind, object_id in typed_ids]
     return options
+
+
+def typed_label(kind: Kind, object_id: str) -> str:
+    """"Campaign ID 3bbc…", shortened to "ID 3bbc…" when the words would push the ID past Slack's 75 units:
+    a typed ID is shown whole, since it is what the person is checking (IDs are at most 64 ASCII characters)."""
+    words = kind_of(kind).words
+    label = f"{words.title} ID {object_id}"
+    return label if utf16_len(f"{words.icon} {label}") <= LABEL_LIMIT else f"ID {object_id}"
 
 
 def report_modal(channel: str, response_url: str | None, notes: list[str], *, initial_days: int) -> dict[str, Any]:

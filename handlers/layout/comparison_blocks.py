@@ -11,8 +11,8 @@ import json
 from datetime import date
 from typing import Any
 
-from handlers.layout.blocks import Block, button, button_value, context, section
-from handlers.layout.text import escape
+from handlers.layout.blocks import LINE_LIMIT, Block, button, button_value, context, section, wrapped
+from handlers.layout.text import escape, fit, no_markup
 from reports.kinds import Target
 from reports.views import ComparisonView, RateView
 
@@ -34,10 +34,18 @@ def rate_texts(rate: RateView, limit: int = SECTION_CHARS) -> list[str]:
     """``*Conversion rate* · control: Control (a variation named Control)`` then one bullet per variation,
     decisive ones in bold; in as many texts of at most ``limit`` characters as it takes, never cutting a
     sentence (long names over many variations)."""
-    head = f"*{escape(rate.label)}* · control: {escape(rate.control)} ({escape(rate.control_why)})"
+    control = f"{escape(no_markup(' '.join(rate.control.split())))} ({escape(rate.control_why)})"
+    head = f"*{escape(no_markup(rate.label))}* · control: {control}"
     texts = [head]
     for sentence, decisive in zip(rate.sentences, rate.decisive, strict=True):
-        bullet = (f"• *{escape(sentence)}*" if decisive else f"• {escape(sentence)}")[: limit - 1]
+        # on lines a phone shows whole, the bullet's name continued under it; a decisive one bold line by line
+        # (Slack's bold ends at a line break); a name's own * ~ ` unable to start or end formatting; cut only
+        # past Slack's limit, and then with "…"
+        # one line (a name's line breaks as spaces), with room for the bullet and each line's bold marks
+        text = fit(escape(no_markup(" ".join(sentence.split()))), limit - 300)
+        lines = wrapped(text, limit=LINE_LIMIT - 4).split("\n")
+        shown = [f"*{line}*" if decisive else line for line in lines]
+        bullet = fit("\n".join([f"• {shown[0]}", *(f"  {line}" for line in shown[1:])]), limit - 1)
         if len(texts[-1]) + 1 + len(bullet) > limit:
             texts.append(bullet)
         else:
@@ -53,7 +61,7 @@ def comparison_blocks(view: ComparisonView) -> list[Block]:
     if view.more:
         rates = f"{view.more} more rate{'s' if view.more != 1 else ''}"
         note += f" {view.elsewhere.capitalize()} compares {rates}." if view.elsewhere else f" {rates} not shown."
-    blocks.append(context(escape(note)))
+    blocks.append(context(wrapped(escape(note))))
     return blocks
 
 

@@ -3,9 +3,24 @@ lines that describe a subscription in ``list``, App Home and replies."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from digests.records import Delivery, Subscription
-from handlers.layout.blocks import UNSUBSCRIBE, Block, button, context, field, md, mrkdwn, plain, rerun_button
-from handlers.layout.text import escape
+from handlers.layout.blocks import (
+    UNSUBSCRIBE,
+    Block,
+    button,
+    context,
+    field,
+    md,
+    mrkdwn,
+    plain,
+    rerun_button,
+    section,
+    verdict_block,
+    wrapped,
+)
+from handlers.layout.text import escape, fit, neutral
 from reports.kinds.registry import kind_of
 from reports.views import DigestView, short_day
 
@@ -16,27 +31,24 @@ def digest_text(view: DigestView) -> str:
 
 
 def digest_blocks(view: DigestView, *, subscription_id: int, chart_in_thread: bool) -> list[Block]:
-    """The daily message: the day against the one before, the totals of the digest's range, and (on the
+    """The daily message, read first on a phone: the verdict (the day in a few numbers and the one change
+    that matters), then the day's figures with their change, the range's totals on one line and (on the
     last digest) why the subscription ends."""
     head = "🏁 Final digest" if view.final else "🗞 Daily digest"
-    blocks: list[Block] = [
-        {"type": "header", "text": plain(f"{head} · {view.title}")},
-        context(mrkdwn(view.context)),
-    ]
-    day: Block = {"type": "section", "text": md(mrkdwn(view.day))}
+    blocks: list[Block] = [{"type": "header", "text": plain(f"{head} · {view.title}")}]
+    if view.figures and view.verdict is not None:
+        blocks.append(verdict_block(view.verdict))
+    else:  # a quiet day: the day's line says it best ("No activity on Mar 17 (3 days in a row…)")
+        blocks.append(section(f"*{mrkdwn(view.day)}*"))
+    blocks.append(context(wrapped(mrkdwn(view.context))))
     if view.figures:
-        day["fields"] = [field(f) for f in view.figures]
-    blocks.append(day)
+        blocks.append({"type": "section", "text": md(mrkdwn(view.day)), "fields": [field(f) for f in view.figures]})
     if view.flags:  # one line per metric far from its usual level
         blocks.append({"type": "section", "text": md("\n".join(f"⚠️ {escape(flag)}" for flag in view.flags))})
     if view.totals is not None:
-        blocks.append({"type": "section", "text": md(mrkdwn(view.totals))})
-        if view.totals_figures:
-            blocks.append({"type": "section", "fields": [field(f) for f in view.totals_figures]})
-        if view.totals_note:
-            blocks.append(context(mrkdwn(view.totals_note)))
+        blocks.append(section(wrapped(mrkdwn(view.totals))))
     if view.last is not None:
-        blocks.append({"type": "section", "text": md(mrkdwn(view.last))})
+        blocks.append(section(wrapped(mrkdwn(view.last))))
     footer = f"Subscription #{subscription_id} · `/sendstats unsubscribe {subscription_id}` stops it"
     if chart_in_thread:
         footer += f" · 📈 chart of {view.chart_span} in the thread ↓"
@@ -48,10 +60,11 @@ def digest_blocks(view: DigestView, *, subscription_id: int, chart_in_thread: bo
     return blocks
 
 
-def last_outcome(delivery: Delivery | None) -> str:
-    """A subscription's last digest outcome in a few words, for ``list`` and App Home."""
+def last_outcome(delivery: Delivery | None, last_day: date | None = None) -> str:
+    """A subscription's last digest outcome in a few words, for ``list`` and App Home (``last_day``: the
+    subscription's own record of its last digest, when no outcome was logged)."""
     if delivery is None:
-        return "last digest: none yet"
+        return f"last digest: {short_day(last_day)}" if last_day else "last digest: none yet"
     day = short_day(delivery.digest_date)
     detail = f" ({delivery.detail})" if delivery.detail else ""
     words = {
@@ -66,9 +79,11 @@ def last_outcome(delivery: Delivery | None) -> str:
     return "last digest: " + words.get(delivery.status, f"{day} {delivery.status}")
 
 
-def subject(sub: Subscription) -> str:
-    """What a subscription digests, for ``list``, App Home and replies: ``send `x` (campaign `y`)`` etc."""
-    return mrkdwn(kind_of(sub.kind).reference(sub.target))
+def subject(sub: Subscription, name: str | None = None) -> str:
+    """What a subscription digests, for ``list``, App Home and replies: ``send `x` (campaign `y`)`` etc.,
+    after its name in bold when it is known (``*Spring sale* · send `x` (campaign `y`)``)."""
+    reference = mrkdwn(kind_of(sub.kind).reference(sub.target))
+    return f"*{escape(neutral(fit(name, 80)))}* · {reference}" if name else reference
 
 
 def ends_text(sub: Subscription) -> str:
@@ -92,5 +107,6 @@ def paused_text(sub: Subscription, why: str) -> str:
     """The DM telling a subscriber their digest is paused, ``why`` (a sentence), and how to resume it."""
     return (
         f"⏸️ I paused your sendstats digest #{sub.id} ({short_subject(sub)}) for <#{sub.channel_id}>: {why} "
-        f"To resume it, invite me to <#{sub.channel_id}> (`/invite @sendstats`) and run `{resume_command(sub)}` there."
+        f"To resume it, invite me to <#{sub.channel_id}> (`/invite @sendstats`) and run "
+        f"`{escape(resume_command(sub))}` there."
     )

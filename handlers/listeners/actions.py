@@ -112,7 +112,7 @@ def on_find_report(deps: Deps, body: dict[str, Any], promise: Promise | None = N
         origin = replace(origin, thread_ts=None)
     parsed = _with_default_days(_first_action(body))
     if parsed is None:
-        tell(deps, origin, f"{OUT_OF_DATE} Run `/sendstats find <words>` again.")
+        tell(deps, origin, f"{OUT_OF_DATE} Run `/sendstats find WORDS OF THE NAME` again.")
         return
     run_report(deps, ReportRequest(*parsed), origin)
 

@@ -12,8 +12,9 @@ from digests.records import Delivery, Subscription
 from digests.schedule import next_digest
 from handlers.database import ACK_BUDGET, DatabaseUnavailable, within
 from handlers.deps import Deps
+from handlers.flows.subscriptions import names_of
 from handlers.grammar import help_text
-from handlers.layout.blocks import notice_blocks
+from handlers.layout.blocks import notice_blocks, wrapped
 from handlers.layout.digest_blocks import ends_text, last_outcome, subject
 from handlers.layout.text import escape
 
@@ -22,11 +23,17 @@ log = logging.getLogger(__name__)
 HOME_LIMIT = 40
 
 
-def home_view(subs: list[Subscription], now: datetime, outcomes: dict[int, Delivery] | None = None) -> dict[str, Any]:
+def home_view(
+    subs: list[Subscription],
+    now: datetime,
+    outcomes: dict[int, Delivery] | None = None,
+    names: dict[int, str] | None = None,
+) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "📊 sendstats"}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Your digests*"}},
     ]
+    outcomes = outcomes or {}
     shown = [s for s in subs if s.status in ("active", "paused")]
     if not shown:
         blocks.append(
@@ -34,7 +41,7 @@ def home_view(subs: list[Subscription], now: datetime, outcomes: dict[int, Deliv
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": "You have no digests. In a channel: `/sendstats subscribe <campaign_id> <send_id>`.",
+                    "text": "You have no digests. In a channel: `/sendstats subscribe CAMPAIGN_ID SEND_ID`.",
                 },
             }
         )
@@ -48,8 +55,8 @@ def home_view(subs: list[Subscription], now: datetime, outcomes: dict[int, Deliv
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"*#{sub.id}* · {subject(sub)} in <#{sub.channel_id}> · {when} · "
-                    f"{ends_text(sub)} · {last_outcome((outcomes or {}).get(sub.id))}",
+                    "text": f"*#{sub.id}* · {subject(sub, (names or {}).get(sub.id))} in <#{sub.channel_id}>\n"
+                    + wrapped(f"{when} · {ends_text(sub)} · {last_outcome(outcomes.get(sub.id), sub.last_digest_on)}"),
                 },
             }
         )
@@ -82,13 +89,14 @@ def register(app: App, deps: Deps) -> None:
             log.warning("app_home_opened without a user id; nothing to show")
             return
         try:
-            subs, outcomes = within(ACK_BUDGET, _digests_of, deps, user)
+            subs, outcomes, names = within(ACK_BUDGET, _digests_of, deps, user)
         except DatabaseUnavailable as exc:
             log.warning("App Home of %s not refreshed: %s", user, exc.reason)
             return  # the tab keeps showing what it showed last; it is refreshed the next time it opens
-        deps.delivery.publish_home(user, home_view(subs, deps.clock(), outcomes))
+        deps.delivery.publish_home(user, home_view(subs, deps.clock(), outcomes, names))
 
 
-def _digests_of(deps: Deps, user: str) -> tuple[list[Subscription], dict[int, Delivery]]:
+def _digests_of(deps: Deps, user: str) -> tuple[list[Subscription], dict[int, Delivery], dict[int, str]]:
     subs = deps.store.subscriptions.by_user(user, include_inactive=True)
-    return subs, deps.store.deliveries.last_outcomes([s.id for s in subs])
+    shown = [s for s in subs if s.status in ("active", "paused")][:HOME_LIMIT]
+    return subs, deps.store.deliveries.last_outcomes([s.id for s in subs]), names_of(deps, shown)

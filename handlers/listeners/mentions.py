@@ -29,7 +29,9 @@ from handlers.grammar import (
     ReportRequest,
     UsageError,
     help_text,
+    misread,
     parse,
+    short_help,
 )
 from handlers.layout.blocks import notice_blocks
 from handlers.promises import command_text, mention_again, promised
@@ -62,12 +64,15 @@ def handle_mention(deps: Deps, body: dict[str, Any]) -> None:
         log.warning("mention %s without a channel; nothing to answer", event_id)
         return
     origin = Origin(channel=channel, user_id=user, thread_ts=thread_ts)
-    request = parse(mention_text(event.get("text", "")), today=deps.clock().date())
+    asked = mention_text(event.get("text", ""))
+    request = parse(asked, today=deps.clock().date())
     if isinstance(request, ReportRequest):
         origin = promised(deps.promises, origin, mention_again(command_text(request)))
         report_later(deps, request, origin)
         return
-    if isinstance(request, UsageError):
+    if isinstance(request, UsageError) and misread(asked):
+        text, blocks = "sendstats: what I can do", notice_blocks(short_help())
+    elif isinstance(request, UsageError):
         text, blocks = request.text.replace("`/sendstats ", "`@sendstats "), None
     elif isinstance(request, HelpRequest):
         text, blocks = "sendstats help", notice_blocks(help_text())

@@ -31,15 +31,18 @@ from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.metrics import METRICS, Metric
 from reports.models import NO_LABELS, ChartData, DayPoint, Labels, Series
 from reports.stats import ANOMALY_WINDOW, anomaly, describe_anomaly, format_rate
+from reports.verdict import HALF_DAYS, Movers, pick_shift
 from reports.views import (
     Code,
     Detail,
     DigestView,
     Figure,
     Line,
+    Measure,
     ReportView,
     SentHeadline,
     Strong,
+    Verdict,
     fmt_count,
     long_day,
     short_day,
@@ -237,6 +240,42 @@ class ReportKind(ABC):
     def full_report_view(self, summary: Any, comparisons: Sequence[RateComparison], *, title: str) -> ReportView:
         """The report with its variant comparison (the same for every kind)."""
         return replace(self.report_view(summary, title=title), comparison=comparison_view(comparisons))
+    # -- the verdict (the line read first) --------------------------------------------------------------
+
+    #: The words of the kind's volume measure and mover ("sent", "entries"): left out of a digest's verdict
+    #: once sending has finished.
+    volume_words: ClassVar[str] = "sent"
+
+    @abstractmethod
+    def verdict_measures(self, summary: Any, *, rates: bool) -> tuple[Measure, ...]:
+        """The few numbers that say what happened (``rates``: a report's; a single day's gets counts only)."""
+
+    @abstractmethod
+    def movers(self, summary: Any) -> Movers:
+        """The counts a change is looked for in, as ``(label, value, style)``, the volume first."""
+
+    def report_verdict(self, summary: Any, halves: tuple[Any, Any] | None) -> Verdict:
+        """A report's verdict; its change compares the range's last week with the week before, when it has both."""
+        shift = None
+        if halves is not None:
+            shift = pick_shift(self.movers(halves[0]), self.movers(halves[1]),
+                               f"in the last {HALF_DAYS} days against the {HALF_DAYS} before")
+        return Verdict(self.verdict_measures(summary, rates=True), shift)
+
+    def digest_verdict(self, digest: Digest) -> Verdict:
+        """A digest's verdict: its day in counts against the day before; "sending finished Mar 14" in place
+        of a volume of 0 (and its "▼ 100%") once a send has gone out; "no activity" on a quiet day."""
+        when = short_day(digest.day)
+        if not digest.has_activity:
+            return Verdict((), None, when, "no activity")
+        measures, movers = self.verdict_measures(digest.today, rates=False), self.movers(digest.today)
+        before, status = self.movers(digest.previous), None
+        if digest.sending_ended is not None:
+            status = f"sending finished {short_day(digest.sending_ended)}"
+            measures = tuple(m for m in measures if m.words != self.volume_words)
+            movers = [m for m in movers if m[0] != self.volume_words]
+        against = f"against {short_day(digest.day - timedelta(days=1))}"
+        return Verdict(measures, pick_shift(movers, before, against), when, status)
 
     # -- digests --------------------------------------------------------------------------------------
 
@@ -248,6 +287,10 @@ class ReportKind(ABC):
     @abstractmethod
     def active(self, point: DayPoint) -> bool:
         """Whether something happened that day (sent, entered…)."""
+
+    def sending(self, point: DayPoint) -> bool:
+        """Whether something went out that day (a send's opens go on after it has gone out)."""
+        return self.active(point)
 
     @abstractmethod
     def digest_span(self, series: Series, *, first_day: date, day: date) -> Any:
@@ -268,6 +311,8 @@ class ReportKind(ABC):
         span = self.digest_span(series, first_day=first_day, day=day)
         before = day - timedelta(days=1)
         comparisons = self.compared(series, start=span.start, end=day) if span.has_data else ()
+        out = [point.day for point in series.days if point.day <= day and self.sending(point)]
+        ended = max(out) if out and day in busy and day not in out else None
         return Digest(
             target=target,
             digest_date=digest_date,
@@ -280,6 +325,7 @@ class ReportKind(ABC):
             end_reason=self.end_reason(span, digest_date=digest_date, quiet_days=quiet, archived=archived),
             flags=self.flags(series, day),
             comparisons=comparisons,
+            sending_ended=ended,
         )
 
     def flags(self, series: Series, day: date) -> tuple[str, ...]:
@@ -477,12 +523,11 @@ class OpenEndedKind(ReportKind):
             day=day,
             figures=tuple(figures) if digest.has_activity else (),
             totals=recent if window.has_data else None,
-            totals_figures=(),
-            totals_note=None,
             last=last,
             chart_span=f"the last {RECENT_DAYS} days",
             report_days=self.default_days,
             text=text,
+            verdict=self.digest_verdict(digest),
         )
 
     def notification(self, digest: Digest, title: str, active: str) -> Line:

@@ -16,25 +16,28 @@ from reports.campaigns import (
     parse_campaign_series,
     sent_headline,
     summarise_campaign,
+    volume,
     volumes,
 )
+from reports.channels import channel_label, heading_of
 from reports.comparison import ArmSet, row_sets
 from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import OpenEndedKind
 from reports.listing import CampaignDetails, ListedItem
 from reports.models import ChartData, DayPoint, Labels, Series
 from reports.views import (
+    DASH,
     RECIPIENTS_NOTE,
-    Code,
     Detail,
     DigestView,
-    Emphasis,
     Figure,
     Line,
+    Measure,
     Note,
     ReportView,
     Section,
     Strong,
+    Table,
     conversions_line,
     delta,
     fmt_count,
@@ -44,7 +47,9 @@ from reports.views import (
     note,
     one_line,
     recipients_figure,
+    short_day,
     with_rate,
+    wrap,
 )
 
 if TYPE_CHECKING:
@@ -56,8 +61,8 @@ MAX_VARIATIONS = 10
 #: Channel fields of a digest (Slack allows 10 fields; conversions and revenue take two).
 MAX_DIGEST_CHANNELS = 7
 FOOTER = (
-    "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). "
-    "Numbers are never added across channels, except messages sent. " + RECIPIENTS_NOTE
+    "Each channel shows the metrics Braze reports for it, with its own rates; only messages sent are added "
+    "across channels. " + RECIPIENTS_NOTE
 )
 
 
@@ -66,48 +71,95 @@ def _metric(name: str, value: int | float) -> str:
 
 
 def channel_section(channel: ChannelSummary) -> Section:
-    """``*Email*  _(email)_``, then its counts on one line and its rates (with formulas) on the next."""
-    counts = " · ".join(_metric(name, value) for name, value in channel.metrics) or "no counts reported"
-    lines: list[Line] = [(Strong(channel.label), "  ", Emphasis(f"({', '.join(channel.channels)})")), (counts,)]
-    if channel.rates:
-        rates: list[Any] = []
-        for i, rate in enumerate(channel.rates):
-            rates += [" · "] if i else []
-            rates += [f"{rate.label} ", Strong(fmt_rate(rate.value)), f" ({rate.formula})"]
-        lines.append(tuple(rates))
+    """``*Push* (iOS push, Android push)``, then its counts and its rates on lines of at most ~110
+    characters; each rate's formula is written once, in the footer (:func:`formulas`)."""
+    keys = [channel_label(key) for key in channel.channels]
+    which = f" ({', '.join(keys)})" if keys != [channel.label] else ""
+    counts = [_metric(name, value) for name, value in channel.metrics] or ["no counts reported"]
+    lines: list[Line] = [(Strong(channel.label), which)]
+    lines += [(line,) for line in wrap(counts)]
+    rates = [f"{rate.label} {fmt_rate(rate.value)}" for rate in channel.rates]
+    lines += [(line,) for line in wrap(rates)]
     return Section(tuple(lines))
 
 
-#: A variation's own figures in reading order, conversion events by the letters the conversions line names.
-VARIATION_ORDER = ("unique_recipients", "conversions", "conversions_by_send_time", "conversions1",
-                   "conversions1_by_send_time", "conversions2", "conversions2_by_send_time", "conversions3",
-                   "conversions3_by_send_time", "revenue")
-_EVENT_WORDS = {"conversions": "conversions (A)", "conversions_by_send_time": "(A) by send time",
-                **{f"conversions{n}": f"event {letter}" for n, letter in ((1, "B"), (2, "C"), (3, "D"))},
-                **{f"conversions{n}_by_send_time": f"({letter}) by send time" for n, letter in ((1, "B"), (2, "C"),
-                                                                                              (3, "D"))}}
+def formulas(channels: tuple[ChannelSummary, ...]) -> str:
+    """Every rate shown, with its formula, once: ``delivery rate = delivered ÷ sent · …``; a rate read
+    differently by two channels names them. (The conversion rate's is in :data:`RECIPIENTS_NOTE`.)"""
+    seen: dict[str, dict[str, list[str]]] = {}
+    for channel in channels:
+        for rate in channel.rates:
+            seen.setdefault(rate.label, {}).setdefault(rate.formula, []).append(channel.label)
+    parts = []
+    for label, ways in seen.items():
+        if len(ways) == 1:
+            parts.append(f"{label} = {next(iter(ways))}")
+        else:
+            parts.append(f"{label} = " + ", ".join(f"{f} ({', '.join(c)})" for f, c in ways.items()))
+    return "Rates: " + " · ".join(parts) if parts else ""
 
 
-def _variation_metric(name: str, value: int | float | None) -> str:
-    return f"{_EVENT_WORDS.get(name, name.replace('_', ' '))} {fmt_metric(name, value)}"
+#: A variation's own figures as table columns, in reading order: conversion events by the letters the
+#: conversions line names ("B by send": event B by send time).
+VARIATION_COLUMNS = {
+    "unique_recipients": "recipients",
+    "conversions": "conv. A",
+    "conversions_by_send_time": "A by send",
+    **{
+        key: heading
+        for n, letter in ((1, "B"), (2, "C"), (3, "D"))
+        for key, heading in (
+            (f"conversions{n}", f"conv. {letter}"),
+            (f"conversions{n}_by_send_time", f"{letter} by send"),
+        )
+    },
+    "revenue": "revenue",
+}
 
 
-def variations_section(variations: tuple[VariationSummary, ...]) -> Section:
-    """Each variation: its volume per channel, then its campaign-level numbers."""
-    lines: list[Line] = [(Strong("By variation"),)]
-    for v in variations[:MAX_VARIATIONS]:
-        ident: tuple[Any, ...] = (" ", Code(v.api_id)) if v.api_id and v.api_id != v.name else ()
-        # Braze names no webhook, SMS, WhatsApp or in-app message variation: say so, with its ID
-        unnamed = v.api_id and v.name == v.api_id
-        name = f"{' and '.join(v.channels)} variation without a name" if unnamed else one_line(v.name)
-        ident = (" ", Code(v.api_id)) if unnamed else ident
-        volume = ", ".join(f"{label} {fmt_count(val)} {metric}" for label, metric, val in v.headline())
-        numbers = " · ".join(_variation_metric(k, v.counts.get(k)) for k in VARIATION_ORDER if k in v.counts.names)
-        numbers = " · ".join(p for p in (numbers, *(_metric(k, val) for k, val in v.counts.items
-                                                     if k not in VARIATION_ORDER)) if p)
-        body = " · ".join(p for p in (volume, numbers) if p) or "–"
-        lines.append(("• ", Strong(name), *ident, f": {body}"))
-    return Section(tuple(lines))
+def variation_name(v: VariationSummary) -> str:
+    """Its name; Braze names no webhook, SMS, WhatsApp or in-app message variation: say so, with its ID."""
+    if v.api_id and v.name == v.api_id:
+        return f"{' and '.join(v.channels) or 'A'} variation without a name ({v.api_id})"
+    return one_line(v.name)
+
+
+def variations_table(variations: tuple[VariationSummary, ...], channels: tuple[ChannelSummary, ...]) -> Table:
+    """One row per variation: each channel's volume (sent; "impr.", impressions, for in-app), then the
+    campaign-level numbers Braze reported per variation (conversions by event, revenue…), columns of
+    nothing but zeros left out. The layout fits it to a phone (a legend for long names)."""
+    shown = variations[:MAX_VARIATIONS]
+    labels = dict.fromkeys([c.label for c in channels] + [name for v in shown for name, _ in v.by_channel])
+    used = [label for label in labels if any(volume(c) for v in shown for name, c in v.by_channel if name == label)]
+    levels = [name for name in VARIATION_COLUMNS if any(v.counts.get(name) for v in shown)]
+    rows = []
+    for v in shown:
+        own = {label: volume(counts) for label, counts in v.by_channel}
+        cells = [fmt_count(found[1]) if (found := own.get(label)) else DASH for label in used]
+        cells += [fmt_metric(name, v.counts.get(name)) for name in levels]
+        rows.append((variation_name(v), tuple(cells)))
+    unsent = {label for v in shown for label, c in v.by_channel if (found := volume(c)) and found[0] != "sent"}
+    headings = [f"{heading_of(label)} impr." if label in unsent else heading_of(label) for label in used]
+    return Table("By variation", (*headings, *(VARIATION_COLUMNS[name] for name in levels)), tuple(rows))
+
+
+def verdict_measures(summary: Any) -> tuple[Measure, ...]:
+    """A campaign's or a send's verdict: messages sent across channels, conversions, revenue."""
+    t, sent = summary.totals, sent_headline(summary.channels)
+    return (
+        Measure(sent.total if sent else None, "sent"),
+        Measure(t.get("conversions"), "conversions"),
+        Measure(t.get("revenue"), "revenue", "usd", inside=True),
+    )
+
+
+def movers(summary: Any) -> tuple[tuple[str, float | None, str], ...]:
+    t, sent = summary.totals, sent_headline(summary.channels)
+    return (
+        ("sent", sent.total if sent else None, "count"),
+        ("conversions", t.get("conversions"), "count"),
+        ("revenue", t.get("revenue"), "usd"),
+    )
 
 
 def headline(summary: Any) -> tuple[Figure, ...]:
@@ -129,7 +181,9 @@ def channel_details(summary: Any) -> tuple[Detail, ...]:
     if len(summary.channels) > MAX_CHANNELS:
         details.append(Note((f"… and {len(summary.channels) - MAX_CHANNELS} more",)))
     if summary.variations:
-        details.append(variations_section(summary.variations))
+        details.append(variations_table(summary.variations, summary.channels))
+        if len(summary.variations) > MAX_VARIATIONS:
+            details.append(Note((f"… and {len(summary.variations) - MAX_VARIATIONS} more variations",)))
     return tuple(details)
 
 
@@ -137,7 +191,7 @@ class CampaignKind(OpenEndedKind):
     kind = Kind.CAMPAIGN
     words = Words("campaign", "Campaign", "campaigns", "📣")
     command = "campaign"
-    ids = (IdField("<campaign_id>", "campaign ID"),)
+    ids = (IdField("CAMPAIGN_ID", "campaign ID"),)
     example = "3bbc4555-8fa0-4c9b-a5c0-4505edf3e064 30"
     help = (
         "A campaign report (any campaign: scheduled, action-based, API): each channel with its own metrics and "
@@ -195,14 +249,20 @@ class CampaignKind(OpenEndedKind):
             figures=headline(summary),
             figures_note=note(conversions_line(t, summary.events)),
             details=channel_details(summary),
-            footer=FOOTER,
+            footer="\n".join(p for p in (FOOTER, formulas(summary.channels)) if p),
             text=f"{title}: {sent.text if sent else 'no sends'}; {fmt_count(t.get('conversions'))} conversions",
             sent=sent,
         )
 
+    def verdict_measures(self, summary: CampaignSummary, *, rates: bool) -> tuple[Measure, ...]:
+        return verdict_measures(summary)
+
+    def movers(self, summary: CampaignSummary) -> tuple[tuple[str, float | None, str], ...]:
+        return movers(summary)
+
     def digest_view(self, digest: Digest, *, title: str) -> DigestView:
         today, before, window = digest.today, digest.previous, digest.span
-        figures = digest_figures(today, before)
+        figures = digest_figures(today, before, finished=digest.sending_ended)
         volume = " · ".join(f"{label} {fmt_count(v)} {m}" for label, (m, v) in window.volumes().items())
         w = window.totals
         parts = (volume, f"{fmt_count(w.get('conversions'))} conversions", fmt_usd(w.get("revenue")))
@@ -214,18 +274,22 @@ class CampaignKind(OpenEndedKind):
         )
 
 
-def digest_figures(today: Any, before: Any) -> list[Figure]:
+def digest_figures(today: Any, before: Any, *, finished: date | None = None) -> list[Figure]:
     """A day's messages sent across channels, its volume per channel, conversions and revenue, each with
-    its change against the day before (a campaign's or a send's summaries; at most 10, Slack's limit)."""
+    its change against the day before (a campaign's or a send's summaries; at most 10, Slack's limit).
+    Once sending has ``finished``, "sending finished Nov 30" stands where "Sent 0 ▼ 100%" would."""
     prior = volumes(before.channels)
     t, b = today.totals, before.totals
     sent, sent_before = sent_headline(today.channels), sent_headline(before.channels)
     figures: list[Figure] = []  # messages sent across channels, then each channel's volume
-    if sent is not None:
+    if finished is not None:
+        figures.append(Figure("Sent", f"sending finished {short_day(finished)}"))
+    elif sent is not None:
         figures.append(Figure("Sent", fmt_count(sent.total) + delta(sent.total, sent_before and sent_before.total)))
     figures += [
         Figure(label, f"{fmt_count(value)} {metric}{delta(value, prior.get(label, (metric, None))[1])}")
         for label, (metric, value) in list(volumes(today.channels).items())[:MAX_DIGEST_CHANNELS]
+        if finished is None or value  # a finished send's channels at 0 say nothing
     ]
     figures.append(Figure("Conversions", fmt_count(t.get("conversions")) + delta(t.get("conversions"),
                                                                                  b.get("conversions"))))

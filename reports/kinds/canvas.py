@@ -17,6 +17,7 @@ from reports.parse import text_of
 from reports.views import (
     DigestView,
     Figure,
+    Measure,
     ReportView,
     Table,
     delta,
@@ -31,14 +32,14 @@ if TYPE_CHECKING:
     from reports.daily import Digest
 
 FOOTER = "Conversion rate = conversions ÷ entries. By entry time: conversions credited to the day users entered."
-VARIANT_COLUMNS = (("entries", 10), ("conv.", 8), ("rate", 8), ("revenue", 13))
+VARIANT_COLUMNS = ("entries", "conv.", "rate", "revenue")
 
 
 class CanvasKind(OpenEndedKind):
     kind = Kind.CANVAS
     words = Words("Canvas", "Canvas", "Canvases", "🧭")
     command = "canvas"
-    ids = (IdField("<canvas_id>", "Canvas ID"),)
+    ids = (IdField("CANVAS_ID", "Canvas ID"),)
     example = "0ad1e1a4-canvas 60 until 2026-03-31"
     help = "A Canvas report: entries, conversions and conversion rate overall and per variant, and a daily chart."
     #: A Canvas has entries, not sends: only its conversion rate (conversions ÷ entries) is watched.
@@ -46,6 +47,7 @@ class CanvasKind(OpenEndedKind):
     list_permission = "canvas.list"
     # Entries above, conversions below.
     chart_series = "entries and conversions"
+    volume_words = "entries"
     nothing = "nobody entered it"
     nothing_with = "nobody entering"
 
@@ -120,6 +122,24 @@ class CanvasKind(OpenEndedKind):
             footer=FOOTER,
             text=f"{title}: {fmt_count(t.get('entries'))} entries, {fmt_count(t.get('conversions'))} conversions "
             f"({fmt_rate(summary.conversion_rate)})",
+        )
+
+    def verdict_measures(self, summary: CanvasSummary, *, rates: bool) -> tuple[Measure, ...]:
+        t = summary.totals
+        rate = (Measure(conversion_rate(t), "converted", "rate"),) if rates else ()
+        return (
+            Measure(t.get("entries"), "entries"),
+            *rate,
+            Measure(t.get("conversions"), "conversions"),
+            Measure(t.get("revenue"), "revenue", "usd", inside=True),
+        )
+
+    def movers(self, summary: CanvasSummary) -> tuple[tuple[str, float | None, str], ...]:
+        t = summary.totals
+        return (
+            ("entries", t.get("entries"), "count"),
+            ("conversions", t.get("conversions"), "count"),
+            ("revenue", t.get("revenue"), "usd"),
         )
 
     def digest_view(self, digest: Digest, *, title: str) -> DigestView:

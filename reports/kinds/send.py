@@ -14,9 +14,13 @@ from reports.kinds import IdField, Kind, Target, Words
 from reports.kinds.base import Names, Plan, Refusal, ReportKind, Workers
 from reports.kinds.campaign import (
     CAMPAIGN,
+    FOOTER,
     channel_details,
     digest_figures,
+    formulas,
     headline,
+    movers,
+    verdict_measures,
 )
 from reports.models import EMPTY, ChartData, DayPoint, Labels, Series
 from reports.parse import parse_series
@@ -29,16 +33,16 @@ from reports.summary import (
     window_end_from,
 )
 from reports.views import (
-    RECIPIENTS_NOTE,
     Code,
     DigestView,
-    Figure,
     Line,
+    Measure,
     ReportView,
     Strong,
     conversions_line,
     day_text,
     fmt_count,
+    fmt_usd,
     long_day,
     note,
     short_day,
@@ -53,10 +57,6 @@ if TYPE_CHECKING:
 WINDOW_DAYS = RETENTION_DAYS + 1
 #: How far back ``subscribe`` looks (Braze's maximum), to see every window of a reused send ID.
 HISTORY_DAYS = 100
-FOOTER = (
-    "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). "
-    "Numbers are never added across channels, except messages sent. " + RECIPIENTS_NOTE
-)
 NO_DATA = (
     f"no data in the last {RETENTION_DAYS} days: wrong IDs, or the send's analytics window has closed. "
     "Nothing was stored."
@@ -86,17 +86,11 @@ def data_days(raw: bytes, target: Target) -> list[date]:
     return [point.day for point in series.days if point.has_data]
 
 
-def sent_figure(summary: Summary) -> tuple[Figure, ...]:
-    """Messages sent across channels, as a figure (none when no channel reports ``sent``)."""
-    sent = sent_headline(summary.channels)
-    return (Figure("Sent", fmt_count(sent.total)),) if sent else ()
-
-
 class SendKind(ReportKind):
     kind = Kind.SEND
     words = Words("send", "Send", "sends", "📨")
     command: ClassVar[str | None] = None
-    ids = (IdField("<campaign_id>", "campaign ID"), IdField("<send_id>", "send ID"))
+    ids = (IdField("CAMPAIGN_ID", "campaign ID"), IdField("SEND_ID", "send ID"))
     default_days = RETENTION_DAYS
     default_days_why = ", Braze's retention"
     rerun_days = (7, RETENTION_DAYS, 30)
@@ -173,7 +167,7 @@ class SendKind(ReportKind):
             figures=headline(summary),
             figures_note=note(conversions_line(m, summary.events)),
             details=channel_details(summary),
-            footer=FOOTER,
+            footer="\n".join(p for p in (FOOTER, formulas(summary.channels)) if p),
             text=(
                 f"{title} · send {summary.send_id}: {sent.text if sent else 'no sends'}; "
                 f"{fmt_count(m.get('conversions'))} conversions",
@@ -181,6 +175,12 @@ class SendKind(ReportKind):
             rerun_days=self.rerun_days,
             sent=sent,
         )
+
+    def verdict_measures(self, summary: Summary, *, rates: bool) -> tuple[Measure, ...]:
+        return verdict_measures(summary)
+
+    def movers(self, summary: Summary) -> tuple[tuple[str, float | None, str], ...]:
+        return movers(summary)
 
     # -- digests ------------------------------------------------------------------------------------------
 
@@ -190,6 +190,9 @@ class SendKind(ReportKind):
 
     def active(self, point: DayPoint) -> bool:
         return point.has_data and day_totals(point) != EMPTY
+
+    def sending(self, point: DayPoint) -> bool:
+        return point.has_data and bool(day_totals(point).get("sent"))
 
     def digest_span(self, series: Series, *, first_day: date, day: date) -> Summary:
         """Everything since the send's first day. The subscription recorded that day, so the window is
@@ -220,7 +223,7 @@ class SendKind(ReportKind):
         head = f"{title} · send {digest.target.send_id}"
         if digest.has_activity:
             day: Line = (Strong(short_day(digest.day)), ", change against the day before")
-            figures = tuple(digest_figures(digest.today, digest.previous))
+            figures = tuple(digest_figures(digest.today, digest.previous, finished=digest.sending_ended))
             text = f"{head}: {fmt_count(m.get('sent'))} sent, {fmt_count(m.get('conversions'))} conversions"
         else:
             day, figures = (f"No activity on {short_day(digest.day)}.",), ()
@@ -234,7 +237,16 @@ class SendKind(ReportKind):
                 Code("/sendstats list"),
                 " keeps its history.",
             )
-        since = (Strong("Since the send began"), f" ({short_day(cumulative.start)} – {short_day(cumulative.end)})")
+        sent, c = sent_headline(cumulative.channels), cumulative.totals
+        parts = (
+            f"{fmt_count(sent.total)} sent" if sent else "",
+            f"{fmt_count(c.get('conversions'))} conversions",
+            fmt_usd(c.get("revenue")),
+        )
+        since = (
+            Strong("Since the send began"),
+            f" ({short_day(cumulative.start)} – {short_day(cumulative.end)}): " + " · ".join(p for p in parts if p),
+        )
         return DigestView(
             target=digest.target,
             title=title,
@@ -243,12 +255,11 @@ class SendKind(ReportKind):
             day=day,
             figures=figures,
             totals=since if cumulative.has_data else None,
-            totals_figures=(*sent_figure(cumulative), *headline(cumulative)),
-            totals_note=note(conversions_line(cumulative.totals, cumulative.events)),
             last=last,
             chart_span="the series so far",
             report_days=self.default_days,
             text=(f"{text} on {short_day(digest.day)}",),
+            verdict=self.digest_verdict(digest),
         )
 
     # -- subscriptions ------------------------------------------------------------------------------------

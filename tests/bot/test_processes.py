@@ -20,7 +20,7 @@ from digests.store import Store, make_engine
 from fakes.braze import SampleBraze
 from fakes.signing import FORM, post_signed, slash_command_body
 from fakes.slack import SlackFake
-from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET
+from tests.harness import BOT_TOKEN, BRAZE_KEY, CAMPAIGN, SEND, SIGNING_SECRET, png_size
 from tests.processes import ServedBot, clean_env, free_port, process_env
 
 #: Real bot processes (started, killed, stopped): left out by ``pytest -m "not slow"``.
@@ -199,11 +199,33 @@ def test_demo_needs_no_accounts(tmp_path: Path) -> None:
     assert pngs == sorted(["sendstats-demo-alert.png", *charts])
     assert sorted(p.name for p in tmp_path.glob("sendstats-demo-*.csv")) == [f"sendstats-demo-{s}.csv" for s in stems]
     assert all((tmp_path / name).read_bytes().startswith(PNG) for name in pngs)
-    for words in ("*Sent 122,760 messages*", "By variation", "Variant A", "Chart written to", "99% confidence"):
+    for words in ("*Sent 122,760 messages*", "By variation", "iOS push", "Variant A", "Chart written to"):
         assert words in run.stdout
+    assert "99% confidence" in run.stdout  # the variant comparison
+    for words in ("DAILY DIGEST · SPRING", "DAILY DIGEST · WINTER NEWSLETTER", "DAILY DIGEST · ONBOARDING JOURNEY"):
+        assert words in run.stdout  # then each kind's digest
     for words in ("*Email*", "click-to-open", "*Webhook*", "*In-app message*", "By variant", "Discount path"):
         assert words in run.stdout
     assert "🚨 ALERT" in run.stdout and "above the alert's threshold of *2.0%*" in run.stdout
+
+
+def test_demo_draws_each_message_it_posted_as_a_phone_shows_it(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--screenshots", "shots"],
+        env=clean_env(),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stderr
+    shots = sorted((tmp_path / "shots").glob("*.png"))
+    assert [p.stem for p in shots] == sorted(
+        ["report-send", "report-campaign", "report-canvas", "digest-send", "digest-campaign", "digest-canvas"]
+    )
+    for shot in shots:
+        width, height = png_size(shot.read_bytes())
+        assert width == 780 and height > 400  # a phone's 390 points at 2x, and a message's worth of height
 
 
 def test_rejected_token_or_unreachable_slack_is_explained(fakes: tuple[SlackFake, SampleBraze], tmp_path: Path) -> None:

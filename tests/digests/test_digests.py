@@ -86,7 +86,7 @@ def test_subscribe_without_slack_zone_falls_back_to_digest_timezone(bot: BotUnde
 )
 def test_bad_subscribe_gets_usage_and_stores_nothing(bot: BotUnderTest, text: str, expected: str) -> None:
     reply = bot.command(f"subscribe {text}").json()["text"]
-    assert expected in reply and "subscribe <campaign_id> <send_id>" in reply
+    assert expected in reply and "subscribe CAMPAIGN_ID SEND_ID" in reply
     bot.idle()
     assert subs(bot) == [] and bot.braze.requests == []
 

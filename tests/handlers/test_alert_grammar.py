@@ -78,7 +78,8 @@ def usage(problem: str, kind: Kind | None = Kind.CAMPAIGN) -> UsageError:
         (
             "alert campaign c bounce_rate = 2%",
             usage(
-                "After the campaign, write the rule: a metric, `>` or `<`, and a value, e.g. `delivery_rate > 5%`. "
+                "After the campaign, write the rule: a metric, `&gt;` or `&lt;`, and a value, e.g. "
+                "`delivery_rate &gt; 5%`. "
                 f"Metrics of a campaign: {CAMPAIGN_METRICS}."
             ),
         ),

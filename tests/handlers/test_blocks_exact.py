@@ -15,7 +15,15 @@ import pytest
 
 from handlers.grammar import help_text
 from handlers.layout import blocks as layout
-from handlers.layout.blocks import blocks_to_text, button, button_value, display_width, notice_blocks, table_labels
+from handlers.layout.blocks import (
+    blocks_to_text,
+    button,
+    button_value,
+    display_width,
+    fit_table,
+    letters,
+    notice_blocks,
+)
 from reports.kinds import Kind, Target
 from reports.kinds.send import FOOTER, SEND
 from reports.models import Metrics
@@ -25,8 +33,8 @@ from reports.views import ReportView, Table, fmt_count, fmt_rate
 from reports.views import conversions_line as conversion_events_line
 
 #: The columns of a table (the layout's job; a Canvas report's variants are one), as a send's used to be.
-COLUMNS = (("sent", 10), ("deliv.", 8), ("open", 8), ("CTR", 7), ("conv.", 8))
-HEAD = "                        sent  deliv.    open    CTR   conv."
+COLUMNS = ("sent", "deliv.", "open", "CTR", "conv.")
+HEAD = "       sent deliv.  open  CTR conv."
 #: One day of a send as Braze sends it: email and push rows per variation, and Braze's own day figures.
 DAY = {
     "time": "2024-03-10",
@@ -97,6 +105,18 @@ def table_text(blocks: list[dict[str, Any]], title: str) -> str:
     return text
 
 
+FOOTER_SHOWN = (
+    "Each channel shows the metrics Braze reports for it, with its own rates; only messages sent are added "
+    "across channels.\n"
+    "Unique recipients over several days are the sum of Braze's daily figures,\n"
+    "as Braze's dashboard counts them (someone reached on two days counts twice).\n"
+    "Conversion rate = conversions (primary event) ÷ that sum.\n"
+    "Rates: delivery rate = delivered ÷ sent · unique open rate = unique opens ÷ delivered\n"
+    "unique click rate = unique clicks ÷ delivered · click-to-open = unique clicks ÷ unique opens\n"
+    "direct open rate = direct opens ÷ sent · total open rate = total opens ÷ sent"
+)
+
+
 def test_a_report_block_by_block() -> None:
     blocks = report_blocks(summary(), campaign_name="Spring", chart_note="📈 Chart below")
     assert blocks == [
@@ -105,7 +125,7 @@ def test_a_report_block_by_block() -> None:
             "type": "context",
             "elements": [
                 md(
-                    "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 1 with data) · "
+                    "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 1 with data)\n"
                     "Braze keeps this send's analytics until Mar 24, 2024"
                 )
             ],
@@ -126,34 +146,32 @@ def test_a_report_block_by_block() -> None:
         {
             "type": "section",
             "text": md(
-                "*Email*  _(email)_\n"
+                "*Email*\n"
                 "sent 2,605 · delivered 2,505 · unique opens 500 · unique clicks 90\n"  # 2000 + 605, 1920 + 585…
-                "delivery rate *96.2%* (delivered ÷ sent) · "  # 2505 / 2605
-                "unique open rate *20.0%* (unique opens ÷ delivered) · "  # 500 / 2505 = 19.96%
-                "unique click rate *3.6%* (unique clicks ÷ delivered) · "  # 90 / 2505
-                "click-to-open *18.0%* (unique clicks ÷ unique opens)"  # 90 / 500
+                # 2505 / 2605 · 500 / 2505 = 19.96% · 90 / 2505 · 90 / 500: each formula once, in the footer
+                "delivery rate 96.2% · unique open rate 20.0% · unique click rate 3.6% · click-to-open 18.0%"
             ),
         },
         {
             "type": "section",
             "text": md(
-                "*Push*  _(ios_push)_\n"
+                "*Push* (iOS push)\n"
                 "sent 1,000 · delivered 950 · direct opens 50 · total opens 70 · body clicks 20\n"
-                "delivery rate *95.0%* (delivered ÷ sent) · direct open rate *5.0%* (direct opens ÷ sent) · "
-                "total open rate *7.0%* (total opens ÷ sent)"  # push's own 70 opens, never email's
+                "delivery rate 95.0% · direct open rate 5.0% · total open rate 7.0%"  # push's own 70 opens
             ),
         },
+        # a table like the others, at a phone's width
         {
             "type": "section",
-            "text": md("*By variation*\n• *Control*: Email 605 sent\n• *Variant A*: Email 2,000 sent, Push 1,000 sent"),
+            "text": md("*By variation*\n```          Email  Push\nControl     605     –\nVariant A 2,000 1,000```"),
         },
-        {"type": "context", "elements": [md(FOOTER + "\n📈 Chart below")]},
+        {"type": "context", "elements": [md(FOOTER_SHOWN + "\n📈 Chart below")]},
         report_actions("cmp-spring", "send-0001"),
     ]
     assert FOOTER == (
-        "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). Numbers are "
-        "never added across channels, except messages sent. Unique recipients over several days are the sum of "
-        "Braze's daily figures, as Braze's dashboard counts them (someone reached on two days counts twice). "
+        "Each channel shows the metrics Braze reports for it, with its own rates; only messages sent are added "
+        "across channels. Unique recipients over several days are the sum of Braze's daily figures, as Braze's "
+        "dashboard counts them (someone reached on two days counts twice). "
         "Conversion rate = conversions (primary event) ÷ that sum."
     )
 
@@ -161,25 +179,28 @@ def test_a_report_block_by_block() -> None:
 def test_without_a_chart_note_the_footer_is_the_explanation_alone() -> None:
     for empty in ("", None):
         assert not blocks_to_text(report_blocks(summary(), campaign_name=None, chart_note=empty)).endswith("None")
-        assert report_blocks(summary(), campaign_name=None, chart_note=empty)[-2]["elements"][0]["text"] == FOOTER
+        assert report_blocks(summary(), campaign_name=None, chart_note=empty)[-2]["elements"][0]["text"] == (
+            FOOTER_SHOWN
+        )
 
 
 @pytest.mark.parametrize(
-    ("label", "shown"),
+    ("label", "legend"),
     [
-        ("A" * 16, "A" * 16),
-        ("A" * 17, "A" * 17),  # 17 characters fit the 18-wide column with a space to spare
-        # one more and it keeps its start and its last 5 (names often differ only at the end): 11 + "…" + 5
-        ("A" * 18, "A" * 11 + "…" + "A" * 5),
-        ("B" * 30 + "1234567890", "B" * 11 + "…67890"),
+        ("A" * 13, False),  # 13 + 27 columns of numbers: 40, a phone's width
+        ("A" * 14, True),  # one more and the row is "A", with its full name under the table
+        ("B" * 30 + "1234567890", True),
     ],
 )
-def test_labels_are_cut_between_17_and_18_characters(label: str, shown: str) -> None:
-    line = table_text(table_blocks("By variation", (row(label, 5),)), "By variation").split("\n")[2]
-    assert line == f"{shown:<18}{'5':>10}{'–':>8}{'–':>8}{'–':>7}{'–':>8}```"
+def test_a_label_too_long_for_a_phone_becomes_a_letter_with_a_legend(label: str, legend: bool) -> None:
+    text = table_text(table_blocks("By variation", (row(label, 5),)), "By variation")
+    head, line = text.split("```")[1].split("\n")
+    assert line == ("A" if legend else label) + "    5      –    –   –     –"
+    assert text.endswith(f"```\n*A* {label}" if legend else "```")
+    assert max(display_width(x) for x in (head, line)) <= 40
 
 
-EMAIL = row("email", 2605, 2505 / 2605, 440 / 2505, 101 / 2505, 19)
+EMAIL = row("Email", 2605, 2505 / 2605, 440 / 2505, 101 / 2505, 19)
 
 
 def test_table_columns_line_up_under_their_headings() -> None:
@@ -235,7 +256,10 @@ def test_button_values_are_compact_json_the_action_handlers_read_back() -> None:
 
 def test_button_text_is_cut_to_slacks_75_characters() -> None:
     b = button("x" * 100, "act", "val")
-    assert b == {"type": "button", "text": plain("x" * 75), "action_id": "act", "value": "val"}
+    assert b == {"type": "button", "text": plain("x" * 74 + "…"), "action_id": "act", "value": "val"}
+    assert button("x" * 75, "act", "val")["text"] == plain("x" * 75)  # one that fits is never cut
+    # Slack counts UTF-16 units: an emoji is two, so 37 of them and "…" make 75
+    assert button("😀" * 40, "act", "val")["text"] == plain("😀" * 37 + "…")
 
 
 # -- conversion events -----------------------------------------------------------------------------------
@@ -246,7 +270,8 @@ def test_conversion_events_line_covers_events_1_2_and_3() -> None:
     assert conversion_events_line(Metrics.of(conversions2=4)) == "Conversions · event C (3rd): 4 (by send time –)"
     line = conversion_events_line(Metrics.of(conversions3_by_send_time=1))
     assert line == "Conversions · event D (4th): – (by send time 1)"
-    assert conversion_events_line(Metrics.of(conversions_by_send_time=0)) == "Conversions · primary (A) by send time 0"
+    assert conversion_events_line(Metrics.of(conversions_by_send_time=0)) is None  # an event nobody did is noise
+    assert conversion_events_line(Metrics.of(conversions1=0, conversions1_by_send_time=0)) is None
     line = conversion_events_line(
         Metrics.of(
             conversions1=1, conversions2=2, conversions2_by_send_time=2, conversions3=3, conversions3_by_send_time=1
@@ -279,38 +304,40 @@ def test_help_text_word_for_word() -> None:
                 "• `/sendstats` alone\n"
                 "  Opens a form: search any campaign or Canvas by name, add a send ID if you want one send, "
                 "pick the days; the report is posted in this channel.\n"
-                "• `/sendstats find <words in the name>`\n"
+                "• `/sendstats find WORDS OF THE NAME`\n"
                 "  The best 10 campaigns and Canvases whose name holds every word (any case, accents optional), "
                 "with their IDs and Report and Subscribe buttons.\n"
-                "• `/sendstats <campaign_id> <send_id> [days] [until YYYY-MM-DD]`\n"
+                "• `/sendstats CAMPAIGN_ID SEND_ID [days] [until YYYY-MM-DD]`\n"
                 "  A report for one send: totals, rates, breakdowns by channel and variation, and a daily chart. "
                 "`days` is 1–100 (default 14, Braze's retention); `until` ends the range on that day (UTC).\n"
-                "• `/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]`\n"
+                "• `/sendstats campaign CAMPAIGN_ID [days] [until YYYY-MM-DD]`\n"
                 "  A campaign report (any campaign: scheduled, action-based, API): each channel with its own "
                 "metrics and rates, variations, conversions and a daily chart. `days` is 1–100 (default 30); "
                 "`until` ends the range on that day (UTC).\n"
-                "• `/sendstats canvas <canvas_id> [days] [until YYYY-MM-DD]`\n"
+                "• `/sendstats canvas CANVAS_ID [days] [until YYYY-MM-DD]`\n"
                 "  A Canvas report: entries, conversions and conversion rate overall and per variant, and a daily "
                 "chart. `days` is 1–100 (default 30); `until` ends the range on that day (UTC).\n"
-                "• `/sendstats subscribe <campaign_id> <send_id> [at HH:MM] [time zone]`\n"
+                "• `/sendstats subscribe CAMPAIGN_ID SEND_ID [at HH:MM] [time zone]`\n"
                 "  A digest in this channel every day while Braze keeps the send's data (14 days after the send). "
                 "Default time 09:00 in your Slack time zone.\n"
-                "• `/sendstats subscribe campaign|canvas <id> [at HH:MM] [time zone]`\n"
+                "• `/sendstats subscribe campaign|canvas ID [at HH:MM] [time zone]`\n"
                 "  A daily digest of a whole campaign or Canvas. No end date: it ends by itself when Braze reports "
                 "it archived, or after 14 days in a row with nothing sent or entered.\n"
-                "• `/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`\n"
+                "• `/sendstats unsubscribe CAMPAIGN_ID SEND_ID` or `/sendstats unsubscribe NUMBER` (from `list`)\n"
                 "  Stop a digest.\n"
                 "• `/sendstats list`\n  This channel's digests.\n"
-                "• `/sendstats alert send CAMPAIGN_ID SEND_ID METRIC > VALUE` or `/sendstats alert campaign "
-                "CAMPAIGN_ID METRIC > VALUE` or `/sendstats alert canvas CANVAS_ID METRIC > VALUE`\n"
+                # Slack reads `<` and `>` as markup, even in code: they are sent as &lt; and &gt;
+                "• `/sendstats alert send CAMPAIGN_ID SEND_ID METRIC &gt; VALUE` or `/sendstats alert campaign "
+                "CAMPAIGN_ID METRIC &gt; VALUE` or `/sendstats alert canvas CANVAS_ID METRIC &gt; VALUE`\n"
                 "  Watch a metric (`delivery_rate`, `open_rate`, `click_rate`, `bounce_rate`, `unsubscribe_rate`, "
-                "`spam_rate`, `conversion_rate`, `sent`; a Canvas has `conversion_rate`) with `>` or `<` a value, "
-                "e.g. `bounce_rate > 2%` or `sent < 1000`. Checked every hour on today's data so far and on each "
+                "`spam_rate`, `conversion_rate`, `sent`; a Canvas has `conversion_rate`) with `&gt;` or `&lt;` a "
+                "value, e.g. `bounce_rate &gt; 2%` or `sent &lt; 1000`. Checked every hour on today's data so far "
+                "and on each "
                 "complete day: one post here when it starts, a reply in its thread when it is back to normal.\n"
                 "• `/sendstats alerts`\n  This channel's alerts and where they stand.\n"
                 "• `/sendstats alert remove ALERT_ID` (the number `/sendstats alerts` shows)\n  Stop an alert.\n"
-                "• `@sendstats <campaign_id> <send_id> [days]`, `@sendstats campaign <id> [days]` or "
-                "`@sendstats canvas <id> [days]` in a thread\n"
+                "• `@sendstats CAMPAIGN_ID SEND_ID [days]`, `@sendstats campaign ID [days]` or "
+                "`@sendstats canvas ID [days]` in a thread\n"
                 "  The report, in that thread (Slack does not allow slash commands in threads).\n\n"
                 "Find the IDs in Braze: the campaign's or Canvas's API identifier (on its page in the dashboard) "
                 "and the `send_id` your API call used."
@@ -349,12 +376,12 @@ def test_blocks_to_text_renders_every_block_kind() -> None:
 
 
 def test_a_reused_send_id_is_said_with_the_latest_window() -> None:
-    where = "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 1 with data) · "
-    reused = "this send ID was used for several sends; Braze keeps each send's analytics for the send day plus 14 days"
+    where = "Send `send-0001` · campaign `cmp-spring` · Mar 10, 2024 – Mar 14, 2024 (5 days, 1 with data)\n"
+    reused = "this send ID was used for several sends;\nBraze keeps each send's analytics for the send day plus 14 days"
     blocks = report_blocks(replace(summary(), repeated=True), campaign_name=None)
     assert blocks[1] == {"type": "context", "elements": [md(where + reused + " (the latest until Mar 24, 2024)")]}
     blocks = report_blocks(replace(summary(window_end=None), repeated=True), campaign_name=None)
-    assert blocks[1] == {"type": "context", "elements": [md(where + reused)]}
+    assert blocks[1] == {"type": "context", "elements": [md(where + reused.replace(";\n", "; "))]}  # 104: one line
 
 
 # -- widths and labels of the monospace tables -------------------------------------------------------
@@ -377,11 +404,10 @@ def test_display_width(text: str, width: int) -> None:
     assert display_width(text) == width
 
 
-def test_table_labels_keep_start_and_end_and_number_collisions() -> None:
+def test_tables_tell_rows_apart_and_keep_every_label_whole() -> None:
     labels = [
-        "Spring promo variant A",
+        "Spring promo variant A, for everyone who opened in March",
         "Spring promo variant B",
-        "Spring promo xx variant A",
         "日本語のバリエーション名前です",
         "a\u200db",
         "x\ny\t z",
@@ -390,21 +416,43 @@ def test_table_labels_keep_start_and_end_and_number_collisions() -> None:
         "short",
         "short",
     ]
-    assert table_labels(labels) == [
-        "Spring prom…an…#1",  # the same 17 columns as the third: numbered in order
-        "Spring prom…ant B",
-        "Spring prom…an…#2",
-        "日本語のバリ…です",  # 12 + 1 + 4 columns
-        "a b",
-        "x y z",
-        "(blank)…#1",
-        "(blank)…#2",
-        "short…#1",
-        "short…#2",
+    table = Table("T", ("n",), tuple((label, ("1",)) for label in labels))
+    groups, legend = fit_table(table)
+    # the first is 56 columns: with the numbers it passes 40, so every row gets a letter
+    assert legend == [
+        ("A", "Spring promo variant A, for everyone who opened in March"),
+        ("B", "Spring promo variant B"),
+        ("C", "日本語のバリエーション名前です"),
+        ("D", "a b"),
+        ("E", "x y z"),
+        ("F", "(blank)"),
+        ("G", "(blank) (2)"),
+        ("H", "short"),
+        ("I", "short (2)"),
     ]
-    assert [display_width(label) for label in table_labels(labels)] == [17, 17, 17, 17, 3, 5, 10, 10, 8, 8]
+    assert groups == [["  n", *(f"{key} 1" for key, _ in legend)]]
+    short = Table("T", ("n",), (("short", ("1",)), ("short", ("2",))))
+    assert fit_table(short) == ([["          n", "short     1", "short (2) 2"]], [])
+
+
+def test_columns_that_do_not_fit_continue_in_a_second_part() -> None:
+    columns = tuple(f"c{i}" for i in range(8))
+    table = Table("T", columns, (("Row", tuple("1,000,000" for _ in columns)),))
+    groups, legend = fit_table(table)
+    assert legend == []
+    # "Row" and three columns of 10 are 33 columns, a fourth would be 43: parts of 3, 3 and 2 columns
+    assert [len(g[0].split()) for g in groups] == [3, 3, 2]
+    assert [line.split()[0] for g in groups for line in g[1:]] == ["Row", "Row", "Row"]
+    assert sum(len(g[0].split()) for g in groups) == 8  # every column, once
+    assert max(display_width(line) for g in groups for line in g) <= 40
+
+
+def test_letters_go_on_past_z() -> None:
+    assert letters(3) == ["A", "B", "C"]
+    assert letters(28)[25:] == ["Z", "AA", "AB"]
 
 
 def test_huge_numbers_push_the_row_instead_of_being_cut() -> None:
-    line = table_text(table_blocks("By channel", (row("email", 10**12),)), "By channel").split("\n")[2]
-    assert line == f"{'email':<18}1,000,000,000,000{'–':>8}{'–':>8}{'–':>7}{'–':>8}```"
+    text = table_text(table_blocks("By channel", (row("Email", 10**12),)), "By channel")
+    assert "1,000,000,000,000" in text
+    assert all(display_width(line) <= 40 for line in text.replace("```", "\n").split("\n"))

@@ -16,6 +16,7 @@ import pytest
 from digests.records import Delivery
 from handlers.layout import digest_blocks as layout
 from handlers.layout.digest_blocks import last_outcome
+from handlers.layout.text import utf16_len
 from reports.daily import Digest
 from reports.kinds import Kind, Target
 from reports.kinds.send import SEND
@@ -87,6 +88,12 @@ def test_a_daily_digest_block_by_block() -> None:
     bs = blocks(digest(*TWO_DAYS, digest_date=day(2)), chart_in_thread=True)
     assert bs == [
         {"type": "header", "text": plain("🗞 Daily digest · Spring")},
+        # the verdict first: the day in a few rounded numbers, then the one change that matters (conversions
+        # doubled too, but from 10: under the base of 20 a change is measured against)
+        {
+            "type": "section",
+            "text": md("*Mar 11: 1,500 sent · 20 conversions ($25.50)*\nSent ▲ 50% against Mar 10 (1,000 → 1,500)"),
+        },
         {"type": "context", "elements": [md(f"Send `snd` · Monday, Mar 11 · day 2 of 15 {IN_WINDOW}")]},
         {
             "type": "section",
@@ -98,16 +105,10 @@ def test_a_daily_digest_block_by_block() -> None:
                 md("*Revenue*\n$25.50  ▼ 49%"),  # 25.50 against 50.00
             ],
         },
-        {"type": "section", "text": md("*Since the send began* (Mar 10 – Mar 11)")},
+        # the totals since the send, on one line
         {
             "type": "section",
-            "fields": [
-                md("*Sent*\n2,500"),
-                md("*Unique recipients*\n2,500  (sum of daily figures)"),  # 1000 + 1500 (rows: no day figure)
-                md("*Conversions*\n30  (conv. 1.2%)"),  # 30 / 2500
-                md("*Revenue*\n$75.50"),
-                md("*Channels*\n1"),
-            ],
+            "text": md("*Since the send began* (Mar 10 – Mar 11): 2,500 sent · 30 conversions · $75.50"),
         },
         {
             "type": "context",
@@ -129,6 +130,22 @@ def test_a_daily_digest_block_by_block() -> None:
     ]
 
 
+def test_a_finished_send_says_so_instead_of_sent_0_down_100_percent() -> None:
+    # sent on Mar 10 and 11; on Mar 12 only opens and conversions came in
+    d = digest(*TWO_DAYS, point(2, sent=0, total_opens=30, conversions=25, revenue=12.0), digest_date=day(3))
+    assert d.sending_ended == day(1)
+    bs = blocks(d)
+    assert bs[1] == {
+        "type": "section",
+        "text": md("*Mar 12: sending finished Mar 11 · 25 conversions ($12.00)*\n"
+                   "Revenue ▼ 53% against Mar 11 ($25.50 → $12.00)"),
+    }
+    assert bs[3]["fields"][0] == md("*Sent*\nsending finished Mar 11")
+    assert "▼ 100%" not in texts(bs)  # nor "Email 0 sent ▼ 100%"
+    # a day that sent nothing with nothing else either is a quiet day, not a finished send
+    assert digest(*TWO_DAYS, point(2), digest_date=day(3)).sending_ended is None
+
+
 def test_digest_text_names_the_send_and_the_day() -> None:
     d = digest(*TWO_DAYS, digest_date=day(2))
     assert digest_text(d, "Spring") == "Spring · send snd: 1,500 sent, 20 conversions on Mar 11"
@@ -142,43 +159,30 @@ def test_a_day_listed_with_rows_but_no_numbers_says_no_activity() -> None:
     empty = DayPoint(day=day(1), rows=(ChannelRow("email", "A", None, Metrics()),))
     d = digest(point(0, sent=5), empty, digest_date=day(2))
     bs = blocks(d)
-    assert bs[2] == {"type": "section", "text": md("No activity on Mar 11.")}
+    assert bs[1] == {"type": "section", "text": md("*No activity on Mar 11.*")}
     assert digest_text(d, "Spring") == "Spring · send snd: no activity on Mar 11"
     assert "change against" not in texts(bs)
 
 
 def test_no_activity_still_shows_totals_since_the_send() -> None:
     bs = blocks(digest(point(0, sent=5, conversions1=2), digest_date=day(2)))
-    assert [b["type"] for b in bs] == [
-        "header",
-        "context",
-        "section",
-        "section",
-        "section",
-        "context",
-        "context",
-        "actions",
-    ]
-    assert bs[2] == {"type": "section", "text": md("No activity on Mar 11.")}
-    assert bs[3] == {"type": "section", "text": md("*Since the send began* (Mar 10 – Mar 11)")}
-    assert bs[4]["fields"][0] == md("*Sent*\n5")
-    assert bs[5] == {
-        "type": "context",
-        "elements": [md("Conversions · event B (2nd): 2 (by send time –)")],
-    }
-    assert bs[6] == {"type": "context", "elements": [md("Subscription #7 · `/sendstats unsubscribe 7` stops it")]}
+    assert [b["type"] for b in bs] == ["header", "section", "context", "section", "context", "actions"]
+    assert bs[1] == {"type": "section", "text": md("*No activity on Mar 11.*")}
+    since = "*Since the send began* (Mar 10 – Mar 11): 5 sent · – conversions · –"
+    assert bs[3] == {"type": "section", "text": md(since)}
+    assert bs[4] == {"type": "context", "elements": [md("Subscription #7 · `/sendstats unsubscribe 7` stops it")]}
 
 
 def test_no_totals_section_before_any_data() -> None:
     bs = blocks(digest(point(3, sent=5), digest_date=day(2)))
-    assert [b["type"] for b in bs] == ["header", "context", "section", "context", "actions"]
+    assert [b["type"] for b in bs] == ["header", "section", "context", "context", "actions"]
     assert "Since the send began" not in texts(bs)
 
 
 def test_the_final_digest_says_so_and_offers_no_unsubscribe() -> None:
     bs = blocks(digest(point(0, sent=5), point(13, sent=8), digest_date=day(14)), sub=12)
     assert bs[0] == {"type": "header", "text": plain("🏁 Final digest · Spring")}
-    assert bs[1] == {
+    assert bs[2] == {
         "type": "context",
         # posted on the window's last day (Mar 24), about the day before: the 14th of the 15 days
         "elements": [md(f"Send `snd` · Saturday, Mar 23 · day 14 of 15 {IN_WINDOW}")],
@@ -187,7 +191,7 @@ def test_the_final_digest_says_so_and_offers_no_unsubscribe() -> None:
         "type": "section",
         "text": md(
             "*This is the last digest.* Braze keeps send analytics for 14 days after the send, and this send's "
-            "window closes Mar 24. The subscription has ended; `/sendstats list` keeps its history."
+            "window closes Mar 24.\nThe subscription has ended; `/sendstats list` keeps its history."
         ),
     }
     assert bs[-2] == {"type": "context", "elements": [md("Subscription #12 · `/sendstats unsubscribe 12` stops it")]}
@@ -209,7 +213,7 @@ def test_a_daily_digest_has_no_last_digest_note() -> None:
     ],
 )
 def test_the_day_of_the_window(digest_date: date, line: str | None) -> None:
-    (context,) = blocks(digest(point(0, sent=5), digest_date=digest_date))[1]["elements"]
+    (context,) = blocks(digest(point(0, sent=5), digest_date=digest_date))[2]["elements"]
     parts = context["text"].split(" · ")
     assert parts[:2] == ["Send `snd`", long_day(digest_date - timedelta(days=1))]
     assert parts[2:] == ([line] if line else [])
@@ -218,7 +222,7 @@ def test_the_day_of_the_window(digest_date: date, line: str | None) -> None:
 def test_no_day_of_the_window_when_the_window_is_unknown() -> None:
     d = digest(point(0, sent=5), digest_date=day(2))
     d = replace(d, span=replace(d.span, window_end=None))
-    assert blocks(d)[1]["elements"] == [md("Send `snd` · Monday, Mar 11")]
+    assert blocks(d)[2]["elements"] == [md("Send `snd` · Monday, Mar 11")]
 
 
 @pytest.mark.parametrize(
@@ -227,7 +231,7 @@ def test_no_day_of_the_window_when_the_window_is_unknown() -> None:
         (110, 100, "110  ▲ 10%"),
         (90, 100, "90  ▼ 10%"),
         (100, 100, "100  ＝ 0%"),
-        (0, 100, "0  ▼ 100%"),
+        (0, 100, "sending finished Mar 10"),  # not "0 ▼ 100%": the send went out on Mar 10
         (1, 3, "1  ▼ 67%"),  # rounded, not cut
         (100, 0, "100"),  # nothing sound to compare with: no arrow
         (100, None, "100"),
@@ -236,12 +240,13 @@ def test_no_day_of_the_window_when_the_window_is_unknown() -> None:
 def test_change_against_the_day_before(today: int, before: int | None, shown: str) -> None:
     days = (point(0, sent=before), point(1, sent=today)) if before is not None else (point(1, sent=today),)
     bs = blocks(digest(*days, digest_date=day(2)))
-    assert bs[2]["fields"][0] == md(f"*Sent*\n{shown}")
+    assert bs[3]["fields"][0] == md(f"*Sent*\n{shown}")
 
 
 def test_unreported_metrics_show_a_dash_and_no_change() -> None:
     bs = blocks(digest(point(0, sent=10, revenue=5.0), point(1, sent=10), digest_date=day(2)))
-    assert [f["text"] for f in bs[2]["fields"]] == [
+    assert bs[1]["text"]["text"] == "*Mar 11: 10 sent*"  # no change worth a word: 10 is under the base of 20
+    assert [f["text"] for f in bs[3]["fields"]] == [
         "*Sent*\n10  ＝ 0%",
         "*Email*\n10 sent  ＝ 0%",
         "*Conversions*\n–",
@@ -252,9 +257,9 @@ def test_unreported_metrics_show_a_dash_and_no_change() -> None:
 def test_the_header_is_cut_to_slacks_150_characters_and_the_send_is_escaped() -> None:
     d = digest(point(0, sent=5), digest_date=day(1), send_id="<!here>")
     bs = digest_blocks(d, title="N" * 400, subscription_id=1, chart_in_thread=False)
-    assert bs[0]["text"]["text"] == ("🗞 Daily digest · " + "N" * 400)[:150]
-    assert len(bs[0]["text"]["text"]) == 150
-    assert bs[1]["elements"][0]["text"].startswith("Send `&lt;!here&gt;` · ")
+    assert bs[0]["text"]["text"].startswith("🗞 Daily digest · NNN") and bs[0]["text"]["text"].endswith("N…")
+    assert utf16_len(bs[0]["text"]["text"]) == 150  # the emoji is two of Slack's units
+    assert bs[2]["elements"][0]["text"].startswith("Send `&lt;!here&gt;` · ")
 
 
 def test_day_names() -> None:

@@ -145,7 +145,7 @@ def test_key_without_campaign_list_permission_still_finds_canvases_and_takes_typ
     answer = find(bot, "welcome")
     assert found_ids(answer) == ["cv-welcome"]
     text = message_text(answer)
-    assert "`campaigns.list`" in text and "/sendstats campaign <id>" in text
+    assert "`campaigns.list`" in text and "/sendstats campaign ID" in text
     assert "`canvas.list`" not in text
 
     bot.command("")

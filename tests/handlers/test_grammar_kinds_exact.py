@@ -31,15 +31,15 @@ def kind_subscription(
 
 TODAY = date(2026, 11, 29)
 CAMPAIGN = (
-    "`/sendstats campaign <campaign_id> [days] [until YYYY-MM-DD]`",
+    "`/sendstats campaign CAMPAIGN_ID [days] [until YYYY-MM-DD]`",
     "`/sendstats campaign 3bbc4555-8fa0-4c9b-a5c0-4505edf3e064 30`",
 )
 CANVAS = (
-    "`/sendstats canvas <canvas_id> [days] [until YYYY-MM-DD]`",
+    "`/sendstats canvas CANVAS_ID [days] [until YYYY-MM-DD]`",
     "`/sendstats canvas 0ad1e1a4-canvas 60 until 2026-03-31`",
 )
 UNSUBSCRIBE = (
-    "`/sendstats unsubscribe <campaign_id> <send_id>` or `/sendstats unsubscribe <id from list>`",
+    "`/sendstats unsubscribe CAMPAIGN_ID SEND_ID` or `/sendstats unsubscribe NUMBER` (from `list`)",
     "`/sendstats unsubscribe 3`",
 )
 NOT_AN_ID = (
@@ -99,10 +99,10 @@ def test_kind_mistakes_exactly(text: str, expected: UsageError) -> None:
 
 
 KIND_SUBSCRIBE = (
-    "`/sendstats subscribe campaign|canvas <id> [at HH:MM] [time zone]`",
+    "`/sendstats subscribe campaign|canvas ID [at HH:MM] [time zone]`",
     "`/sendstats subscribe canvas 0ad1e1a4-canvas at 08:30 Europe/Berlin`",
 )
-FIND = ("`/sendstats find <words in the name>`", "`/sendstats find spring sale`")
+FIND = ("`/sendstats find WORDS OF THE NAME`", "`/sendstats find spring sale`")
 
 
 @pytest.mark.parametrize(
@@ -141,9 +141,7 @@ def test_real_zones_with_two_slashes_hyphens_and_signs_are_known(zone: str) -> N
 
 
 def test_the_earliest_day_is_2000_01_01() -> None:
-    assert parse("campaign c 1 until 2000-01-01", today=TODAY) == kind_report(
-        "campaign", "c", 1, date(2000, 1, 1)
-    )
+    assert parse("campaign c 1 until 2000-01-01", today=TODAY) == kind_report("campaign", "c", 1, date(2000, 1, 1))
     assert parse("campaign c 2 until 2000-01-01", today=TODAY) == UsageError(
         "2000-01-01 with 2 days reaches back before 2000; Braze has no analytics that old. Check the date.", *CAMPAIGN
     )

@@ -15,11 +15,12 @@ from digests.records import OPEN_END, Subscription
 from handlers.layout.blocks import (
     button_value,
     context,
-    detail_block,
+    detail_blocks,
     report_actions,
     report_blocks,
     report_text,
     section,
+    wrapped,
 )
 from handlers.layout.catalogue_blocks import (
     entry_line,
@@ -87,7 +88,8 @@ def canvas_text(summary: CanvasSummary, title: str) -> str:
 
 
 def channel_block(channel: ChannelSummary) -> dict[str, Any]:
-    return detail_block(channel_section(channel))
+    (block,) = detail_blocks(channel_section(channel))
+    return block
 
 
 def kind_value(kind: str, object_id: str, days: int | None = None) -> str:
@@ -195,49 +197,42 @@ def test_a_campaign_report_block_by_block() -> None:
             "elements": [md("Conversions · event B (2nd): 4 (by send time –) · event C (3rd): – (by send time 2)")],
         },
         {"type": "divider"},
+        # each channel on short lines, its rates without formulas (they are in the footer, once)
         {
             "type": "section",
             "text": md(
-                "*Email*  _(email)_\n"
+                "*Email*\n"
                 "sent 1,000 · delivered 900 · opens 300 · unique opens 360 · unique clicks 36\n"
-                "delivery rate *90.0%* (delivered ÷ sent) · unique open rate *40.0%* (unique opens ÷ delivered) · "
-                "unique click rate *4.0%* (unique clicks ÷ delivered) · click-to-open *10.0%* (unique clicks ÷ "
-                "unique opens)"
+                "delivery rate 90.0% · unique open rate 40.0% · unique click rate 4.0% · click-to-open 10.0%"
             ),
         },
-        {
-            "type": "section",
-            "text": md(
-                "*Push*  _(ios_push)_\nsent 200 · direct opens 20\ndirect open rate *10.0%* (direct opens ÷ sent)"
-            ),
-        },
-        {
-            "type": "section",
-            "text": md(
-                "*In-app message*  _(trigger_in_app_message)_\nimpressions 50 · clicks 5\n"
-                "click rate *10.0%* (clicks ÷ impressions)"
-            ),
-        },
+        {"type": "section", "text": md("*Push* (iOS push)\nsent 200 · direct opens 20\ndirect open rate 10.0%")},
+        {"type": "section", "text": md("*In-app message*\nimpressions 50 · clicks 5\nclick rate 10.0%")},
         # a channel Braze adds later keeps its raw counters and no rates
-        {"type": "section", "text": md("*Carrier pigeon*  _(carrier_pigeon)_\nlost 1")},
+        {"type": "section", "text": md("*Carrier pigeon*\nlost 1")},
+        # a table like the others; a name too long for a phone makes every row a letter, the names below
         {
             "type": "section",
             "text": md(
-                "*By variation*\n"
-                "• *Spring A* `va`: Email 600 sent, Push 200 sent, In-app message 50 impressions\n"
-                "• *Spring B* `vb`: Email 400 sent\n"
-                "• *Carrier pigeon variation without a name* `vb`: –"  # only an API ID, and no name in Braze
+                "*By variation*\n```  Email Push In-app impr.\n"
+                "A   600  200           50\n"
+                "B   400    –            –\n"
+                "C     –    –            –```\n"
+                "*A* Spring A\n*B* Spring B\n*C* Carrier pigeon variation without a name (vb)"  # an API ID, no name
             ),
         },
         {
             "type": "context",
             "elements": [
                 md(
-                    "Each channel shows the metrics Braze reports for it, with its own rates (formula in brackets). "
-                    "Numbers are never added across channels, except messages sent. Unique recipients over several "
-                    "days are the sum of Braze's daily figures, as Braze's dashboard counts them (someone reached on "
-                    "two days counts twice). Conversion rate = conversions (primary event) ÷ that sum."
-                    "\n📈 chart below"
+                    "Each channel shows the metrics Braze reports for it, with its own rates; only messages sent "
+                    "are added across channels.\n"
+                    "Unique recipients over several days are the sum of Braze's daily figures,\n"
+                    "as Braze's dashboard counts them (someone reached on two days counts twice).\n"
+                    "Conversion rate = conversions (primary event) ÷ that sum.\n"
+                    "Rates: delivery rate = delivered ÷ sent · unique open rate = unique opens ÷ delivered\n"
+                    "unique click rate = unique clicks ÷ delivered · click-to-open = unique clicks ÷ unique opens\n"
+                    "direct open rate = direct opens ÷ sent · click rate = clicks ÷ impressions\n📈 chart below"
                 )
             ],
         },
@@ -277,7 +272,7 @@ def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> No
         "elements": [md("Campaign `c` · Mar 1, 2026 – Mar 1, 2026 (1 day, 1 with data)")],
     }
     assert blocks[2] == section("*Sent 91 messages*: Ch13 13, Ch12 12, Ch11 11, Ch10 10, Ch09 9, Ch08 8, Ch07 7, "
-                                "Ch06 6, Ch05 5, Ch04 4, Ch03 3, Ch02 2, Ch01 1, Ch00 0")  # 0 + 1 + … + 13
+                                "Ch06 6, Ch05 5, Ch04 4, Ch03 3\nCh02 2, Ch01 1, Ch00 0")  # 0 + 1 + … + 13, phone lines
     blocks = blocks[:2] + blocks[3:]
     assert blocks[2]["fields"] == [
         md("*Unique recipients*\n–"),
@@ -286,13 +281,14 @@ def test_a_campaign_with_many_channels_and_variations_is_cut_and_says_so() -> No
         md("*Channels*\n14"),
     ]
     assert blocks[3] == {"type": "divider"}  # no conversion events line when Braze reported none
-    assert [b["text"]["text"] for b in blocks[4:16]] == [f"*Ch{i:02}*  _(ch{i:02})_\nsent {i}" for i in range(12)]
+    assert [b["text"]["text"] for b in blocks[4:16]] == [f"*Ch{i:02}*\nsent {i}" for i in range(12)]
     assert blocks[16] == {"type": "context", "elements": [md("… and 2 more")]}
     lines = blocks[17]["text"]["text"].split("\n")
-    assert lines[0] == "*By variation*"
-    assert lines[1:] == [f"• *V{i}*: conversions (A) {i} · revenue $1.50" for i in range(10)]  # the first 10
-    assert blocks[18]["elements"][0]["text"].startswith("Each channel shows the metrics Braze reports for it")
-    assert len(blocks) == 20
+    assert lines[:2] == ["*By variation*", "```   conv. A revenue"]
+    assert lines[2:] == [f"V{i}       {i}   $1.50" for i in range(9)] + ["V9       9   $1.50```"]  # the first 10
+    assert blocks[18] == context("… and 2 more variations")
+    assert blocks[19]["elements"][0]["text"].startswith("Each channel shows the metrics Braze reports for it")
+    assert len(blocks) == 21
 
 
 def test_a_variation_with_volume_and_numbers() -> None:
@@ -301,9 +297,8 @@ def test_a_variation_with_volume_and_numbers() -> None:
     variations = (v, unnamed, VariationSummary("B", None, (), Metrics()))
     summary = CampaignSummary("c", D1, D1, 1, (), variations, Metrics(), None)
     assert campaign_blocks(summary, title="T")[4]["text"]["text"] == (
-        "*By variation*\n• *A* `a1`: Email 5 sent · conversions (A) 2\n"
-        "• *SMS variation without a name* `a2`: SMS 3 sent\n"  # Braze names no SMS variation: its ID is all
-        "• *B*: –"
+        "*By variation*\n```  Email SMS conv. A\nA     5   –       2\nB     –   3       –\nC     –   –       –```\n"
+        "*A* A\n*B* SMS variation without a name (a2)\n*C* B"  # Braze names no SMS variation: its ID is all
     )
 
 
@@ -328,16 +323,16 @@ def test_a_channel_with_no_counts_and_an_unknown_rate() -> None:
     )
     assert channel_block(empty) == {
         "type": "section",
-        "text": md("*Web &amp; hook*  _(webhook, web&lt;x&gt;)_\nno counts reported\nerror rate *–* (errors ÷ sent)"),
+        "text": md("*Web &amp; hook* (Webhook, Web&lt;x&gt;)\nno counts reported\nerror rate –"),
     }
     money = ChannelSummary("x", "X", ("x",), (("revenue", 1234.5), ("sent_to_carrier", 1234)), ())
-    assert channel_block(money)["text"]["text"] == "*X*  _(x)_\nrevenue $1,234.50 · sent to carrier 1,234"
+    assert channel_block(money)["text"]["text"] == "*X*\nrevenue $1,234.50 · sent to carrier 1,234"
 
 
 def test_conversions_line_labels_events_b_to_d() -> None:
     assert conversions_line(Metrics()) is None
     assert conversions_line(metrics_of({"conversions": 5})) is None  # the primary event has its own field
-    assert conversions_line(metrics_of({"conversions_by_send_time": 0})) == "Conversions · primary (A) by send time 0"
+    assert conversions_line(metrics_of({"conversions_by_send_time": 0})) is None  # zero: not worth a line
     assert conversions_line(metrics_of({"conversions3": 7})) == "Conversions · event D (4th): 7 (by send time –)"
     assert conversions_line(metrics_of({"conversions1_by_send_time": 1, "conversions2": 2})) == (
         "Conversions · event B (2nd): – (by send time 1) · event C (3rd): 2 (by send time –)"
@@ -386,10 +381,13 @@ def test_a_canvas_report_block_by_block() -> None:
         {
             "type": "section",
             "text": md(
+                # 31 columns of name and 28 of numbers pass a phone's 40: letters, and the full names below
                 "*By variant*\n```"
-                "                     entries   conv.    rate      revenue\n"
-                "Control                   60       6   10.0%            –\n"
-                "A very long…ndeed         40       8   20.0%       $10.50```"
+                "  entries conv.  rate revenue\n"
+                "A      60     6 10.0%       –\n"
+                "B      40     8 20.0%  $10.50```\n"
+                "*A* Control\n"
+                "*B* A very long variant name indeed"
             ),
         },
         {
@@ -420,13 +418,21 @@ def test_a_canvas_without_variants_has_no_table_and_many_are_cut() -> None:
     one = Metrics.of(entries=1, conversions=1)
     many = CanvasSummary("cv", D1, D1, 1, Metrics(), tuple(VariantSummary(n, n, one) for n in names))
     rows = canvas_blocks(many, title="T")[4]["text"]["text"].split("\n")
-    # As in send reports: at most 17 columns, a long name keeps its start and its last 5 characters,
-    # and a name is escaped after it is measured, so `&` costs one column like Slack shows it.
-    assert rows[2] == f"{'x' * 11 + '…' + 'x' * 5:<18}{'1':>10}{'1':>8}{'100.0%':>8}{'–':>13}"
-    assert rows[3] == f"{'y' * 11 + '…' + 'y' * 5:<18}{'1':>10}{'1':>8}{'100.0%':>8}{'–':>13}"
-    assert rows[4] == f"a&amp;b'{'':<14}{'1':>10}{'1':>8}{'100.0%':>8}{'–':>13}"
-    assert rows[13].startswith("v8  ")  # 12 rows
+    # a name too long for a phone's 40 columns makes every row a letter, with the whole names below;
+    # twelve rows at most, then how many more
+    assert rows[1:4] == [
+        "```  entries conv.   rate revenue",
+        "A       1     1 100.0%       –",
+        "B       1     1 100.0%       –",
+    ]
+    assert rows[13] == "L       1     1 100.0%       –"
     assert rows[14] == "… and 2 more```"
+    assert rows[15:18] == ["*A* " + "x" * 21, "*B* " + "y" * 22, "*C* a&amp;bʹ"]  # escaped, a backtick neutral
+    assert len(rows) == 27
+    short = CanvasSummary("cv", D1, D1, 1, Metrics(), (VariantSummary("a&b`", "a&b`", one),))
+    # a name is escaped after it is measured, so `&` costs one column like Slack shows it
+    row = canvas_blocks(short, title="T")[4]["text"]["text"].split("\n")[2]
+    assert row == "a&amp;b'       1     1 100.0%       –```"
     fence = CanvasSummary("cv", D1, D1, 1, Metrics(), (VariantSummary("v", "a```b", Metrics()),))
     assert "a'''b" in canvas_blocks(fence, title="T")[4]["text"]["text"]  # a name cannot close the code block
 
@@ -445,8 +451,9 @@ def test_kind_pieces() -> None:
         {"type": "context", "elements": [md("Canvas `a&lt;b` · Mar 1, 2026 – Mar 2, 2026 (2 days, 0 with data)")]},
     ]
     campaign = CampaignSummary("c", D1, D1, 0, (), (), Metrics(), None)
-    assert campaign_blocks(campaign, title="T", chart_note="")[-2] == context(FOOTER)
-    assert campaign_blocks(campaign, title="T", chart_note=None)[-2] == context(FOOTER)
+    footer = context(wrapped(FOOTER))  # on lines a phone shows whole; no channel, so no rates to explain
+    assert campaign_blocks(campaign, title="T", chart_note="")[-2] == footer
+    assert campaign_blocks(campaign, title="T", chart_note=None)[-2] == footer
 
 
 # -- campaign and Canvas digests ---------------------------------------------------------------------
@@ -499,6 +506,11 @@ def test_a_campaign_digest_block_by_block() -> None:
     digest = campaign_digest(date(2026, 3, 3))
     assert kind_digest_blocks(digest, title="Spring", subscription_id=5, chart_in_thread=True) == [
         {"type": "header", "text": plain("🗞 Daily digest · Spring")},
+        # messages sent over every channel (1,500 + 30) against 1,000; conversions moved from 10, under the base
+        {
+            "type": "section",
+            "text": md("*Mar 2: 1,530 sent · 15 conversions ($10.00)*\nSent ▲ 53% against Mar 1 (1,000 → 1,530)"),
+        },
         {"type": "context", "elements": [md("Campaign `cmp-1` · Monday, Mar 2")]},
         {
             "type": "section",
@@ -514,7 +526,7 @@ def test_a_campaign_digest_block_by_block() -> None:
         {
             "type": "section",
             "text": md(
-                "*Last 14 days* (Feb 17 – Mar 2): Email 2,500 sent · Push 30 sent · In-app message 40 impressions · "
+                "*Last 14 days* (Feb 17 – Mar 2): Email 2,500 sent · Push 30 sent · In-app message 40 impressions\n"
                 "25 conversions · $30.00"
             ),
         },
@@ -536,19 +548,19 @@ def test_an_archived_campaigns_last_digest() -> None:
     digest = campaign_digest(date(2026, 3, 5), archived=True)
     assert kind_digest_blocks(digest, title="Spring", subscription_id=5, chart_in_thread=False) == [
         {"type": "header", "text": plain("🏁 Final digest · Spring")},
+        {"type": "section", "text": md("*No activity on Mar 4 (2 days in a row; the digest ends after 14).*")},
         {"type": "context", "elements": [md("Campaign `cmp-1` · Wednesday, Mar 4")]},
-        {"type": "section", "text": md("No activity on Mar 4 (2 days in a row; the digest ends after 14).")},
         {
             "type": "section",
             "text": md(
-                "*Last 14 days* (Feb 19 – Mar 4): Email 2,500 sent · Push 30 sent · In-app message 40 impressions · "
+                "*Last 14 days* (Feb 19 – Mar 4): Email 2,500 sent · Push 30 sent · In-app message 40 impressions\n"
                 "25 conversions · $30.00"
             ),
         },
         {
             "type": "section",
             "text": md(
-                "*This is the last digest:* Braze reports the campaign archived. The subscription has ended; "
+                "*This is the last digest:* Braze reports the campaign archived.\nThe subscription has ended;\n"
                 "`/sendstats list` keeps its history, and `/sendstats subscribe campaign cmp-1` starts it again."
             ),
         },
@@ -560,13 +572,17 @@ def test_an_archived_campaigns_last_digest() -> None:
 
 def test_one_quiet_day_has_no_streak_note() -> None:
     blocks = kind_digest_blocks(campaign_digest(date(2026, 3, 4)), title="S", subscription_id=1, chart_in_thread=False)
-    assert blocks[2] == {"type": "section", "text": md("No activity on Mar 3.")}
+    assert blocks[1] == {"type": "section", "text": md("*No activity on Mar 3.*")}
 
 
 def test_a_canvas_digest_block_by_block() -> None:
     digest = canvas_digest(date(2026, 3, 3))
     assert kind_digest_blocks(digest, title="J", subscription_id=6, chart_in_thread=False) == [
         {"type": "header", "text": plain("🗞 Daily digest · J")},
+        {
+            "type": "section",
+            "text": md("*Mar 2: 50 entries · 10 conversions ($2.50)*\nEntries ▼ 50% against Mar 1 (100 → 50)"),
+        },
         {"type": "context", "elements": [md("Canvas `cv-1` · Monday, Mar 2")]},
         {
             "type": "section",
@@ -593,13 +609,13 @@ def test_a_canvas_nobody_entered_for_14_days_ends() -> None:
     digest = canvas_digest(date(2026, 3, 17))
     assert kind_digest_blocks(digest, title="J", subscription_id=6, chart_in_thread=False) == [
         {"type": "header", "text": plain("🏁 Final digest · J")},
+        {"type": "section", "text": md("*No activity on Mar 16 (14 days in a row; the digest ends after 14).*")},
         {"type": "context", "elements": [md("Canvas `cv-1` · Monday, Mar 16")]},
-        {"type": "section", "text": md("No activity on Mar 16 (14 days in a row; the digest ends after 14).")},
         # the last 14 days (Mar 3 – Mar 16) had no data: no totals line
         {
             "type": "section",
             "text": md(
-                "*This is the last digest:* nobody entered it for 14 days in a row. The subscription has ended; "
+                "*This is the last digest:* nobody entered it for 14 days in a row.\nThe subscription has ended; "
                 "`/sendstats list` keeps its history, and `/sendstats subscribe canvas cv-1` starts it again."
             ),
         },
@@ -613,7 +629,7 @@ def test_a_campaign_digest_shows_at_most_seven_channels() -> None:
     messages = {f"ch{i}": [{"sent": i + 1}] for i in range(9)}
     series = parse_campaign_series({"data": [{"time": d(0), "messages": messages}]}, campaign_id="c")
     digest = build_kind_digest("campaign", series, first_day=D1, digest_date=date(2026, 3, 2), archived=False)
-    fields = kind_digest_blocks(digest, title="T", subscription_id=1, chart_in_thread=False)[2]["fields"]
+    fields = kind_digest_blocks(digest, title="T", subscription_id=1, chart_in_thread=False)[3]["fields"]
     assert [f["text"] for f in fields] == [  # ten fields: Slack's limit
         "*Sent*\n45",  # 1 + 2 + … + 9, every channel counted though only seven are shown
         *(f"*Ch{i}*\n{i + 1} sent" for i in range(7)),
@@ -699,7 +715,8 @@ def test_one_match_without_subscribe_and_no_match() -> None:
     assert find_blocks("x" * 81, [], []) == [
         {
             "type": "section",
-            "text": md(f"Nothing in the catalogue matches “{'x' * 80}”: every word must appear in the name."),
+            # a long query is cut with "…" so the reader sees it was cut
+            "text": md(f"Nothing in the catalogue matches “{'x' * 79}…”: every word must appear in the name."),
         }
     ]
 
@@ -719,7 +736,11 @@ def test_search_box_options() -> None:
     ]
     many = [Entry("campaign", f"c{i}", f"N{i}", None, False) for i in range(21)]
     assert [o["value"] for o in entry_options(many, [])] == [f"campaign:c{i}" for i in range(20)]
-    assert option("campaign", "c", "x" * 80) == {"text": plain("📣 " + "x" * 73), "value": "campaign:c"}
+    # Slack counts UTF-16 units: the icon is two, so 71 x and "…" make 75
+    assert option("campaign", "c", "x" * 80) == {"text": plain("📣 " + "x" * 71 + "…"), "value": "campaign:c"}
+    typed = "i" * 64  # the longest ID the grammar takes stays whole
+    assert entry_options([], [("campaign", typed)])[0]["text"] == plain(f"📣 ID {typed}")
+    assert entry_options([], [("canvas", "cv-1")])[0]["text"] == plain("🧭 Canvas ID cv-1")
 
 
 def test_the_report_modal() -> None:
@@ -789,5 +810,5 @@ def test_a_digest_counts_sent_before_impressions() -> None:
     }
     series = parse_campaign_series({"data": [day]}, campaign_id="c")
     digest = build_kind_digest("campaign", series, first_day=D1, digest_date=date(2026, 3, 2), archived=False)
-    fields = kind_digest_blocks(digest, title="T", subscription_id=1, chart_in_thread=False)[2]["fields"]
+    fields = kind_digest_blocks(digest, title="T", subscription_id=1, chart_in_thread=False)[3]["fields"]
     assert [f["text"] for f in fields[:3]] == ["*Sent*\n3", "*Push*\n2 impressions", "*In-app message*\n3 sent"]

@@ -6,6 +6,7 @@ backoff and rate-limit behaviour are checked exactly and the file runs in about 
 
 from __future__ import annotations
 
+import logging
 import socket
 import traceback
 from collections.abc import Iterator
@@ -194,15 +195,19 @@ def test_400_without_a_json_message(server: SampleBraze, make_client: Any) -> No
     assert info.value.user_message == "Braze rejected the request (HTTP 400). Check the campaign and send IDs."
 
 
-def test_401_points_at_the_instance(server: SampleBraze, make_client: Any, waits: Waits) -> None:
-    with pytest.raises(BrazeError) as info:
+def test_401_tells_the_requester_who_can_fix_it_and_the_operator_where(
+    server: SampleBraze, make_client: Any, waits: Waits, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="reports.braze"), pytest.raises(BrazeError) as info:
         make_client(api_key="brz-wrong-key-for-this-instance").data_series(CAMPAIGN, SEND, length=14)
     message = info.value.user_message
     assert info.value.status == 401
-    assert "401" in message
-    assert f"at {host_of(server)}" in message
-    assert "BRAZE_REST_ENDPOINT" in message
-    assert "brz-wrong-key-for-this-instance" not in message
+    assert "401" in message and "whoever runs sendstats" in message
+    # the marketer is not shown the internal host or the setting; the operator's log has both
+    assert host_of(server) not in message and "BRAZE_REST_ENDPOINT" not in message
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert f"at {host_of(server)}" in logged and "BRAZE_REST_ENDPOINT" in logged
+    assert "brz-wrong-key-for-this-instance" not in message + logged
     assert len(server.requests) == 1 and waits == []
     assert_no_key(info.value)
 
@@ -217,13 +222,17 @@ def test_403_names_the_permission(server: SampleBraze, make_client: Any) -> None
     assert len(server.requests) == 1
 
 
-def test_404_when_the_endpoint_has_a_path(server: SampleBraze, make_client: Any) -> None:
-    with pytest.raises(BrazeError) as info:
+def test_404_when_the_endpoint_has_a_path(
+    server: SampleBraze, make_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="reports.braze"), pytest.raises(BrazeError) as info:
         make_client(base_url=server.url + "/api/v1").data_series(CAMPAIGN, SEND, length=14)
     assert info.value.status == 404
     assert server.requests[-1].path == "/api/v1/sends/data_series"
-    assert "404" in info.value.user_message and "BRAZE_REST_ENDPOINT" in info.value.user_message
-    assert host_of(server) in info.value.user_message
+    assert "404" in info.value.user_message and "whoever runs sendstats" in info.value.user_message
+    assert host_of(server) not in info.value.user_message and "BRAZE_REST_ENDPOINT" not in info.value.user_message
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert host_of(server) in logged and "BRAZE_REST_ENDPOINT" in logged
     assert len(server.requests) == 1
 
 

@@ -12,7 +12,7 @@ from reports.kinds import Kind, Target
 from reports.kinds.registry import kind_of
 from reports.listing import parse_campaign_details, parse_canvas_details, parse_list_page
 from reports.models import NO_LABELS, Labels
-from reports.views import Code, Emphasis, Line, ReportView, Section, Strong, Table
+from reports.views import Emphasis, Line, ReportView, Section, Strong, Table
 
 
 def text(line: Line) -> str:
@@ -32,13 +32,25 @@ def figures(view: ReportView) -> dict[str, str]:
 
 
 def sections(view: ReportView) -> dict[str, list[str]]:
-    """Each section's lines as text, by its first line's bold label."""
+    """Each section's text by its first line's bold label: its counts, then its rates (each formula is in
+    the footer, once), each on one line however the layout wraps them for a phone."""
     out = {}
     for detail in view.details:
         if isinstance(detail, Section):
             first = detail.lines[0]
-            out[next(s.text for s in first if isinstance(s, Strong))] = [text(line) for line in detail.lines[1:]]
+            items = [item for line in detail.lines[1:] for item in text(line).split(" · ")]
+            counts = [i for i in items if "%" not in i and i != "rate –" and not i.endswith(" rate –")]
+            rates = [i for i in items if i not in counts]
+            out[next(s.text for s in first if isinstance(s, Strong))] = [
+                line for line in (" · ".join(counts), " · ".join(rates)) if line
+            ]
     return out
+
+
+def table(view: ReportView, title: str) -> dict[str, tuple[str, ...]]:
+    """A table's rows by name, the headings under ``""``."""
+    (found,) = [d for d in view.details if isinstance(d, Table) and d.title == title]
+    return {"": found.columns, **dict(found.rows)}
 
 
 def details_labels() -> Labels:
@@ -65,8 +77,8 @@ def test_sends_data_series_golden() -> None:
         "sent 1,000 · delivered 960 · undelivered 25 · delivery failed 15 · direct opens 48 · total opens 72 · "
         "body clicks 30 · bounces 15",
         # 960 / 1000, 48 / 1000, 72 / 1000, 15 / 1000
-        "delivery rate 96.0% (delivered ÷ sent) · direct open rate 4.8% (direct opens ÷ sent) · "
-        "total open rate 7.2% (total opens ÷ sent) · bounce rate 1.5% (bounces ÷ sent)",
+        "delivery rate 96.0% · direct open rate 4.8% · "
+        "total open rate 7.2% · bounce rate 1.5%",
     ]
 
 
@@ -107,59 +119,55 @@ def test_campaigns_data_series_multichannel_golden() -> None:
         "sent 1,500 · delivered 1,470 · opens 690 · unique opens 480 · clicks 130 · unique clicks 96 · "
         "unsubscribes 4 · bounces 30 · reported spam 1",
         # 1470/1500 · 480/1470 = 32.65% · 96/1470 = 6.53% · 96/480 · 4/1470 = 0.27% · 1/1470 = 0.07% · 30/1500
-        "delivery rate 98.0% (delivered ÷ sent) · unique open rate 32.7% (unique opens ÷ delivered) · "
-        "unique click rate 6.5% (unique clicks ÷ delivered) · click-to-open 20.0% (unique clicks ÷ unique opens) · "
-        "unsubscribe rate 0.3% (unsubscribes ÷ delivered) · spam rate 0.1% (reported spam ÷ delivered) · "
-        "bounce rate 2.0% (bounces ÷ sent)",
+        "delivery rate 98.0% · unique open rate 32.7% · "
+        "unique click rate 6.5% · click-to-open 20.0% · "
+        "unsubscribe rate 0.3% · spam rate 0.1% · "
+        "bounce rate 2.0%",
     ]
     assert got["Push"] == [
         "sent 1,450 · direct opens 66 · total opens 103 · body clicks 35 · bounces 21",  # iOS + Android
         # 66/1450 = 4.55% · 103/1450 = 7.10% · 21/1450 = 1.45%: push's own opens, never email's 690
-        "direct open rate 4.6% (direct opens ÷ sent) · total open rate 7.1% (total opens ÷ sent) · "
-        "bounce rate 1.4% (bounces ÷ sent)",
+        "direct open rate 4.6% · total open rate 7.1% · "
+        "bounce rate 1.4%",
     ]
     assert got["SMS"] == [
         "sent 400 · sent to carrier 396 · delivered 380 · rejected 6 · delivery failed 10 · clicks 35 · opt out 3 · "
         "help 1",
         # 380/400 · 10/400 · 3/380 = 0.79%
-        "delivery rate 95.0% (delivered ÷ sent) · failure rate 2.5% (delivery failed ÷ sent) · "
-        "opt-out rate 0.8% (opt out ÷ delivered)",
+        "delivery rate 95.0% · failure rate 2.5% · "
+        "opt-out rate 0.8%",
     ]
-    assert got["Webhook"] == ["sent 120 · errors 3", "error rate 2.5% (errors ÷ sent)"]  # 3/120
+    assert got["Webhook"] == ["sent 120 · errors 3", "error rate 2.5%"]  # 3/120
     assert got["Content Cards"] == [
         "sent 900 · total impressions 1,400 · unique impressions 820 · total clicks 75 · unique clicks 60 · "
         "total dismissals 40 · unique dismissals 35",
         # 60/820 = 7.32% · 35/820 = 4.27%
-        "unique click rate 7.3% (unique clicks ÷ unique impressions) · "
-        "unique dismissal rate 4.3% (unique dismissals ÷ unique impressions)",
+        "unique click rate 7.3% · "
+        "unique dismissal rate 4.3%",
     ]
     assert got["WhatsApp"] == [
         "sent 300 · delivered 290 · failed 10 · read 210",
-        "delivery rate 96.7% (delivered ÷ sent) · read rate 72.4% (read ÷ delivered)",  # 290/300 · 210/290
+        "delivery rate 96.7% · read rate 72.4%",  # 290/300 · 210/290
     ]
     # variation names from /campaigns/details → messages: push, email and Content Cards are "Variation 1";
     # Braze names no webhook, SMS or WhatsApp message, so those say so beside their IDs
-    assert got["By variation"] == [
-        "• Webhook variation without a name 5a1f0c9e-0c2d-4b8e-9f3a-10000000a003: Webhook 120 sent",
-        "• SMS variation without a name 5a1f0c9e-0c2d-4b8e-9f3a-10000000a005: SMS 400 sent",
-        "• WhatsApp variation without a name 5a1f0c9e-0c2d-4b8e-9f3a-10000000a006: WhatsApp 300 sent",
-        "• Variation 1: Push 1,450 sent, Email 1,500 sent, Content Cards 900 sent",
-    ]
+    assert table(view, "By variation") == {
+        "": ("Email", "Push", "SMS", "Webhook", "Cards", "WhatsApp"),
+        "Webhook variation without a name (5a1f0c9e-0c2d-4b8e-9f3a-10000000a003)": ("–", "–", "–", "120", "–", "–"),
+        "SMS variation without a name (5a1f0c9e-0c2d-4b8e-9f3a-10000000a005)": ("–", "–", "400", "–", "–", "–"),
+        "WhatsApp variation without a name (5a1f0c9e-0c2d-4b8e-9f3a-10000000a006)": ("–", "–", "–", "–", "–", "300"),
+        "Variation 1": ("1,500", "1,450", "–", "–", "900", "–"),
+    }
+    assert "delivery rate = delivered ÷ sent" in view.footer  # each formula once, in the footer
     assert "Makes" not in view.footer and "daily figures" in view.footer
 
 
 def test_campaigns_data_series_without_details_keeps_ids_and_letters() -> None:
     view = report(Kind.CAMPAIGN, load("campaigns_data_series.json"), date(2020, 6, 28))
     assert text(view.figures_note).startswith("Conversions · primary (A) by send time 41 · event B (2nd): 19")  # type: ignore[arg-type]
-    lines = sections(view)["By variation"]
-    assert len(lines) == 7  # seven message variation IDs, none named: each says so
-    assert any(
-        isinstance(span, Code)
-        for detail in view.details
-        if isinstance(detail, Section)
-        for line in detail.lines
-        for span in line
-    )
+    rows = table(view, "By variation")
+    assert len(rows) == 1 + 7  # seven message variation IDs, none named: each says so, with its ID
+    assert all("variation without a name (" in name for name in rows if name)
 
 
 # -- GET /campaigns/data_series (multivariate, in-app) ---------------------------------------------------
@@ -177,20 +185,16 @@ def test_campaigns_data_series_multivariate_golden() -> None:
     assert sections(view)["In-app message"] == [
         # 1200 + 1150 · 96 + 70 · 60 + 41 · 18 + 15 · the control's 250
         "impressions 2,350 · clicks 166 · first button clicks 101 · second button clicks 33 · enrolled 250",
-        "click rate 7.1% (clicks ÷ impressions)",  # 166 / 2350 = 7.06%
+        "click rate 7.1%",  # 166 / 2350 = 7.06%
     ]
-    lines = sections(view)["By variation"]
     # each variation's own figures, conversion events by the letters the conversions line names
-    assert lines == [
-        "• Control: unique recipients 240 · conversions (A) 3 · (A) by send time 3 · event B 1 · (B) by send time 1 · "
-        "event C 0 · (C) by send time 0 · event D 0 · (D) by send time 0 · revenue $32.00",  # no impressions
-        "• Variant 1: In-app message 1,200 impressions · unique recipients 1,100 · conversions (A) 18 · "
-        "(A) by send time 17 · event B 6 · (B) by send time 6 · event C 2 · (C) by send time 2 · event D 1 · "
-        "(D) by send time 1 · revenue $240.50",
-        "• Variant 2: In-app message 1,150 impressions · unique recipients 1,060 · conversions (A) 10 · "
-        "(A) by send time 9 · event B 4 · (B) by send time 3 · event C 1 · (C) by send time 1 · event D 0 · "
-        "(D) by send time 0 · revenue $130.25",
-    ]
+    assert table(view, "By variation") == {
+        "": ("In-app impr.", "recipients", "conv. A", "A by send", "conv. B", "B by send", "conv. C", "C by send",
+             "conv. D", "D by send", "revenue"),
+        "Control": ("–", "240", "3", "3", "1", "1", "0", "0", "0", "0", "$32.00"),  # no impressions
+        "Variant 1": ("1,200", "1,100", "18", "17", "6", "6", "2", "2", "1", "1", "$240.50"),
+        "Variant 2": ("1,150", "1,060", "10", "9", "4", "3", "1", "1", "0", "0", "$130.25"),
+    }
 
 
 # -- GET /canvas/data_series -----------------------------------------------------------------------------

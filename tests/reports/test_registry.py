@@ -143,9 +143,9 @@ def test_every_word_of_a_kind_comes_from_its_entry(kind: Any, words: Words) -> N
 
 def test_what_a_command_names() -> None:
     assert SEND.command is None
-    assert SEND.ids == (IdField("<campaign_id>", "campaign ID"), IdField("<send_id>", "send ID"))
-    assert CAMPAIGN.ids == (IdField("<campaign_id>", "campaign ID"),)
-    assert CANVAS.ids == (IdField("<canvas_id>", "Canvas ID"),)
+    assert SEND.ids == (IdField("CAMPAIGN_ID", "campaign ID"), IdField("SEND_ID", "send ID"))
+    assert CAMPAIGN.ids == (IdField("CAMPAIGN_ID", "campaign ID"),)
+    assert CANVAS.ids == (IdField("CANVAS_ID", "Canvas ID"),)
     assert (SEND.default_days, CAMPAIGN.default_days, CANVAS.default_days) == (14, 30, 30)
     assert {kind.max_days for kind in REGISTRY.values()} == {MAX_DAYS} == {100}
     assert (SEND.rerun_days, CAMPAIGN.rerun_days, CANVAS.rerun_days) == ((7, 14, 30), (7, 30, 90), (7, 30, 90))
