@@ -150,8 +150,10 @@ def test_a_target_that_refuses_resets_the_client() -> None:
     spare.bind(("127.0.0.1", 0))
     port = spare.getsockname()[1]
     spare.close()  # nothing listens there now
-    with TcpProxy("127.0.0.1", port) as proxy, connect(proxy) as sock:
-        with contextlib.suppress(ConnectionResetError):
+    with TcpProxy("127.0.0.1", port) as proxy:
+        # The reset may come before the client's connect() has even returned (a loaded machine): either way
+        # the client gets no byte, only the connection's end.
+        with contextlib.suppress(ConnectionResetError), connect(proxy) as sock:
             assert sock.recv(1) == b""
         assert proxy.forwarded == 0
 
