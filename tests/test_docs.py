@@ -21,7 +21,7 @@ PAGES = ("usage.md", "operations.md", "architecture.md", "reliability.md", "perf
 MAX_README_LINES = 200
 #: The README's two commands: how to run the bot, and the test command CI runs.
 RUN = "pip install -r requirements.txt && python -m bot"
-TEST = "python -m pytest"
+TEST = "python -m pytest -n 2"
 QUICK = 'python -m pytest -m "not slow" -n 2'
 
 FENCE = re.compile(r"^[ \t]*(```|~~~).*?^[ \t]*\1[ \t]*$", re.M | re.S)
