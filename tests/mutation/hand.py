@@ -781,12 +781,6 @@ NAMED_BUGS: tuple[Mutation, ...] = (
         "and length >= RETENTION_DAYS)",
         "issue 12: a 14-day range claims the send's first day",
     ),
-    M(
-        'reports/summary.py',
-        '-(kv[1].get("sent") or 0)',
-        '-(kv[1].get("sent") or 1)',
-        'issue 12: unknown sent sorts as 1',
-    ),
 )
 
 
