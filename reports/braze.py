@@ -178,9 +178,13 @@ def _braze_message(raw: bytes, secret: str) -> str | None:
 
 
 def _not_json(status: int, content_type: str) -> BrazeError:
+    log.error(
+        "Braze answered with something that is not JSON (HTTP %s, %s): BRAZE_REST_ENDPOINT may point at a web "
+        "page or proxy instead of the REST API.", status, content_type,
+    )
     return BrazeError(
         f"Braze answered with something that is not JSON sendstats can read (HTTP {status}, {content_type}). "
-        "BRAZE_REST_ENDPOINT may point at a web page or proxy instead of the REST API.",
+        f"{OPERATOR}",
         status=status,
     )
 
@@ -535,14 +539,16 @@ class BrazeClient:
         except httpx.TimeoutException as exc:
             if time.monotonic() >= ends - 0.05:
                 raise _GaveUp(self._too_late()) from exc
-            raise _Retryable(
-                BrazeError(f"Braze at {self._host} did not answer in time. Try again in a few minutes.")
-            ) from exc
+            log.warning("Braze at %s did not answer in time", self._host)
+            raise _Retryable(BrazeError("Braze did not answer in time. Try again in a few minutes.")) from exc
         except httpx.TransportError as exc:
+            log.warning(
+                "could not reach Braze at %s (%s): check BRAZE_REST_ENDPOINT", self._host, type(exc).__name__
+            )
             raise _Retryable(
                 BrazeError(
-                    f"Could not reach Braze at {self._host} ({type(exc).__name__}). "
-                    "Check BRAZE_REST_ENDPOINT, or try again in a few minutes."
+                    f"Could not reach Braze ({type(exc).__name__}). Try again in a few minutes; if it keeps "
+                    f"happening: {OPERATOR}"
                 )
             ) from exc
         self.usage.learn(budget, response.headers)
@@ -566,10 +572,12 @@ class BrazeClient:
         return b"".join(chunks)
 
     def _too_big(self, size: int) -> BrazeError:
+        log.error("Braze's answer at %s was %s bytes: check BRAZE_REST_ENDPOINT points at Braze's REST API",
+                  self._host, size)
         return BrazeError(
             f"Braze's answer was larger than {self._max_body // (1024 * 1024)} MB "
             f"({'at least ' if size else ''}{size / (1024 * 1024):.0f} MB), far more than any send's analytics, "
-            "so I did not read it. Check BRAZE_REST_ENDPOINT points at Braze's REST API."
+            f"so I did not read it. {OPERATOR}"
         )
 
     def _read(self, response: httpx.Response, raw: bytes, permission: str, budget: Budget) -> bytes:
