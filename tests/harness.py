@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,14 @@ class BotUnderTest:
         assert self.runtime.deps.lanes.wait_idle(timeout), "deliveries still queued"
 
 
+#: In-process tests: Slack "processes" an upload in 0.2–0.4 s (not the fake's default second or two), and
+#: the digest round first shows a shared chart 0.5 s after uploading it (not 2 s), then backs off as in
+#: production. The order is the same (processing ends before the first try, a late end is retried), in a
+#: quarter of the time. Tests about the processing delay itself set ``share_delay`` and the waits they need.
+TEST_SHARE_DELAY = (0.2, 0.4)
+TEST_PROCESSING_WAITS = (0.5, 0.5, 1.0, 2.0, 4.0)
+
+
 @pytest.fixture(scope="session")
 def slack_fake() -> Iterator[SlackFake]:
     with SlackFake(token=BOT_TOKEN) as fake:
@@ -137,6 +145,7 @@ def running_bot(
     runtime = build_runtime(make_settings(slack_fake, braze_server, db))
     fast_braze(runtime)
     runtime.deps.jobs = TrackingExecutor(max_workers=4)
+    runtime.rounds = replace(runtime.rounds, processing_waits=TEST_PROCESSING_WAITS)
     runtime.start()
     server = HttpServer(make_wsgi(runtime.app, runtime.health_state), host="127.0.0.1", port=0).start_background()
     yield BotUnderTest(f"http://127.0.0.1:{server.port}", runtime, slack_fake, braze_server)
@@ -155,6 +164,7 @@ def bot(running_bot: BotUnderTest) -> Iterator[BotUnderTest]:
     running_bot.braze.canvases.clear()
     running_bot.braze.listed.clear()
     running_bot.braze.add_send(CAMPAIGN, SEND, days_ago=4)
+    running_bot.slack.share_delay = TEST_SHARE_DELAY
     deps = running_bot.runtime.deps
     deps.delivery.pacer.reset()
     limits = getattr(deps.delivery.client, "limits", None)

@@ -116,7 +116,7 @@ def test_restarted_bot_posts_the_missed_digest_once(fakes: tuple[SlackFake, Samp
     assert len(posts) == 1, [p.params.get("text") for p in posts]
     assert [c.params["thread_ts"] for c in replies] == [posts[0].response["ts"]]  # its chart, once
     assert len(slack.files) == 1
-    assert f"#{sub_id}" in listing and f"last digest {datetime.now(UTC):%b} {datetime.now(UTC).day}" in listing
+    assert f"#{sub_id}" in listing and f"last digest: posted {datetime.now(UTC):%b} {datetime.now(UTC).day}" in listing
     assert [d.status for d in store.deliveries.of_subscription(sub_id)] == ["posted"]
     store.dispose()
 
