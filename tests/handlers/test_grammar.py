@@ -345,7 +345,9 @@ NOT_AN_ID = (
             UsageError("“99999999999:00” is not a time of day; use 24-hour HH:MM.", SUBSCRIBE_USAGE, SUBSCRIBE_EXAMPLE),
         ),
     ],
-    ids=repr,
+    # Plain ids: mutmut runs tests again by node id, and one holding an escaped control character or a
+    # usage line's brackets is not found again.
+    ids=lambda value: "".join(c if c.isalnum() else "_" for c in value)[:30] if isinstance(value, str) else "",
 )
 def test_odd_input_gives_the_right_request_or_usage_error(text: str, expected: object) -> None:
     assert p(text) == expected
