@@ -48,7 +48,9 @@ DEMO_MULTICHANNEL = "demo-multichannel-campaign"
 DEMO_CANVAS = "demo-onboarding-canvas"
 DEMO_ALERT_CAMPAIGN = "demo-resend-campaign"
 #: What the screenshots are called, in the order the messages are posted.
-SCREENS = ("report-send", "report-campaign", "report-canvas", "digest-send", "digest-campaign", "digest-canvas")
+SCREENS = (
+    "report-send", "report-campaign", "report-canvas", "digest-send", "digest-campaign", "digest-canvas", "alert-breach"
+)
 
 
 def run(out_dir: Path | None = None, days: int = 14, screenshots: Path | None = None) -> Path:
@@ -74,7 +76,7 @@ def run(out_dir: Path | None = None, days: int = 14, screenshots: Path | None = 
             elapsed = time.perf_counter() - started
             braze_server.add_campaign(DEMO_MULTICHANNEL, "Winter newsletter — all channels", days_ago=9)
             braze_server.add_canvas(DEMO_CANVAS, "Onboarding journey (3 variants)", days_ago=45)
-            alert_png, alert_text = demo_alert(braze, braze_server, renderer)
+            alert_png, alert_blocks = demo_alert(braze, braze_server, renderer)
             others = [
                 build_report(
                     braze,
@@ -112,6 +114,8 @@ def run(out_dir: Path | None = None, days: int = 14, screenshots: Path | None = 
         messages.append((text, blocks))
     alert_path = out_dir / "sendstats-demo-alert.png"
     alert_path.write_bytes(alert_png)
+    alert_text = blocks_to_text(alert_blocks)
+    messages.append((alert_text.splitlines()[0], alert_blocks))
     print()
     print(alert_text)
     print(f"Alert chart written to {alert_path} (in Slack: in the alert's thread)")
@@ -154,7 +158,7 @@ def screenshot(messages: list[tuple[str, list[Block]]], folder: Path) -> list[Pa
     return paths
 
 
-def demo_alert(braze: BrazeClient, server: SampleBraze, renderer: ChartRenderer) -> tuple[bytes, str]:
+def demo_alert(braze: BrazeClient, server: SampleBraze, renderer: ChartRenderer) -> tuple[bytes, list[Block]]:
     """The breach post of ``alert campaign … bounce_rate > 2%`` on a campaign whose email bounces jumped
     today, through the alert check's own reading, chart and message (no Slack, no database)."""
     campaign = server.add_campaign(DEMO_ALERT_CAMPAIGN, "Winter newsletter — re-send", days_ago=9)
@@ -207,7 +211,7 @@ def demo_alert(braze: BrazeClient, server: SampleBraze, renderer: ChartRenderer)
     )
     title = kind.title(campaign.name, target)
     png = renderer.run(render_metric, chart_data(alert, mixed, title=title, today=today))
-    return png, blocks_to_text(breach_blocks(alert, post, title))
+    return png, breach_blocks(alert, post, title)
 
 
 def write_thread_files(report: Report, out_dir: Path, stem: str) -> list[Path]:

@@ -221,7 +221,8 @@ def test_demo_draws_each_message_it_posted_as_a_phone_shows_it(tmp_path: Path) -
     assert run.returncode == 0, run.stderr
     shots = sorted((tmp_path / "shots").glob("*.png"))
     assert [p.stem for p in shots] == sorted(
-        ["report-send", "report-campaign", "report-canvas", "digest-send", "digest-campaign", "digest-canvas"]
+        ["report-send", "report-campaign", "report-canvas", "digest-send", "digest-campaign", "digest-canvas",
+         "alert-breach"]
     )
     for shot in shots:
         width, height = png_size(shot.read_bytes())
