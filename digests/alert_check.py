@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from digests.alert_store import Alert, AlertPost
-from digests.lease import LeaseKeeper
+from digests.lease import LeaseKeeper, backoff
 from digests.ports import SendFailed
 from digests.store import Store
 from reports.braze import BrazeClient, BrazeError, BrazeNoData, decode_json
@@ -390,10 +390,10 @@ def _pause(ctx: AlertContext, alert: Alert, failure: SendFailed) -> None:
 def _fail(
     ctx: AlertContext, post: AlertPost, reason: str, result: CheckResult, now: datetime, *, unknown: bool
 ) -> None:
-    backoff = min(ctx.retry_base * 2 ** max(post.attempts - 1, 0), ctx.retry_max)
+    wait = backoff(post.attempts, ctx.retry_base, ctx.retry_max)
     try:
         ctx.store.alert_posts.record_failure(
-            post.id, ctx.keeper.holder, reason, retry_at=now + backoff, unknown=unknown
+            post.id, ctx.keeper.holder, reason, retry_at=now + wait, unknown=unknown
         )
     except Exception:
         log.exception("could not record alert post %s as failed; its lease lapses instead", post.id)

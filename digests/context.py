@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from digests.lease import LeaseKeeper
+from digests.lease import LeaseKeeper, backoff
 from digests.ports import DigestSender
 from digests.records import Delivery, Subscription
 from digests.store import Store
@@ -115,7 +115,7 @@ class RoundContext:
         return self.lease
 
     def retry_at(self, delivery: Delivery, now: datetime) -> datetime:
-        return now + min(self.retry_base * 2 ** max(delivery.attempts - 1, 0), self.retry_max)
+        return now + backoff(delivery.attempts, self.retry_base, self.retry_max)
 
 
 @dataclass

@@ -121,3 +121,9 @@ class LeaseKeeper:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def backoff(attempts: int, base: timedelta, maximum: timedelta) -> timedelta:
+    """How long a failed post waits before its next try: ``base`` after the first attempt, doubling with
+    each further one, at most ``maximum`` (digests and alert posts alike)."""
+    return min(base * 2 ** max(attempts - 1, 0), maximum)
