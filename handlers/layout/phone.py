@@ -126,8 +126,10 @@ class Page:
                 x, y, text, style, size, color = args
                 draw.text((x * SCALE, y * SCALE), text, font=font(style, size), fill=color)
         out = io.BytesIO()
-        # a message is a few inks on white: 64 colours keep the anti-aliasing and a third of the bytes
-        image.quantize(colors=64).save(out, "PNG", optimize=True)
+        # a message is a few inks on white: 64 colours keep the anti-aliasing and a third of the bytes. The fast
+        # octree quantizer without zlib's optimize pass draws a page ~4x faster and ~10% smaller than median cut
+        # with optimize (2026-12-05, the 25 recorded messages of tests/handlers/payloads/current).
+        image.quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(out, "PNG")
         return out.getvalue()
 
 
