@@ -106,12 +106,12 @@ class BotUnderTest:
         assert self.runtime.deps.lanes.wait_idle(timeout), "deliveries still queued"
 
 
-#: In-process tests: Slack "processes" an upload in 0.2–0.4 s (not the fake's default second or two), and
-#: the digest round first shows a shared chart 0.5 s after uploading it (not 2 s), then backs off as in
+#: In-process tests: Slack "processes" an upload in 0.05–0.1 s (not the fake's default second or two), and
+#: the digest round first shows a shared chart 0.2 s after uploading it (not 2 s), then backs off as in
 #: production. The order is the same (processing ends before the first try, a late end is retried), in a
-#: quarter of the time. Tests about the processing delay itself set ``share_delay`` and the waits they need.
-TEST_SHARE_DELAY = (0.2, 0.4)
-TEST_PROCESSING_WAITS = (0.5, 0.5, 1.0, 2.0, 4.0)
+#: tenth of the time. Tests about the processing delay itself set ``share_delay`` and the waits they need.
+TEST_SHARE_DELAY = (0.05, 0.1)
+TEST_PROCESSING_WAITS = (0.2, 0.2, 0.5, 1.0, 2.0)
 
 
 @pytest.fixture(scope="session")
@@ -216,8 +216,14 @@ def message_text(message: dict) -> str:
 
 
 #: Braze's per-day figures beside ``messages``: they, not the rows' sums, are the totals.
-DAY_FIGURES = ("unique_recipients", "conversions", "conversions_by_send_time", "conversions1",
-               "conversions1_by_send_time", "revenue")
+DAY_FIGURES = (
+    "unique_recipients",
+    "conversions",
+    "conversions_by_send_time",
+    "conversions1",
+    "conversions1_by_send_time",
+    "revenue",
+)
 
 
 def expected_totals(bot: BotUnderTest, days: int = 14, channels: tuple[str, ...] | None = None) -> dict[str, float]:
@@ -242,8 +248,17 @@ def make_subscription(bot: BotUnderTest, channel: str, *, send: str = SEND, crea
     """A subscription as ``subscribe`` stores it, made at ``created`` (default: two days ago)."""
     first_day = bot.braze.sends[(CAMPAIGN, send)].first_day
     sub, _ = bot.runtime.store.subscriptions.upsert(
-        team_id="T1", channel_id=channel, kind="send", object_id=CAMPAIGN, send_id=send, hour=9, minute=0,
-        timezone="UTC", created_by="U1", first_day=first_day, ends_on=first_day + timedelta(days=14),
+        team_id="T1",
+        channel_id=channel,
+        kind="send",
+        object_id=CAMPAIGN,
+        send_id=send,
+        hour=9,
+        minute=0,
+        timezone="UTC",
+        created_by="U1",
+        first_day=first_day,
+        ends_on=first_day + timedelta(days=14),
         now=created or datetime.now(UTC) - timedelta(days=2),
     )
     return sub

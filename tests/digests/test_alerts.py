@@ -214,6 +214,7 @@ def test_braze_refusing_a_target_is_a_check_not_made(bot: BotUnderTest, campaign
     assert any("braze" in reason for reason in result.reasons)
 
 
+@pytest.mark.slow  # a hung Braze
 def test_a_hung_campaign_costs_its_own_alert_only(bot: BotUnderTest, campaign) -> None:
     from dataclasses import replace
 

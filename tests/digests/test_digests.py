@@ -285,6 +285,7 @@ def test_scheduler_syncs_slots_live(bot: BotUnderTest) -> None:
     assert scheduler.scheduler.get_jobs() == []
 
 
+@pytest.mark.slow  # the database retry's backoff in real time
 def test_flaky_database_after_posting_never_causes_a_second_post(
     bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

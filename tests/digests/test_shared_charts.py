@@ -10,6 +10,7 @@ import urllib.request
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from digests.charts import ChartKey
@@ -114,6 +115,7 @@ def test_a_dead_holders_reply_that_landed_is_found_before_anything_is_posted(bot
     assert resumed is not None and (resumed.status, resumed.file_id) == ("posted", done.file_id)
 
 
+@pytest.mark.slow  # Slack's processing outlasts the first try by design
 def test_a_reply_refused_while_slack_processes_the_file_is_tried_again_once_it_is_done(bot: BotUnderTest) -> None:
     names = channels(bot, "C_SLOW1", "C_SLOW2")
     for channel in names:
@@ -188,6 +190,7 @@ def test_a_lapsed_chart_claim_is_taken_over(bot: BotUnderTest) -> None:
     assert len(bot.slack.calls_to(UPLOAD)) == 1
 
 
+@pytest.mark.slow  # a lease heartbeat in real time
 def test_a_live_uploaders_chart_claim_is_renewed_by_its_heartbeat(bot: BotUnderTest) -> None:
     """While a process uploads a chart, its heartbeat keeps the claim: another process cannot take it over
     (and upload a second copy) however long the upload takes; once dropped, the claim lapses."""

@@ -31,15 +31,20 @@ from fakes.signing import (
     sign,
     slash_command_body,
 )
-from fakes.slack import DEFAULT_SHARE_DELAY, RESPONSE_URL, UPLOAD, SlackFake, TierLimits
+from fakes.slack import RESPONSE_URL, UPLOAD, SlackFake, TierLimits
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
 
+#: Uploads are processed in 0.3–0.4 s here, not the fake's default second or two: long enough for a test to
+#: see a file still processing, and tests that wait for the processing do not wait out the default.
+SHARE_DELAY = (0.3, 0.4)
+
+
 @pytest.fixture
 def fake() -> Iterator[SlackFake]:
-    with SlackFake() as server:
+    with SlackFake(share_delay=SHARE_DELAY) as server:
         yield server
 
 
@@ -268,6 +273,7 @@ def test_ratelimit_without_retry_handler_raises(fake: SlackFake, client: WebClie
     assert _error(exc) == "ratelimited"
 
 
+@pytest.mark.slow  # Slack's Retry-After in real time
 def test_ratelimit_is_retried_by_rate_limit_handler(fake: SlackFake) -> None:
     client = WebClient(token=fake.token, base_url=fake.base_url, retry_handlers=[RateLimitErrorRetryHandler()])
     fake.fail_next("chat.postMessage", retry_after=1)
@@ -452,9 +458,7 @@ def test_history_pages_with_cursors_and_bounds(fake: SlackFake, client: WebClien
     posted = [client.chat_postMessage(channel="C_PUBLIC", text=str(n))["ts"] for n in range(5)]
     first = client.conversations_history(channel="C_PUBLIC", limit=2)
     assert [m["text"] for m in first["messages"]] == ["4", "3"] and first["has_more"]
-    second = client.conversations_history(
-        channel="C_PUBLIC", limit=2, cursor=first["response_metadata"]["next_cursor"]
-    )
+    second = client.conversations_history(channel="C_PUBLIC", limit=2, cursor=first["response_metadata"]["next_cursor"])
     assert [m["text"] for m in second["messages"]] == ["2", "1"]
     after = client.conversations_history(channel="C_PUBLIC", oldest=posted[2])["messages"]
     assert [m["text"] for m in after] == ["4", "3"]  # oldest itself is excluded unless inclusive
@@ -478,7 +482,7 @@ def test_an_app_outside_the_marketplace_reads_at_most_15_messages_a_call(fake: S
 
 
 def test_a_private_upload_is_the_uploaders_to_show_once_processed(fake: SlackFake, client: WebClient) -> None:
-    fake.share_delay = (1.0, 1.0)
+    fake.share_delay = (0.6, 0.6)
     other = WebClient(token=fake.add_app("xoxb-other").token, base_url=fake.base_url)
     try:
         uploaded = client.files_upload_v2(content=PNG, filename="chart.png", title="Chart", alt_txt="A chart.")
@@ -505,7 +509,7 @@ def test_a_private_upload_is_the_uploaders_to_show_once_processed(fake: SlackFak
         assert "file not found" in _metadata_messages(foreign)[0]
         assert [m["text"] for m in fake.messages_in("C_PUBLIC")] == ["chart"]  # no share message: private
     finally:
-        fake.share_delay = DEFAULT_SHARE_DELAY
+        fake.share_delay = SHARE_DELAY
 
 
 def test_a_channel_refusing_shown_files_refuses_a_processed_private_upload(fake: SlackFake, client: WebClient) -> None:
@@ -541,7 +545,7 @@ def test_a_reset_drops_shares_still_in_processing(fake: SlackFake, client: WebCl
         time.sleep(0.5)
         assert fake.messages_in("C_PUBLIC") == [] and fake.files == []
     finally:
-        fake.share_delay = DEFAULT_SHARE_DELAY
+        fake.share_delay = SHARE_DELAY
 
 
 def test_another_apps_messages_carry_its_own_identity(fake: SlackFake) -> None:
@@ -585,7 +589,7 @@ def test_tier_mode_paces_posts_per_workspace_and_counts_shares_against_their_cha
         assert client.chat_postMessage(channel="C_NEW", text="x")["ok"]
     finally:
         fake.disable_tiers()
-        fake.share_delay = DEFAULT_SHARE_DELAY
+        fake.share_delay = SHARE_DELAY
 
 
 def test_tier_mode_outside_the_marketplace_allows_one_history_call_a_minute(fake: SlackFake, client: WebClient) -> None:

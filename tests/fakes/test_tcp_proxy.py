@@ -124,6 +124,7 @@ def test_drop_resets_every_open_connection(proxy: TcpProxy) -> None:
         assert round_trip(sock) == b"ping"
 
 
+@pytest.mark.slow  # a hung connection
 def test_hang_accepts_but_never_answers_holds_open_connections_and_pass_lets_them_flow(proxy: TcpProxy) -> None:
     with connect(proxy) as open_one:
         assert round_trip(open_one) == b"ping"
@@ -178,6 +179,7 @@ def pg_proxy() -> Iterator[tuple[TcpProxy, str]]:
         yield running, dsn
 
 
+@pytest.mark.slow  # a restarted and a hung connection
 def test_postgresql_through_the_proxy_sees_a_restart_and_a_black_hole(pg_proxy: tuple[TcpProxy, str]) -> None:
     proxy, dsn = pg_proxy
     with psycopg.connect(dsn, connect_timeout=3, autocommit=True) as conn:

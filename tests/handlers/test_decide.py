@@ -229,6 +229,7 @@ def test_a_digest_compares_variations_once_and_its_button_uploads_the_csv_once(b
     assert len([f for f in thread_files(bot, digest["ts"]) if file_role(f.filename) == "csv"]) == 1
 
 
+@pytest.mark.slow  # a lost answer is waited out
 @pytest.mark.parametrize("status", [None, 503])
 def test_a_lost_answer_on_the_buttons_upload_still_leaves_exactly_one_csv(
     bot: BotUnderTest, status: int | None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bot.runtime import build_runtime
 from fakes.braze import SampleBraze
@@ -191,6 +192,7 @@ def test_find_by_mention_answers_in_the_thread(bot: BotUnderTest) -> None:
     assert post.params["thread_ts"] == "1764400000.000100" and "cv-welcome" in message_text(post.params)
 
 
+@pytest.mark.slow  # the real scheduler
 def test_the_scheduler_fills_the_catalogue_in_the_background_after_start(
     slack_fake: SlackFake, braze_server: SampleBraze, tmp_path: Path
 ) -> None:

@@ -61,6 +61,7 @@ def no_listener_errors(caplog: pytest.LogCaptureFixture) -> None:
     assert errors == [], [r.getMessage() for r in errors]
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 @FUZZ
 @given(
     text=WORDS | st.text(max_size=80),
@@ -81,6 +82,7 @@ def test_any_slash_command_payload_is_answered_without_a_5xx(
     no_listener_errors(caplog)
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 @FUZZ
 @given(
     action_id=st.sampled_from(["sendstats_rerun_7", "sendstats_rerun_999", "sendstats_subscribe",
@@ -101,6 +103,7 @@ def test_any_button_payload_is_answered_without_a_5xx(
     no_listener_errors(caplog)
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 @FUZZ
 @given(
     kind=st.sampled_from(["app_mention", "app_home_opened"]),

@@ -117,6 +117,7 @@ def drippers(bot: BotUnderTest) -> Iterator[Drippers]:
     crowd.close()
 
 
+@pytest.mark.slow  # slow clients in real time
 def test_150_dripping_connections_leave_health_and_commands_answered(
     bot: BotUnderTest, drippers: Drippers
 ) -> None:

@@ -76,6 +76,7 @@ def submit_modal(bot: BotUnderTest, user: str, target: str) -> None:
     assert post_signed(f"{bot.url}/slack/events", block_action_body(payload), SIGNING_SECRET, FORM).status_code == 200
 
 
+@pytest.mark.slow  # Braze hangs until the test lets it go
 def test_a_users_campaign_canvas_and_modal_reports_queue_behind_their_own_like_send_reports(
     bot: BotUnderTest, patient_braze: None
 ) -> None:

@@ -26,6 +26,9 @@ from handlers.adapter.delivery import REPORT_EVENT
 from handlers.flows.digest_posting import CHART_EVENT_TYPE, EVENT_TYPE, SlackDigestSender
 from tests.harness import BOT_TOKEN, CAMPAIGN, SEND, BotUnderTest, file_role, make_subscription
 
+#: Every test here waits out a lost answer: a client timeout, a retry or a look-up after Slack's processing.
+pytestmark = pytest.mark.slow
+
 TODAY = datetime.now(UTC).date()
 #: How each loss is made: the fake's ``lose_answer`` (dropped, 5xx) or ``answer_late`` (past the client's wait).
 LOSSES = ("dropped", "503", "late")

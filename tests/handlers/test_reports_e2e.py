@@ -201,6 +201,7 @@ def test_429_waits_for_rate_limit_reset(bot: BotUnderTest) -> None:
     assert second.at >= reset - 0.05, "retried before X-RateLimit-Reset"
 
 
+@pytest.mark.slow  # Slack's Retry-After in real time
 def test_slack_429_on_post_is_retried(bot: BotUnderTest) -> None:
     bot.slack.fail_next("chat.postMessage", "ratelimited", retry_after=1)
     bot.command(f"{CAMPAIGN} {SEND}")

@@ -223,6 +223,7 @@ def test_misaligned_series_is_rejected() -> None:
         draw(replace(make_data(5), clicks=(1, 2)))
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 def test_concurrent_renders_from_threads_match_serial_renders() -> None:
     """Any shared state corrupted by concurrency would show up as different bytes."""
     names = ("one_day", "two_weeks", "hundred_days", "mixed_none", "all_none", "window_inside")
@@ -242,6 +243,7 @@ def in_fresh_thread(data: SendChart) -> bytes:
         return pool.submit(draw, data).result()
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 def test_a_reused_card_draws_exactly_what_a_fresh_one_draws() -> None:
     """The card is kept between renders: nothing of the chart before may show in the next one, whichever
     chart it was (a daily chart with or without a zoom, an alert's, a variants chart of another height)."""
@@ -263,6 +265,7 @@ def in_fresh_thread_of(render: Callable[[], bytes]) -> bytes:
         return pool.submit(render).result()
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 def test_cached_glyphs_are_exactly_what_freetype_draws(monkeypatch: pytest.MonkeyPatch) -> None:
     names = ("two_weeks", "hundred_days", "awkward_title", "crosses_year")
     cached = {name: in_fresh_thread(CASES[name]) for name in names}
@@ -339,6 +342,7 @@ def chart_data(draw: st.DrawFn) -> SendChart:
     )
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(chart_data())
 def test_any_chart_data_renders_a_png(data: SendChart) -> None:

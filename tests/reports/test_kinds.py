@@ -35,6 +35,7 @@ SHAPED = st.recursive(
 )
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(JSON, SHAPED))
 def test_parsers_never_raise_on_any_json(payload: Any) -> None:

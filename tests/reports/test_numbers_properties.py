@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,6 +88,7 @@ def summaries(data: list[dict[str, Any]]) -> list[Any]:
     ]
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 @settings(max_examples=150, deadline=None)
 @given(data=days())
 def test_a_rate_s_numerator_and_denominator_come_from_the_same_channel(data: list[dict[str, Any]]) -> None:
@@ -115,6 +117,7 @@ def test_a_rate_s_numerator_and_denominator_come_from_the_same_channel(data: lis
             }
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 @settings(max_examples=150, deadline=None)
 @given(data=days())
 def test_a_total_is_braze_s_day_figure_when_braze_sends_one(data: list[dict[str, Any]]) -> None:

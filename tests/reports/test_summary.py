@@ -420,6 +420,7 @@ def _sum_sent(channels) -> int | None:
     return sum(values) if values else None
 
 
+@pytest.mark.slow  # a battery of generated or rendered cases
 @settings(max_examples=200, deadline=None)
 @given(
     raw=payloads,
