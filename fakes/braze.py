@@ -260,7 +260,10 @@ class SampleBraze(KindEndpoints):
         return f"http://{host}:{port}"
 
     def start(self) -> SampleBraze:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sample-braze", daemon=True)
+        # the loop looks for a stop every 0.05 s (socketserver's default 0.5 s is half a second per stop)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sample-braze", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -7,8 +7,10 @@ Store fixtures: ``pg_url`` (a throwaway PostgreSQL database for the session) and
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -55,15 +57,27 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file brought to the head revision by the migrations, once per session: each SQLite ``store``
+    starts from a copy of it (the same file an upgrade would write, without running eight migrations a test)."""
+    path = tmp_path_factory.mktemp("migrated") / "store.db"
+    engine = make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()  # the last connection closes the write-ahead log into the file
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """An empty Store with its schema, on a SQLite file and on the session's PostgreSQL database."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.db'}"
+        path = tmp_path_factory.mktemp("store") / "store.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        store = Store(make_engine(f"sqlite:///{path}"))
     else:
-        url = request.getfixturevalue("pg_url")
-    store = Store(make_engine(url))
-    db.upgrade(store.engine)
+        store = Store(make_engine(request.getfixturevalue("pg_url")))
+        db.upgrade(store.engine)
     try:
         yield store
     finally:
