@@ -1,7 +1,10 @@
 """Shared pytest fixtures.
 
-Store fixtures: ``pg_url`` (a throwaway PostgreSQL database for the session) and ``store`` (a fresh
-:class:`digests.store.Store` on SQLite and on PostgreSQL). They depend on nothing else in this file.
+Store fixtures: ``pg_url`` (a throwaway PostgreSQL database for the session, without a schema) and
+``store`` (an empty :class:`digests.store.Store` on SQLite and on PostgreSQL). The migrations run once per
+session for ``store``: a SQLite store is a copy of a migrated file, a PostgreSQL store the session's
+migrated database, emptied after each test. The migrations' own tests (``tests/migrations/``) run them
+for real, revision by revision. They depend on nothing else in this file.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -27,9 +31,9 @@ pytest_plugins = ["tests.harness"]
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """URL of a brand-new, uniquely named PostgreSQL database that lives for this session only.
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """URL of a brand-new, uniquely named PostgreSQL database, dropped afterwards.
 
     Skips when PostgreSQL is unreachable, unless REQUIRE_POSTGRES=1 (CI), where that is a failure.
     """
@@ -58,6 +62,24 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """An empty PostgreSQL database for this session (no schema: tests that use it make their own)."""
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_postgresql() -> Iterator[str]:
+    """A second PostgreSQL database of the session, brought to the head revision once: each PostgreSQL
+    ``store`` uses it and empties its tables afterwards (not eight migrations and a drop a test)."""
+    with fresh_database() as url:
+        engine = make_engine(url)
+        db.upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file brought to the head revision by the migrations, once per session: each SQLite ``store``
     starts from a copy of it (the same file an upgrade would write, without running eight migrations a test)."""
@@ -68,6 +90,15 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def empty_tables(engine: Engine) -> None:
+    """Delete every row but Alembic's version and restart the id sequences: the schema stays as migrated."""
+    with engine.begin() as conn:
+        names = [name for name in inspect(conn).get_table_names() if name != "alembic_version"]
+        if names:
+            quoted = ", ".join(f'"{name}"' for name in names)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """An empty Store with its schema, on a SQLite file and on the session's PostgreSQL database."""
@@ -76,13 +107,10 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
         store = Store(make_engine(f"sqlite:///{path}"))
     else:
-        store = Store(make_engine(request.getfixturevalue("pg_url")))
-        db.upgrade(store.engine)
+        store = Store(make_engine(request.getfixturevalue("migrated_postgresql")))
     try:
         yield store
     finally:
         if request.param == "postgresql":
-            from tests.harness import drop_schema  # a plugin module: imported once pytest has loaded it
-
-            drop_schema(store.engine)  # the database is shared by the session: leave it empty
+            empty_tables(store.engine)  # the database is the session's: the next store finds it empty
         store.dispose()
