@@ -24,9 +24,7 @@ MEDIA_TYPE = "text/csv"
 
 def _number(value: int | float | None) -> str:
     """An int as its digits, a float (revenue) as Python's shortest round-trip form ("402.75")."""
-    if value is None:
-        return ""
-    return str(value) if isinstance(value, int) else repr(float(value))
+    return "" if value is None else str(value)
 
 
 def series_csv(series: Series, *, start: date, end: date) -> bytes:
@@ -41,12 +39,12 @@ def series_csv(series: Series, *, start: date, end: date) -> bytes:
             rows.append((day, row.channel, row.variation, row.variation_api_id or "", row.metrics))
     names = sorted({name for *_, metrics in rows for name in metrics.names})
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(out)  # the excel dialect: CRLF line ends, a field quoted only when it must be
     writer.writerow((*KEY_COLUMNS, *names))
     for day, channel, variation, api_id, metrics in rows:
         values = metrics.as_dict()
         writer.writerow((day, channel, variation, api_id, *(_number(values.get(name)) for name in names)))
-    return out.getvalue().encode("utf-8")
+    return out.getvalue().encode()  # UTF-8
 
 
 def csv_filename(stem: str, start: date, end: date) -> str:

@@ -109,7 +109,6 @@ class RateView:
     control_why: str
     sentences: tuple[str, ...]
     decisive: tuple[bool, ...]
-    any_winner: bool = False
 
 
 @dataclass(frozen=True, slots=True)
