@@ -159,7 +159,7 @@ class Series:
             named = names.get(r.variation_api_id or "")
             return replace(r, variation=named) if named and r.variation == r.variation_api_id else r
 
-        days = tuple(replace(d, rows=tuple(row(r) for r in d.rows)) for d in self.days) if names else self.days
+        days = tuple(replace(d, rows=tuple(row(r) for r in d.rows)) for d in self.days)
         return replace(self, days=days, events=labels.events or self.events)
 
     @property

@@ -341,7 +341,7 @@ def wrap(items: list[str], width: int = LINE_CHARS, sep: str = " · ") -> list[s
 
 def either(words: list[str], last: str = " or ") -> str:
     """``a, b or c`` (``last`` joins the last two: " or ", " and ")."""
-    return ", ".join(words[:-1]) + last + words[-1] if len(words) > 1 else "".join(words)
+    return ", ".join(words[:-1]) + last + words[-1] if len(words) > 1 else (words[0] if words else "")
 
 
 def note(text: str | None) -> Line | None:

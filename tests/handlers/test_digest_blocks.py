@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from digests.records import Delivery
+from digests.records import Delivery, Subscription
 from handlers.layout import digest_blocks as layout
-from handlers.layout.digest_blocks import last_outcome
+from handlers.layout.digest_blocks import last_outcome, subject
 from handlers.layout.text import utf16_len
 from reports.daily import Digest
 from reports.kinds import Kind, Target
@@ -292,3 +292,52 @@ def test_last_outcome_in_a_few_words(status: str, detail: str | None, shown: str
 
 def test_no_digest_yet() -> None:
     assert last_outcome(None) == "last digest: none yet"
+
+
+def test_a_chart_that_fell_back_reads_as_posted() -> None:
+    assert last_outcome(delivery("chart_fallback")) == "last digest: Mar 11 posted, chart on its way"
+
+
+def test_no_outcome_logged_falls_back_to_the_last_digest_day() -> None:
+    assert last_outcome(None, day(1)) == "last digest: Mar 11"
+
+
+def test_flags_follow_the_figures_one_line_each() -> None:
+    view = SEND.digest_view(digest(*TWO_DAYS, digest_date=day(2)), title="Spring")
+    flagged = replace(view, flags=("Sent is far above its usual level", "Opens <1%"))
+    bs = layout.digest_blocks(flagged, subscription_id=7, chart_in_thread=False)
+    assert bs[4] == {"type": "section", "text": md("⚠️ Sent is far above its usual level\n⚠️ Opens &lt;1%")}
+    assert bs[:4] + bs[5:] == blocks(digest(*TWO_DAYS, digest_date=day(2)))
+
+
+def sub(kind: Kind = Kind.SEND) -> Subscription:
+    return Subscription(
+        id=3,
+        team_id="T",
+        channel_id="C",
+        object_id="cmp",
+        send_id="snd" if kind == Kind.SEND else "",
+        hour=9,
+        minute=0,
+        timezone="UTC",
+        created_by="U",
+        created_at=datetime(2024, 3, 1),
+        first_day=FIRST,
+        ends_on=day(14),
+        status="active",
+        status_reason=None,
+        last_digest_on=None,
+        kind=kind,
+    )
+
+
+def test_a_subject_names_the_subscription_in_bold_before_what_it_digests() -> None:
+    assert subject(sub(), "Spring *sale*") == "*Spring ∗sale∗* · send `snd` (campaign `cmp`)"
+    assert subject(sub(Kind.CAMPAIGN), "Été <launch>") == "*Été &lt;launch&gt;* · campaign `cmp`"
+    assert subject(sub()) == "send `snd` (campaign `cmp`)"
+    assert subject(sub(), "") == "send `snd` (campaign `cmp`)"
+
+
+def test_a_long_subject_name_is_cut_to_80_characters() -> None:
+    assert subject(sub(), "x" * 80) == f"*{'x' * 80}* · send `snd` (campaign `cmp`)"
+    assert subject(sub(), "y" * 81) == f"*{'y' * 79}…* · send `snd` (campaign `cmp`)"
