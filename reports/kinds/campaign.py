@@ -118,8 +118,8 @@ VARIATION_COLUMNS = {
 
 
 def variation_name(v: VariationSummary) -> str:
-    """Its name; Braze names no webhook, SMS, WhatsApp or in-app message variation: say so, with its ID and
-    its channels (a variation has a row, so a channel, in each; :func:`reports.campaigns.channel_breakdown`)."""
+    """Its name; Braze names no webhook, SMS, WhatsApp or in-app message variation: say so, with its channels
+    (never none: a variation comes from rows, each in a channel) and its ID."""
     if v.api_id and v.name == v.api_id:
         return f"{' and '.join(v.channels)} variation without a name ({v.api_id})"
     return one_line(v.name)
