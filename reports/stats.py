@@ -300,7 +300,8 @@ def _judge(
     variant: ArmRate, control: ArmRate, test: ZTest, adjusted: float, *, alpha: float, tests: int, power: float
 ) -> Comparison:
     v, c = variant.arm, control.arm
-    assert variant.rate is not None and control.rate is not None
+    # compare() judges only arms whose rate and the control's are both set: no input fails this assert.
+    assert variant.rate is not None and control.rate is not None  # pragma: no mutate
     lift = (variant.rate - control.rate) / control.rate if control.rate else None
     successes, trials = v.successes + c.successes, v.trials + c.trials
     fewest = min(v.trials, c.trials)
@@ -311,7 +312,8 @@ def _judge(
     # The smallest expected count of the 2×2 table is the smaller arm's at the pooled rate (whole numbers).
     if fewest * min(successes, trials - successes) < MIN_EXPECTED * trials:
         return Comparison(variant, control, lift, test.z, test.p_value, adjusted, Verdict.TOO_FEW, None, None, power)
-    verdict = Verdict.HIGHER if test.z > 0 else Verdict.LOWER
+    # z = 0 means p = 1, never significant: ">" and ">=" cannot differ here.
+    verdict = Verdict.HIGHER if test.z > 0 else Verdict.LOWER  # pragma: no mutate
     return Comparison(variant, control, lift, test.z, test.p_value, adjusted, verdict, 1 - adjusted, None, power)
 
 

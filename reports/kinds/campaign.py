@@ -118,9 +118,10 @@ VARIATION_COLUMNS = {
 
 
 def variation_name(v: VariationSummary) -> str:
-    """Its name; Braze names no webhook, SMS, WhatsApp or in-app message variation: say so, with its ID."""
+    """Its name; Braze names no webhook, SMS, WhatsApp or in-app message variation: say so, with its channels
+    (never none: a variation comes from rows, each in a channel) and its ID."""
     if v.api_id and v.name == v.api_id:
-        return f"{' and '.join(v.channels) or 'A'} variation without a name ({v.api_id})"
+        return f"{' and '.join(v.channels)} variation without a name ({v.api_id})"
     return one_line(v.name)
 
 
@@ -226,7 +227,15 @@ class CampaignKind(OpenEndedKind):
     def parse(self, payload: Any, target: Target) -> Series:
         return parse_campaign_series(payload, campaign_id=target.object_id)
 
-    def summarise(self, series: Series, *, start: date, end: date, until_given: bool = False) -> CampaignSummary:
+    def summarise(
+        self,
+        series: Series,
+        *,
+        start: date,
+        end: date,
+        until_given: bool = False,  # pragma: no mutate
+    ) -> CampaignSummary:
+        # until_given is not read (only a send's first day depends on it), so its default cannot matter.
         return summarise_campaign(series, start=start, end=end)
 
     def variant_sets(self, series: Series, *, start: date, end: date) -> tuple[ArmSet, ...]:
@@ -262,7 +271,8 @@ class CampaignKind(OpenEndedKind):
 
     def digest_view(self, digest: Digest, *, title: str) -> DigestView:
         today, before, window = digest.today, digest.previous, digest.span
-        figures = digest_figures(today, before, finished=digest.sending_ended)
+        # Not ``finished=digest.sending_ended``: a campaign's sending is its activity, so it never has one.
+        figures = digest_figures(today, before)
         volume = " · ".join(f"{label} {fmt_count(v)} {m}" for label, (m, v) in window.volumes().items())
         w = window.totals
         parts = (volume, f"{fmt_count(w.get('conversions'))} conversions", fmt_usd(w.get("revenue")))

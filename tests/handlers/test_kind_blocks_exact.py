@@ -740,6 +740,8 @@ def test_search_box_options() -> None:
     assert option("campaign", "c", "x" * 80) == {"text": plain("📣 " + "x" * 71 + "…"), "value": "campaign:c"}
     typed = "i" * 64  # the longest ID the grammar takes stays whole
     assert entry_options([], [("campaign", typed)])[0]["text"] == plain(f"📣 ID {typed}")
+    exact = "i" * 60  # "📣 Campaign ID " is 15 units: 60 more make exactly 75, still whole
+    assert entry_options([], [("campaign", exact)])[0]["text"] == plain(f"📣 Campaign ID {exact}")
     assert entry_options([], [("canvas", "cv-1")])[0]["text"] == plain("🧭 Canvas ID cv-1")
 
 
