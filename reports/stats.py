@@ -313,7 +313,8 @@ def _judge(
     if fewest * min(successes, trials - successes) < MIN_EXPECTED * trials:
         return Comparison(variant, control, lift, test.z, test.p_value, adjusted, Verdict.TOO_FEW, None, None, power)
     # z = 0 means p = 1, never significant: ">" and ">=" cannot differ here.
-    verdict = Verdict.HIGHER if test.z > 0 else Verdict.LOWER  # pragma: no mutate
+    higher = test.z > 0  # pragma: no mutate
+    verdict = Verdict.HIGHER if higher else Verdict.LOWER
     return Comparison(variant, control, lift, test.z, test.p_value, adjusted, verdict, 1 - adjusted, None, power)
 
 
