@@ -15,6 +15,7 @@ from handlers.layout.blocks import (
     shift_words,
     table_blocks,
     verdict_words,
+    wrapped,
 )
 from handlers.layout.text import utf16_len
 from reports.kinds import Kind, Target
@@ -172,3 +173,61 @@ def test_a_report_without_a_verdict_opens_with_what_was_asked() -> None:
     blocks = report_blocks(view(None))
     assert blocks[1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": "asked"}]}
     assert report_text(view(None)) == "the summary"
+
+
+# -- a long line broken between words, and a table's columns at a phone's width --------------------------
+
+TEN = " ".join(["abcdefghij"] * 10)  # 109 characters
+
+
+def test_a_line_broken_between_words_is_filled_to_exactly_110_characters() -> None:
+    full = TEN + "k"  # 110
+    assert wrapped(full + " x more words here") == f"{full}\nx more words here"
+    assert wrapped(TEN + " x more words on the next line") == f"{TEN}\nx more words on the next line"
+
+
+def test_a_line_is_never_broken_inside_bold_and_is_broken_after_it() -> None:
+    start = " ".join(["word"] * 20)  # 99 characters
+    assert wrapped(f"{start} *Spring Sale Weekend Promo* tail tail tail tail tail") == (
+        f"{start} *Spring Sale Weekend Promo*\ntail tail tail tail tail"
+    )
+    nine = " ".join(["abcdefghi"] * 9)
+    assert wrapped(f"*Spring Sale* {nine} abcdefghi abcdefghi abcdefghi") == (
+        f"*Spring Sale* {nine}\nabcdefghi abcdefghi abcdefghi"
+    )
+
+
+def test_a_line_is_broken_only_at_plain_spaces() -> None:
+    # a non-breaking space ("Mar 17") holds its words together; two spaces stay two
+    words = " ".join(["abcdefghi"] * 10)
+    assert wrapped(f"{words} ends Mar\xa017 tail  tail tail tail tail") == (
+        f"{words} ends\nMar\xa017 tail  tail tail tail tail"
+    )
+
+
+def test_a_table_without_rows_shows_its_headings() -> None:
+    assert table_blocks(Table("Sent by channel", ("sent", "conv."), ())) == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Sent by channel*\n``` sent conv.```"}}
+    ]
+
+
+def channel_table(label: str) -> Table:
+    columns = ("sent", "deliv.", "open", "CTR", "conv.", "revenue")
+    return Table("By channel", columns, ((label, ("12,204", "98.1%", "40.2%", "3.1%", "1,204", "$2,566")),))
+
+
+def test_a_twelve_column_label_is_short_enough_to_stay_whole() -> None:
+    assert [b["text"]["text"] for b in table_blocks(channel_table("Android push"))] == [
+        "*By channel*\n"
+        "```               sent deliv.  open  CTR\n"
+        "Android push 12,204  98.1% 40.2% 3.1%```\n"
+        "```             conv. revenue\n"
+        "Android push 1,204  $2,566```"
+    ]
+    # one column more and it is a letter, its name whole in the legend
+    assert [b["text"]["text"] for b in table_blocks(channel_table("Android push!"))] == [
+        "*By channel*\n"
+        "```    sent deliv.  open  CTR conv. revenue\n"
+        "A 12,204  98.1% 40.2% 3.1% 1,204  $2,566```\n"
+        "*A* Android push!"
+    ]
