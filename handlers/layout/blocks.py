@@ -187,7 +187,7 @@ def shift_words(shift: Shift) -> str:
     values = f"({rounded(shift.before, shift.style)} → {rounded(shift.now, shift.style)})"
     if round(abs(move) * 100) == 0:
         return f"{label} unchanged {shift.against} {values}"
-    arrow = "▲" if move > 0 else "▼"
+    arrow = "▲" if move > 0 else "▼"  # pragma: no mutate (move is never 0 here: 0% returned "unchanged" above)
     return f"{label} {arrow} {abs(move) * 100:.0f}% {shift.against} {values}"
 
 
