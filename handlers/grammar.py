@@ -62,8 +62,9 @@ FIND_USAGE = "`/sendstats find WORDS OF THE NAME`"
 
 
 def _upper_ids(kind: ReportKind) -> str:
-    """``CAMPAIGN_ID SEND_ID``: placeholders Slack cannot take for markup (it eats ``<…>``)."""
-    return " ".join(field.placeholder.strip("<>").upper() for field in kind.ids)
+    """``CAMPAIGN_ID SEND_ID``: placeholders Slack cannot take for markup (every kind writes them in capitals,
+    never in ``<…>``, which Slack eats)."""
+    return " ".join(field.placeholder for field in kind.ids)
 
 
 def alert_usage(kind: ReportKind | None = None) -> str:
@@ -201,7 +202,7 @@ def known_zone(zone: str) -> bool:
     """Whether ``zone`` is an IANA time zone. ``ZoneInfo`` reads a file named after it, so a region like
     ``Europe`` (a directory) or a 300-character word raises ``OSError``, not ``ZoneInfoNotFoundError``;
     the shape is checked first so no user text becomes a path."""
-    if len(zone) > MAX_ZONE_LENGTH or not _ZONE.fullmatch(zone) or ".." in zone:
+    if len(zone) > MAX_ZONE_LENGTH or not _ZONE.fullmatch(zone):  # the shape has no ".": no "..", no escape
         return False
     try:
         ZoneInfo(zone)
@@ -222,9 +223,7 @@ def _parse_date(word: str, today: date) -> date | UsageError:
     return day
 
 
-def _parse_span(
-    rest: list[str], today: date, default_days: int, max_days: int
-) -> tuple[int, date | None] | UsageError:
+def _parse_span(rest: list[str], today: date, default_days: int, max_days: int) -> tuple[int, date | None] | UsageError:
     """``[days] [until YYYY-MM-DD]`` (the same for every report kind)."""
     days, until = default_days, None
     rest = list(rest)
@@ -258,7 +257,7 @@ def _needs(kind: ReportKind, verb: str = "") -> str:
 
 
 def _check_ids(kind: ReportKind, words: list[str], usage: str, example: str) -> UsageError | None:
-    for word, field in zip(words, kind.ids, strict=True):
+    for word, field in zip(words, kind.ids, strict=True):  # pragma: no mutate: callers pass exactly that many words
         if error := _check_id(word, field.name, usage, example):
             return error
     return None
@@ -367,19 +366,22 @@ def _parse_alert(words: list[str]) -> AlertRequest | AlertRemoveRequest | UsageE
         return UsageError(f"{_quote(name)} {what}. Metrics of a {kind.words.noun}: {metrics}.", usage, ALERT_EXAMPLE)
     number = _VALUE.fullmatch(value)
     if number is None:
-        return UsageError(f"{_quote(value)} is not a number; write it as `2%` or `2.5%` (or `1000` for sent).",
-                          usage, ALERT_EXAMPLE)
+        return UsageError(
+            f"{_quote(value)} is not a number; write it as `2%` or `2.5%` (or `1000` for sent).", usage, ALERT_EXAMPLE
+        )
     digits, percent = number.groups()
     if found.is_rate:
-        if "," in digits and "." not in digits and len(digits.split(",")[-1]) != 3:
-            digits = digits.replace(",", ".")  # 2,5% written with a decimal comma
+        # 2,5% written with a decimal comma (1,000 has a thousands comma; _VALUE never lets "," and "." meet)
+        if len(digits.split(",")[-1]) != 3:
+            digits = digits.replace(",", ".")
         amount = float(digits.replace(",", ""))
         if amount > 100:
             return UsageError(f"{found.label} is a percentage: use a value from 0% to 100%.", usage, ALERT_EXAMPLE)
         return AlertRequest(kind.target(words[:count]), found.name, op, amount / 100)
     if percent or "." in digits:
-        return UsageError(f"`{found.name}` is a count: write a whole number such as `1000`, without %.",
-                          usage, ALERT_EXAMPLE)
+        return UsageError(
+            f"`{found.name}` is a count: write a whole number such as `1000`, without %.", usage, ALERT_EXAMPLE
+        )
     return AlertRequest(kind.target(words[:count]), found.name, op, float(digits.replace(",", "")))
 
 
@@ -406,8 +408,9 @@ def misread(text: str) -> bool:
     words = text.split()
     if not words:
         return False
-    head = words[0].lower()
-    known = head in ("help", "-h", "--help", "?", "subscribe", "unsubscribe", "find", "list") or by_command(head)
+    head = words[0]  # digits, "-" and "_" have no case: only the command words are compared in lower case
+    # "-h" and "--help" need no listing: their "-" reads as an ID's
+    known = head.lower() in ("help", "?", "subscribe", "unsubscribe", "find", "list") or by_command(head)
     return not known and not any(c.isdigit() or c in "-_" for c in head)
 
 
@@ -422,7 +425,6 @@ def help_text() -> str:
     whole = either([k.words.noun for k in COMMANDS.values()])
     owners = either([f"{k.words.noun}'s" for k in listed])
     return escape(  # `>` and `<` of the alert rules, as Slack wants them: &gt; and &lt;
-
         f"*sendstats* brings Braze analytics ({', '.join(k.words.plural for k in REGISTRY.values())}) into Slack.\n\n"
         f"• `/sendstats` alone\n  Opens a form: search any {either([k.words.noun for k in listed])} by name, add a "
         "send ID if you want one send, pick the days; the report is posted in this channel.\n"

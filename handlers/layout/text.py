@@ -62,11 +62,11 @@ def utf16_len(text: str) -> int:
 
 
 def _joins_previous(char: str) -> bool:
-    """A character that belongs to the one before it (combining marks, joiners, variation selectors)."""
+    """A character that belongs to the one before it (combining marks, joiners, variation selectors: those are
+    marks, category Mn)."""
     return (
         unicodedata.combining(char) != 0
         or unicodedata.category(char) in ("Mn", "Me", "Cf")
-        or "\ufe00" <= char <= "\ufe0f"
         or "\U0001f3fb" <= char <= "\U0001f3ff"  # skin tones
     )
 
@@ -85,6 +85,7 @@ def fit(text: str, limit: int) -> str:
         used += size
         end = i + 1
     # back off to the start of the cluster the cut would split
-    while 0 < end < len(text) and (_joins_previous(text[end]) or text[end - 1] == "\u200d"):
+    # the loop above always stops short of the end (the whole text is longer than the budget): text[end] exists
+    while end > 0 and (_joins_previous(text[end]) or text[end - 1] == "\u200d"):
         end -= 1
     return text[:end].rstrip() + ELLIPSIS
