@@ -410,7 +410,8 @@ def misread(text: str) -> bool:
         return False
     head = words[0]  # digits, "-" and "_" have no case: only the command words are compared in lower case
     # "-h" and "--help" need no listing: their "-" reads as an ID's
-    known = head.lower() in ("help", "?", "subscribe", "unsubscribe", "find", "list") or by_command(head)
+    words_of_commands = ("help", "?", "subscribe", "unsubscribe", "find", "list", "alert", "alerts")
+    known = head.lower() in words_of_commands or by_command(head)
     return not known and not any(c.isdigit() or c in "-_" for c in head)
 
 

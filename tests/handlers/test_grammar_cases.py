@@ -47,6 +47,8 @@ def test_questions_are_misread_commands() -> None:
 def test_commands_and_ids_are_not_questions() -> None:
     for text in ("help me", "HELP", "? please", "subscribe x", "unsubscribe 3", "find spring", "List all"):
         assert not misread(text), text
+    for text in ("alert campaign", "Alerts here"):  # a malformed alert gets the alert usage, not the short help
+        assert not misread(text), text
     for text in ("campaign what", "Canvas now"):  # a report kind's own word
         assert not misread(text), text
     for text in ("3bbc4555 what", "spring_launch please", "cmp-1 x", "-h", "--help", "a1"):  # like an ID
