@@ -130,6 +130,20 @@ def test_four_rows_are_turned_with_their_names_told_apart() -> None:
     assert legend == [("A", "Control"), ("B", "Control (2)"), ("C", "x y"), ("D", "Push")]
 
 
+def test_one_row_and_a_table_that_fits_are_not_turned() -> None:
+    one = Table("T", COLUMNS, (("Email", ("1,000",) * 8),))
+    assert fit_table(one) == (
+        [
+            ["         c0    c1    c2    c3    c4", "Email 1,000 1,000 1,000 1,000 1,000"],
+            ["         c5    c6    c7", "Email 1,000 1,000 1,000"],
+        ],
+        [],
+    )
+    narrow = Table("T", COLUMNS[:3], (("Email", ("1,000",) * 3), ("Push", ("22",) * 3)))
+    lines = ["         c0    c1    c2", "Email 1,000 1,000 1,000", "Push     22    22    22"]
+    assert fit_table(narrow) == ([lines], [])
+
+
 def test_five_rows_are_not_turned() -> None:
     rows = tuple((f"R{i}", ("1,000",) * 8) for i in range(5))
     groups, legend = fit_table(Table("T", COLUMNS, rows))
