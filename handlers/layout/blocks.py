@@ -68,9 +68,8 @@ def shorten(text: str, limit: int = SECTION_LIMIT) -> str:
     if utf16_len(text) <= limit:
         return text
     lines = text.split("\n")
-    for keep in range(len(lines) - 1, 0, -1):
-        head = "\n".join(lines[:keep])
-        more = len(lines) - keep
+    for more in range(1, len(lines)):
+        head = "\n".join(lines[:-more])
         tail = f"\n{ELLIPSIS} and {more} more line{'s' if more != 1 else ''}"
         if utf16_len(head + tail) <= limit and head.count(FENCE) % 2 == 0:
             return head + tail
