@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 from handlers.layout.text import ELLIPSIS, escape, fit, neutral, plain_name, utf16_len
@@ -67,9 +68,8 @@ def shorten(text: str, limit: int = SECTION_LIMIT) -> str:
     if utf16_len(text) <= limit:
         return text
     lines = text.split("\n")
-    for keep in range(len(lines) - 1, 0, -1):
-        head = "\n".join(lines[:keep])
-        more = len(lines) - keep
+    for more in range(1, len(lines)):
+        head = "\n".join(lines[:-more])
         tail = f"\n{ELLIPSIS} and {more} more line{'s' if more != 1 else ''}"
         if utf16_len(head + tail) <= limit and head.count(FENCE) % 2 == 0:
             return head + tail
@@ -289,13 +289,17 @@ def fit_table(table: Table, *, turn: bool = True) -> tuple[list[list[str]], list
     groups, legend = _fit(table)
     if turn and len(groups) > 1 and 1 < len(table.rows) <= MAX_TURNED:
         keys = letters(len(table.rows))
-        turned = Table(table.title, tuple(keys), tuple(
+        turned = replace(table, columns=tuple(keys), rows=tuple(
             (heading, tuple(values[i] for _, values in table.rows)) for i, heading in enumerate(table.columns)
         ))
         turned_groups, _ = _fit(turned)
         if len(turned_groups) == 1:
             names = told_apart([one_line(label) for label, _ in table.rows])
-            return turned_groups, list(zip(keys, names, strict=True))
+            return turned_groups, list(zip(
+                keys,
+                names,
+                strict=True,  # pragma: no mutate (keys and names both hold one entry per row)
+            ))
     return groups, legend
 
 
