@@ -315,8 +315,14 @@ def _fit(table: Table) -> tuple[list[list[str]], list[tuple[str, str]]]:
     legend: list[tuple[str, str]] = []
     if label_width + sum(1 + w for w in widths) > TABLE_WIDTH and label_width > SHORT_LABEL:
         keys = letters(len(names))
-        legend = list(zip(keys, names, strict=True))
-        names, label_width = keys, max((len(k) for k in keys), default=0)
+        legend = list(
+            zip(
+                keys,
+                names,
+                strict=True,  # pragma: no mutate (a letter is made for each name)
+            )
+        )
+        names, label_width = keys, max(len(k) for k in keys)  # a label wider than SHORT_LABEL: keys is not empty
     parts: list[list[int]] = [[]]
     used = label_width
     for i, w in enumerate(widths):
@@ -328,7 +334,11 @@ def _fit(table: Table) -> tuple[list[list[str]], list[tuple[str, str]]]:
     groups = []
     for columns in parts:
         lines = [" " * label_width + "".join(cell(headings[i], widths[i] + 1) for i in columns)]
-        for name, (_, values) in zip(names, shown, strict=True):
+        for name, (_, values) in zip(
+            names,
+            shown,
+            strict=True,  # pragma: no mutate (a name, or its letter, is made for each row shown)
+        ):
             lines.append(cell(name, label_width, left=True) + "".join(cell(values[i], widths[i] + 1) for i in columns))
         groups.append(lines)
     if len(table.rows) > MAX_TABLE_ROWS:
