@@ -98,9 +98,7 @@ class SocketModeFake:
             self._server = serve(
                 self._connection, "127.0.0.1", 0, process_request=self._check_ticket, compression=None
             )
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-socket-fake", daemon=True
-            )
+            self._thread = threading.Thread(target=self._server.serve_forever, name="slack-socket-fake", daemon=True)
             self._thread.start()
         return self
 
