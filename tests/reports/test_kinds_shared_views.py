@@ -79,6 +79,7 @@ def test_a_digest_compares_every_rate_and_shows_the_primary_one_with_the_rest_le
     assert view.comparison is not None
     assert [rate.label for rate in view.comparison.rates] == ["Conversion rate"]
     assert view.comparison.more == 2
+    assert view.comparison.elsewhere == "the full report"
     note = comparison_blocks(view.comparison)[-1]["elements"][0]["text"]
     assert note.endswith("Below 95% no winner is named. The full report compares 2 more rates.")
     # the CSV button uploads the digest's last 14 days, through the digest's day
