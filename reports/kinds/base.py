@@ -310,7 +310,7 @@ class ReportKind(ABC):
         quiet = quiet_streak(busy, day=day, first_day=first_day)
         span = self.digest_span(series, first_day=first_day, day=day)
         before = day - timedelta(days=1)
-        comparisons = self.compared(series, start=span.start, end=day) if span.has_data else ()
+        comparisons = self.compared(series, start=span.start, end=day)  # none when the span has no data
         out = [point.day for point in series.days if point.day <= day and self.sending(point)]
         ended = max(out) if out and day in busy and day not in out else None
         return Digest(

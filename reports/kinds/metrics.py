@@ -62,15 +62,18 @@ class Metric:
         if not self.is_rate:
             found = [value for bag in bags if (value := bag.get(self.pairs[0][0])) is not None]
             return (float(sum(found)), 0.0) if found else None
-        top = bottom = 0.0
-        reported = False
-        for bag in bags:
-            for num, den in self.pairs:
-                n, d = bag.get(num), bag.get(den)
-                if n is not None and d is not None:
-                    top, bottom, reported = top + n, bottom + d, True
-                    break
-        return (top, bottom) if reported else None
+        found_pairs = [pair for bag in bags if (pair := self._first_pair(bag)) is not None]
+        if not found_pairs:
+            return None
+        return float(sum(n for n, _ in found_pairs)), float(sum(d for _, d in found_pairs))
+
+    def _first_pair(self, bag: Metrics) -> tuple[float, float] | None:
+        """The first of :attr:`pairs` ``bag`` reports both numbers of, or None."""
+        for num, den in self.pairs:
+            n, d = bag.get(num), bag.get(den)
+            if n is not None and d is not None:
+                return n, d
+        return None
 
     def daily(self, series: Series) -> dict[date, float]:
         """The metric on every day of ``series`` that reports it."""

@@ -35,6 +35,17 @@ def test_a_rate_sums_only_the_rows_that_report_both_of_its_numbers() -> None:
     assert METRICS["open_rate"].of_day(point) == pytest.approx(300 / 3000)
 
 
+def test_a_days_parts_are_its_summed_numerator_and_denominator_or_none_when_no_row_reports_them() -> None:
+    point = DayPoint(DAY, (email(1000, 950, 50), push(3000, 30), ChannelRow("webhook", "A", None, Metrics.of(sent=99))))
+    assert METRICS["bounce_rate"].parts_of_day(point) == (80.0, 4000.0)
+    assert METRICS["sent"].parts_of_day(point) == (4099.0, 0.0)  # a count: (count, 0)
+    assert METRICS["spam_rate"].parts_of_day(point) is None  # nobody reported spam
+    no_sent = DayPoint(DAY, (ChannelRow("email", "A", None, Metrics.of(delivered=90, unique_opens=9)),))
+    assert METRICS["sent"].parts_of_day(no_sent) is None
+    assert METRICS["sent"].of_day(no_sent) is None  # a count nobody reported is no value, never 0
+    assert METRICS["bounce_rate"].parts_of_day(no_sent) is None
+
+
 def test_conversion_rate_reads_the_days_own_figures_for_sends_campaigns_and_canvases() -> None:
     sent = DayPoint(DAY, (email(100, 90, 1),), level=Metrics.of(conversions=12, unique_recipients=400))
     assert METRICS["conversion_rate"].of_day(sent) == pytest.approx(12 / 400)
