@@ -43,18 +43,23 @@ BRAZE_DEADLINE = 4.0
 
 
 def fast_braze(runtime: Runtime) -> None:
-    """Swap in a Braze client with millisecond backoff so retry tests stay quick (same code path)."""
+    """Swap in a Braze client with millisecond backoff so retry tests stay quick (same code path), for
+    the reports, the digest rounds and the alert checks alike."""
     settings = runtime.settings
     braze = BrazeClient(
         settings.braze_rest_endpoint,
         settings.braze_api_key.get_secret_value(),
+        company_timezone=settings.braze_company_timezone,
         backoff_initial=0.01,
         backoff_max=0.05,
         max_rate_limit_wait=5.0,
         deadline_seconds=BRAZE_DEADLINE,
     )
-    runtime.deps.braze = braze
-    runtime.deps.names = CampaignNames(braze)
+    names = CampaignNames(braze)
+    runtime.deps.braze, runtime.deps.names = braze, names
+    runtime.rounds = replace(runtime.rounds, braze=braze, names=names)
+    if runtime.alerts is not None:
+        runtime.alerts = replace(runtime.alerts, braze=braze, names=names)
 
 
 class TrackingExecutor(FairJobs):
