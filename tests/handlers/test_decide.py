@@ -199,6 +199,7 @@ def replies(bot: BotUnderTest, url: str) -> str:
     return "\n".join(message_text(r) for r in bot.slack.responses.get(url, []))
 
 
+@pytest.mark.slow  # the second press looks for the CSV while Slack processes it
 def test_a_digest_compares_variations_once_and_its_button_uploads_the_csv_once(bot: BotUnderTest) -> None:
     digest, button = post_digest(bot)
     text = message_text(digest)

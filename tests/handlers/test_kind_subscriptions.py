@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from digests.records import OPEN_END
 from digests.round import run_round
 from fakes.braze_kinds import campaign_series_payload, canvas_series_payload
@@ -48,6 +50,7 @@ def raw_entries(bot: BotUnderTest, canvas_id: str, day: date) -> int:
     return sum(d["total_stats"]["entries"] for d in payload["data"]["stats"])
 
 
+@pytest.mark.slow  # Slack's pace of a post a second per channel
 def test_campaign_and_canvas_digests_fetch_once_post_once_and_never_expire(bot: BotUnderTest) -> None:
     bot.braze.add_campaign("cmp-multi", "Multi-channel launch", days_ago=20)
     bot.braze.add_canvas("cv-flow", "Onboarding flow", days_ago=40)
