@@ -254,9 +254,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     M("handlers/grammar.py", '"`/sendstats find spring sale`"', '"`/sendstats find`"', "find example"),
     M(
         "handlers/grammar.py",
-        "`/sendstats campaign CAMPAIGN_ID [days]",
-        "`/sendstats campaign CAMPAIGN_ID",
-        "campaign usage",
+        '{ids} [days] [until YYYY-MM-DD]`"',
+        '{ids} [until YYYY-MM-DD]`"',
+        "report usage without days",
     ),
     M(
         'reports/kinds/campaign.py',
@@ -499,14 +499,14 @@ MUTATIONS: tuple[Mutation, ...] = (
     ),
     M(
         'reports/channels.py',
-        '"In-app message",',
-        '"In-app",',
+        '"In-app message",\n        ("impressions",',
+        '"In-app",\n        ("impressions",',
         'in-app label',
     ),
     M(
         'reports/channels.py',
-        '"WhatsApp",',
-        '"Whatsapp",',
+        '"WhatsApp",\n        ("sent", "delivered", "failed", "read"),',
+        '"Whatsapp",\n        ("sent", "delivered", "failed", "read"),',
         'WhatsApp label',
     ),
     M(

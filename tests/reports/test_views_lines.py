@@ -5,7 +5,7 @@ of words read as a sentence. Expected text is written out by hand."""
 from __future__ import annotations
 
 from reports.models import Metrics
-from reports.views import conversions_line, either, one_line
+from reports.views import SentHeadline, conversions_line, either, one_line
 
 EVENTS = ("Makes purchase", "Opens app", "Clicks email", "Upgrades app")
 
@@ -52,3 +52,8 @@ def test_words_read_as_a_list() -> None:
     assert either(["send", "campaign"], " and ") == "send and campaign"
     assert either(["send"]) == "send"
     assert either([]) == ""
+
+
+def test_the_sent_headline_counts_one_message_in_the_singular() -> None:
+    assert SentHeadline(1, (("email", 1),)).text == "Sent 1 message: email 1"
+    assert SentHeadline(2, (("email", 1), ("push", 1))).text == "Sent 2 messages: email 1, push 1"
